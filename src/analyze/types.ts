@@ -1,0 +1,42 @@
+/** What the static analyzer reports for one ONNX model at one set of input shapes. */
+import type { TensorDType } from '../results/schema.js';
+
+/** Cost of one operator kind, summed over its nodes. */
+export interface OpCost {
+  /** ONNX op type, e.g. "Conv". */
+  opType: string;
+  /** Number of nodes of this type. */
+  count: number;
+  /** Multiply-accumulates for the analysed batch. */
+  macs: number;
+  /** Floating-point operations for the analysed batch (2 per MAC plus element-wise work). */
+  flops: number;
+}
+
+/** Static cost of a model at the shapes given (batch included). */
+export interface ModelAnalysis {
+  /** Initializer elements (parameters as torchvision counts them, plus any buffers stored as initializers; see `paramsRule`). */
+  params: number;
+  /** How params were counted, in words. */
+  paramsRule: string;
+  /** Multiply-accumulates per inference at the analysed shapes. */
+  macs: number;
+  /** FLOPs per inference at the analysed shapes. */
+  flops: number;
+  /** Bytes of all initializers at their stored precision. */
+  weightBytes: number;
+  /** Bytes of every intermediate and output tensor written once and read once per inference. */
+  activationBytes: number;
+  /** Batch the figures are for (first dimension of the first input). */
+  batch: number;
+  /** Inputs with the concrete shapes used. */
+  inputs: { name: string; dtype: TensorDType; shape: number[] }[];
+  /** Outputs with inferred shapes (null where unknown). */
+  outputs: { name: string; dtype: TensorDType; shape: (number | null)[] }[];
+  /** Cost per op type, biggest first. */
+  byOp: OpCost[];
+  /** Op types whose cost the analyzer does not know: reported, never counted as zero silently. */
+  unknownOps: string[];
+  /** Opset version of the default domain. */
+  opset: number;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/** CLI entry point: parses argv and maps every error to a one-line message and an exit code. */
+import { CommanderError } from 'commander';
+import { errorMessage, ExitCode, isBenchError } from './errors.js';
+import { buildProgram } from './cli/program.js';
+
+const verbose = process.argv.includes('--verbose');
+
+async function main(): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its message (help and version exit with code 0).
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (isBenchError(e)) {
+      process.stderr.write(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
+      if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`error: ${errorMessage(e)}\n`);
+    if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    else process.stderr.write('  (run with --verbose for the stack trace)\n');
+    return ExitCode.failed;
+  }
+}
+
+process.exitCode = await main();

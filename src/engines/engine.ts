@@ -1,0 +1,79 @@
+/**
+ * The engine contract: one file per engine (ort.ts, tfjs.ts) implements it. The measurement loop
+ * only ever sees `LoadedModel.run`, so engines are interchangeable and a fake engine can test the
+ * loop's arithmetic.
+ */
+import type { DeviceKind, EngineName, Precision, TensorDType, Transfer } from '../results/schema.js';
+
+/** Options of each execution provider, keyed by provider name (onnxruntime js/common style). */
+export interface ProviderOptionsMap {
+  cpu: { intraOpThreads?: number; interOpThreads?: number };
+  cuda: {
+    deviceId?: number;
+    cudnnConvAlgoSearch?: 'EXHAUSTIVE' | 'HEURISTIC' | 'DEFAULT';
+    enableCudaGraph?: boolean;
+  };
+  tensorrt: { deviceId?: number; fp16?: boolean };
+  webgpu: { preferredLayout?: 'NCHW' | 'NHWC' };
+}
+
+/** A tensor's declared signature; symbolic dimensions are strings (e.g. "N"), unknown are null. */
+export interface TensorSignature {
+  name: string;
+  dtype: TensorDType;
+  shape: (number | string | null)[];
+}
+
+/** Whether a device can run here, and if not, why and what to do. */
+export interface DeviceProbe {
+  device: DeviceKind;
+  usable: boolean;
+  /** Name of the hardware that would run: CPU model, GPU or adapter name. */
+  deviceName?: string;
+  /** Why it is not usable (one line). */
+  reason?: string;
+  /** The exact remedy (a command or install step). */
+  remedy?: string;
+}
+
+/** What to load and how. */
+export interface LoadRequest {
+  /** Path of an .onnx file (ort) or model.json / zoo model (tfjs). */
+  modelPath: string;
+  device: DeviceKind;
+  precision: Precision;
+  /** Intra-op threads; 0 = engine default. */
+  threads: number;
+  transfer: Transfer;
+  providerOptions?: Partial<ProviderOptionsMap>;
+}
+
+/** Host-side input data by input name, already of the right dtype and size. */
+export type HostInputs = Map<string, { dtype: TensorDType; shape: number[]; data: ArrayBufferView }>;
+
+/** A model ready to run with bound inputs. */
+export interface LoadedModel {
+  inputs: TensorSignature[];
+  outputs: TensorSignature[];
+  /** Provider or backend that really runs (may differ from the request). */
+  provider: string;
+  /** Options given to the provider, recorded in the result. */
+  providerOptions: Record<string, unknown>;
+  /** Binds host inputs once; later `run` calls reuse them (no allocation in the timed loop). */
+  bind(inputs: HostInputs): Promise<void>;
+  /** One inference on the bound inputs; resolves once outputs are complete. */
+  run(): Promise<void>;
+  /** One inference returning outputs on the host, for correctness checks (not timed). */
+  runAndRead(): Promise<Map<string, { shape: number[]; data: Float32Array }>>;
+  dispose(): Promise<void>;
+}
+
+/** An inference engine. */
+export interface Engine {
+  readonly name: EngineName;
+  /** Version of the engine package. */
+  readonly version: string;
+  /** Whether `device` can run here, without measuring. */
+  probe(device: DeviceKind): Promise<DeviceProbe>;
+  load(request: LoadRequest): Promise<LoadedModel>;
+}

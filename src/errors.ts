@@ -1,0 +1,80 @@
+/** Process exit codes, part of the CLI contract (documented in the README). */
+export const ExitCode = {
+  ok: 0,
+  /** Some configuration failed or a regression gate tripped. */
+  failed: 1,
+  /** Usage error or bad input. */
+  usage: 2,
+  /** The requested device is unavailable and fallback was refused. */
+  deviceUnavailable: 3,
+  /** Interrupted by SIGINT. */
+  interrupted: 130,
+} as const;
+
+/** One of the exit codes above. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Machine-readable error codes; each maps to one exit code. */
+export type BenchErrorCode =
+  | 'E_USAGE'
+  | 'E_BAD_INPUT'
+  | 'E_FILE_NOT_FOUND'
+  | 'E_FILE_CORRUPT'
+  | 'E_UNKNOWN_MODEL'
+  | 'E_UNKNOWN_DEVICE'
+  | 'E_DEVICE_UNAVAILABLE'
+  | 'E_SCHEMA'
+  | 'E_UNWRITABLE'
+  | 'E_EXISTS'
+  | 'E_UNSUPPORTED'
+  | 'E_NETWORK'
+  | 'E_REGRESSION'
+  | 'E_INTERRUPTED';
+
+const exitCodeOf: Record<BenchErrorCode, ExitCodeValue> = {
+  E_USAGE: ExitCode.usage,
+  E_BAD_INPUT: ExitCode.usage,
+  E_FILE_NOT_FOUND: ExitCode.usage,
+  E_FILE_CORRUPT: ExitCode.usage,
+  E_UNKNOWN_MODEL: ExitCode.usage,
+  E_UNKNOWN_DEVICE: ExitCode.usage,
+  E_DEVICE_UNAVAILABLE: ExitCode.deviceUnavailable,
+  E_SCHEMA: ExitCode.usage,
+  E_UNWRITABLE: ExitCode.usage,
+  E_EXISTS: ExitCode.usage,
+  E_UNSUPPORTED: ExitCode.usage,
+  E_NETWORK: ExitCode.failed,
+  E_REGRESSION: ExitCode.failed,
+  E_INTERRUPTED: ExitCode.interrupted,
+};
+
+/**
+ * An expected failure with a one-line message for the user. The top-level handler prints
+ * `error: <message>` (plus the hint) and exits with `exitCode`; stack traces only with --verbose.
+ */
+export class BenchError extends Error {
+  /** Machine-readable code. */
+  readonly code: BenchErrorCode;
+  /** Process exit code the CLI ends with. */
+  readonly exitCode: ExitCodeValue;
+  /** What the user can do about it, printed after the message. */
+  readonly hint: string | undefined;
+
+  constructor(code: BenchErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'BenchError';
+    this.code = code;
+    this.exitCode = exitCodeOf[code];
+    this.hint = options.hint;
+  }
+}
+
+/** True when `e` is a BenchError (also across module copies, by shape). */
+export function isBenchError(e: unknown): e is BenchError {
+  return e instanceof BenchError || (e instanceof Error && e.name === 'BenchError' && 'exitCode' in e);
+}
+
+/** The message of any thrown value. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

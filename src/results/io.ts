@@ -1,0 +1,102 @@
+/** Reading and writing result files: validated both ways, written atomically. */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { BenchError, errorMessage } from '../errors.js';
+import { ResultFileSchema, SCHEMA_VERSION, type ResultFile } from './schema.js';
+
+/**
+ * Writes `data` to `path` atomically: a temp file in the same folder, fsync, rename. A crash or
+ * Ctrl-C mid-write leaves the previous complete file, never a torn one.
+ */
+export function writeFileAtomic(path: string, data: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new BenchError('E_UNWRITABLE', `cannot write ${path}: ${errorMessage(e)}`, {
+      hint: 'choose another --out path in a folder you can write to',
+      cause: e,
+    });
+  }
+}
+
+/** Validates and writes a result file (atomically). Throws E_SCHEMA if the data is invalid. */
+export function writeResultFile(path: string, file: ResultFile): void {
+  const parsed = ResultFileSchema.safeParse(file);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BenchError(
+      'E_SCHEMA',
+      `internal error: result for ${path} does not validate at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
+    );
+  }
+  writeFileAtomic(path, JSON.stringify(parsed.data, null, 2) + '\n');
+}
+
+/**
+ * Upgrades older schema versions to the current one. Version 1 is the first; the hook is here so a
+ * reader of a future version 2 keeps reading version 1 files.
+ */
+function migrate(raw: Record<string, unknown>, path: string): Record<string, unknown> {
+  const version = raw['schemaVersion'];
+  if (version === undefined) {
+    throw new BenchError('E_SCHEMA', `${path}: not a result file (no "schemaVersion" field)`, {
+      hint: 'pass a JSON file written by `bench run --out`',
+    });
+  }
+  if (typeof version !== 'number' || !Number.isInteger(version)) {
+    throw new BenchError('E_SCHEMA', `${path}: field "schemaVersion" must be an integer, got ${JSON.stringify(version)}`);
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new BenchError(
+      'E_SCHEMA',
+      `${path}: schema version ${version} is newer than this tool understands (${SCHEMA_VERSION})`,
+      { hint: 'upgrade h100e to read it' },
+    );
+  }
+  if (version < 1) {
+    throw new BenchError('E_SCHEMA', `${path}: unknown schema version ${version}`);
+  }
+  return raw;
+}
+
+/** Reads, migrates and validates a result file; every failure is a one-line BenchError naming the file. */
+export function readResultFile(path: string): ResultFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BenchError(
+      code === 'ENOENT' ? 'E_FILE_NOT_FOUND' : 'E_BAD_INPUT',
+      code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${errorMessage(e)})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new BenchError('E_FILE_CORRUPT', `${path}: not valid JSON (${errorMessage(e)})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new BenchError('E_SCHEMA', `${path}: not a result file (expected a JSON object)`);
+  }
+  const migrated = migrate(raw as Record<string, unknown>, path);
+  const parsed = ResultFileSchema.safeParse(migrated);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BenchError(
+      'E_SCHEMA',
+      `${path}: schema version ${String(migrated['schemaVersion'])}, field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,240 @@
+/**
+ * Result file, schema version 1. One zod definition gives both the runtime validator (on write and on
+ * read) and the TypeScript types; `results/README.md` documents every field. Units are in the names:
+ * `Ms` milliseconds, `S` seconds, `W` watts, `Bytes`, `MiB`, `PerS` per second.
+ */
+import { z } from 'zod';
+
+/** The schema version this tool writes. Readers accept this and migrate older ones. */
+export const SCHEMA_VERSION = 1;
+
+/** Engines the harness drives. */
+export const EngineNameSchema = z.enum(['ort', 'tfjs']);
+/** Concrete devices a configuration can run on. */
+export const DeviceKindSchema = z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']);
+/** What the user may ask for: a concrete device or `auto`. */
+export const DeviceRequestSchema = z.enum(['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu']);
+export const PrecisionSchema = z.enum(['fp32', 'fp16']);
+export const ScenarioSchema = z.enum(['offline', 'single-stream', 'server']);
+export const TransferSchema = z.enum(['include', 'exclude']);
+export const StatusSchema = z.enum(['ok', 'failed', 'skipped']);
+export const TensorDTypeSchema = z.enum(['float32', 'float16', 'int64', 'int32', 'int8', 'uint8', 'bool']);
+
+/** One GPU as nvidia-smi reports it. */
+export const GpuInfoSchema = z.object({
+  index: z.number().int(),
+  name: z.string(),
+  uuid: z.string().optional(),
+  driverVersion: z.string().optional(),
+  cudaVersion: z.string().optional(),
+  memoryTotalMiB: z.number().optional(),
+  smClockMaxMHz: z.number().optional(),
+  memClockMaxMHz: z.number().optional(),
+  powerLimitW: z.number().optional(),
+});
+
+/** The machine and software a result file was measured with. */
+export const EnvironmentSchema = z.object({
+  hostname: z.string(),
+  os: z.object({ platform: z.string(), release: z.string(), arch: z.string() }),
+  cpu: z.object({ model: z.string(), logicalCores: z.number().int(), physicalCores: z.number().int().optional() }),
+  memoryBytes: z.number(),
+  node: z.string(),
+  tool: z.object({ name: z.string(), version: z.string(), gitCommit: z.string().optional() }),
+  /** Package versions by name, e.g. {"onnxruntime-node": "1.30.0"}. */
+  packages: z.record(z.string(), z.string()),
+  gpus: z.array(GpuInfoSchema),
+});
+
+/** An input or output tensor with its concrete shape as measured. */
+export const TensorInfoSchema = z.object({
+  name: z.string(),
+  dtype: TensorDTypeSchema,
+  shape: z.array(z.number().int()),
+});
+
+/** What was measured: the model and its static cost. */
+export const ModelInfoSchema = z.object({
+  name: z.string(),
+  source: z.enum(['zoo', 'file']),
+  path: z.string().optional(),
+  sha256: z.string(),
+  /** Parameter count (initializer elements). */
+  params: z.number(),
+  /** Multiply-accumulates per image (batch 1), from the static analyzer; null when unknown ops exist. */
+  macsPerImage: z.number().nullable(),
+  /** FLOPs per image (batch 1); null when unknown. */
+  flopsPerImage: z.number().nullable(),
+  /** Weight bytes at this precision. */
+  weightBytes: z.number().optional(),
+  /** Activation bytes read+written per image, for roofline estimates. */
+  activationBytesPerImage: z.number().optional(),
+  inputs: z.array(TensorInfoSchema),
+  precision: PrecisionSchema,
+});
+
+/** Engine and execution provider that ran. */
+export const EngineInfoSchema = z.object({
+  name: EngineNameSchema,
+  version: z.string(),
+  /** Execution provider (ort) or backend (tfjs) that really ran, e.g. "cpu", "cuda", "wasm". */
+  provider: z.string(),
+  providerOptions: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Requested versus actual device, with the reason when they differ. */
+export const DeviceInfoSchema = z.object({
+  requested: DeviceRequestSchema,
+  actual: DeviceKindSchema,
+  /** Human-readable name of what ran: CPU model or GPU name. */
+  name: z.string(),
+  fallbackReason: z.string().optional(),
+  gpuIndex: z.number().int().optional(),
+});
+
+/** Measurement settings of one configuration. */
+export const RunConfigSchema = z.object({
+  scenario: ScenarioSchema,
+  batch: z.number().int().positive(),
+  threads: z.number().int().nonnegative(),
+  concurrency: z.number().int().positive(),
+  warmupIterations: z.number().int().nonnegative(),
+  minDurationS: z.number().positive(),
+  minIterations: z.number().int().nonnegative(),
+  maxDurationS: z.number().positive(),
+  relCiPct: z.number().positive(),
+  transfer: TransferSchema,
+  seed: z.number().int(),
+  /** Server scenario only: target arrivals per second and p99 bound. */
+  qps: z.number().positive().optional(),
+  latencyBoundMs: z.number().positive().optional(),
+  findPeak: z.boolean().optional(),
+});
+
+/** Latency statistics of per-iteration samples, all in milliseconds except counts and ratios. */
+export const LatencyStatsSchema = z.object({
+  count: z.number().int(),
+  meanMs: z.number(),
+  sdMs: z.number(),
+  medianMs: z.number(),
+  p50Ms: z.number(),
+  p90Ms: z.number(),
+  p95Ms: z.number(),
+  p99Ms: z.number(),
+  p999Ms: z.number(),
+  minMs: z.number(),
+  maxMs: z.number(),
+  /** Coefficient of variation, sd / mean (a ratio, not percent). */
+  cv: z.number(),
+  /** Median absolute deviation (unscaled). */
+  madMs: z.number(),
+  /** 95 % confidence interval of the median (order-statistic method). */
+  medianCi95Ms: z.tuple([z.number(), z.number()]),
+  /** Samples whose modified z-score exceeds 3.5. */
+  outliers: z.number().int(),
+});
+
+/** Throughput in samples (images) per second with its 95 % CI. */
+export const ThroughputSchema = z.object({
+  /** Central figure: images per second. */
+  samplesPerS: z.number(),
+  ci95: z.tuple([z.number(), z.number()]),
+  /** How the central figure was obtained. */
+  method: z.enum(['median-latency', 'wall-clock']),
+  /** Completed images over the measured wall time, for reference. */
+  wallClockSamplesPerS: z.number(),
+});
+
+/** Cold start, apart from the steady state. */
+export const ColdStartSchema = z.object({
+  sessionCreateMs: z.number(),
+  firstInferenceMs: z.number(),
+});
+
+/** Power sampled from nvidia-smi during the measurement window. */
+export const PowerSchema = z.object({
+  avgW: z.number(),
+  maxW: z.number(),
+  readings: z.number().int(),
+  samplesPerJoule: z.number(),
+});
+
+/** A warning with advice; never a failure. */
+export const WarningSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  advice: z.string().optional(),
+});
+
+/** Server-scenario outcome (MLPerf LoadGen style). */
+export const ServerResultSchema = z.object({
+  targetQps: z.number(),
+  achievedQps: z.number(),
+  p99Ms: z.number(),
+  latencyBoundMs: z.number(),
+  met: z.boolean(),
+  /** Steps of the peak search, when --find-peak. */
+  search: z.array(z.object({ qps: z.number(), p99Ms: z.number(), met: z.boolean() })).optional(),
+});
+
+/** One measured (or failed) configuration. */
+export const RunResultSchema = z.object({
+  /** Stable key for matching across files: model@sha|engine|provider|precision|bN|scenario|cN|tN. */
+  key: z.string(),
+  startedAt: z.string(),
+  model: ModelInfoSchema,
+  engine: EngineInfoSchema,
+  device: DeviceInfoSchema,
+  config: RunConfigSchema,
+  status: StatusSchema,
+  error: z.string().optional(),
+  coldStart: ColdStartSchema.optional(),
+  latency: LatencyStatsSchema.optional(),
+  throughput: ThroughputSchema.optional(),
+  /** Raw per-iteration latencies in ms, in order of completion. */
+  samplesMs: z.array(z.number()),
+  measuredDurationS: z.number().optional(),
+  iterations: z.number().int().optional(),
+  power: PowerSchema.optional(),
+  memory: z.object({ rssMiB: z.number().optional(), gpuUsedMiB: z.number().optional() }).optional(),
+  server: ServerResultSchema.optional(),
+  warnings: z.array(WarningSchema),
+  /** Index into the file's `sources` when the run came from `bench merge`. */
+  sourceIndex: z.number().int().optional(),
+});
+
+/** A whole result file. */
+export const ResultFileSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  createdAt: z.string(),
+  /** The exact command line that produced the file. */
+  command: z.string(),
+  environment: EnvironmentSchema,
+  runs: z.array(RunResultSchema),
+  /** Files merged by `bench merge` keep each source's environment here, indexed by run.sourceIndex. */
+  sources: z.array(z.object({ file: z.string(), environment: EnvironmentSchema })).optional(),
+});
+
+export type EngineName = z.infer<typeof EngineNameSchema>;
+export type DeviceKind = z.infer<typeof DeviceKindSchema>;
+export type DeviceRequest = z.infer<typeof DeviceRequestSchema>;
+export type Precision = z.infer<typeof PrecisionSchema>;
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type Transfer = z.infer<typeof TransferSchema>;
+export type RunStatus = z.infer<typeof StatusSchema>;
+export type TensorDType = z.infer<typeof TensorDTypeSchema>;
+export type GpuInfo = z.infer<typeof GpuInfoSchema>;
+export type Environment = z.infer<typeof EnvironmentSchema>;
+export type TensorInfo = z.infer<typeof TensorInfoSchema>;
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+export type EngineInfo = z.infer<typeof EngineInfoSchema>;
+export type DeviceInfo = z.infer<typeof DeviceInfoSchema>;
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type LatencyStats = z.infer<typeof LatencyStatsSchema>;
+export type Throughput = z.infer<typeof ThroughputSchema>;
+export type ColdStart = z.infer<typeof ColdStartSchema>;
+export type Power = z.infer<typeof PowerSchema>;
+export type RunWarning = z.infer<typeof WarningSchema>;
+export type ServerResult = z.infer<typeof ServerResultSchema>;
+export type RunResult = z.infer<typeof RunResultSchema>;
+export type ResultFile = z.infer<typeof ResultFileSchema>;
