@@ -25,7 +25,7 @@ export interface ModelAnalysis {
   flops: number;
   /** Bytes of all initializers at their stored precision. */
   weightBytes: number;
-  /** Bytes of every intermediate and output tensor written once and read once per inference. */
+  /** Bytes of every node output tensor (intermediates and outputs), each counted once: its write; the read back is not added. */
   activationBytes: number;
   /** Batch the figures are for (first dimension of the first input). */
   batch: number;
@@ -37,6 +37,11 @@ export interface ModelAnalysis {
   byOp: OpCost[];
   /** Op types whose cost the analyzer does not know: reported, never counted as zero silently. */
   unknownOps: string[];
+  /**
+   * Known op types with at least one node whose shapes could not be inferred (usually downstream
+   * of an unknown op), so that node's cost is missing too. Optional for older producers.
+   */
+  unresolvedOps?: string[];
   /** Opset version of the default domain. */
   opset: number;
 }

@@ -1,0 +1,257 @@
+/**
+ * Thin helpers over the protobufjs-generated ONNX classes: Long-to-number, element types,
+ * attributes and the values of small constant tensors (needed to fold shapes).
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { BenchError } from '../errors.js';
+import type { TensorDType } from '../results/schema.js';
+
+/** The generated `onnx` namespace. */
+export const { onnx } = onnxProto;
+/** A decoded ONNX tensor. */
+export type OnnxTensor = onnxProto.onnx.ITensorProto;
+/** A decoded ONNX node. */
+export type OnnxNode = onnxProto.onnx.INodeProto;
+/** A decoded ONNX graph. */
+export type OnnxGraph = onnxProto.onnx.IGraphProto;
+/** A decoded ONNX value info (name + type). */
+export type OnnxValueInfo = onnxProto.onnx.IValueInfoProto;
+
+/** protobufjs gives int64 fields as Long objects (the `long` package is installed) or numbers. */
+export type LongLike = number | { toNumber(): number } | null | undefined;
+
+/** An int64 field as a JS number (model sizes stay far below 2^53). */
+export function num(v: LongLike): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'number' ? v : v.toNumber();
+}
+
+/** ONNX TensorProto.DataType codes used below. */
+export const ElemType = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  COMPLEX64: 14,
+  COMPLEX128: 15,
+  BFLOAT16: 16,
+} as const;
+
+const bytesOf: Record<number, number> = {
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  14: 8,
+  15: 16,
+  16: 2,
+};
+
+/** Bytes per element of an ONNX element type (strings and unknown types count 0). */
+export function elemBytes(elemType: number): number {
+  return bytesOf[elemType] ?? 0;
+}
+
+/** True for floating-point element types. */
+export function isFloatType(elemType: number): boolean {
+  return (
+    elemType === ElemType.FLOAT ||
+    elemType === ElemType.FLOAT16 ||
+    elemType === ElemType.DOUBLE ||
+    elemType === ElemType.BFLOAT16
+  );
+}
+
+/** The result-file dtype of an ONNX element type; types the schema lacks map to the nearest one it has. */
+export function toTensorDType(elemType: number): TensorDType {
+  switch (elemType) {
+    case ElemType.FLOAT16:
+    case ElemType.BFLOAT16:
+      return 'float16';
+    case ElemType.INT64:
+    case ElemType.UINT64:
+      return 'int64';
+    case ElemType.INT32:
+    case ElemType.UINT32:
+    case ElemType.INT16:
+    case ElemType.UINT16:
+      return 'int32';
+    case ElemType.INT8:
+      return 'int8';
+    case ElemType.UINT8:
+      return 'uint8';
+    case ElemType.BOOL:
+      return 'bool';
+    default:
+      return 'float32';
+  }
+}
+
+/** Dimensions of a tensor proto as numbers. */
+export function tensorDims(t: OnnxTensor): number[] {
+  return (t.dims ?? []).map((d) => num(d));
+}
+
+/** Element count of a shape (1 for a scalar). */
+export function product(shape: readonly number[]): number {
+  let p = 1;
+  for (const d of shape) p *= d;
+  return p;
+}
+
+/** True when the tensor's data lives in a separate file (ONNX external data). */
+export function isExternal(t: OnnxTensor): boolean {
+  return t.dataLocation === 1 || (t.externalData?.length ?? 0) > 0;
+}
+
+/** Largest constant the shape folder reads: shapes, axes and indices are tiny; weights are skipped. */
+const MAX_FOLD_ELEMENTS = 4096;
+
+/**
+ * Values of a small numeric tensor as plain numbers, or undefined when it is too large to fold or
+ * its data cannot be read. `baseDir` resolves external data files.
+ */
+export function tensorValues(t: OnnxTensor, baseDir?: string): number[] | undefined {
+  const count = product(tensorDims(t));
+  if (count > MAX_FOLD_ELEMENTS) return undefined;
+  const type = t.dataType ?? 0;
+  let raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
+  if (isExternal(t)) raw = readExternal(t, baseDir);
+  if (raw) return decodeRaw(raw, type, count);
+  switch (type) {
+    case ElemType.FLOAT:
+      return t.floatData ? [...t.floatData] : undefined;
+    case ElemType.DOUBLE:
+      return t.doubleData ? [...t.doubleData] : undefined;
+    case ElemType.INT64:
+      return t.int64Data ? t.int64Data.map((v) => num(v)) : undefined;
+    case ElemType.UINT64:
+    case ElemType.UINT32:
+      return t.uint64Data ? t.uint64Data.map((v) => num(v)) : undefined;
+    case ElemType.INT32:
+    case ElemType.INT16:
+    case ElemType.INT8:
+    case ElemType.UINT16:
+    case ElemType.UINT8:
+    case ElemType.BOOL:
+      return t.int32Data ? [...t.int32Data] : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function decodeRaw(raw: Uint8Array, type: number, count: number): number[] | undefined {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const size = elemBytes(type);
+  if (size === 0 || raw.byteLength < size * count) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = i * size;
+    switch (type) {
+      case ElemType.FLOAT:
+        out.push(view.getFloat32(o, true));
+        break;
+      case ElemType.DOUBLE:
+        out.push(view.getFloat64(o, true));
+        break;
+      case ElemType.INT64:
+        out.push(Number(view.getBigInt64(o, true)));
+        break;
+      case ElemType.UINT64:
+        out.push(Number(view.getBigUint64(o, true)));
+        break;
+      case ElemType.INT32:
+        out.push(view.getInt32(o, true));
+        break;
+      case ElemType.UINT32:
+        out.push(view.getUint32(o, true));
+        break;
+      case ElemType.INT16:
+        out.push(view.getInt16(o, true));
+        break;
+      case ElemType.UINT16:
+        out.push(view.getUint16(o, true));
+        break;
+      case ElemType.INT8:
+        out.push(view.getInt8(o));
+        break;
+      case ElemType.UINT8:
+      case ElemType.BOOL:
+        out.push(view.getUint8(o));
+        break;
+      default:
+        return undefined; // float16 constants never carry shapes
+    }
+  }
+  return out;
+}
+
+function readExternal(t: OnnxTensor, baseDir: string | undefined): Uint8Array | undefined {
+  const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const location = entries.get('location');
+  if (!location || baseDir === undefined) return undefined;
+  const file = isAbsolute(location) ? location : join(baseDir, location);
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    throw new BenchError(
+      'E_FILE_NOT_FOUND',
+      `external data file ${file} (for tensor '${t.name ?? ''}') not found`,
+      {
+        hint: 'keep the .onnx file next to the data files it was saved with',
+      },
+    );
+  }
+  const offset = Number(entries.get('offset') ?? 0);
+  const length = entries.has('length') ? Number(entries.get('length')) : data.length - offset;
+  return data.subarray(offset, offset + length);
+}
+
+/** Attribute lookup on a node. */
+export function attr(node: OnnxNode, name: string): onnxProto.onnx.IAttributeProto | undefined {
+  return node.attribute?.find((a) => a.name === name);
+}
+
+/** Integer attribute, or `fallback` when absent. */
+export function attrInt(node: OnnxNode, name: string, fallback: number): number {
+  const a = attr(node, name);
+  return a ? num(a.i) : fallback;
+}
+
+/** Float attribute, or `fallback` when absent. */
+export function attrFloat(node: OnnxNode, name: string, fallback: number): number {
+  const a = attr(node, name);
+  return a ? (a.f ?? fallback) : fallback;
+}
+
+/** Integer-list attribute, or undefined when absent. */
+export function attrInts(node: OnnxNode, name: string): number[] | undefined {
+  const a = attr(node, name);
+  return a ? (a.ints ?? []).map((v) => num(v)) : undefined;
+}
+
+/** String attribute, or `fallback` when absent. */
+export function attrString(node: OnnxNode, name: string, fallback: string): string {
+  const a = attr(node, name);
+  return a?.s ? Buffer.from(a.s).toString('utf8') : fallback;
+}
