@@ -1,0 +1,159 @@
+/**
+ * One server-scenario trial (MLPerf LoadGen style): queries arrive as a Poisson process at `qps`
+ * (seeded exponential gaps, so the schedule is reproducible), and each query's latency runs from its
+ * SCHEDULED arrival to its completion, so a system that falls behind pays for the wait (no
+ * coordinated omission).
+ *
+ * Rules, as implemented:
+ * - At most `concurrency` run() calls are in flight; an arrival finding them all busy waits in the
+ *   harness's FIFO queue (its latency still counts from its scheduled arrival).
+ * - Arrivals stop once elapsed ≥ minDuration and arrivals ≥ minIterations, or at maxDuration.
+ * - Queued queries are still issued until maxDuration; nothing is issued after it. Queries still
+ *   queued then are counted as `dropped`, and a trial with dropped queries does not meet the bound.
+ * - met = p99 of completed queries ≤ latencyBoundMs and nothing dropped.
+ */
+import { percentile } from '../stats/statistics.js';
+import { exponentialGapsMs } from './poisson.js';
+import type { Clock, ProgressCallback, Runnable } from './types.js';
+
+/** Settings of one server trial. */
+export interface ServerTrialSettings {
+  qps: number;
+  latencyBoundMs: number;
+  concurrency: number;
+  minDurationS: number;
+  minIterations: number;
+  maxDurationS: number;
+  seed: number;
+}
+
+/** Outcome of one server trial. */
+export interface ServerTrialOutcome {
+  qps: number;
+  /** Latency per completed query in ms (scheduled arrival to completion), in completion order. */
+  samplesMs: number[];
+  /** Seconds from the trial's start to the last completion. */
+  wallTimeS: number;
+  /** Completed queries per second of wall time. */
+  achievedQps: number;
+  /** Queries that arrived (were scheduled) during the trial. */
+  arrived: number;
+  /** Queries still queued at maxDuration, never issued. */
+  dropped: number;
+  p99Ms: number;
+  met: boolean;
+  /** True when arrivals stopped at maxDuration before the minimum duration/iterations held. */
+  cutByMaxDuration: boolean;
+  aborted: boolean;
+}
+
+/** Runs one server trial. */
+export async function runServerTrial(
+  model: Runnable,
+  settings: ServerTrialSettings,
+  clock: Clock,
+  signal?: AbortSignal,
+  onProgress?: ProgressCallback,
+): Promise<ServerTrialOutcome> {
+  const gap = exponentialGapsMs(settings.seed, settings.qps);
+  const minMs = settings.minDurationS * 1000;
+  const maxMs = settings.maxDurationS * 1000;
+  const start = clock.now();
+  const deadline = start + maxMs;
+  const samples: number[] = [];
+  // FIFO of scheduled arrival times; `head` avoids O(n) shifts.
+  const queue: number[] = [];
+  let head = 0;
+  let inFlight = 0;
+  let arrived = 0;
+  let nextArrival = start + gap();
+  let failure: { error: unknown } | undefined;
+  const running = new Set<Promise<void>>();
+  // Wakes the main loop early when a completion frees a slot after the arrivals stopped.
+  let wake: (() => void) | undefined;
+
+  const issue = (scheduledAt: number): void => {
+    inFlight++;
+    const p: Promise<void> = model.run().then(
+      () => {
+        samples.push(clock.now() - scheduledAt);
+        inFlight--;
+        running.delete(p);
+        pump();
+        wake?.();
+      },
+      (e: unknown) => {
+        failure ??= { error: e };
+        inFlight--;
+        running.delete(p);
+        wake?.();
+      },
+    );
+    running.add(p);
+  };
+  const pump = (): void => {
+    if (failure || signal?.aborted || clock.now() >= deadline) return;
+    while (inFlight < settings.concurrency && head < queue.length) issue(queue[head++] as number);
+  };
+
+  let cut = false;
+  let lastReport = start;
+  // Arrival phase: admit every arrival that is due, then sleep until the next one.
+  for (;;) {
+    const t = clock.now();
+    if (failure || signal?.aborted) break;
+    while (nextArrival <= t) {
+      queue.push(nextArrival);
+      arrived++;
+      nextArrival += gap();
+    }
+    pump();
+    const elapsed = t - start;
+    if (elapsed >= minMs && arrived >= settings.minIterations) break;
+    if (t >= deadline) {
+      cut = true;
+      break;
+    }
+    if (onProgress && t - lastReport >= 100) {
+      lastReport = t;
+      const toMin = Math.min(
+        elapsed / minMs,
+        settings.minIterations > 0 ? arrived / settings.minIterations : 1,
+      );
+      onProgress(Math.min(0.99, toMin), {
+        phase: 'measure',
+        iterations: samples.length,
+        elapsedS: elapsed / 1000,
+        qps: settings.qps,
+      });
+    }
+    await clock.sleep(Math.min(nextArrival, deadline) - t, signal);
+  }
+  // Drain phase: the queue empties through completions (pump) until the deadline.
+  while (!failure && !signal?.aborted && head < queue.length && clock.now() < deadline) {
+    const waitCtl = new AbortController();
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    await Promise.race([woken, clock.sleep(deadline - clock.now(), waitCtl.signal)]);
+    wake = undefined;
+    waitCtl.abort();
+  }
+  while (running.size > 0) await Promise.all([...running]);
+  if (failure) throw failure.error;
+  const end = clock.now();
+  const dropped = queue.length - head;
+  const wallS = (end - start) / 1000;
+  const sorted = Float64Array.from(samples).sort();
+  const p99Ms = percentile(sorted, 99);
+  return {
+    qps: settings.qps,
+    samplesMs: samples,
+    wallTimeS: wallS,
+    achievedQps: wallS > 0 ? samples.length / wallS : 0,
+    arrived,
+    dropped,
+    p99Ms,
+    met: samples.length > 0 && dropped === 0 && p99Ms <= settings.latencyBoundMs,
+    cutByMaxDuration: cut,
+    aborted: signal?.aborted ?? false,
+  };
+}

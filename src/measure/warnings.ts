@@ -1,0 +1,149 @@
+/**
+ * Warnings with advice about the quality of a measurement. They never fail a run; they tell the user
+ * which figure to distrust and which flag would fix it.
+ */
+import type { LatencyStats, RunWarning, Scenario } from '../results/schema.js';
+import { median } from '../stats/statistics.js';
+import type { MeasureWarningCode } from './types.js';
+
+/** cv (sd/mean) above which latency is called noisy. */
+export const HIGH_CV = 0.05;
+/** Fewer samples than this make every statistic shaky. */
+export const FEW_SAMPLES = 10;
+/** The first measured iterations are "slow" when their median exceeds this multiple of the median. */
+export const SLOW_START_RATIO = 1.5;
+/** Below this many queries, p99 is essentially the maximum. */
+export const P99_MIN_SAMPLES = 100;
+
+/** What the diagnosis looks at. */
+export interface DiagnoseInput {
+  scenario: Scenario;
+  stats: LatencyStats;
+  samplesMs: readonly number[];
+  cutByMaxDuration: boolean;
+  aborted: boolean;
+  maxDurationS: number;
+  /** Achieved and target relative CI half-width of the throughput, percent. */
+  relCiPct: number;
+  targetRelCiPct: number;
+  minIterations: number;
+  /** Server scenario only. */
+  server?: { qps: number; arrived: number; dropped: number; peakFound?: boolean };
+}
+
+function warning(code: MeasureWarningCode, message: string, advice: string): RunWarning {
+  return { code, message, advice };
+}
+
+/** Number of leading samples the slow-start check compares with the median: n/10, 1 to 5. */
+export function slowStartWindow(n: number): number {
+  return Math.max(1, Math.min(5, Math.floor(n / 10)));
+}
+
+/** Warnings for one measurement, in a stable order. */
+export function diagnose(input: DiagnoseInput): RunWarning[] {
+  const { stats, scenario } = input;
+  const n = stats.count;
+  const out: RunWarning[] = [];
+  if (input.aborted) {
+    out.push(
+      warning(
+        'W_ABORTED',
+        `interrupted: the figures cover only the ${n} iterations measured before the stop`,
+        'run again without interrupting for complete figures',
+      ),
+    );
+  }
+  if (n < FEW_SAMPLES) {
+    out.push(
+      warning(
+        'W_FEW_SAMPLES',
+        `only ${n} samples were measured (fewer than ${FEW_SAMPLES})`,
+        'increase --duration or --min-iterations',
+      ),
+    );
+  }
+  if (input.cutByMaxDuration && !input.aborted) {
+    const why =
+      n < input.minIterations
+        ? `with ${n} of the ${input.minIterations} minimum iterations`
+        : `before the throughput CI reached ±${input.targetRelCiPct} % (it is ±${fmt(input.relCiPct)} %)`;
+    out.push(
+      warning(
+        'W_CUT_BY_MAX_DURATION',
+        `stopped at --max-duration ${input.maxDurationS} s ${why}`,
+        'raise --max-duration or relax --rel-ci',
+      ),
+    );
+  }
+  // Server latencies include queueing by design, so spread and outliers say nothing about noise there.
+  if (scenario !== 'server') {
+    if (n >= 2 && stats.cv > HIGH_CV) {
+      out.push(
+        warning(
+          'W_HIGH_CV',
+          `latency varies a lot: cv ${fmt(stats.cv * 100)} % (above ${HIGH_CV * 100} %)`,
+          'close other programs, pin threads with --threads, or measure longer with --duration',
+        ),
+      );
+    }
+    if (n >= FEW_SAMPLES && stats.medianMs > 0) {
+      const k = slowStartWindow(n);
+      const ratio = median(input.samplesMs.slice(0, k)) / stats.medianMs;
+      if (ratio > SLOW_START_RATIO) {
+        out.push(
+          warning(
+            'W_SLOW_START',
+            `the first ${k} measured iterations took ${fmt(ratio)}× the median latency`,
+            'increase --warmup',
+          ),
+        );
+      }
+    }
+    if (stats.outliers > 0) {
+      out.push(
+        warning(
+          'W_OUTLIERS',
+          `${stats.outliers} of ${n} samples are outliers (modified z-score above 3.5)`,
+          'the median-based figures resist them; if there are many, close other programs and measure again',
+        ),
+      );
+    }
+  } else if (input.server) {
+    const s = input.server;
+    if (s.dropped > 0) {
+      out.push(
+        warning(
+          'W_SERVER_BACKLOG',
+          `${s.dropped} of ${s.arrived} queries were still queued at --max-duration: the system cannot sustain ${fmt(s.qps)} QPS`,
+          'lower --qps, or use --find-peak',
+        ),
+      );
+    }
+    if (n >= FEW_SAMPLES && n < P99_MIN_SAMPLES) {
+      out.push(
+        warning(
+          'W_FEW_SAMPLES_FOR_P99',
+          `p99 from ${n} queries is nearly the maximum latency`,
+          `increase --duration or --min-iterations to at least ${P99_MIN_SAMPLES} queries`,
+        ),
+      );
+    }
+    if (s.peakFound === false) {
+      out.push(
+        warning(
+          'W_PEAK_NOT_FOUND',
+          'no arrival rate tried met the latency bound; the figures are from the lowest rate tried',
+          'relax --latency-bound',
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** Short human number: one decimal below 100, none above. */
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1);
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { BenchError } from '../src/errors.js';
+import { measure } from '../src/measure/measure.js';
+import { PEAK_MAX_TRIALS } from '../src/measure/peak.js';
+import { exponentialGapsMs, mulberry32 } from '../src/measure/poisson.js';
+import type { MeasureSettings } from '../src/measure/types.js';
+import { FakeModel, VirtualClock } from './fake-engine.js';
+
+function server(over: Partial<MeasureSettings> = {}): MeasureSettings {
+  return {
+    scenario: 'server',
+    warmupIterations: 0,
+    minDurationS: 5,
+    minIterations: 0,
+    maxDurationS: 10,
+    relCiPct: 1,
+    concurrency: 1,
+    seed: 42,
+    qps: 10,
+    latencyBoundMs: 10,
+    ...over,
+  };
+}
+
+function setup(script: ConstructorParameters<typeof FakeModel>[1]): {
+  clock: VirtualClock;
+  model: FakeModel;
+} {
+  const clock = new VirtualClock();
+  return { clock, model: new FakeModel(clock, script) };
+}
+
+describe('seeded Poisson arrivals', () => {
+  it('mulberry32 is reproducible and uniform on [0, 1)', () => {
+    const a = mulberry32(7);
+    const b = mulberry32(7);
+    const xs = Array.from({ length: 10_000 }, () => a());
+    expect(xs.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => b()));
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(mulberry32(8)()).not.toBe(xs[0]);
+  });
+
+  it('exponential gaps average 1000/qps ms', () => {
+    const gap = exponentialGapsMs(7, 100);
+    let sum = 0;
+    for (let i = 0; i < 20_000; i++) sum += gap();
+    // Mean 10 ms; the sd of a 20 000-gap mean is 10/√20000 = 0.07 ms, and the seed fixes the draw.
+    expect(sum / 20_000).toBeGreaterThan(9.8);
+    expect(sum / 20_000).toBeLessThan(10.2);
+  });
+});
+
+describe('server scenario', () => {
+  it('measures from scheduled arrival, meets the bound at low load, and is deterministic per seed', async () => {
+    const run = async (seed: number): Promise<Awaited<ReturnType<typeof measure>>> => {
+      const { clock, model } = setup([2]);
+      return measure(model, 1, server({ seed }), { clock });
+    };
+    const a = await run(42);
+    const b = await run(42);
+    const c = await run(43);
+    expect(a.samplesMs).toEqual(b.samplesMs);
+    expect(a.samplesMs).not.toEqual(c.samplesMs);
+    // 10 qps for 5 s ≈ 50 queries; each takes 2 ms, plus the wait when it arrives behind another.
+    expect(a.iterations).toBeGreaterThan(30);
+    expect(a.iterations).toBeLessThan(80);
+    expect(a.samplesMs.every((x) => x >= 2)).toBe(true);
+    expect(a.latency.medianMs).toBe(2);
+    expect(a.server).toMatchObject({ targetQps: 10, latencyBoundMs: 10, met: true });
+    expect(a.server?.p99Ms).toBe(a.latency.p99Ms);
+    expect(a.headline).toEqual({ metric: 'p99Ms', value: a.latency.p99Ms });
+    // Throughput is completions over wall time with a Poisson interval (N ± 1.96√N)/T.
+    const n = a.iterations;
+    const t = a.wallTimeS;
+    expect(a.throughput.method).toBe('wall-clock');
+    expect(a.throughput.samplesPerS).toBeCloseTo(n / t, 9);
+    expect(a.throughput.ci95[0]).toBeCloseTo((n - 1.96 * Math.sqrt(n)) / t, 9);
+    expect(a.throughput.ci95[1]).toBeCloseTo((n + 1.96 * Math.sqrt(n)) / t, 9);
+    expect(a.server?.achievedQps).toBeCloseTo(n / t, 9);
+    expect(a.warnings.map((w) => w.code)).toEqual(['W_FEW_SAMPLES_FOR_P99']);
+  });
+
+  it('queues behind `concurrency` in-flight queries and charges the wait to latency', async () => {
+    // 1000 qps against 2 ms service on one stream (capacity 500/s): a backlog builds up.
+    const { clock, model } = setup([2]);
+    const r = await measure(model, 1, server({ qps: 1000, minDurationS: 0.5, maxDurationS: 0.6 }), { clock });
+    expect(model.maxInFlight).toBe(1);
+    // Arrivals stop at 0.5 s (~500 queued); 0.6 s of service completes at most 300 of them.
+    expect(r.iterations).toBeLessThanOrEqual(300);
+    expect(r.server?.met).toBe(false);
+    expect(r.latency.p99Ms).toBeGreaterThan(100);
+    const backlog = r.warnings.find((w) => w.code === 'W_SERVER_BACKLOG');
+    expect(backlog?.message).toMatch(
+      /queries were still queued at --max-duration: the system cannot sustain 1000 QPS/,
+    );
+    expect(r.server?.achievedQps).toBeLessThanOrEqual(500);
+  });
+
+  it('uses up to `concurrency` streams', async () => {
+    const { clock, model } = setup([8]);
+    const r = await measure(
+      model,
+      1,
+      server({ qps: 200, concurrency: 2, minDurationS: 1, latencyBoundMs: 1000 }),
+      { clock },
+    );
+    expect(model.maxInFlight).toBe(2);
+    expect(r.server?.met).toBe(true);
+  });
+
+  it('finds the peak rate within a bounded number of trials', async () => {
+    // 10 ms per query on one stream: capacity 100 qps; the search starts at 0.8 · 100 = 80 qps.
+    const { clock, model } = setup([10]);
+    const r = await measure(
+      model,
+      1,
+      server({
+        qps: undefined,
+        findPeak: true,
+        warmupIterations: 3,
+        minDurationS: 2,
+        maxDurationS: 4,
+        latencyBoundMs: 50,
+      }),
+      { clock },
+    );
+    const steps = r.server?.search ?? [];
+    expect(steps.length).toBeGreaterThan(1);
+    expect(steps.length).toBeLessThanOrEqual(PEAK_MAX_TRIALS);
+    expect(steps[0]?.qps).toBeCloseTo(80, 9);
+    const met = steps.filter((s) => s.met);
+    expect(met.length).toBeGreaterThan(0);
+    const best = Math.max(...met.map((s) => s.qps));
+    // The confirmation run is at the best rate found, below the 100 qps capacity.
+    expect(r.server?.targetQps).toBe(best);
+    expect(best).toBeLessThan(100);
+    expect(best).toBeGreaterThan(20);
+    // Every rate above a failed one that was tried also failed (the bracket is consistent).
+    const lowestFail = Math.min(...steps.filter((s) => !s.met).map((s) => s.qps));
+    expect(best).toBeLessThan(lowestFail);
+  });
+
+  it('warns when no rate meets the bound', async () => {
+    const { clock, model } = setup([10]);
+    const r = await measure(
+      model,
+      1,
+      server({
+        qps: undefined,
+        findPeak: true,
+        warmupIterations: 1,
+        minDurationS: 1,
+        maxDurationS: 2,
+        latencyBoundMs: 5,
+      }),
+      { clock },
+    );
+    // 10 ms service can never give p99 ≤ 5 ms.
+    expect(r.server?.met).toBe(false);
+    expect(r.server?.search?.every((s) => !s.met)).toBe(true);
+    expect(r.warnings.map((w) => w.code)).toContain('W_PEAK_NOT_FOUND');
+  });
+
+  it('needs a latency bound and a rate', async () => {
+    const { clock, model } = setup([1]);
+    const noBound = await measure(model, 1, server({ latencyBoundMs: undefined }), { clock }).catch(
+      (e: unknown) => e,
+    );
+    expect((noBound as BenchError).code).toBe('E_USAGE');
+    expect((noBound as BenchError).hint).toBe('add --latency-bound <ms>');
+    const noRate = await measure(model, 1, server({ qps: undefined }), { clock }).catch((e: unknown) => e);
+    expect((noRate as BenchError).hint).toMatch(/--qps.*--find-peak/);
+  });
+});
