@@ -46,6 +46,8 @@ export interface LoadRequest {
   threads: number;
   transfer: Transfer;
   providerOptions?: Partial<ProviderOptionsMap>;
+  /** Seed of zoo weights, for engines that build zoo models themselves (tfjs). */
+  seed?: number;
 }
 
 /** Host-side input data by input name, already of the right dtype and size. */
@@ -59,6 +61,12 @@ export interface LoadedModel {
   provider: string;
   /** Options given to the provider, recorded in the result. */
   providerOptions: Record<string, unknown>;
+  /** Where work really runs when it can differ from the request (tfjs-node-gpu without a visible GPU). */
+  actualDevice?: DeviceKind;
+  /** Things the engine noticed while loading, one line each (recorded as result warnings). */
+  warnings?: string[];
+  /** Tensors left allocated per run() call (tfjs); measured after the measurement window. */
+  leakedTensorsPerIteration?(): number;
   /** Binds host inputs once; later `run` calls reuse them (no allocation in the timed loop). */
   bind(inputs: HostInputs): Promise<void>;
   /** One inference on the bound inputs; resolves once outputs are complete. */

@@ -1,0 +1,39 @@
+/** `bench doctor`: what can run here, and for everything that cannot, why and how to fix it. */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { runDoctor } from '../doctor/doctor.js';
+import { formatDoctorReport } from '../doctor/format.js';
+import { BenchError } from '../errors.js';
+
+const OptionsSchema = z.object({
+  json: z.boolean().default(false),
+  tfjs: z.boolean().default(true),
+  timeout: z.coerce.number().positive().default(30),
+});
+
+/** Registers `bench doctor`. */
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description(
+      'check GPUs, onnxruntime providers (cpu, webgpu, cuda, tensorrt), Vulkan and tfjs backends; print reasons and remedies',
+    )
+    .option('--json', 'print the report as JSON')
+    .option('--no-tfjs', 'skip the TensorFlow.js backend checks')
+    .option('--timeout <s>', 'time limit per provider check in seconds', '30')
+    .action(async (raw: unknown) => {
+      const parsed = OptionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw new BenchError(
+          'E_USAGE',
+          `bench doctor: invalid --timeout (${parsed.error.issues[0]?.message ?? 'bad value'})`,
+          {
+            hint: 'give --timeout a positive number of seconds, e.g. --timeout 30',
+          },
+        );
+      }
+      const opts = parsed.data;
+      const report = await runDoctor({ trialTimeoutMs: opts.timeout * 1000, skipTfjs: !opts.tfjs });
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report));
+    });
+}

@@ -1,0 +1,170 @@
+/**
+ * onnxruntime-node behind the Engine interface. Inputs are bound once; `run()` is a bare
+ * `session.run(feeds)` so the harness adds nothing measurable per iteration (see bench/overhead).
+ */
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import ort from 'onnxruntime-node';
+import { BenchError, errorMessage } from '../errors.js';
+import { float16BitsToFloat32 } from '../graph/fp16.js';
+import type { DeviceKind, TensorDType } from '../results/schema.js';
+import type { DeviceProbe, Engine, HostInputs, LoadedModel, LoadRequest, TensorSignature } from './engine.js';
+import { probeOrtDevice } from './ort-probe.js';
+
+const require = createRequire(import.meta.url);
+
+/** Version of the onnxruntime-node package actually loaded. */
+export const ORT_VERSION: string = (require('onnxruntime-node/package.json') as { version: string }).version;
+
+/** onnxruntime tensor type names to the result schema's dtype names. */
+const DTYPE_FROM_ORT: Record<string, TensorDType> = {
+  float32: 'float32',
+  float16: 'float16',
+  int64: 'int64',
+  int32: 'int32',
+  int8: 'int8',
+  uint8: 'uint8',
+  bool: 'bool',
+};
+
+/** Converts session metadata to engine-neutral signatures; rejects non-tensor values plainly. */
+function signatures(meta: readonly ort.InferenceSession.ValueMetadata[], what: string): TensorSignature[] {
+  return meta.map((m) => {
+    if (!m.isTensor) {
+      throw new BenchError('E_UNSUPPORTED', `model ${what} '${m.name}' is not a tensor (sequences and maps are not supported)`);
+    }
+    const dtype = DTYPE_FROM_ORT[m.type];
+    if (!dtype) {
+      throw new BenchError('E_UNSUPPORTED', `model ${what} '${m.name}' has type ${m.type}, which the harness cannot feed`, {
+        hint: 'supported input types: float32, float16, int64, int32, int8, uint8, bool',
+      });
+    }
+    return { name: m.name, dtype, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? d : null)) };
+  });
+}
+
+/** Execution-provider list and recorded options for a device. */
+function providerConfig(request: LoadRequest): {
+  providers: ort.InferenceSession.ExecutionProviderConfig[];
+  recorded: Record<string, unknown>;
+} {
+  const opts = request.providerOptions ?? {};
+  switch (request.device) {
+    case 'cpu':
+      return { providers: ['cpu'], recorded: { intraOpNumThreads: request.threads } };
+    case 'cuda': {
+      const deviceId = opts.cuda?.deviceId ?? 0;
+      // The Node binding forwards only deviceId to the CUDA provider (js/node/src/session_options_helper.cc);
+      // cuDNN algorithm search therefore stays at ORT's default (EXHAUSTIVE) and CUDA graphs stay off.
+      return {
+        providers: [{ name: 'cuda', deviceId }],
+        recorded: { deviceId, cudnnConvAlgoSearch: 'EXHAUSTIVE (ORT default; not settable from Node)' },
+      };
+    }
+    case 'tensorrt': {
+      const deviceId = opts.tensorrt?.deviceId ?? 0;
+      // TensorRT builds fp16 engines only when the model is fp16 here: the binding forwards deviceId only.
+      return { providers: [{ name: 'tensorrt', deviceId }, { name: 'cuda', deviceId }], recorded: { deviceId } };
+    }
+    case 'webgpu': {
+      const preferredLayout = opts.webgpu?.preferredLayout ?? 'NCHW';
+      return { providers: [{ name: 'webgpu', preferredLayout }], recorded: { preferredLayout } };
+    }
+  }
+}
+
+class OrtLoadedModel implements LoadedModel {
+  readonly inputs: TensorSignature[];
+  readonly outputs: TensorSignature[];
+  private feeds: Record<string, ort.Tensor> = {};
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly provider: string,
+    readonly providerOptions: Record<string, unknown>,
+  ) {
+    this.inputs = signatures(session.inputMetadata, 'input');
+    this.outputs = signatures(session.outputMetadata, 'output');
+  }
+
+  async bind(inputs: HostInputs): Promise<void> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of inputs) {
+      feeds[name] = new ort.Tensor(t.dtype, t.data as never, t.shape);
+    }
+    this.feeds = feeds;
+  }
+
+  async run(): Promise<void> {
+    await this.session.run(this.feeds);
+  }
+
+  async runAndRead(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+    const out = await this.session.run(this.feeds);
+    const result = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [name, value] of Object.entries(out)) {
+      const data = value.location === 'cpu' ? value.data : await value.getData();
+      result.set(name, { shape: [...value.dims], data: toFloat32(data, value.type) });
+    }
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Copies any numeric tensor data to Float32Array (float16 arrives as raw uint16 bits). */
+function toFloat32(data: unknown, type: string): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (type === 'float16' && data instanceof Uint16Array) return Float32Array.from(data, float16BitsToFloat32);
+  if (ArrayBuffer.isView(data)) return Float32Array.from(data as unknown as ArrayLike<number>, Number);
+  throw new BenchError('E_UNSUPPORTED', `cannot read an output of type ${type} as numbers`);
+}
+
+/** onnxruntime-node as an Engine. */
+export class OrtEngine implements Engine {
+  readonly name = 'ort' as const;
+  readonly version = ORT_VERSION;
+
+  probe(device: DeviceKind): Promise<DeviceProbe> {
+    return probeOrtDevice(device);
+  }
+
+  async load(request: LoadRequest): Promise<LoadedModel> {
+    const { providers, recorded } = providerConfig(request);
+    const threads = request.threads > 0 ? request.threads : 0;
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: providers,
+      graphOptimizationLevel: 'all',
+      // 0 lets ORT pick (one thread per physical core); recorded as the effective count below.
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      logSeverityLevel: 3,
+    };
+    if (request.transfer === 'exclude' && request.device !== 'cpu') {
+      // Keep outputs where they are computed so device-to-host copies leave the timed region.
+      options.preferredOutputLocation = 'gpu-buffer';
+      recorded['preferredOutputLocation'] = 'gpu-buffer';
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(request.modelPath, options);
+    } catch (e) {
+      throw new BenchError('E_BAD_INPUT', `onnxruntime could not load ${request.modelPath} on ${request.device}: ${firstLine(errorMessage(e))}`, {
+        cause: e,
+      });
+    }
+    recorded['intraOpNumThreads'] = threads > 0 ? threads : `default (${cpus().length} logical cores)`;
+    return new OrtLoadedModel(session, request.device, recorded);
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+/** A fresh onnxruntime-node engine. */
+export function createOrtEngine(): OrtEngine {
+  return new OrtEngine();
+}

@@ -1,0 +1,83 @@
+/**
+ * The Vulkan side of WebGPU on Linux: onnxruntime-node's WebGPU provider runs on Dawn, and Dawn's
+ * Linux backend is Vulkan, so it needs the loader (libvulkan.so.1) and at least one driver manifest
+ * (ICD JSON) naming a GPU driver.
+ */
+import { readdirSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { probeLibraries } from './shared-libs.js';
+
+/** Installs the Vulkan loader (Debian/Ubuntu). */
+export const VULKAN_LOADER_REMEDY = '`apt-get install libvulkan1`';
+/** Provides a Vulkan driver manifest. */
+export const VULKAN_DRIVER_REMEDY =
+  'install a Vulkan driver: the NVIDIA driver ships nvidia_icd.json (in containers set NVIDIA_DRIVER_CAPABILITIES=all, or include "graphics"); `apt-get install mesa-vulkan-drivers` gives lavapipe, a CPU Vulkan that makes WebGPU run but says nothing about GPU speed';
+
+/** What the Vulkan check found. */
+export interface VulkanStatus {
+  loader: { present: boolean; error?: string };
+  /** Driver manifests found (full paths). */
+  icds: string[];
+  /** Directories searched for manifests. */
+  searched: string[];
+  usable: boolean;
+  reason?: string;
+  remedy?: string;
+}
+
+/**
+ * Manifest locations in the loader's order: VK_DRIVER_FILES / VK_ICD_FILENAMES (files or dirs) replace
+ * the search; otherwise XDG config and data dirs plus /etc and /usr/share (Vulkan loader docs,
+ * "Driver Discovery on Linux").
+ */
+export function icdSearchPaths(env: NodeJS.ProcessEnv = process.env): { explicit: boolean; paths: string[] } {
+  const override = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES;
+  if (override) return { explicit: true, paths: override.split(delimiter).filter(Boolean) };
+  const config = (env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(delimiter).filter(Boolean);
+  const data = (env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(delimiter).filter(Boolean);
+  const dirs = [
+    ...config.map((d) => join(d, 'vulkan/icd.d')),
+    '/etc/vulkan/icd.d',
+    ...data.map((d) => join(d, 'vulkan/icd.d')),
+    '/usr/share/vulkan/icd.d',
+  ];
+  if (env.HOME) dirs.push(join(env.HOME, '.local/share/vulkan/icd.d'));
+  return { explicit: false, paths: [...new Set(dirs)] };
+}
+
+function manifestsIn(path: string): string[] {
+  if (path.endsWith('.json')) return [path];
+  try {
+    return readdirSync(path)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(path, f));
+  } catch {
+    return [];
+  }
+}
+
+/** Checks the Vulkan loader and driver manifests. */
+export function checkVulkan(env: NodeJS.ProcessEnv = process.env): VulkanStatus {
+  const [load] = probeLibraries(['libvulkan.so.1'], env);
+  const { paths } = icdSearchPaths(env);
+  const icds = [...new Set(paths.flatMap(manifestsIn))];
+  const loader = load?.loadable
+    ? { present: true }
+    : { present: false, error: load?.error ?? 'not loadable' };
+  const problems: string[] = [];
+  const remedies: string[] = [];
+  if (!loader.present) {
+    problems.push('the Vulkan loader libvulkan.so.1 is not installed');
+    remedies.push(VULKAN_LOADER_REMEDY);
+  }
+  if (icds.length === 0) {
+    problems.push('no Vulkan driver manifest (ICD) found');
+    remedies.push(VULKAN_DRIVER_REMEDY);
+  }
+  const status: VulkanStatus = { loader, icds, searched: paths, usable: problems.length === 0 };
+  if (problems.length > 0) {
+    status.reason = problems.join('; ');
+    status.remedy = remedies.join('; ');
+  }
+  return status;
+}
