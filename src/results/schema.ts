@@ -211,6 +211,18 @@ export const ResultFileSchema = z.object({
   command: z.string(),
   environment: EnvironmentSchema,
   runs: z.array(RunResultSchema),
+  /** Multi-GPU runs (`--gpus`): per configuration, each GPU's throughput and the total. */
+  aggregates: z
+    .array(
+      z.object({
+        /** The configuration's key without the GPU suffix. */
+        key: z.string(),
+        gpuIndices: z.array(z.number().int()),
+        perGpuSamplesPerS: z.array(z.number()),
+        totalSamplesPerS: z.number(),
+      }),
+    )
+    .optional(),
   /** Files merged by `bench merge` keep each source's environment here, indexed by run.sourceIndex. */
   sources: z.array(z.object({ file: z.string(), environment: EnvironmentSchema })).optional(),
 });

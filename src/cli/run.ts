@@ -1,0 +1,193 @@
+/** `bench [run]`: thin wrapper over runBenchmarks() — flags, suite defaults, progress bar, Ctrl-C, table. */
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { ExitCode } from '../errors.js';
+import { loadSuite, type RunOptionsInput } from '../run/options.js';
+import { resolveGpuList, runOnGpus } from '../run/multi-gpu.js';
+import { runBenchmarks, type RunHooks, type RunOutcome } from '../run/run.js';
+import { h100eColumn } from '../h100e/estimate.js';
+import { formatRunTable, type ExtraColumn } from '../run/table.js';
+import { choice, collect, intList, positiveNumber } from './parse.js';
+
+/** Run options a suite may set, with the flag attribute that overrides each (a flag given on the command line wins). */
+const SUITE_KEYS = {
+  batches: 'batch',
+  durationS: 'duration',
+  maxDurationS: 'maxDuration',
+  minIterations: 'minIterations',
+  warmup: 'warmup',
+  relCiPct: 'relCi',
+  scenario: 'scenario',
+  precision: 'precision',
+} as const;
+
+interface RunFlags {
+  engine: 'ort' | 'tfjs';
+  device: RunOptionsInput['device'];
+  model?: string[];
+  shape: string[];
+  suite?: string;
+  batch: number[];
+  precision: 'fp32' | 'fp16';
+  threads: number;
+  concurrency: number;
+  scenario: 'offline' | 'single-stream' | 'server';
+  qps?: number;
+  latencyBound?: number;
+  findPeak?: boolean;
+  warmup: number;
+  duration: number;
+  minIterations: number;
+  maxDuration: number;
+  relCi: number;
+  transfer: 'include' | 'exclude';
+  seed: number;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  fallback: boolean;
+  gpus?: string;
+}
+
+/** Options from flags and suite, with flags given on the command line taking precedence. */
+function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
+  const fromCli = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+  const suiteName = flags.suite ?? (flags.model ? undefined : 'default');
+  const suite = suiteName ? loadSuite(suiteName) : undefined;
+  const options: RunOptionsInput = {
+    engine: flags.engine,
+    device: flags.device,
+    models: flags.model ?? suite?.models ?? [],
+    shapes: flags.shape,
+    batches: flags.batch,
+    precision: flags.precision,
+    threads: flags.threads,
+    concurrency: flags.concurrency,
+    scenario: flags.scenario,
+    ...(flags.qps !== undefined ? { qps: flags.qps } : {}),
+    ...(flags.latencyBound !== undefined ? { latencyBoundMs: flags.latencyBound } : {}),
+    findPeak: flags.findPeak ?? false,
+    warmup: flags.warmup,
+    durationS: flags.duration,
+    minIterations: flags.minIterations,
+    maxDurationS: flags.maxDuration,
+    relCiPct: flags.relCi,
+    transfer: flags.transfer,
+    seed: flags.seed,
+    ...(flags.out !== undefined ? { out: flags.out } : {}),
+    force: flags.force ?? false,
+    fallback: flags.fallback,
+  };
+  if (suite) {
+    for (const [key, flag] of Object.entries(SUITE_KEYS) as [keyof typeof SUITE_KEYS, string][]) {
+      const value = suite[key];
+      if (value !== undefined && !fromCli(flag)) Object.assign(options, { [key]: value });
+    }
+    // A single-stream scenario chosen on the command line implies batch 1 over the suite's sweep.
+    if (options.scenario === 'single-stream' && !fromCli('batch')) options.batches = [1];
+  }
+  return options;
+}
+
+/** The H100-equivalent of each configuration, labelled with the method that gave it. */
+const H100E_COLUMN: ExtraColumn = { header: 'H100e', value: h100eColumn };
+
+/** Progress on stderr: a bar on a terminal, one line per configuration otherwise. */
+function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
+  if (quiet) return { hooks: {}, stop: () => undefined };
+  if (!process.stderr.isTTY) {
+    return {
+      hooks: { onConfigStart: (i, n, label) => process.stderr.write(`[${i + 1}/${n}] ${label}\n`) },
+      stop: () => undefined,
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: ' {bar} {percentage}% | {config} ({index}/{total})', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    hooks: {
+      onConfigStart: (i, n, label) => {
+        if (!started) bar.start(100, 0, { config: label, index: i + 1, total: n });
+        started = true;
+        bar.update(0, { config: label, index: i + 1, total: n });
+      },
+      onProgress: (f) => bar.update(Math.round(100 * Math.min(1, f))),
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+/** Registers `run` (the default command). */
+export function register(program: Command): void {
+  program
+    .command('run', { isDefault: true })
+    .description('measure models and write a result file (bare `bench` runs the default suite)')
+    .addOption(new Option('--engine <name>', 'inference engine').choices(['ort', 'tfjs']).default('ort'))
+    .addOption(new Option('--device <device>', 'device: the first usable of cuda, webgpu, cpu for auto').argParser(choice('--device', ['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu'] as const)).default('auto'))
+    .option('--model <name|path>', 'zoo name or .onnx path (repeatable, or a comma list)', collect)
+    .option('--shape <name:dims>', 'concrete shape for an input with symbolic dimensions, e.g. input:1x3x224x224 (repeatable)', collect, [])
+    .option('--suite <name|path>', 'suite: smoke, default, full, or a YAML/JSON file')
+    .addOption(new Option('--batch <list>', 'batch sizes, e.g. 1,8,32').argParser(intList('--batch')).default([1]))
+    .addOption(new Option('--precision <p>', 'weights and activations').argParser(choice('--precision', ['fp32', 'fp16'] as const)).default('fp32'))
+    .option('--threads <n>', 'intra-op threads (0 = engine default)', positiveNumber('--threads', { integer: true, allowZero: true }), 0)
+    .option('--concurrency <n>', 'requests in flight at once (offline scenario)', positiveNumber('--concurrency', { integer: true }), 1)
+    .addOption(new Option('--scenario <s>', 'offline (throughput), single-stream (p90 latency), server (Poisson arrivals)').argParser(choice('--scenario', ['offline', 'single-stream', 'server'] as const)).default('offline'))
+    .option('--qps <n>', 'server scenario: target queries per second', positiveNumber('--qps'))
+    .option('--latency-bound <ms>', 'server scenario: p99 latency bound in ms', positiveNumber('--latency-bound'))
+    .option('--find-peak', 'server scenario: search the highest QPS that meets the bound')
+    .option('--warmup <n>', 'warm-up iterations before timing', positiveNumber('--warmup', { integer: true, allowZero: true }), 5)
+    .addOption(new Option('--duration <s>', 'minimum measured seconds per configuration').argParser(positiveNumber('--duration')).default(3))
+    .option('--min-iterations <n>', 'minimum measured iterations', positiveNumber('--min-iterations', { integer: true, allowZero: true }), 10)
+    .addOption(new Option('--max-duration <s>', 'stop here even if the CI target is not met').argParser(positiveNumber('--max-duration')).default(30))
+    .addOption(new Option('--rel-ci <pct>', 'stop once the 95 % CI of median throughput is within ±pct').argParser(positiveNumber('--rel-ci')).default(2))
+    .addOption(new Option('--transfer <mode>', 'host-device copies inside (include) or outside (exclude) the timed region').argParser(choice('--transfer', ['include', 'exclude'] as const)).default('include'))
+    .option('--seed <n>', 'seed for inputs and zoo weights', positiveNumber('--seed', { integer: true, allowZero: true }), 0)
+    .option('--out <file>', 'result file (default results/<date>-<host>-<device>.json)')
+    .option('--force', 'overwrite an existing --out')
+    .option('--json', 'print the result JSON on stdout instead of the table')
+    .option('--quiet', 'no progress and no table')
+    .option('--no-fallback', 'exit with code 3 instead of falling back to CPU')
+    .option('--gpus <list>', "run on several GPUs at once, one worker process each: 'all' or indices like 0,1")
+    .action(async (flags: RunFlags, cmd: Command) => {
+      const options = optionsFrom(flags, cmd);
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = () => {
+        if (++interrupts > 1) process.exit(ExitCode.interrupted);
+        process.stderr.write('\ninterrupted: saving finished configurations (Ctrl-C again to quit at once)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      const progress = progressHooks(flags.quiet || flags.gpus !== undefined);
+      const common = {
+        signal: controller.signal,
+        command: ['bench', ...process.argv.slice(2)].join(' '),
+        onNotice: (line: string) => process.stderr.write(`${line}\n`),
+      };
+      try {
+        let outcome: RunOutcome;
+        if (flags.gpus !== undefined) {
+          outcome = await runOnGpus(options, await resolveGpuList(flags.gpus), common);
+        } else {
+          outcome = await runBenchmarks(options, { ...progress.hooks, ...common });
+        }
+        const { file, path } = outcome;
+        progress.stop();
+        if (flags.json) process.stdout.write(JSON.stringify(file, null, 2) + '\n');
+        else if (!flags.quiet) {
+          process.stdout.write(formatRunTable(file.runs, file.environment, [H100E_COLUMN]));
+          for (const a of file.aggregates ?? []) {
+            process.stdout.write(`total over GPUs ${a.gpuIndices.join(',')}: ${a.totalSamplesPerS.toFixed(1)} img/s  (${a.key})\n`);
+          }
+        }
+        if (!flags.quiet) process.stderr.write(`results written to ${path}\n`);
+        if (file.runs.some((r) => r.status === 'failed')) process.exitCode = ExitCode.failed;
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

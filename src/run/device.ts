@@ -1,0 +1,54 @@
+/** Chooses the device that will really run: auto-selection, and loud fallback to CPU. */
+import { BenchError } from '../errors.js';
+import type { DeviceProbe, Engine } from '../engines/engine.js';
+import type { DeviceKind, DeviceRequest } from '../results/schema.js';
+
+/** The outcome of device selection. */
+export interface DeviceChoice {
+  requested: DeviceRequest;
+  actual: DeviceKind;
+  /** Hardware name as the probe reports it (may be refined from nvidia-smi later). */
+  probe: DeviceProbe;
+  /** Why `actual` differs from `requested` (fallback) or what auto skipped. */
+  fallbackReason?: string;
+  /** One line for stderr, when the user should hear about the choice. */
+  notice?: string;
+}
+
+/** Order in which `--device auto` tries devices (the first usable wins). */
+export const AUTO_ORDER: readonly DeviceKind[] = ['cuda', 'webgpu', 'cpu'];
+
+/**
+ * Picks the device. A requested GPU that cannot run falls back to CPU with a warning (the reason goes in
+ * the result file), or, with `fallback: false`, fails with exit code 3 and the remedy.
+ */
+export async function chooseDevice(engine: Engine, requested: DeviceRequest, fallback: boolean): Promise<DeviceChoice> {
+  if (requested === 'auto') {
+    const skipped: string[] = [];
+    for (const device of AUTO_ORDER) {
+      const probe = await engine.probe(device);
+      if (probe.usable) {
+        const fallbackReason = skipped.length > 0 ? `auto: ${skipped.join('; ')}` : undefined;
+        return { requested, actual: device, probe, ...(fallbackReason ? { fallbackReason } : {}), notice: `device auto: using ${device}${skipped.length ? ` (${skipped.join('; ')})` : ''}` };
+      }
+      skipped.push(`${device} not usable: ${probe.reason ?? 'unknown reason'}`);
+    }
+    throw new BenchError('E_DEVICE_UNAVAILABLE', `--device auto: no device can run (${skipped.join('; ')})`);
+  }
+  const probe = await engine.probe(requested);
+  if (probe.usable) return { requested, actual: requested, probe };
+  const reason = `${requested} not usable: ${probe.reason ?? 'unknown reason'}`;
+  if (!fallback || requested === 'cpu') {
+    throw new BenchError('E_DEVICE_UNAVAILABLE', `--device ${requested}: ${probe.reason ?? 'not usable here'}`, {
+      ...(probe.remedy ? { hint: probe.remedy } : {}),
+    });
+  }
+  const cpu = await engine.probe('cpu');
+  return {
+    requested,
+    actual: 'cpu',
+    probe: cpu,
+    fallbackReason: reason,
+    notice: `warning: --device ${requested} is not usable here (${probe.reason ?? 'unknown reason'}); running on CPU instead. Fix: ${probe.remedy ?? 'see bench doctor'}. Use --no-fallback to fail instead.`,
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * `bench run` as a programmatic API: resolves models and device, measures every configuration and
+ * writes the result file atomically after each one, so a crash or Ctrl-C keeps all finished work.
+ */
+import { accessSync, constants, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { analyzeModel } from '../analyze/index.js';
+import { parseShapeFlags } from '../analyze/shape-flag.js';
+import type { Engine, LoadedModel } from '../engines/engine.js';
+import { captureEnvironment } from '../env/environment.js';
+import { samplesPerJoule, startPowerSampler } from '../env/power-sampler.js';
+import { BenchError, errorMessage } from '../errors.js';
+import { measure } from '../measure/measure.js';
+import { writeResultFile } from '../results/io.js';
+import type { DeviceInfo, Environment, ModelInfo, ResultFile, RunConfig, RunResult, RunWarning } from '../results/schema.js';
+import { SCHEMA_VERSION } from '../results/schema.js';
+import { chooseDevice, type DeviceChoice } from './device.js';
+import { loadEngine } from './engines.js';
+import { generateInputs, resolveInputShapes } from './inputs.js';
+import { runKey } from '../compare/key.js';
+import { resolveModel, splitModelSpecs, type ResolvedModel } from './models.js';
+import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
+
+/** Callbacks the CLI uses for progress and messages; all optional. */
+export interface RunHooks {
+  /** One-line notices for stderr (fallback warnings, model builds). */
+  onNotice?: (line: string) => void;
+  /** A configuration starts: index from 0, total count, a short label. */
+  onConfigStart?: (index: number, total: number, label: string) => void;
+  /** Fraction done of the current configuration's measurement (0..1). */
+  onProgress?: (fraction: number) => void;
+  /** A configuration finished (ok or failed) and the file was written. */
+  onConfigDone?: (run: RunResult, file: ResultFile) => void;
+  /** Aborts the sweep (Ctrl-C): finished configurations are kept, then E_INTERRUPTED is thrown. */
+  signal?: AbortSignal;
+  /** The command line recorded in the file. */
+  command?: string;
+}
+
+/** What a finished run returns. */
+export interface RunOutcome {
+  file: ResultFile;
+  /** Where it was written. */
+  path: string;
+}
+
+/** Default output path: results/<date>-<host>-<device>.json, numbered when it already exists. */
+export function defaultOutPath(device: string, now = new Date(), dir = 'results'): string {
+  const stem = `${now.toISOString().slice(0, 10)}-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-${device}`;
+  let path = join(dir, `${stem}.json`);
+  for (let i = 2; existsSync(path); i++) path = join(dir, `${stem}-${i}.json`);
+  return path;
+}
+
+/** Fails before any measuring when --out cannot be written or already exists without --force. */
+export function checkOutPath(path: string, force: boolean): void {
+  if (existsSync(path) && !force) {
+    throw new BenchError('E_EXISTS', `--out ${path} already exists`, { hint: 'add --force to overwrite it, or choose another --out' });
+  }
+  const dir = dirname(path) || '.';
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new BenchError('E_UNWRITABLE', `--out ${path}: folder ${dir} does not exist or is not writable`, {
+      hint: 'create the folder or choose another --out',
+    });
+  }
+}
+
+/** The measurement settings recorded for one configuration. */
+function configFor(o: RunOptions, batch: number): RunConfig {
+  return {
+    scenario: o.scenario,
+    batch,
+    threads: o.threads,
+    concurrency: o.scenario === 'single-stream' ? 1 : o.concurrency,
+    warmupIterations: o.warmup,
+    minDurationS: o.durationS,
+    minIterations: o.minIterations,
+    maxDurationS: o.maxDurationS,
+    relCiPct: o.relCiPct,
+    transfer: o.transfer,
+    seed: o.seed,
+    ...(o.qps !== undefined ? { qps: o.qps } : {}),
+    ...(o.latencyBoundMs !== undefined ? { latencyBoundMs: o.latencyBoundMs } : {}),
+    ...(o.findPeak ? { findPeak: true } : {}),
+  };
+}
+
+/** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
+function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarning[]): ModelInfo {
+  const base = { name: resolved.name, source: resolved.source, sha256: resolved.sha256, precision: o.precision, inputs: [] };
+  const withPath = resolved.source === 'file' ? { ...base, path: resolved.path } : base;
+  if (!resolved.onnxPath) {
+    return { ...withPath, params: 0, macsPerImage: null, flopsPerImage: null };
+  }
+  try {
+    const shapes = Object.fromEntries(Object.entries(parseShapeFlags(o.shapes)).map(([k, v]) => [k, [1, ...v.slice(1)]]));
+    const a = analyzeModel(resolved.onnxPath, { shapes });
+    if (a.unknownOps.length > 0) {
+      warnings.push({
+        code: 'unknown-cost',
+        message: `cost unknown for operators: ${a.unknownOps.join(', ')}`,
+        advice: 'GFLOP/s and roofline figures are left out for this model',
+      });
+    }
+    const known = a.unknownOps.length === 0;
+    return {
+      ...withPath,
+      params: a.params,
+      macsPerImage: known ? a.macs / a.batch : null,
+      flopsPerImage: known ? a.flops / a.batch : null,
+      weightBytes: a.weightBytes,
+      activationBytesPerImage: a.activationBytes / a.batch,
+    };
+  } catch (e) {
+    warnings.push({ code: 'analysis-failed', message: `static analysis failed: ${errorMessage(e)}` });
+    return { ...withPath, params: 0, macsPerImage: null, flopsPerImage: null };
+  }
+}
+
+/** Device facts for the result, with the GPU name from nvidia-smi where one is known. */
+function deviceInfo(choice: DeviceChoice, env: Environment, gpuIndex: number): DeviceInfo {
+  const gpu = env.gpus.find((g) => g.index === gpuIndex);
+  const onGpu = choice.actual !== 'cpu';
+  const name = onGpu ? (gpu?.name ?? choice.probe.deviceName ?? `${choice.actual} device`) : env.cpu.model;
+  return {
+    requested: choice.requested,
+    actual: choice.actual,
+    name,
+    ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
+    ...(onGpu ? { gpuIndex } : {}),
+  };
+}
+
+/** Measures one configuration on a loaded model. Engine errors (e.g. out of memory) become status failed. */
+async function measureOne(
+  loaded: LoadedModel,
+  engine: Engine,
+  o: RunOptions,
+  batch: number,
+  base: Omit<RunResult, 'key' | 'status' | 'samplesMs' | 'warnings' | 'config'> & { warnings: RunWarning[] },
+  sessionCreateMs: number,
+  hooks: RunHooks,
+): Promise<RunResult> {
+  const config = configFor(o, batch);
+  const shapes = resolveInputShapes(loaded.inputs, batch, parseShapeFlags(o.shapes)); // usage errors propagate
+  const model = { ...base.model, inputs: shapes };
+  if (loaded.actualDevice && loaded.actualDevice !== base.device.actual) {
+    base = {
+      ...base,
+      device: { ...base.device, actual: loaded.actualDevice, fallbackReason: `${loaded.provider} loaded but placed work on ${loaded.actualDevice}` },
+    };
+  }
+  const engineInfo = { name: engine.name, version: engine.version, provider: loaded.provider, providerOptions: loaded.providerOptions };
+  const skeleton = { ...base, model, engine: engineInfo, config, key: runKey({ model, engine: engineInfo, config }) };
+  try {
+    await loaded.bind(generateInputs(shapes, o.seed));
+    const t0 = performance.now();
+    await loaded.run();
+    const firstInferenceMs = performance.now() - t0;
+    const sampler = base.device.actual === 'cpu' ? undefined : startPowerSampler(base.device.gpuIndex ?? 0);
+    const m = await measure(loaded, batch, {
+      scenario: config.scenario,
+      warmupIterations: config.warmupIterations,
+      minDurationS: config.minDurationS,
+      minIterations: config.minIterations,
+      maxDurationS: config.maxDurationS,
+      relCiPct: config.relCiPct,
+      concurrency: config.concurrency,
+      seed: config.seed,
+      ...(config.qps !== undefined ? { qps: config.qps } : {}),
+      ...(config.latencyBoundMs !== undefined ? { latencyBoundMs: config.latencyBoundMs } : {}),
+      ...(config.findPeak ? { findPeak: true } : {}),
+    }, {
+      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
+    const power = await sampler?.stop();
+    if (m.aborted) throw new BenchError('E_INTERRUPTED', 'interrupted');
+    const leaked = loaded.leakedTensorsPerIteration?.();
+    const engineWarnings: RunWarning[] =
+      leaked !== undefined && leaked > 0
+        ? [{ code: 'tensor-leak', message: `${leaked} tensors leaked per iteration`, advice: 'the model or engine keeps intermediate tensors alive; memory grows with every run' }]
+        : [];
+    return {
+      ...skeleton,
+      status: 'ok',
+      coldStart: { sessionCreateMs, firstInferenceMs },
+      latency: m.latency,
+      throughput: m.throughput,
+      samplesMs: m.samplesMs,
+      measuredDurationS: m.wallTimeS,
+      iterations: m.iterations,
+      ...(power ? { power: { avgW: power.avgW, maxW: power.maxW, readings: power.readings, samplesPerJoule: samplesPerJoule(m.throughput.samplesPerS, power.avgW) } } : {}),
+      memory: {
+        rssMiB: process.memoryUsage().rss / 2 ** 20,
+        ...(power?.maxMemoryUsedMiB !== undefined ? { gpuUsedMiB: power.maxMemoryUsedMiB } : {}),
+      },
+      ...(m.server ? { server: m.server } : {}),
+      warnings: [...base.warnings, ...m.warnings, ...engineWarnings],
+    };
+  } catch (e) {
+    if (e instanceof BenchError && (e.code === 'E_INTERRUPTED' || e.code === 'E_USAGE')) throw e;
+    return { ...skeleton, status: 'failed', error: errorMessage(e).split('\n')[0], samplesMs: [], warnings: base.warnings };
+  }
+}
+
+/**
+ * Runs every configuration (models x batches) and returns the result file. The file is rewritten after
+ * each configuration. Throws E_INTERRUPTED (exit 130) after saving when `hooks.signal` aborts.
+ */
+export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const o = parseRunOptions({ ...input, models: splitModelSpecs(input.models ?? []) });
+  const notice = hooks.onNotice ?? (() => undefined);
+  if (o.out) checkOutPath(o.out, o.force);
+
+  // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
+  const models = o.models.map((spec) => resolveModel(spec, { engine: o.engine, precision: o.precision, seed: o.seed }));
+  const engine = await loadEngine(o.engine);
+  const choice = await chooseDevice(engine, o.device, o.fallback);
+  if (choice.notice) notice(choice.notice);
+  const out = o.out ?? defaultOutPath(choice.actual);
+  if (!o.out) checkOutPath(out, true);
+  const env = await captureEnvironment();
+  const file: ResultFile = {
+    schemaVersion: SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    command: hooks.command ?? 'bench (API)',
+    environment: env,
+    runs: [],
+  };
+  const total = models.length * o.batches.length;
+  const device = deviceInfo(choice, env, o.gpuIndex);
+  const save = (): void => writeResultFile(out, file);
+
+  let index = 0;
+  for (const resolved of models) {
+    const warnings: RunWarning[] = [];
+    if (o.precision === 'fp16' && choice.actual === 'cpu') {
+      warnings.push({
+        code: 'fp16-on-cpu',
+        message: 'fp16 on the CPU provider: onnxruntime has few fp16 CPU kernels, so this measures casts and fallbacks, not fp16 compute',
+        advice: 'use --precision fp32 on CPU; fp16 is meant for cuda, tensorrt and webgpu',
+      });
+    }
+    const model = describeModel(resolved, o, warnings);
+    const base = { startedAt: new Date().toISOString(), model, engine: { name: engine.name, version: engine.version, provider: choice.actual }, device, warnings };
+    let loaded: LoadedModel | undefined;
+    let sessionCreateMs = 0;
+    let loadError: string | undefined;
+    let loadStatus: 'failed' | 'skipped' = 'failed';
+    try {
+      const t0 = performance.now();
+      loaded = await engine.load({
+        modelPath: resolved.path,
+        device: choice.actual,
+        precision: o.precision,
+        threads: o.threads,
+        transfer: o.transfer,
+        providerOptions: { cuda: { deviceId: o.gpuIndex }, tensorrt: { deviceId: o.gpuIndex } },
+        seed: o.seed,
+      });
+      sessionCreateMs = performance.now() - t0;
+      for (const line of loaded.warnings ?? []) warnings.push({ code: 'engine', message: line });
+    } catch (e) {
+      if (e instanceof BenchError && e.code === 'E_USAGE') throw e;
+      // An engine that cannot do what was asked at all (e.g. tfjs and fp16) skips; anything else failed.
+      loadStatus = e instanceof BenchError && e.code === 'E_UNSUPPORTED' ? 'skipped' : 'failed';
+      loadError = errorMessage(e).split('\n')[0];
+    }
+    try {
+      for (const batch of o.batches) {
+        if (hooks.signal?.aborted) break;
+        hooks.onConfigStart?.(index++, total, `${resolved.name} b${batch}`);
+        let run: RunResult;
+        if (!loaded) {
+          const config = configFor(o, batch);
+          const engineInfo = { name: engine.name, version: engine.version, provider: choice.actual };
+          run = { ...base, config, engine: engineInfo, key: runKey({ model, engine: engineInfo, config }), status: loadStatus, error: loadError, samplesMs: [] };
+        } else {
+          try {
+            run = await measureOne(loaded, engine, o, batch, { ...base, startedAt: new Date().toISOString() }, sessionCreateMs, hooks);
+          } catch (e) {
+            if (e instanceof BenchError && e.code === 'E_INTERRUPTED') break;
+            throw e;
+          }
+        }
+        file.runs.push(run);
+        save();
+        hooks.onConfigDone?.(run, file);
+      }
+    } finally {
+      await loaded?.dispose();
+    }
+    if (hooks.signal?.aborted) break;
+  }
+  if (file.runs.length === 0 || !existsSync(out)) save();
+  if (hooks.signal?.aborted) {
+    throw new BenchError('E_INTERRUPTED', `interrupted: ${file.runs.length} finished configuration(s) saved in ${out}`);
+  }
+  return { file, path: out };
+}

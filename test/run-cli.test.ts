@@ -1,0 +1,205 @@
+/**
+ * `bench run` end to end through the built CLI (dist/, built by `pretest`): real onnxruntime-node on
+ * CPU, the zoo's tiny model and hand-built ONNX files.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readResultFile } from '../src/results/io.js';
+import { zooModelPath } from '../src/zoo/cache.js';
+import { a, buildModel } from './analyze-fixtures.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'h100e-run-'));
+/** Short windows: these tests check behaviour, not speed. */
+const QUICK = ['--duration', '0.2', '--max-duration', '1', '--min-iterations', '5', '--warmup', '1'];
+
+function bench(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A model with symbolic batch, height and width: Conv -> Relu -> GlobalAveragePool -> Flatten -> Gemm. */
+function symbolicModel(): string {
+  const path = join(dir, 'symbolic.onnx');
+  writeFileSync(
+    path,
+    buildModel({
+      inputs: [{ name: 'pixels', shape: ['batch', 3, 'height', 'width'] }],
+      outputs: [{ name: 'logits', shape: ['batch', 10] }],
+      inits: [
+        { name: 'w', dims: [8, 3, 3, 3] },
+        { name: 'fc', dims: [10, 8] },
+        { name: 'fcb', dims: [10] },
+      ],
+      nodes: [
+        { op: 'Conv', inputs: ['pixels', 'w'], outputs: ['c'], attrs: [a.ints('pads', [1, 1, 1, 1])] },
+        { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+        { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['g'] },
+        { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+        { op: 'Gemm', inputs: ['f', 'fc', 'fcb'], outputs: ['logits'], attrs: [a.int('transB', 1)] },
+      ],
+    }),
+  );
+  return path;
+}
+
+describe('bench run: devices', () => {
+  it('falls back from cuda to CPU loudly and records why', () => {
+    const out = join(dir, 'fallback.json');
+    const r = bench(['--device', 'cuda', '--model', 'tiny_cnn', '--batch', '1,4', ...QUICK, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: --device cuda is not usable here .*running on CPU instead/);
+    const file = readResultFile(out);
+    expect(file.runs.map((run) => run.config.batch)).toEqual([1, 4]);
+    for (const run of file.runs) {
+      expect(run.status).toBe('ok');
+      expect(run.device.requested).toBe('cuda');
+      expect(run.device.actual).toBe('cpu');
+      expect(run.engine.provider).toBe('cpu');
+      expect(run.device.fallbackReason).toMatch(/^cuda not usable: /);
+      expect(run.throughput?.samplesPerS).toBeGreaterThan(0);
+      expect(run.samplesMs.length).toBe(run.latency?.count);
+    }
+    expect(r.stdout).toMatch(/cpu \(asked cuda\)/);
+  });
+
+  it('exits 3 with the remedy under --no-fallback, writing nothing', () => {
+    const out = join(dir, 'nofallback.json');
+    const r = bench(['--device', 'cuda', '--no-fallback', '--model', 'tiny_cnn', ...QUICK, '--out', out]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: --device cuda: missing .+\n {2}hint: .*`npx bench setup cuda`/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('bench run: models', () => {
+  it('asks for --shape for symbolic dimensions, then runs a hand-built model with it', () => {
+    const model = symbolicModel();
+    const missing = bench(['--device', 'cpu', '--model', model, ...QUICK, '--out', join(dir, 'sym-missing.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("input 'pixels' has symbolic dimension 'height'");
+    expect(missing.stderr).toContain('--shape pixels:');
+    const out = join(dir, 'sym.json');
+    const r = bench(['--device', 'cpu', '--model', model, '--shape', 'pixels:1x3x40x48', '--batch', '2', ...QUICK, '--out', out]);
+    expect(r.code).toBe(0);
+    const run = readResultFile(out).runs[0];
+    expect(run?.status).toBe('ok');
+    expect(run?.model.source).toBe('file');
+    expect(run?.model.inputs).toEqual([{ name: 'pixels', dtype: 'float32', shape: [2, 3, 40, 48] }]);
+    // Conv 8x3x3x3 over 40x48 (same padding): 8*40*48*27 = 414,720 MACs; Gemm 8x10 = 80 MACs; per image.
+    expect(run?.model.macsPerImage).toBe(414_800);
+    expect(run?.model.params).toBe(8 * 27 + 80 + 10);
+  });
+
+  it('feeds int64 and bool inputs with valid random data', () => {
+    const path = join(dir, 'ids.onnx');
+    writeFileSync(
+      path,
+      buildModel({
+        inputs: [
+          { name: 'ids', shape: ['N', 6], elemType: 7 },
+          { name: 'keep', shape: ['N', 6, 4], elemType: 9 },
+        ],
+        outputs: [{ name: 'y', shape: ['N', 6, 4] }],
+        inits: [
+          { name: 'table', dims: [8, 4] },
+          { name: 'zero', dims: [1], values: [0] },
+        ],
+        nodes: [
+          { op: 'Gather', inputs: ['table', 'ids'], outputs: ['emb'] },
+          { op: 'Where', inputs: ['keep', 'emb', 'zero'], outputs: ['y'] },
+        ],
+      }),
+    );
+    const out = join(dir, 'ids.json');
+    const r = bench(['--device', 'cpu', '--model', path, '--batch', '3', ...QUICK, '--out', out]);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const run = readResultFile(out).runs[0];
+    expect(run?.status).toBe('ok');
+    expect(run?.model.inputs.map((i) => i.dtype)).toEqual(['int64', 'bool']);
+  });
+
+  it('records a configuration that fails at run time and goes on with the sweep (exit 1)', () => {
+    // Reshape to a fixed [1, 48] works for batch 1 and fails for batch 2 inside onnxruntime.
+    const path = join(dir, 'fixed-reshape.onnx');
+    writeFileSync(
+      path,
+      buildModel({
+        inputs: [{ name: 'x', shape: ['N', 3, 4, 4] }],
+        outputs: [{ name: 'y', shape: [1, 48] }],
+        inits: [{ name: 'shape', dims: [2], values: [1, 48], elemType: 7 }],
+        nodes: [{ op: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] }],
+      }),
+    );
+    const out = join(dir, 'partial.json');
+    const r = bench(['--device', 'cpu', '--model', path, '--batch', '2,1', ...QUICK, '--out', out]);
+    expect(r.code).toBe(1);
+    const runs = readResultFile(out).runs;
+    expect(runs.map((run) => [run.config.batch, run.status])).toEqual([
+      [2, 'failed'],
+      [1, 'ok'],
+    ]);
+    expect(runs[0]?.error).toMatch(/reshape/i);
+    expect(r.stdout).toMatch(/FAILED/);
+  });
+});
+
+describe('bench run: bad input is a one-line error with exit code 2', () => {
+  const existing = join(dir, 'existing.json');
+  writeFileSync(existing, '{}');
+  const corrupt = join(dir, 'corrupt.onnx');
+  writeFileSync(corrupt, 'this is not protobuf');
+  const truncated = join(dir, 'truncated.onnx');
+  const cases: [string, string[], RegExp][] = [
+    ['unknown model, with close names', ['--model', 'resnt50'], /unknown model 'resnt50'[\s\S]*did you mean resnet50/],
+    ['batch 0', ['--model', 'tiny_cnn', '--batch', '0'], /--batch '0': expected positive integers/],
+    ['negative batch', ['--model', 'tiny_cnn', '--batch', '1,-8'], /--batch '1,-8'/],
+    ['batch not a number', ['--model', 'tiny_cnn', '--batch', 'eight'], /--batch 'eight'/],
+    ['unknown device', ['--model', 'tiny_cnn', '--device', 'tpu'], /--device 'tpu': expected one of auto, cpu, cuda, tensorrt, webgpu/],
+    ['non-positive duration', ['--model', 'tiny_cnn', '--duration', '0'], /--duration '0': expected a positive number/],
+    ['unwritable --out', ['--model', 'tiny_cnn', '--out', '/proc/nope/r.json'], /--out \/proc\/nope\/r\.json: folder/],
+    ['existing --out without --force', ['--model', 'tiny_cnn', '--out', existing], /already exists[\s\S]*--force/],
+    ['missing .onnx', ['--model', join(dir, 'missing.onnx')], /missing\.onnx: no such file/],
+    ['corrupt .onnx', ['--model', corrupt], /corrupt\.onnx is not a readable ONNX model/],
+    ['truncated .onnx', ['--model', truncated], /truncated\.onnx is not a readable ONNX model: truncated at byte/],
+  ];
+  it.each(cases)('%s', (_name, args, pattern) => {
+    if (!existsSync(truncated)) {
+      writeFileSync(truncated, readFileSync(zooModelPath('tiny_cnn', { precision: 'fp32' })).subarray(0, 2000));
+    }
+    const r = bench(['--device', 'cpu', ...QUICK, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+  });
+});
+
+describe('bench run: Ctrl-C', () => {
+  it('keeps the finished configurations of a four-configuration sweep and exits 130', async () => {
+    const out = join(dir, 'interrupted.json');
+    const child = spawn(process.execPath, [CLI, '--device', 'cpu', '--model', 'tiny_cnn', '--batch', '1,2,3,4', '--duration', '1.5', '--max-duration', '3', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Interrupt once the first configuration is on disk.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (existsSync(out) && readResultFile(out).runs.length >= 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted: saving finished configurations/);
+    const file = readResultFile(out);
+    expect(file.runs.length).toBeGreaterThanOrEqual(1);
+    expect(file.runs.length).toBeLessThan(4);
+    expect(file.runs.every((r) => r.status === 'ok')).toBe(true);
+  });
+});
