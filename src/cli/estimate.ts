@@ -1,0 +1,57 @@
+/** `bench estimate RESULT.json`: H100-equivalents of measured runs by each method. */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { BenchError } from '../errors.js';
+import { readResultFile } from '../results/io.js';
+import { estimateFile } from '../h100e/estimate.js';
+import { formatEstimateReport } from '../h100e/estimate-format.js';
+
+const OptionsSchema = z.object({
+  reference: z.string().min(1).optional(),
+  as: z.string().min(1).optional(),
+  json: z.boolean().optional(),
+  method: z.enum(['all', 'measured']).default('all'),
+  cpuBandwidth: z.coerce.number().positive().optional(),
+});
+
+/** Registers `bench estimate`. */
+export function register(program: Command): void {
+  program
+    .command('estimate')
+    .description(
+      'H100-equivalents of a result file: measured, spec (both Epoch rules) and roofline, with the spread',
+    )
+    .argument('<result>', 'result file written by bench run --out')
+    .option(
+      '--reference <file>',
+      'H100 reference result file (default: every result file in results/reference/)',
+    )
+    .option(
+      '--as <device>',
+      'catalog device the spec and roofline figures describe (for GPUs the catalog does not know)',
+    )
+    .option('--method <method>', 'all | measured (measured only: fails without GPU runs)', 'all')
+    .option(
+      '--cpu-bandwidth <GBps>',
+      'CPU memory bandwidth for the CPU roofline (default: a documented assumption)',
+    )
+    .option('--json', 'print JSON instead of text')
+    .action((result: string, raw: Record<string, unknown>) => {
+      const parsed = OptionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const flag = String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+        throw new BenchError('E_USAGE', `--${flag}: ${issue?.message ?? 'invalid value'}`, {
+          hint: 'see bench estimate --help',
+        });
+      }
+      const o = parsed.data;
+      const report = estimateFile(readResultFile(result), result, {
+        reference: o.reference,
+        as: o.as,
+        cpuBandwidthGBps: o.cpuBandwidth,
+        measuredOnly: o.method === 'measured',
+      });
+      process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatEstimateReport(report));
+    });
+}

@@ -1,0 +1,334 @@
+/**
+ * H100-equivalents of measured runs by three named methods (measured, spec, roofline), with the
+ * spread between them. Programmatic API behind `bench estimate` and the H100e column of `bench run`.
+ */
+import { BenchError } from '../errors.js';
+import type { Environment, ResultFile, RunResult } from '../results/schema.js';
+import { h100, normalizeName, requireDevice } from './catalog.js';
+import { deriveCpuPeak, localCpuInfo, type CpuInfo } from './cpu-peak.js';
+import { peaksFromCatalog, peaksFromCpu, type DevicePeaks } from './peaks.js';
+import {
+  findAnchor,
+  findReference,
+  gpuOfRun,
+  isGpuRun,
+  loadAnchors,
+  loadReferenceDir,
+  loadReferenceFile,
+  matchKey,
+  REFERENCE_DIR,
+  type Anchor,
+  type ReferenceRun,
+} from './references.js';
+import { rooflineOn, type RooflineBound, type RooflineWork } from './roofline.js';
+import { specH100e, H100_DENSE16_TFLOPS, H100_DENSE8_TOPS } from './spec.js';
+
+/** One method's figure: null with the reason when it cannot be computed. */
+export interface MethodFigure {
+  h100e: number | null;
+  /** The method in words, with its inputs. */
+  method: string;
+}
+
+/** Every estimate for one run. */
+export interface RunEstimate {
+  key: string;
+  matchKey: string;
+  model: string;
+  engine: string;
+  provider: string;
+  precision: string;
+  batch: number;
+  /** What ran (nvidia-smi or CPU model name). */
+  ranOn: string;
+  /** The device the spec and roofline figures describe. */
+  estimatedAs: string;
+  samplesPerS: number;
+  measured: MethodFigure;
+  /** Published anchor ratio; never like-for-like, kept out of the spread. */
+  anchor: MethodFigure | null;
+  spec16: MethodFigure;
+  spec8: MethodFigure;
+  roofline: MethodFigure & {
+    local: RooflineBound | null;
+    h100: RooflineBound | null;
+    efficiency: number | null;
+  };
+  /** max / min of the available measured, spec and roofline figures; null with fewer than two. */
+  spread: number | null;
+}
+
+/** Options of an estimate. */
+export interface EstimateOptions {
+  /** A reference result file instead of the reference folder. */
+  reference?: string;
+  /** Catalog device the spec and roofline figures should describe instead of the one that ran. */
+  as?: string;
+  /** CPU memory bandwidth in GB/s (else the documented assumption). */
+  cpuBandwidthGBps?: number;
+  /** Reference folder (tests point this elsewhere). */
+  referenceDir?: string;
+  /** The local /proc/cpuinfo (tests inject one). */
+  cpuInfo?: CpuInfo | null;
+  /** Only the measured method was asked for: a file without GPU runs is then an error. */
+  measuredOnly?: boolean;
+}
+
+/** The estimates of a whole result file. */
+export interface EstimateReport {
+  file: string;
+  command: string;
+  runs: RunEstimate[];
+  /** Runs left out and why (failed or skipped). */
+  skipped: { key: string; reason: string }[];
+  /** Divisors every spec figure uses. */
+  rules: { dense16Tflops: number; dense8Tops: number; source: string };
+}
+
+interface Context {
+  refs: ReferenceRun[];
+  anchors: Anchor[];
+  as: DevicePeaks | null;
+  cpuBandwidthGBps: number | undefined;
+  cpuInfo: CpuInfo | null;
+}
+
+function peaksOfRun(
+  run: RunResult,
+  env: Environment,
+  ctx: Context,
+): { peaks: DevicePeaks | null; ranOn: string; why: string } {
+  if (run.device.actual === 'cpu') {
+    const model = env.cpu.model;
+    const ranOn = `${model} (CPU)`;
+    if (ctx.as) return { peaks: ctx.as, ranOn, why: '' };
+    const local = ctx.cpuInfo;
+    if (local && normalizeName(local.model) === normalizeName(model)) {
+      return { peaks: peaksFromCpu(deriveCpuPeak(local, ctx.cpuBandwidthGBps)), ranOn, why: '' };
+    }
+    return {
+      peaks: null,
+      ranOn,
+      why: `no catalog entry for CPU '${model}' and it is not this machine's CPU, so /proc/cpuinfo cannot describe it (run the estimate on that machine or pass --as)`,
+    };
+  }
+  const gpu = gpuOfRun(run, env);
+  if (ctx.as) return { peaks: ctx.as, ranOn: gpu.name, why: '' };
+  if (!gpu.device) {
+    return {
+      peaks: null,
+      ranOn: gpu.name,
+      why: `unknown GPU '${gpu.name}': not in the catalog (pass --as DEVICE)`,
+    };
+  }
+  return { peaks: peaksFromCatalog(gpu.device), ranOn: gpu.name, why: '' };
+}
+
+function workOf(run: RunResult): { work: RooflineWork | null; why: string; note: string } {
+  if (run.model.flopsPerImage === null) {
+    return { work: null, why: 'model FLOPs unknown (the analyzer met ops it cannot cost)', note: '' };
+  }
+  const note =
+    run.model.weightBytes === undefined || run.model.activationBytesPerImage === undefined
+      ? '; bytes partly unknown, missing terms counted as 0'
+      : '';
+  return {
+    work: {
+      flopsPerImage: run.model.flopsPerImage,
+      weightBytes: run.model.weightBytes ?? 0,
+      activationBytesPerImage: run.model.activationBytesPerImage ?? 0,
+      batch: run.config.batch,
+    },
+    why: '',
+    note,
+  };
+}
+
+/** Three significant digits, no exponent below 1e-6, thousands grouping above 1000. */
+export function formatH100e(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return 'n/a';
+  if (x >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (x === 0) return '0';
+  if (Math.abs(x) < 1e-6) return x.toExponential(2);
+  return String(Number(x.toPrecision(3)));
+}
+
+/** Estimates one successful run. */
+function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimate {
+  const samplesPerS = run.throughput?.samplesPerS ?? 0;
+  const { peaks, ranOn, why } = peaksOfRun(run, env, ctx);
+  const key = matchKey(run);
+
+  // measured
+  let measured: MethodFigure;
+  const ref = isGpuRun(run) ? findReference(run, ctx.refs) : undefined;
+  if (ref && ref.run.throughput) {
+    const r = ref.run.throughput.samplesPerS;
+    measured = {
+      h100e: samplesPerS / r,
+      method: `measured: ${formatH100e(samplesPerS)} / ${formatH100e(r)} img/s of the ${ref.device} reference ${ref.file} (made by: ${ref.command})`,
+    };
+  } else {
+    measured = {
+      h100e: null,
+      method: `no matching H100 reference for ${key}${run.device.actual === 'cpu' ? ' (references are GPU runs of the same provider)' : ''}`,
+    };
+  }
+  const a = findAnchor(run, ctx.anchors);
+  const anchor: MethodFigure | null = a
+    ? {
+        h100e: samplesPerS / a.samplesPerS,
+        method: `published anchor, not like-for-like: ${a.benchmark}, ${a.system}, ${a.samplesPerS.toLocaleString('en-US')} samples/s (${a.engine}, ${a.precision}); ${a.caveat}; source: ${a.source.title} ${a.source.url}`,
+      }
+    : null;
+
+  // spec
+  const spec = peaks ? specH100e(peaks) : { rule16: null, rule8: null };
+  const spec16: MethodFigure = {
+    h100e: spec.rule16,
+    method: peaks
+      ? peaks.dense16Tflops === null
+        ? `spec (Epoch 16-bit rule): ${peaks.name} has no dense 16-bit figure`
+        : `spec (Epoch 16-bit rule): ${peaks.dense16Tflops.toPrecision(4)} / ${H100_DENSE16_TFLOPS} TFLOP/s dense; ${peaks.notes.dense16}`
+      : `spec: ${why}`,
+  };
+  const spec8: MethodFigure = {
+    h100e: spec.rule8,
+    method: peaks
+      ? peaks.int8Tops === null
+        ? `spec (Epoch 8-bit rule): ${peaks.name} has no dense 8-bit figure (${peaks.notes.int8})`
+        : `spec (Epoch 8-bit rule): ${peaks.int8Tops.toPrecision(4)} / ${H100_DENSE8_TOPS} TOPS dense; ${peaks.notes.int8}`
+      : `spec: ${why}`,
+  };
+
+  // roofline
+  const { work, why: workWhy, note } = workOf(run);
+  let roofline: RunEstimate['roofline'];
+  if (!peaks || !work) {
+    roofline = {
+      h100e: null,
+      method: `roofline: ${peaks ? workWhy : why}`,
+      local: null,
+      h100: null,
+      efficiency: null,
+    };
+  } else {
+    const here = rooflineOn(work, peaks, run.model.precision);
+    const there = rooflineOn(work, peaksFromCatalog(h100()), run.model.precision);
+    if (!here.ok || !there.ok) {
+      roofline = {
+        h100e: null,
+        method: `roofline: ${!here.ok ? here.reason : !there.ok ? there.reason : ''}`,
+        local: null,
+        h100: null,
+        efficiency: null,
+      };
+    } else {
+      const efficiency = ctx.as && run.device.actual === 'cpu' ? null : samplesPerS / here.value.samplesPerS;
+      roofline = {
+        h100e: here.value.samplesPerS / there.value.samplesPerS,
+        method:
+          `roofline: bound ${formatH100e(here.value.samplesPerS)} img/s on ${peaks.name} (${here.value.bound}-bound, ${here.value.peakLabel} ${Number(here.value.peakTflops.toPrecision(4))} TFLOP/s, ${peaks.bandwidthGBps} GB/s) / ` +
+          `${formatH100e(there.value.samplesPerS)} img/s on H100 SXM (${there.value.bound}-bound)` +
+          (efficiency === null
+            ? ''
+            : `; achieved efficiency ${(100 * efficiency).toPrecision(3)} % of the local bound`) +
+          `; compute: ${run.model.precision === 'fp32' ? peaks.notes.fp32 : peaks.notes.dense16}; bandwidth: ${peaks.notes.bandwidth}${note}`,
+        local: here.value,
+        h100: there.value,
+        efficiency,
+      };
+    }
+  }
+
+  const values = [measured.h100e, spec16.h100e, spec8.h100e, roofline.h100e].filter(
+    (v): v is number => v !== null && v > 0,
+  );
+  const spread = values.length >= 2 ? Math.max(...values) / Math.min(...values) : null;
+  return {
+    key: run.key,
+    matchKey: key,
+    model: run.model.name,
+    engine: run.engine.name,
+    provider: run.engine.provider,
+    precision: run.model.precision,
+    batch: run.config.batch,
+    ranOn,
+    estimatedAs: peaks?.name ?? 'unknown',
+    samplesPerS,
+    measured,
+    anchor,
+    spec16,
+    spec8,
+    roofline,
+    spread,
+  };
+}
+
+function contextOf(opts: EstimateOptions): Context {
+  const dir = opts.referenceDir ?? REFERENCE_DIR;
+  return {
+    refs: opts.reference ? loadReferenceFile(opts.reference) : loadReferenceDir(dir),
+    anchors: loadAnchors(dir),
+    as: opts.as ? peaksFromCatalog(requireDevice(opts.as, '--as')) : null,
+    cpuBandwidthGBps: opts.cpuBandwidthGBps,
+    cpuInfo: opts.cpuInfo === undefined ? localCpuInfo() : opts.cpuInfo,
+  };
+}
+
+/** Estimates every successful run of a result file. */
+export function estimateFile(file: ResultFile, path: string, opts: EstimateOptions = {}): EstimateReport {
+  const ok = file.runs.filter((r) => r.status === 'ok' && r.throughput !== undefined);
+  if (ok.length === 0) {
+    throw new BenchError('E_BAD_INPUT', `${path}: no successful runs with a throughput to estimate`, {
+      hint: 'pass a result file from `bench run` in which at least one configuration succeeded',
+    });
+  }
+  if ((opts.measuredOnly || opts.reference) && !ok.some(isGpuRun)) {
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `${path}: no GPU runs, and the measured method compares GPU runs with an H100 reference of the same provider`,
+      {
+        hint: 'measure on a GPU (bench run --device cuda), or drop --reference/--method measured for spec and roofline figures',
+      },
+    );
+  }
+  const ctx = contextOf(opts);
+  const skipped = file.runs
+    .filter((r) => !ok.includes(r))
+    .map((r) => ({ key: r.key, reason: r.status === 'ok' ? 'no throughput' : `status ${r.status}` }));
+  return {
+    file: path,
+    command: file.command,
+    runs: ok.map((r) => estimateOne(r, file.environment, ctx)),
+    skipped,
+    rules: {
+      dense16Tflops: H100_DENSE16_TFLOPS,
+      dense8Tops: H100_DENSE8_TOPS,
+      source: 'Epoch AI H100-equivalent rules; divisors from the catalog entry "H100 SXM"',
+    },
+  };
+}
+
+/** Estimates one run against the default reference folder and this machine's CPU. */
+export function estimateRun(run: RunResult, env: Environment, opts: EstimateOptions = {}): RunEstimate {
+  return estimateOne(run, env, contextOf(opts));
+}
+
+/**
+ * The H100e cell for `bench run`: the measured figure when a matching H100 reference exists, else
+ * the 16-bit spec figure (8-bit when there is no 16-bit one), with the method in brackets.
+ */
+export function h100eColumn(run: RunResult, env: Environment): string {
+  if (run.status !== 'ok' || !run.throughput) return '-';
+  try {
+    const e = estimateRun(run, env);
+    if (e.measured.h100e !== null) return `${formatH100e(e.measured.h100e)} (measured)`;
+    if (e.spec16.h100e !== null) return `${formatH100e(e.spec16.h100e)} (spec)`;
+    if (e.spec8.h100e !== null) return `${formatH100e(e.spec8.h100e)} (spec int8)`;
+    return 'n/a (unknown device)';
+  } catch {
+    // A broken reference file must not break `bench run`'s table; `bench estimate` reports it.
+    return 'n/a (reference error)';
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * H100 references for the measured method: result files in results/reference/ (each records the
+ * command that made it) and the published anchors in results/reference/anchors.json.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BenchError } from '../errors.js';
+import { readResultFile } from '../results/io.js';
+import type { Environment, ResultFile, RunResult } from '../results/schema.js';
+import { PACKAGE_ROOT } from '../version.js';
+import { matchGpuName, normalizeName, type Catalog, loadCatalog } from './catalog.js';
+
+/** Default folder of reference result files. */
+export const REFERENCE_DIR = join(PACKAGE_ROOT, 'results', 'reference');
+/** File name of the published anchors inside the reference folder. */
+export const ANCHORS_FILE = 'anchors.json';
+
+/** A published figure kept for comparison, never like-for-like. */
+export const AnchorSchema = z.object({
+  id: z.string(),
+  label: z.literal('published anchor'),
+  benchmark: z.string(),
+  system: z.string(),
+  device: z.string(),
+  model: z.string(),
+  modelAliases: z.array(z.string()),
+  samplesPerS: z.number().positive(),
+  engine: z.string(),
+  precision: z.string(),
+  likeForLike: z.literal(false),
+  caveat: z.string(),
+  source: z.object({
+    title: z.string(),
+    url: z.string().url(),
+    date: z.string(),
+    verifiedThisSession: z.boolean(),
+  }),
+});
+
+/** A published anchor. */
+export type Anchor = z.infer<typeof AnchorSchema>;
+
+const AnchorsFileSchema = z.object({
+  anchorsVersion: z.literal(1),
+  note: z.string(),
+  anchors: z.array(AnchorSchema),
+});
+
+/** One H100 run usable as a reference. */
+export interface ReferenceRun {
+  file: string;
+  /** The command that made the reference file. */
+  command: string;
+  /** Catalog name of the GPU it ran on. */
+  device: string;
+  run: RunResult;
+}
+
+/** The key a local run and its reference must share: model (by hash), engine, provider, precision, batch. */
+export function matchKey(run: RunResult): string {
+  return `${run.model.name}@${run.model.sha256.slice(0, 12)}|${run.engine.name}|${run.engine.provider}|${run.model.precision}|b${run.config.batch}`;
+}
+
+/** Catalog name of the GPU a run used, from the environment's nvidia-smi list or the run's device name. */
+export function gpuOfRun(
+  run: RunResult,
+  env: Environment,
+  catalog: Catalog = loadCatalog(),
+): { name: string; device: ReturnType<typeof matchGpuName> } {
+  const smi =
+    run.device.gpuIndex !== undefined
+      ? env.gpus.find((g) => g.index === run.device.gpuIndex)?.name
+      : undefined;
+  const name = smi ?? env.gpus[0]?.name ?? run.device.name;
+  return { name, device: matchGpuName(name, catalog) ?? matchGpuName(run.device.name, catalog) };
+}
+
+/** True when a run measured something on a GPU (any non-CPU device) and succeeded. */
+export function isGpuRun(run: RunResult): boolean {
+  return run.status === 'ok' && run.throughput !== undefined && run.device.actual !== 'cpu';
+}
+
+/** H100 runs of one result file (runs on other GPUs are ignored). */
+export function referenceRunsOf(file: ResultFile, path: string): ReferenceRun[] {
+  const out: ReferenceRun[] = [];
+  for (const run of file.runs) {
+    if (!isGpuRun(run)) continue;
+    const gpu = gpuOfRun(run, file.environment);
+    if (gpu.device?.id.startsWith('h100'))
+      out.push({ file: path, command: file.command, device: gpu.device.name, run });
+  }
+  return out;
+}
+
+/** Reads one reference file given with --reference; it must hold at least one successful H100 run. */
+export function loadReferenceFile(path: string): ReferenceRun[] {
+  const refs = referenceRunsOf(readResultFile(path), path);
+  if (refs.length === 0) {
+    throw new BenchError('E_BAD_INPUT', `--reference ${path}: no successful H100 runs in this file`, {
+      hint: 'pass a result file measured on an H100 (its environment.gpus names the GPU)',
+    });
+  }
+  return refs;
+}
+
+const dirCache = new Map<string, ReferenceRun[]>();
+
+/** Every H100 run in the reference folder's result files (anchors.json excluded), read once per folder. */
+export function loadReferenceDir(dir: string = REFERENCE_DIR): ReferenceRun[] {
+  const hit = dirCache.get(dir);
+  if (hit) return hit;
+  const refs: ReferenceRun[] = [];
+  if (existsSync(dir)) {
+    for (const f of readdirSync(dir).sort()) {
+      if (!f.endsWith('.json') || f === ANCHORS_FILE) continue;
+      refs.push(...referenceRunsOf(readResultFile(join(dir, f)), join(dir, f)));
+    }
+  }
+  dirCache.set(dir, refs);
+  return refs;
+}
+
+const anchorCache = new Map<string, Anchor[]>();
+
+/** The published anchors of a reference folder (empty when the file is absent), read once. */
+export function loadAnchors(dir: string = REFERENCE_DIR): Anchor[] {
+  const hit = anchorCache.get(dir);
+  if (hit) return hit;
+  const path = join(dir, ANCHORS_FILE);
+  let anchors: Anchor[] = [];
+  if (existsSync(path)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new BenchError('E_FILE_CORRUPT', `${path}: not valid JSON (${(e as Error).message})`);
+    }
+    const parsed = AnchorsFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new BenchError(
+        'E_SCHEMA',
+        `${path}: field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`,
+      );
+    }
+    anchors = parsed.data.anchors;
+  }
+  anchorCache.set(dir, anchors);
+  return anchors;
+}
+
+/** The reference run with the same match key, if any. */
+export function findReference(run: RunResult, refs: ReferenceRun[]): ReferenceRun | undefined {
+  const key = matchKey(run);
+  return refs.find((r) => matchKey(r.run) === key);
+}
+
+/** The anchor for this run's model, if one exists (matched by model name). */
+export function findAnchor(run: RunResult, anchors: Anchor[]): Anchor | undefined {
+  const n = normalizeName(run.model.name);
+  return anchors.find((a) => a.modelAliases.some((m) => normalizeName(m) === n));
+}

@@ -1,0 +1,132 @@
+/**
+ * Fleet scenario files (YAML or JSON). Units are explicit: power is {value, unit: W|kW|MW|GW}, money
+ * is in fields ending in Usd, time in hours. Every claim names one of the file's sources.
+ */
+import { z } from 'zod';
+
+/** Power with an explicit unit. */
+export const PowerSchema = z
+  .object({ value: z.number().positive(), unit: z.enum(['W', 'kW', 'MW', 'GW']) })
+  .strict();
+/** A power quantity. */
+export type PowerQuantity = z.infer<typeof PowerSchema>;
+
+/** Watts of a power quantity. */
+export function toWatts(p: PowerQuantity): number {
+  return p.value * { W: 1, kW: 1e3, MW: 1e6, GW: 1e9 }[p.unit];
+}
+
+/** An article or document a scenario cites. */
+export const SourceSchema = z
+  .object({
+    id: z.string().min(1),
+    title: z.string().min(1),
+    outlet: z.string().min(1),
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD'),
+    url: z.string().url(),
+    /** False when the claim could not be found in the article's text in this session. */
+    verified: z.boolean(),
+    note: z.string().optional(),
+  })
+  .strict();
+
+/** One line of a fleet: a device and how many of it. */
+export const ItemSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/, 'id: lower-case letters, digits and dashes'),
+    label: z.string().optional(),
+    /** Catalog device name or alias. */
+    device: z.string().min(1),
+    count: z.number().nonnegative().optional(),
+    budgetUsd: z.number().nonnegative().optional(),
+    priceUsd: z.number().positive().optional(),
+    /** Take the price implied by another item (its budgetUsd / count). */
+    priceFrom: z.string().optional(),
+    powerBudget: PowerSchema.optional(),
+    /** Power per device; default the catalog TDP. */
+    powerPerDevice: PowerSchema.optional(),
+    /** Share of time the devices do this work, 0..1. */
+    utilisation: z.number().min(0).max(1).optional(),
+    availableHoursPerWeek: z.number().min(0).max(168).optional(),
+    /** Hours a day the device is busy with something else (e.g. driving); available = 168 - 7 x this. */
+    busyHoursPerDay: z.number().min(0).max(24).optional(),
+    /** Counted in the scenario total (false for what-if lines such as budgets). */
+    inTotal: z.boolean().default(true),
+    source: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+
+/** A fleet line as written. */
+export type ScenarioItem = z.infer<typeof ItemSchema>;
+
+/** The fleet at one date. */
+export const SnapshotSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD'),
+    label: z.string(),
+    items: z.array(ItemSchema).min(1),
+    source: z.string().optional(),
+    /** An alternative figure for another snapshot's date: compared with the snapshot before that one, never used as a base. */
+    variantOf: z.string().optional(),
+  })
+  .strict();
+
+/** A derived figure a claim is checked against. */
+export const FigureRefSchema = z.discriminatedUnion('of', [
+  z.object({ of: z.literal('growthPct'), from: z.string(), to: z.string() }).strict(),
+  z.object({ of: z.literal('snapshotH100e'), snapshot: z.string() }).strict(),
+  z
+    .object({
+      of: z.literal('item'),
+      item: z.string(),
+      field: z.enum([
+        'count',
+        'h100e',
+        'installedH100e',
+        'powerW',
+        'costUsd',
+        'impliedPriceUsd',
+        'availableHoursPerWeek',
+      ]),
+    })
+    .strict(),
+]);
+
+/** A figure from an article, compared with the derived one. */
+export const ClaimSchema = z
+  .object({
+    id: z.string(),
+    text: z.string(),
+    figure: FigureRefSchema,
+    /** The article's number; absent for figures the article implies but does not state (shown as info). */
+    claimed: z.number().optional(),
+    unit: z.string(),
+    compare: z.enum(['approx', 'atLeast', 'atMost']).default('approx'),
+    /** Allowed relative difference for approx, percent. */
+    tolerancePct: z.number().nonnegative().default(5),
+    source: z.string(),
+  })
+  .strict();
+
+/** A whole scenario file. */
+export const ScenarioSchema = z
+  .object({
+    scenarioVersion: z.literal(1),
+    name: z.string(),
+    description: z.string().optional(),
+    sources: z.array(SourceSchema).default([]),
+    assumptions: z.array(z.string()).default([]),
+    items: z.array(ItemSchema).default([]),
+    snapshots: z.array(SnapshotSchema).default([]),
+    claims: z.array(ClaimSchema).default([]),
+  })
+  .strict();
+
+/** A validated scenario. */
+export type Scenario = z.infer<typeof ScenarioSchema>;
+/** A claim. */
+export type Claim = z.infer<typeof ClaimSchema>;
+/** A scenario source. */
+export type ScenarioSource = z.infer<typeof SourceSchema>;

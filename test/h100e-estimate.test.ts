@@ -1,0 +1,189 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BenchError } from '../src/errors.js';
+import { lookupDevice } from '../src/h100e/catalog.js';
+import { deriveCpuPeak, parseCpuinfo } from '../src/h100e/cpu-peak.js';
+import { estimateFile, h100eColumn } from '../src/h100e/estimate.js';
+import { formatEstimateReport } from '../src/h100e/estimate-format.js';
+import { peaksFromCatalog } from '../src/h100e/peaks.js';
+import { rooflineBound } from '../src/h100e/roofline.js';
+import { specH100e } from '../src/h100e/spec.js';
+import { env, file, run } from './h100e-fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'h100e-est-'));
+const emptyRefs = join(dir, 'no-refs');
+
+const CPUINFO = [0, 1]
+  .map(
+    (i) =>
+      `processor\t: ${i}\nmodel name\t: Test CPU 9000\nphysical id\t: 0\ncore id\t\t: ${i}\ncpu MHz\t\t: 2500.000\nflags\t\t: fpu sse2 avx fma avx2 avx512f avx512_vnni\n`,
+  )
+  .join('\n');
+const cpu = parseCpuinfo(CPUINFO);
+
+describe('spec method (both Epoch rules)', () => {
+  it('divides dense 16-bit by 989.4 TFLOP/s and dense 8-bit by 1,979 TOPS', () => {
+    const a100 = specH100e(peaksFromCatalog(lookupDevice('A100 SXM 80GB')!));
+    expect(a100.rule16).toBeCloseTo(0.3153426, 6); // 312 / 989.4
+    expect(a100.rule8).toBeCloseTo(0.3153108, 6); // 624 / 1979
+    const rtx = specH100e(peaksFromCatalog(lookupDevice('RTX 4090')!));
+    expect(rtx.rule16).toBeCloseTo(0.1667677, 6); // 165 / 989.4
+    expect(rtx.rule8).toBeCloseTo(0.3340071, 6); // 661 / 1979: int8 is twice as generous on a GeForce
+    const hw3 = specH100e(peaksFromCatalog(lookupDevice('HW3')!));
+    expect(hw3).toEqual({ rule16: null, rule8: 144 / 1979 }); // 0.0727640
+    expect(specH100e(peaksFromCatalog(lookupDevice('H100 SXM')!))).toEqual({ rule16: 1, rule8: 1 });
+  });
+});
+
+describe('roofline method', () => {
+  const work = { flopsPerImage: 2e9, weightBytes: 50e6, activationBytesPerImage: 10e6, batch: 4 };
+  it('is memory-bound when bytes/bandwidth exceeds FLOPs/peak', () => {
+    // compute 4 x 2e9 / 100e12 = 8e-5 s; memory (50e6 + 4 x 10e6) / 1000e9 = 9e-5 s -> 4 / 9e-5 = 44,444.4 img/s
+    const b = rooflineBound(work, 100, 1000);
+    expect(b.bound).toBe('memory');
+    expect(b.timePerBatchS).toBeCloseTo(9e-5, 12);
+    expect(b.samplesPerS).toBeCloseTo(44444.444, 2);
+  });
+  it('is compute-bound at a large batch', () => {
+    // batch 64: compute 1.28e-3 s; memory (50e6 + 640e6) / 1e12 = 6.9e-4 s -> 64 / 1.28e-3 = 50,000 img/s
+    const b = rooflineBound({ ...work, batch: 64 }, 100, 1000);
+    expect(b.bound).toBe('compute');
+    expect(b.samplesPerS).toBeCloseTo(50000, 6);
+  });
+});
+
+describe('CPU peak from /proc/cpuinfo', () => {
+  it('multiplies cores x clock x FLOP/cycle and names the derivation', () => {
+    expect(cpu).toMatchObject({ model: 'Test CPU 9000', cores: 2, ghz: 2.5 });
+    const p = deriveCpuPeak(cpu);
+    expect(p.fp32Tflops).toBeCloseTo(0.32, 12); // 2 x 2.5e9 x 64 = 320 GFLOP/s
+    expect(p.dense16Tflops).toBeCloseTo(0.32, 12); // no avx512_bf16 flag: fp32 stands in
+    expect(p.int8Tops).toBeCloseTo(1.28, 12); // 2 x 2.5e9 x 256
+    expect(p.method).toBe(
+      'derived from /proc/cpuinfo: 2 cores x 2.500 GHz x 64 FLOP/cycle (AVX-512 FMA: 16 lanes x 2 x 2 units (assumed))',
+    );
+    expect(p.bandwidthMethod).toMatch(/^assumption: 20 GB\/s/);
+  });
+});
+
+describe('bench estimate on a CPU result', () => {
+  const f = file(env('Test CPU 9000'), [
+    run({
+      device: 'cpu',
+      samplesPerS: 100,
+      flopsPerImage: 1e9,
+      weightBytes: 20e6,
+      activationBytesPerImage: 4e6,
+    }),
+  ]);
+  it('gives spec and roofline H100e with the methods named and says there is no H100 reference', () => {
+    const r = estimateFile(f, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu });
+    const e = r.runs[0]!;
+    expect(e.measured.h100e).toBeNull();
+    expect(e.measured.method).toMatch(/^no matching H100 reference for net@abc\|ort\|cpu\|fp32\|b1/);
+    expect(e.spec16.h100e).toBeCloseTo(3.2342834e-4, 10); // 0.32 / 989.4
+    expect(e.spec8.h100e).toBeCloseTo(6.467913e-4, 9); // 1.28 / 1979
+    expect(e.spec16.method).toMatch(/Epoch 16-bit rule.*derived from \/proc\/cpuinfo/);
+    // CPU: compute 1e9 / 0.32e12 = 3.125e-3 s > memory 24e6 / 20e9 = 1.2e-3 s -> 320 img/s.
+    // H100 fp32 (TF32 494.7): compute 2.02e-6 s < memory 24e6 / 3.35e12 = 7.164e-6 s -> 139,583.3 img/s.
+    expect(e.roofline.local?.samplesPerS).toBeCloseTo(320, 9);
+    expect(e.roofline.h100?.samplesPerS).toBeCloseTo(139583.333, 2);
+    expect(e.roofline.h100e).toBeCloseTo(0.0022925373, 9); // 320 / 139,583.3
+    expect(e.roofline.efficiency).toBeCloseTo(0.3125, 12); // 100 / 320
+    expect(e.spread).toBeCloseTo(0.0022925373 / 3.2342834e-4, 4); // roofline / spec16 = 7.088
+    const text = formatEstimateReport(r);
+    expect(text).toMatch(/spec 16-bit/);
+    expect(text).toMatch(/roofline: bound 320 img\/s/);
+  });
+
+  it('says "no catalog entry" for a CPU that is not this machine and suggests a way out', () => {
+    const other = file(env('Some Other CPU'), f.runs);
+    const e = estimateFile(other, 'x.json', { referenceDir: emptyRefs, cpuInfo: cpu }).runs[0]!;
+    expect(e.spec16.h100e).toBeNull();
+    expect(e.spec16.method).toMatch(/no catalog entry for CPU 'Some Other CPU'/);
+  });
+
+  it('refuses a measured estimate on a file with no GPU runs', () => {
+    try {
+      estimateFile(f, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu, measuredOnly: true });
+      throw new Error('expected a BenchError');
+    } catch (e) {
+      expect((e as BenchError).code).toBe('E_BAD_INPUT');
+      expect((e as BenchError).message).toMatch(/^cpu\.json: no GPU runs/);
+    }
+  });
+});
+
+describe('bench estimate on a GPU result with an H100 reference', () => {
+  const gpuRun = run({
+    device: 'cuda',
+    precision: 'fp16',
+    batch: 8,
+    samplesPerS: 1000,
+    flopsPerImage: 4e9,
+    weightBytes: 50e6,
+    activationBytesPerImage: 20e6,
+  });
+  const local = file(env('Host CPU', ['Tesla T4']), [gpuRun]);
+  const refPath = join(dir, 'h100-ref.json');
+  writeFileSync(
+    refPath,
+    JSON.stringify(
+      file(
+        env('Host CPU', ['NVIDIA H100 80GB HBM3']),
+        [{ ...gpuRun, throughput: { ...gpuRun.throughput!, samplesPerS: 10000 } }],
+        'bench run --model net --device cuda --precision fp16 --batch 8',
+      ),
+    ),
+  );
+
+  it('computes measured, spec and roofline H100e and the spread between them', () => {
+    const e = estimateFile(local, 't4.json', { reference: refPath, referenceDir: emptyRefs }).runs[0]!;
+    expect(e.measured.h100e).toBeCloseTo(0.1, 12); // 1000 / 10000
+    expect(e.measured.method).toMatch(/made by: bench run --model net --device cuda/);
+    expect(e.spec16.h100e).toBeCloseTo(0.0656964, 6); // 65 / 989.4
+    expect(e.spec8.h100e).toBeCloseTo(0.0656897, 6); // 130 / 1979
+    // Both memory-bound: (50e6 + 8 x 20e6) bytes -> T4 8 / 6.5625e-4 s = 12,190.5 img/s; H100 8 / 6.2687e-5 s = 127,619 img/s.
+    expect(e.roofline.h100e).toBeCloseTo(320 / 3350, 9); // 0.0955224: the bandwidth ratio
+    expect(e.roofline.efficiency).toBeCloseTo(0.08203125, 9); // 1000 / 12,190.476
+    expect(e.spread).toBeCloseTo(0.1 / (130 / 1979), 6); // 1.52231
+  });
+
+  it('says so when no reference matches, and uses --as for a GPU the catalog does not know', () => {
+    const unknown = file(env('Host CPU', ['NVIDIA GeForce GTX 1080']), [gpuRun]);
+    const e = estimateFile(unknown, 'gtx.json', { referenceDir: emptyRefs }).runs[0]!;
+    expect(e.measured.method).toMatch(/no matching H100 reference for net@abc\|ort\|cuda\|fp16\|b8/);
+    expect(e.spec16.method).toMatch(/unknown GPU 'NVIDIA GeForce GTX 1080'/);
+    const as = estimateFile(unknown, 'gtx.json', { referenceDir: emptyRefs, as: 'T4' }).runs[0]!;
+    expect(as.spec16.h100e).toBeCloseTo(65 / 989.4, 12);
+  });
+
+  it('labels the published anchor as not like-for-like and keeps it out of the spread', () => {
+    const r50 = file(env('Host CPU', ['Tesla T4']), [
+      {
+        ...gpuRun,
+        model: { ...gpuRun.model, name: 'resnet50' },
+        throughput: { ...gpuRun.throughput!, samplesPerS: 887.14 },
+      },
+    ]);
+    const e = estimateFile(r50, 'r50.json', { referenceDir: join(process.cwd(), 'results', 'reference') })
+      .runs[0]!;
+    expect(e.anchor?.h100e).toBeCloseTo(0.01, 12); // 887.14 / 88,714
+    expect(e.anchor?.method).toMatch(/published anchor, not like-for-like.*TensorRT 9\.3/);
+    expect(e.spread).toBeCloseTo(320 / 3350 / (130 / 1979), 6);
+  });
+
+  it('gives bench run a cheap H100e cell', () => {
+    expect(h100eColumn(gpuRun, local.environment)).toBe('0.0657 (spec)');
+  });
+
+  it('refuses a reference file without H100 runs', () => {
+    const notH100 = join(dir, 'a100.json');
+    writeFileSync(notH100, JSON.stringify(file(env('Host CPU', ['NVIDIA A100-SXM4-80GB']), [gpuRun])));
+    expect(() => estimateFile(local, 't4.json', { reference: notH100 })).toThrow(
+      /--reference .*a100\.json: no successful H100 runs/,
+    );
+  });
+});
