@@ -1,0 +1,88 @@
+/** `bench compare BASE NEW [MORE...]`: statistical verdicts per configuration and a regression gate. */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { compareCommand } from '../compare/commands.js';
+import { KEY_FIELDS } from '../compare/key.js';
+import { BenchError } from '../errors.js';
+
+/** Comma-separated key fields, e.g. "threads,provider". */
+export const KeyFieldListSchema = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.enum(KEY_FIELDS)));
+
+const OptionsSchema = z.object({
+  json: z.boolean().optional(),
+  markdown: z.boolean().optional(),
+  failOnRegression: z.coerce.number().min(0).max(100).optional(),
+  ignoreKey: KeyFieldListSchema.optional(),
+  alpha: z.coerce.number().gt(0).lt(1).default(0.05),
+  bootstrap: z.coerce.number().int().min(100).max(1_000_000).default(2000),
+  seed: z.coerce.number().int().default(1),
+});
+
+/** Parses commander's raw options; every failure is E_USAGE naming the flag. */
+export function parseCompareOptions(raw: unknown): z.infer<typeof OptionsSchema> {
+  const parsed = OptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = `--${String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new BenchError('E_USAGE', `${flag}: ${issue?.message ?? 'invalid value'}`, {
+      hint:
+        flag === '--ignore-key'
+          ? `use a comma-separated list of ${KEY_FIELDS.join(', ')}`
+          : 'see bench compare --help',
+    });
+  }
+  if (parsed.data.json && parsed.data.markdown) {
+    throw new BenchError('E_USAGE', '--json and --markdown are exclusive', {
+      hint: 'choose one output format per call',
+    });
+  }
+  return parsed.data;
+}
+
+/** Registers `bench compare`. */
+export function register(program: Command): void {
+  program
+    .command('compare')
+    .description(
+      'compare result files configuration by configuration (throughput ratio, CI, Mann-Whitney p, verdict)',
+    )
+    .argument('<base>', 'result file everything is compared against')
+    .argument('<new...>', 'one or more result files to compare with BASE')
+    .option('--json', 'print the comparison as JSON')
+    .option('--markdown', 'print a Markdown table (for a pull-request comment)')
+    .option(
+      '--fail-on-regression <pct>',
+      'exit 1 when a configuration is significantly slower by more than PCT percent',
+    )
+    .option(
+      '--ignore-key <fields>',
+      `key fields to leave out of matching, comma-separated (${KEY_FIELDS.join(', ')})`,
+    )
+    .option('--alpha <p>', 'significance level of the Mann-Whitney test', '0.05')
+    .option('--bootstrap <n>', 'bootstrap replicates per configuration', '2000')
+    .option('--seed <n>', 'bootstrap seed (same seed, same intervals)', '1')
+    .action(async (base: string, others: string[], raw: unknown) => {
+      const opts = parseCompareOptions(raw);
+      const result = await compareCommand([base, ...others], {
+        format: opts.json ? 'json' : opts.markdown ? 'markdown' : 'table',
+        failOnRegressionPct: opts.failOnRegression,
+        ignore: opts.ignoreKey ?? [],
+        alpha: opts.alpha,
+        bootstrapIterations: opts.bootstrap,
+        seed: opts.seed,
+      });
+      // Markdown and JSON carry their warnings inside; the terminal table gets them on stderr, first.
+      if (!opts.json && !opts.markdown)
+        for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+      process.stdout.write(result.stdout);
+      if (result.error) throw result.error;
+    });
+}

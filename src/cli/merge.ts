@@ -1,0 +1,32 @@
+/** `bench merge FILES... --out FILE`: runs from several machines in one result file. */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { mergeCommand } from '../compare/commands.js';
+import { BenchError } from '../errors.js';
+
+const OptionsSchema = z.object({ out: z.string().min(1) });
+
+/** Registers `bench merge`. */
+export function register(program: Command): void {
+  program
+    .command('merge')
+    .description('combine result files from several machines into one (each run keeps its environment)')
+    .argument('<files...>', 'result files to merge, in order')
+    .requiredOption('--out <file>', 'where to write the merged result file')
+    .action((files: string[], raw: unknown) => {
+      const parsed = OptionsSchema.safeParse(raw);
+      if (!parsed.success)
+        throw new BenchError('E_USAGE', '--out: a file path is required', {
+          hint: 'bench merge a.json b.json --out all.json',
+        });
+      const result = mergeCommand(
+        files,
+        parsed.data.out,
+        `bench merge ${files.join(' ')} --out ${parsed.data.out}`,
+      );
+      for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+      process.stdout.write(
+        `merged ${result.runs} runs from ${result.sources} sources into ${parsed.data.out}\n`,
+      );
+    });
+}

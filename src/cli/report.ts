@@ -1,0 +1,46 @@
+/** `bench report FILES... --html out.html [--markdown out.md]`: a self-contained page with charts. */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { reportCommand } from '../compare/commands.js';
+import { BenchError } from '../errors.js';
+import { KeyFieldListSchema } from './compare.js';
+
+const OptionsSchema = z.object({
+  html: z.string().min(1).optional(),
+  markdown: z.string().min(1).optional(),
+  ignoreKey: KeyFieldListSchema.optional(),
+  title: z.string().min(1).optional(),
+});
+
+/** Registers `bench report`. */
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('write an HTML page (charts, works offline) and/or Markdown about result files')
+    .argument('<files...>', 'result files; with two or more, the others are compared with the first')
+    .option('--html <file>', 'write a self-contained HTML report here')
+    .option('--markdown <file>', 'write a Markdown report here')
+    .option('--ignore-key <fields>', 'key fields to leave out when matching files, comma-separated')
+    .option('--title <text>', 'page title')
+    .action(async (files: string[], raw: unknown) => {
+      const parsed = OptionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new BenchError(
+          'E_USAGE',
+          `--${String(issue?.path[0] ?? '')}: ${issue?.message ?? 'invalid value'}`,
+          {
+            hint: 'see bench report --help',
+          },
+        );
+      }
+      const result = await reportCommand(files, {
+        html: parsed.data.html,
+        markdown: parsed.data.markdown,
+        ignore: parsed.data.ignoreKey ?? [],
+        title: parsed.data.title,
+      });
+      for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const path of result.written) process.stdout.write(`wrote ${path}\n`);
+    });
+}

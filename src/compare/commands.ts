@@ -1,0 +1,153 @@
+/**
+ * The programmatic side of `bench compare`, `bench merge` and `bench report`: the CLI files only parse
+ * options and print; tests call these directly.
+ */
+import { BenchError, isBenchError } from '../errors.js';
+import { exporterFor, type ExportFormat, type ReportDocument } from '../export/index.js';
+import { writeFileAtomic, writeResultFile } from '../results/io.js';
+import {
+  compareFiles,
+  findRegressions,
+  regressionError,
+  type CompareOptions,
+  type Comparison,
+} from './compare.js';
+import type { KeyField } from './key.js';
+import { loadResultFiles, type LoadedFile } from './load.js';
+import { mergeFiles } from './merge.js';
+
+/** Options of {@link compareCommand}. */
+export interface CompareCommandOptions extends CompareOptions {
+  format: Exclude<ExportFormat, 'html'>;
+  /** Fail (E_REGRESSION, exit 1) when a key is significantly slower by more than this many percent. */
+  failOnRegressionPct?: number;
+}
+
+/** What a command produced: text for stdout, lines for stderr, and an error to raise after printing. */
+export interface CommandOutput {
+  stdout: string;
+  warnings: string[];
+  /** Set when the regression gate tripped: print stdout first, then throw it. */
+  error: BenchError | null;
+}
+
+function documentFor(
+  title: string,
+  files: LoadedFile[],
+  comparison: Comparison | null,
+  warnings: string[],
+  full: boolean,
+): ReportDocument {
+  return {
+    title,
+    files,
+    comparison,
+    warnings,
+    sections: { runs: full, environments: full },
+    generatedAt: new Date().toISOString(),
+  };
+}
+
+/** `bench compare BASE NEW [MORE...]`: compares, renders, and applies the regression gate. */
+export async function compareCommand(
+  paths: readonly string[],
+  options: CompareCommandOptions,
+): Promise<CommandOutput> {
+  if (paths.length < 2) {
+    throw new BenchError('E_USAGE', 'compare needs at least two result files (BASE NEW)', {
+      hint: 'bench compare base.json new.json',
+    });
+  }
+  const { files, warnings: loadWarnings } = loadResultFiles(paths, { emptyIs: 'error' });
+  const comparison = compareFiles(files, options);
+  const warnings = [...loadWarnings, ...comparison.warnings];
+  const title = `Comparison against ${files[0]?.label ?? 'base'}`;
+  const stdout = await exporterFor(options.format).render(
+    documentFor(title, files, comparison, warnings, false),
+  );
+  const threshold = options.failOnRegressionPct;
+  const error =
+    threshold === undefined ? null : regressionError(findRegressions(comparison, threshold), threshold);
+  return { stdout, warnings, error };
+}
+
+/** `bench merge FILES... --out FILE`: writes the merged file; returns what it did. */
+export function mergeCommand(
+  paths: readonly string[],
+  out: string,
+  command: string,
+): { runs: number; sources: number; warnings: string[] } {
+  if (paths.length === 0)
+    throw new BenchError('E_USAGE', 'merge needs at least one result file', {
+      hint: 'bench merge a.json b.json --out all.json',
+    });
+  const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
+  const merged = mergeFiles(files, command);
+  writeResultFile(out, merged.file);
+  return {
+    runs: merged.file.runs.length,
+    sources: merged.file.sources?.length ?? 0,
+    warnings: [...warnings, ...merged.warnings],
+  };
+}
+
+/** Options of {@link reportCommand}. */
+export interface ReportCommandOptions {
+  html?: string;
+  markdown?: string;
+  ignore?: readonly KeyField[];
+  seed?: number;
+  title?: string;
+}
+
+/**
+ * `bench report FILES... --html out.html [--markdown out.md]`: runs, environments and charts of every
+ * file, plus a comparison against the first file when files share configurations.
+ */
+export async function reportCommand(
+  paths: readonly string[],
+  options: ReportCommandOptions,
+): Promise<{ written: string[]; warnings: string[] }> {
+  if (paths.length === 0)
+    throw new BenchError('E_USAGE', 'report needs at least one result file', {
+      hint: 'bench report results.json --html report.html',
+    });
+  if (!options.html && !options.markdown) {
+    throw new BenchError('E_USAGE', 'report needs --html FILE and/or --markdown FILE', {
+      hint: 'bench report results.json --html report.html',
+    });
+  }
+  const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
+  if (files.every((f) => f.data.runs.length === 0)) {
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `report: ${paths.length === 1 ? paths[0] : 'every file'} has zero runs`,
+      {
+        hint: 'pass a file written by a `bench run` that measured at least one configuration',
+      },
+    );
+  }
+  let comparison: Comparison | null = null;
+  const withRuns = files.filter((f) => f.data.runs.length > 0);
+  if (withRuns.length >= 2) {
+    try {
+      comparison = compareFiles(withRuns, { ignore: options.ignore ?? [], seed: options.seed ?? 1 });
+      warnings.push(...comparison.warnings);
+    } catch (e) {
+      // Files with nothing in common still make a report; say why there is no comparison.
+      if (!isBenchError(e) || e.code !== 'E_BAD_INPUT') throw e;
+      warnings.push(`no comparison: ${e.message}`);
+    }
+  }
+  const doc = documentFor(options.title ?? 'h100e benchmark report', files, comparison, warnings, true);
+  const written: string[] = [];
+  for (const [format, path] of [
+    ['html', options.html],
+    ['markdown', options.markdown],
+  ] as const) {
+    if (!path) continue;
+    writeFileAtomic(path, await exporterFor(format).render(doc));
+    written.push(path);
+  }
+  return { written, warnings };
+}

@@ -1,0 +1,405 @@
+/**
+ * Comparing result files configuration by configuration: throughput ratio with a bootstrap CI,
+ * latency changes, a Mann-Whitney p-value and a verdict per key, and a geometric-mean summary.
+ *
+ * A verdict is "faster" or "slower" only when both tests agree: the Mann-Whitney p-value is below
+ * `alpha` AND the bootstrap CI of the throughput ratio excludes 1. The rank test alone flags tiny
+ * shifts on long runs; the CI alone ignores the shape of the distributions.
+ */
+import { BenchError } from '../errors.js';
+import type { RunResult } from '../results/schema.js';
+import {
+  bootstrapMedianRatio,
+  geometricMean,
+  geometricMeanInterval,
+  mannWhitneyU,
+  type MannWhitneyMethod,
+} from '../stats/significance.js';
+import { median, percentile } from '../stats/statistics.js';
+import { environmentWarnings } from './environment.js';
+import { differingKeyFields, runKey, type KeyField } from './key.js';
+import type { LoadedFile } from './load.js';
+
+/** Outcome for one key in one file relative to the first file. */
+export type Verdict = 'faster' | 'slower' | 'no-change' | 'not-comparable';
+
+/** Words for each verdict, as tables print them. */
+export const VERDICT_TEXT: Record<Verdict, string> = {
+  faster: 'faster',
+  slower: 'slower',
+  'no-change': 'no significant change',
+  'not-comparable': 'not comparable',
+};
+
+/** Fewest per-iteration samples on each side for a verdict (exact Mann-Whitney p ≥ 0.008 at 5 vs 5). */
+export const MIN_SAMPLES = 5;
+
+/** Options of {@link compareFiles}. */
+export interface CompareOptions {
+  /** Key fields left out of matching (e.g. ['threads'] to compare a 1-thread and a 2-thread run). */
+  ignore?: readonly KeyField[];
+  /** Significance level of the Mann-Whitney test (default 0.05). */
+  alpha?: number;
+  /** Confidence level of the bootstrap intervals (default 0.95). */
+  confidence?: number;
+  /** Bootstrap replicates per key (default 2000). */
+  bootstrapIterations?: number;
+  /** Bootstrap seed (default 1): the same files and seed give the same intervals. */
+  seed?: number;
+}
+
+/** What one file measured for one key. */
+export interface RunSummary {
+  status: RunResult['status'];
+  samples: number;
+  /** Images per second: the run's reported figure, else batch·concurrency·1000/median latency. */
+  throughputPerS: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  provider: string;
+  threads: number;
+  deviceName: string;
+}
+
+/** One key in one file, relative to the same key in the first file. */
+export interface CellComparison {
+  /** Index of the file in the comparison's `files`. */
+  fileIndex: number;
+  verdict: Verdict;
+  /** Why the verdict is 'not-comparable'. */
+  reason?: string;
+  /** Median throughput of this file over the first file's (above 1: faster). */
+  ratio: number | null;
+  ci: [number, number] | null;
+  /** Change of p50 / p99 latency in percent (negative: lower latency). */
+  p50ChangePct: number | null;
+  p99ChangePct: number | null;
+  pValue: number | null;
+  pMethod: MannWhitneyMethod | null;
+}
+
+/** One configuration across all files. */
+export interface ComparisonRow {
+  key: string;
+  model: string;
+  batch: number;
+  /** What each file measured (null where the file lacks the key), one entry per file. */
+  runs: (RunSummary | null)[];
+  /** One cell per file after the first. */
+  cells: CellComparison[];
+}
+
+/** Geometric-mean summary of one file's column. */
+export interface ColumnSummary {
+  fileIndex: number;
+  /** Geometric mean of the throughput ratios of comparable keys; null when there are none. */
+  geomeanRatio: number | null;
+  /** Bootstrap interval of that geometric mean. */
+  ci: [number, number] | null;
+  faster: number;
+  slower: number;
+  noChange: number;
+  notComparable: number;
+}
+
+/** A key found in only one file (or not in the first file), listed rather than dropped. */
+export interface UnmatchedKey {
+  key: string;
+  /** Labels of the files that have it. */
+  files: string[];
+}
+
+/** Everything `bench compare` reports. */
+export interface Comparison {
+  files: { path: string; label: string; createdAt: string; command: string }[];
+  ignore: KeyField[];
+  alpha: number;
+  confidence: number;
+  rows: ComparisonRow[];
+  summary: ColumnSummary[];
+  unmatched: UnmatchedKey[];
+  /** Environment differences and input problems, shown above the table. */
+  warnings: string[];
+}
+
+/**
+ * Per-iteration throughput in images per second: batch·concurrency·1000 / latency in ms, the same
+ * conversion `bench run` applies to the median (stats/statistics.ts throughputFromLatency). Within a
+ * key batch and concurrency are equal on both sides, so ratios depend on the latencies alone.
+ */
+export function throughputSamples(run: RunResult): number[] {
+  const k = run.config.batch * run.config.concurrency * 1000;
+  return run.samplesMs.filter((ms) => ms > 0).map((ms) => k / ms);
+}
+
+/** What a run measured, in the units tables show. */
+export function summarizeRun(run: RunResult): RunSummary {
+  const sorted = Float64Array.from(run.samplesMs).sort();
+  const hasSamples = sorted.length > 0;
+  const medianMs = hasSamples ? percentile(sorted, 50) : (run.latency?.p50Ms ?? null);
+  const fromLatency =
+    medianMs && medianMs > 0 ? (run.config.batch * run.config.concurrency * 1000) / medianMs : null;
+  return {
+    status: run.status,
+    samples: run.samplesMs.length,
+    throughputPerS: run.throughput?.samplesPerS ?? fromLatency,
+    p50Ms: hasSamples ? percentile(sorted, 50) : (run.latency?.p50Ms ?? null),
+    p99Ms: hasSamples ? percentile(sorted, 99) : (run.latency?.p99Ms ?? null),
+    provider: run.engine.provider,
+    threads: run.config.threads,
+    deviceName: run.device.name,
+  };
+}
+
+const pctChange = (from: number | null, to: number | null): number | null =>
+  from !== null && to !== null && from > 0 ? (to / from - 1) * 100 : null;
+
+/** Runs of `file` by key; later duplicates are reported in `warnings` and ignored. */
+function indexRuns(
+  file: LoadedFile,
+  ignore: readonly KeyField[],
+  warnings: string[],
+): Map<string, RunResult> {
+  const byKey = new Map<string, RunResult>();
+  for (const run of file.data.runs) {
+    const key = runKey(run, ignore);
+    if (byKey.has(key)) {
+      warnings.push(`${file.label}: more than one run has key ${key}; comparing the first`);
+    } else {
+      byKey.set(key, run);
+    }
+  }
+  return byKey;
+}
+
+function notComparable(
+  fileIndex: number,
+  reason: string,
+  base: RunSummary,
+  other: RunSummary | null,
+): CellComparison {
+  return {
+    fileIndex,
+    verdict: 'not-comparable',
+    reason,
+    ratio: null,
+    ci: null,
+    p50ChangePct: other ? pctChange(base.p50Ms, other.p50Ms) : null,
+    p99ChangePct: other ? pctChange(base.p99Ms, other.p99Ms) : null,
+    pValue: null,
+    pMethod: null,
+  };
+}
+
+/** Compares one key of file `fileIndex` with the first file; `replicates` collects bootstrap ratios. */
+function compareCell(
+  fileIndex: number,
+  base: RunResult,
+  other: RunResult | undefined,
+  label: string,
+  baseLabel: string,
+  options: Required<Omit<CompareOptions, 'ignore'>>,
+): { cell: CellComparison; replicates: Float64Array | null } {
+  const baseSummary = summarizeRun(base);
+  if (!other)
+    return { cell: notComparable(fileIndex, `missing in ${label}`, baseSummary, null), replicates: null };
+  const otherSummary = summarizeRun(other);
+  for (const [run, name] of [
+    [base, baseLabel],
+    [other, label],
+  ] as const) {
+    if (run.status !== 'ok') {
+      return {
+        cell: notComparable(fileIndex, `${run.status} in ${name}`, baseSummary, otherSummary),
+        replicates: null,
+      };
+    }
+  }
+  const baseThroughput = throughputSamples(base);
+  const otherThroughput = throughputSamples(other);
+  for (const [samples, name] of [
+    [baseThroughput, baseLabel],
+    [otherThroughput, label],
+  ] as const) {
+    if (samples.length < MIN_SAMPLES) {
+      const reason = `${samples.length} samples in ${name} (need ${MIN_SAMPLES})`;
+      return { cell: notComparable(fileIndex, reason, baseSummary, otherSummary), replicates: null };
+    }
+  }
+  const test = mannWhitneyU(otherThroughput, baseThroughput);
+  const boot = bootstrapMedianRatio(otherThroughput, baseThroughput, {
+    iterations: options.bootstrapIterations,
+    seed: options.seed,
+    confidence: options.confidence,
+  });
+  const significant = test.pValue < options.alpha;
+  const verdict: Verdict =
+    significant && boot.ci[0] > 1 ? 'faster' : significant && boot.ci[1] < 1 ? 'slower' : 'no-change';
+  return {
+    cell: {
+      fileIndex,
+      verdict,
+      ratio: boot.estimate,
+      ci: boot.ci,
+      p50ChangePct: pctChange(baseSummary.p50Ms, otherSummary.p50Ms),
+      p99ChangePct: pctChange(baseSummary.p99Ms, otherSummary.p99Ms),
+      pValue: test.pValue,
+      pMethod: test.method,
+    },
+    replicates: boot.replicates,
+  };
+}
+
+/**
+ * Compares every file with the first. Throws E_BAD_INPUT when fewer than two files are given or when
+ * no file after the first shares a key with it (naming the key fields that differ).
+ */
+export function compareFiles(files: readonly LoadedFile[], options: CompareOptions = {}): Comparison {
+  const ignore = [...(options.ignore ?? [])];
+  const settings = {
+    alpha: options.alpha ?? 0.05,
+    confidence: options.confidence ?? 0.95,
+    bootstrapIterations: options.bootstrapIterations ?? 2000,
+    seed: options.seed ?? 1,
+  };
+  const [base, ...others] = files;
+  if (!base || others.length === 0) {
+    throw new BenchError('E_USAGE', 'compare needs at least two result files (BASE NEW)', {
+      hint: 'bench compare base.json new.json',
+    });
+  }
+  const warnings = environmentWarnings(files);
+  const indexes = files.map((f) => indexRuns(f, ignore, warnings));
+  const baseIndex = indexes[0] as Map<string, RunResult>;
+
+  const disjoint = others.filter(
+    (_, i) => ![...(indexes[i + 1] as Map<string, RunResult>).keys()].some((k) => baseIndex.has(k)),
+  );
+  for (const file of disjoint) {
+    const fields = differingKeyFields(base.data.runs, file.data.runs).filter((f) => !ignore.includes(f));
+    const message = `${base.label} and ${file.label} have no configuration in common${fields.length ? ` (they differ in ${fields.join(', ')})` : ''}`;
+    if (disjoint.length === others.length) {
+      const movable = fields.filter((f) => f !== 'model');
+      throw new BenchError('E_BAD_INPUT', message, {
+        hint: movable.length
+          ? `to compare across ${movable.join(', ')}, pass --ignore-key ${movable.join(',')}`
+          : 'compare result files that measured the same models',
+      });
+    }
+    warnings.push(message);
+  }
+
+  const rows: ComparisonRow[] = [];
+  const replicatesByFile: Float64Array[][] = others.map(() => []);
+  for (const [key, baseRun] of baseIndex) {
+    const otherRuns = indexes.slice(1).map((index) => index.get(key));
+    if (otherRuns.every((r) => r === undefined)) continue;
+    const cells = otherRuns.map((run, i) => {
+      const { cell, replicates } = compareCell(
+        i + 1,
+        baseRun,
+        run,
+        (others[i] as LoadedFile).label,
+        base.label,
+        settings,
+      );
+      if (replicates) (replicatesByFile[i] as Float64Array[]).push(replicates);
+      return cell;
+    });
+    rows.push({
+      key,
+      model: baseRun.model.name,
+      batch: baseRun.config.batch,
+      runs: [summarizeRun(baseRun), ...otherRuns.map((r) => (r ? summarizeRun(r) : null))],
+      cells,
+    });
+  }
+
+  const summary = others.map((_, i): ColumnSummary => {
+    const cells = rows.map((r) => r.cells[i] as CellComparison);
+    const ratios = cells.flatMap((c) =>
+      c.verdict !== 'not-comparable' && c.ratio !== null ? [c.ratio] : [],
+    );
+    const replicateSets = replicatesByFile[i] as Float64Array[];
+    return {
+      fileIndex: i + 1,
+      geomeanRatio: ratios.length ? geometricMean(ratios) : null,
+      ci: replicateSets.length ? geometricMeanInterval(replicateSets, settings.confidence) : null,
+      faster: cells.filter((c) => c.verdict === 'faster').length,
+      slower: cells.filter((c) => c.verdict === 'slower').length,
+      noChange: cells.filter((c) => c.verdict === 'no-change').length,
+      notComparable: cells.filter((c) => c.verdict === 'not-comparable').length,
+    };
+  });
+
+  const matched = new Set(rows.map((r) => r.key));
+  const unmatchedKeys = new Map<string, string[]>();
+  files.forEach((file, i) => {
+    for (const key of (indexes[i] as Map<string, RunResult>).keys()) {
+      if (!matched.has(key)) unmatchedKeys.set(key, [...(unmatchedKeys.get(key) ?? []), file.label]);
+    }
+  });
+
+  return {
+    files: files.map((f) => ({
+      path: f.path,
+      label: f.label,
+      createdAt: f.data.createdAt,
+      command: f.data.command,
+    })),
+    ignore,
+    alpha: settings.alpha,
+    confidence: settings.confidence,
+    rows,
+    summary,
+    unmatched: [...unmatchedKeys].map(([key, labels]) => ({ key, files: labels })),
+    warnings,
+  };
+}
+
+/** A cell that trips the regression gate, with its key. */
+export interface Regression {
+  key: string;
+  file: string;
+  /** How much lower the throughput is, in percent (positive). */
+  slowdownPct: number;
+  ratio: number;
+  ci: [number, number];
+}
+
+/**
+ * Cells significantly slower (verdict 'slower') by more than `thresholdPct` percent of throughput,
+ * judged on the point estimate of the ratio: 1 - ratio > thresholdPct/100.
+ */
+export function findRegressions(comparison: Comparison, thresholdPct: number): Regression[] {
+  const found: Regression[] = [];
+  for (const row of comparison.rows) {
+    for (const cell of row.cells) {
+      if (cell.verdict !== 'slower' || cell.ratio === null || cell.ci === null) continue;
+      const slowdownPct = (1 - cell.ratio) * 100;
+      if (slowdownPct > thresholdPct) {
+        const file = comparison.files[cell.fileIndex]?.label ?? String(cell.fileIndex);
+        found.push({ key: row.key, file, slowdownPct, ratio: cell.ratio, ci: cell.ci });
+      }
+    }
+  }
+  return found;
+}
+
+/** The E_REGRESSION error for `regressions` (one line), or null when there are none. */
+export function regressionError(regressions: readonly Regression[], thresholdPct: number): BenchError | null {
+  if (regressions.length === 0) return null;
+  const worst = [...regressions].sort((a, b) => b.slowdownPct - a.slowdownPct)[0] as Regression;
+  const more = regressions.length > 1 ? ` and ${regressions.length - 1} more` : '';
+  return new BenchError(
+    'E_REGRESSION',
+    `regression: ${worst.key} in ${worst.file} is ${worst.slowdownPct.toFixed(1)} % slower (throughput ratio ${worst.ratio.toFixed(3)}, significant), over the --fail-on-regression ${thresholdPct} % limit${more}`,
+    { hint: 'see the comparison table above; rerun on a quiet machine if the slowdown is unexpected' },
+  );
+}
+
+/** Median of per-iteration throughput, exported for reports that chart the same figure compare uses. */
+export function medianThroughput(run: RunResult): number | null {
+  const samples = throughputSamples(run);
+  return samples.length ? median(samples) : null;
+}

@@ -1,0 +1,91 @@
+/**
+ * The matching key of a run: which measurements describe "the same configuration" across files.
+ * `bench run` writes the same string into `run.key`; compare recomputes it from the fields so files
+ * from older tool versions (or with a hand-edited key) still match, and so fields can be left out.
+ */
+import type { RunResult } from '../results/schema.js';
+
+/** The fields a key is made of, in key order. */
+export const KEY_FIELDS = [
+  'model',
+  'sha256',
+  'engine',
+  'provider',
+  'precision',
+  'batch',
+  'scenario',
+  'concurrency',
+  'threads',
+] as const;
+
+/** What a key is computed from: a run, or the parts of one that exist before it is measured. */
+export type KeyedRun = Pick<RunResult, 'model' | 'engine' | 'config'> & { key?: string };
+
+/** One field of the matching key. */
+export type KeyField = (typeof KEY_FIELDS)[number];
+
+/** Characters of the model's sha256 kept in the key: enough to tell versions apart, short to read. */
+const SHA_PREFIX = 12;
+
+/** The value of one key field of `run`, as a string. */
+export function keyFieldValue(run: KeyedRun, field: KeyField): string {
+  switch (field) {
+    case 'model':
+      return run.model.name;
+    case 'sha256':
+      return run.model.sha256.slice(0, SHA_PREFIX);
+    case 'engine':
+      return run.engine.name;
+    case 'provider':
+      return run.engine.provider;
+    case 'precision':
+      return run.model.precision;
+    case 'batch':
+      return String(run.config.batch);
+    case 'scenario':
+      return run.config.scenario;
+    case 'concurrency':
+      return String(run.config.concurrency);
+    case 'threads':
+      return String(run.config.threads);
+  }
+}
+
+/**
+ * Matching key `model@sha12|engine|provider|precision|bN|scenario|cN|tN`, e.g.
+ * `resnet18@0123456789ab|ort|cpu|fp32|b8|offline|c1|t2` (the format `bench run` writes). Fields in
+ * `ignore` are written as `*` so the shape of the key stays the same.
+ */
+export function runKey(run: KeyedRun, ignore: readonly KeyField[] = []): string {
+  const build = (skip: readonly KeyField[]): string => {
+    const v = (field: KeyField, prefix = ''): string =>
+      skip.includes(field) ? '*' : `${prefix}${keyFieldValue(run, field)}`;
+    return [
+      `${v('model')}@${v('sha256')}`,
+      v('engine'),
+      v('provider'),
+      v('precision'),
+      v('batch', 'b'),
+      v('scenario'),
+      v('concurrency', 'c'),
+      v('threads', 't'),
+    ].join('|');
+  };
+  // `bench run` may extend the stored key (e.g. `|gpu1` for one GPU of a --gpus run); keep that
+  // extension so such runs stay apart. A key in another format (older tools) is rebuilt from fields.
+  const full = build([]);
+  const extension = run.key?.startsWith(full) ? run.key.slice(full.length) : '';
+  return build(ignore) + extension;
+}
+
+/**
+ * Key fields whose sets of values differ between two groups of runs: used to explain why two files
+ * have no key in common (e.g. ['threads'] when one file ran with 1 thread and the other with 2).
+ */
+export function differingKeyFields(a: readonly RunResult[], b: readonly RunResult[]): KeyField[] {
+  return KEY_FIELDS.filter((field) => {
+    const va = new Set(a.map((r) => keyFieldValue(r, field)));
+    const vb = new Set(b.map((r) => keyFieldValue(r, field)));
+    return va.size !== vb.size || [...va].some((x) => !vb.has(x));
+  });
+}

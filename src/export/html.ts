@@ -1,0 +1,99 @@
+/**
+ * A self-contained HTML page: inline CSS, charts as inline SVG rendered in Node, no scripts, no
+ * network. A Content-Security-Policy that forbids scripts backs up the escaping of every string.
+ */
+import { comparisonChart, latencyChart, throughputChart, type ChartSpec } from './charts.js';
+import { escapeHtml } from './escape.js';
+import type { Exporter, ReportDocument } from './exporter.js';
+import { comparisonTable, environmentTable, runsTable, type TextTable } from './rows.js';
+import { renderSvg } from './svg.js';
+
+const CSS = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 12px; margin: 0.5em 0 1em; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } table.summary tr:last-child td { font-weight: 600; }
+.scroll { overflow-x: auto; }
+.warnings { background: #fff4e5; border-left: 4px solid #f0a030; padding: 0.5em 1em; }
+figure { margin: 1em 0; } figcaption { color: #555; font-size: 12px; }
+.meta { color: #666; font-size: 12px; }
+`;
+
+/** An HTML table with every cell escaped. `lastRowIsSummary` keeps the bold last row for summaries. */
+function htmlTable(table: TextTable, lastRowIsSummary = false): string {
+  const head = `<tr>${table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const body = table.rows
+    .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<div class="scroll"><table class="${lastRowIsSummary ? 'summary' : 'plain'}">\n${head}\n${body}\n</table></div>`;
+}
+
+async function figure(chart: ChartSpec): Promise<string> {
+  const svg = await renderSvg(chart.spec);
+  return `<figure id="chart-${chart.id}" class="chart">\n<h3>${escapeHtml(chart.title)}</h3>\n${svg}\n<figcaption>${escapeHtml(chart.caption)}</figcaption>\n</figure>`;
+}
+
+/** Charts the document has data for, in page order. */
+export function chartsFor(doc: ReportDocument): ChartSpec[] {
+  return [
+    doc.comparison ? comparisonChart(doc.comparison) : null,
+    throughputChart(doc.files),
+    latencyChart(doc.files),
+  ].filter((c): c is ChartSpec => c !== null);
+}
+
+/** The HTML exporter. */
+export const htmlExporter: Exporter = {
+  format: 'html',
+  extension: 'html',
+  async render(doc: ReportDocument): Promise<string> {
+    const sections: string[] = [];
+    if (doc.warnings.length) {
+      sections.push(
+        `<div class="warnings"><strong>Warnings</strong><ul>${doc.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></div>`,
+      );
+    }
+    const c = doc.comparison;
+    if (c) {
+      sections.push(
+        `<h2>Comparison</h2>\n<p>Relative to <code>${escapeHtml(c.files[0]?.label ?? '')}</code>. Ratio = median images/s over the first file's; ${Math.round(c.confidence * 100)} % bootstrap CI; p = two-sided Mann-Whitney U on per-iteration samples; a verdict needs p &lt; ${c.alpha} and a CI that excludes 1.</p>`,
+        htmlTable(comparisonTable(c), true),
+      );
+      if (c.unmatched.length) {
+        sections.push(
+          `<p><strong>Unmatched configurations</strong> (in one file only):</p><ul>${c.unmatched.map((u) => `<li><code>${escapeHtml(u.key)}</code> (${u.files.map(escapeHtml).join(', ')})</li>`).join('')}</ul>`,
+        );
+      }
+    }
+    const charts = chartsFor(doc);
+    if (charts.length) {
+      sections.push('<h2>Charts</h2>');
+      for (const chart of charts) sections.push(await figure(chart));
+    }
+    if (doc.sections.runs) sections.push('<h2>Runs</h2>', htmlTable(runsTable(doc)));
+    if (doc.sections.environments) sections.push('<h2>Environments</h2>', htmlTable(environmentTable(doc)));
+    const sources = doc.files
+      .map(
+        (f) =>
+          `<code>${escapeHtml(f.path)}</code> (${escapeHtml(f.data.command)}, ${escapeHtml(f.data.createdAt)})`,
+      )
+      .join('; ');
+    return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(doc.title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>${escapeHtml(doc.title)}</h1>
+<p class="meta">Generated ${escapeHtml(doc.generatedAt)} from measured result files: ${sources}.</p>
+${sections.join('\n')}
+</body>
+</html>
+`;
+  },
+};

@@ -1,0 +1,51 @@
+/** GitHub-flavoured Markdown, e.g. for a pull-request comment; every string from a file is escaped. */
+import { escapeMarkdown } from './escape.js';
+import type { Exporter, ReportDocument } from './exporter.js';
+import { comparisonTable, environmentTable, runsTable, type TextTable } from './rows.js';
+
+/** A Markdown table with every cell escaped. */
+export function renderMarkdownTable(table: TextTable): string {
+  const line = (cells: readonly string[]): string => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
+  return (
+    [line(table.header), `|${table.header.map(() => ' --- |').join('')}`, ...table.rows.map(line)].join(
+      '\n',
+    ) + '\n'
+  );
+}
+
+/** The Markdown exporter. */
+export const markdownExporter: Exporter = {
+  format: 'markdown',
+  extension: 'md',
+  render(doc: ReportDocument): Promise<string> {
+    const parts = [`## ${escapeMarkdown(doc.title)}\n`];
+    if (doc.warnings.length) {
+      parts.push(doc.warnings.map((w) => `> **Warning:** ${escapeMarkdown(w)}`).join('\n>\n') + '\n');
+    }
+    const c = doc.comparison;
+    if (c) {
+      parts.push(
+        `Throughput ratio = median images/s of each file over ${escapeMarkdown(c.files[0]?.label ?? 'the first file')}, ` +
+          `with a ${Math.round(c.confidence * 100)} % bootstrap CI; p = two-sided Mann-Whitney U on per-iteration samples; ` +
+          `a verdict needs p < ${c.alpha} and a CI that excludes 1.\n`,
+      );
+      parts.push(renderMarkdownTable(comparisonTable(c)));
+      if (c.unmatched.length) {
+        parts.push(
+          '**Unmatched configurations** (in one file only):\n\n' +
+            c.unmatched
+              .map((u) => `- ${escapeMarkdown(u.key)} (${u.files.map(escapeMarkdown).join(', ')})`)
+              .join('\n') +
+            '\n',
+        );
+      }
+    }
+    if (doc.sections.runs) parts.push('### Runs\n', renderMarkdownTable(runsTable(doc)));
+    if (doc.sections.environments)
+      parts.push('### Environments\n', renderMarkdownTable(environmentTable(doc)));
+    parts.push(
+      `<sub>Sources: ${doc.files.map((f) => escapeMarkdown(f.path)).join(', ')}; generated ${escapeMarkdown(doc.generatedAt)}.</sub>\n`,
+    );
+    return Promise.resolve(parts.join('\n'));
+  },
+};

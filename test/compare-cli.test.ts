@@ -1,0 +1,161 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { register as registerCompare } from '../src/cli/compare.js';
+import { register as registerMerge } from '../src/cli/merge.js';
+import { environmentOf } from '../src/compare/environment.js';
+import { BenchError } from '../src/errors.js';
+import { readResultFile } from '../src/results/io.js';
+
+// Synthetic fixtures (see test/fixtures/results/README.md).
+const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
+const dir = mkdtempSync(join(tmpdir(), 'h100e-compare-'));
+
+/** Runs one command in-process; returns stdout, stderr and the BenchError it ended with, if any. */
+async function bench(
+  ...args: string[]
+): Promise<{ stdout: string; stderr: string; error: BenchError | null }> {
+  const program = new Command('bench').exitOverride();
+  registerCompare(program);
+  registerMerge(program);
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return { stdout, stderr, error: null };
+  } catch (e) {
+    if (e instanceof BenchError) return { stdout, stderr, error: e };
+    throw e;
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('bench compare', () => {
+  it('prints the table, warnings on stderr, and exits 1 past --fail-on-regression', async () => {
+    const r = await bench(
+      'compare',
+      fx('base.json'),
+      fx('new.json'),
+      '--fail-on-regression',
+      '10',
+      '--bootstrap',
+      '200',
+    );
+    expect(r.stdout).toMatch(
+      /tiny_cnn@aaaaaaaaaaaa\|ort\|cpu\|fp32\|b4\|offline\|c1\|t2 .* 0\.800× .* slower/,
+    );
+    expect(r.stdout).toContain('geometric mean');
+    expect(r.stdout).toContain('only_in_new@cccccccccccc');
+    expect(r.stderr).toContain('warning: host differs: base.json "host-a" vs new.json "host-b"');
+    expect(r.error?.code).toBe('E_REGRESSION');
+    expect(r.error?.exitCode).toBe(1);
+  });
+
+  it('same configuration with --fail-on-regression 10: no error', async () => {
+    const r = await bench(
+      'compare',
+      fx('base.json'),
+      fx('same.json'),
+      '--fail-on-regression',
+      '10',
+      '--bootstrap',
+      '200',
+    );
+    expect(r.error).toBeNull();
+    expect(r.stdout).toContain('0 faster, 0 slower, 3 unchanged, 0 not comparable');
+  });
+
+  it('threads 1 vs 2 with --ignore-key threads and --fail-on-regression 5 exits 1', async () => {
+    const r = await bench(
+      'compare',
+      fx('threads-2.json'),
+      fx('threads-1.json'),
+      '--ignore-key',
+      'threads',
+      '--fail-on-regression',
+      '5',
+    );
+    expect(r.stdout).toMatch(/0\.579× .* slower/);
+    expect(r.error?.code).toBe('E_REGRESSION');
+  });
+
+  it('--json and --markdown', async () => {
+    const json = await bench('compare', fx('base.json'), fx('new.json'), '--json', '--bootstrap', '200');
+    const parsed = JSON.parse(json.stdout) as {
+      compareJsonVersion: number;
+      comparison: { rows: unknown[] };
+      warnings: string[];
+    };
+    expect(parsed.compareJsonVersion).toBe(1);
+    expect(parsed.comparison.rows).toHaveLength(4);
+    expect(parsed.warnings.length).toBeGreaterThan(0);
+    const md = await bench('compare', fx('base.json'), fx('new.json'), '--markdown', '--bootstrap', '200');
+    expect(md.stdout).toContain('| configuration | base.json img/s | new.json img/s | ratio |');
+    expect(md.stdout).toContain('> **Warning:** host differs');
+    expect(md.stderr).toBe('');
+  });
+
+  it('bad input: one line each, naming the file or flag', async () => {
+    const cases: [string[], string, RegExp][] = [
+      [[fx('base.json'), fx('missing.json')], 'E_FILE_NOT_FOUND', /missing\.json: no such file/],
+      [[fx('base.json'), fx('not-json.json')], 'E_FILE_CORRUPT', /not-json\.json: not valid JSON/],
+      [[fx('base.json'), fx('future.json')], 'E_SCHEMA', /future\.json: schema version 2 is newer/],
+      [[fx('base.json'), fx('empty.json')], 'E_BAD_INPUT', /empty\.json: the result file has zero runs/],
+      [
+        [fx('threads-2.json'), fx('threads-1.json')],
+        'E_BAD_INPUT',
+        /no configuration in common \(they differ in threads\)/,
+      ],
+      [[fx('base.json'), fx('new.json'), '--ignore-key', 'colour'], 'E_USAGE', /^--ignore-key: /],
+      [
+        [fx('base.json'), fx('new.json'), '--fail-on-regression', 'lots'],
+        'E_USAGE',
+        /^--fail-on-regression: /,
+      ],
+      [[fx('base.json'), fx('new.json'), '--json', '--markdown'], 'E_USAGE', /exclusive/],
+    ];
+    for (const [args, code, pattern] of cases) {
+      const r = await bench('compare', ...args);
+      expect(r.error?.code, args.join(' ')).toBe(code);
+      expect(r.error?.message).toMatch(pattern);
+      expect(r.error?.message).not.toContain('\n');
+    }
+  });
+});
+
+describe('bench merge', () => {
+  it('combines runs and keeps each run\u2019s environment', async () => {
+    const out = join(dir, 'merged.json');
+    const r = await bench('merge', fx('base.json'), fx('new.json'), '--out', out);
+    expect(r.error).toBeNull();
+    expect(r.stdout).toBe(`merged 10 runs from 2 sources into ${out}\n`);
+    const merged = readResultFile(out);
+    expect(merged.sources?.map((s) => s.environment.hostname)).toEqual(['host-a', 'host-b']);
+    expect(merged.runs.map((run) => environmentOf(merged, run).hostname)).toEqual([
+      ...Array(5).fill('host-a'),
+      ...Array(5).fill('host-b'),
+    ]);
+
+    // Merging the merged file again with one of its sources flattens sources and skips duplicates.
+    const again = join(dir, 'again.json');
+    const r2 = await bench('merge', out, fx('base.json'), '--out', again);
+    expect(r2.stdout).toBe(`merged 10 runs from 3 sources into ${again}\n`);
+    expect(r2.stderr.match(/already merged; skipped/g)).toHaveLength(5);
+  });
+
+  it('warns about a file with zero runs and fails when no file has a run', async () => {
+    const out = join(dir, 'with-empty.json');
+    const r = await bench('merge', fx('same.json'), fx('empty.json'), '--out', out);
+    expect(r.stderr).toContain('empty.json: the result file has zero runs; it is left out');
+    expect(readResultFile(out).runs).toHaveLength(3);
+    const bad = await bench('merge', fx('empty.json'), '--out', join(dir, 'none.json'));
+    expect(bad.error?.code).toBe('E_BAD_INPUT');
+  });
+});
