@@ -20,7 +20,7 @@ export interface IoSpec {
   elemType?: number;
 }
 
-/** An initializer; float32 unless elemType says otherwise (7 = int64). */
+/** An initializer; float32 unless elemType says otherwise (7 = int64; 2 = uint8, 3 = int8, 6 = int32). */
 export interface InitSpec {
   name: string;
   dims: number[];
@@ -59,6 +59,8 @@ function tensor(t: InitSpec): onnxProto.onnx.ITensorProto {
   const elemType = t.elemType ?? 1;
   const base = { name: t.name, dims: t.dims, dataType: elemType, docString: t.doc ?? '' };
   if (elemType === 7) return { ...base, int64Data: values };
+  // The spec stores (u)int8/16, int32 and bool elements in int32_data.
+  if ([2, 3, 4, 5, 6, 9].includes(elemType)) return { ...base, int32Data: values.map(Math.trunc) };
   if (elemType === 10) return { ...base, rawData: new Uint8Array(count * 2) };
   return { ...base, floatData: values };
 }

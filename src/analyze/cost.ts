@@ -1,7 +1,7 @@
 /**
- * Static cost per node. MACs come only from Conv, ConvTranspose, Gemm and MatMul, which is what
- * fvcore / torchvision's published GMACs count. FLOPs are 2 per MAC plus the element-wise work
- * below, counted per output element unless noted:
+ * Static cost per node. MACs come only from Conv, ConvTranspose, Gemm and MatMul (and their
+ * integer / quantized forms, below), which is what fvcore / torchvision's published GMACs count.
+ * FLOPs are 2 per MAC plus the element-wise work below, counted per output element unless noted:
  * - Conv / ConvTranspose / Gemm bias: 1 per output element (an add, not a MAC).
  * - BatchNormalization: 2 (inference form folds to one multiply and one add), 0 MACs.
  * - LayerNormalization / InstanceNormalization: 7 (sum for the mean, subtract, square, sum for
@@ -13,6 +13,19 @@
  *   so Relu 1, Clip 2, Sigmoid 4, HardSigmoid 3, HardSwish 4, Gelu 5; binary element-wise ops 1.
  * - Resize: nearest 0, linear 2 per neighbour (2^axes neighbours), cubic 2 per neighbour (4^axes).
  * - Data movement (Reshape, Transpose, Concat, Slice, Gather, ...) and shape plumbing: 0.
+ *
+ * Quantized ops (int8/uint8 models from onnxruntime's quantizer and the like):
+ * - ConvInteger, MatMulInteger, QLinearConv, QLinearMatMul: MACs exactly as their float
+ *   counterparts and included in `macs` (so a quantized model's GMACs match its fp32 twin's),
+ *   also reported separately as `intMacs` because they run as 8-bit products with int32
+ *   accumulation. Their "FLOPs" (2 per MAC) are then integer operations. Zero-point corrections
+ *   are not counted: kernels fold them into per-row / per-column sums outside the inner loop.
+ * - Quantizing an element (divide by scale, round, add zero point, saturate as a 2-op clip): 5.
+ *   QuantizeLinear 5 per element; DynamicQuantizeLinear 7 (plus a min and a max scan to find
+ *   the scale; the scalar scale / zero-point arithmetic is ignored); QLinearConv and
+ *   QLinearMatMul requantize their int32 result: 5 per output element, plus 1 for QLinearConv's
+ *   optional bias.
+ * - DequantizeLinear: 2 per element (subtract zero point, multiply by scale).
  */
 import { attrInt, attrInts, attrString, product } from './onnx.js';
 import type { NodeShapes } from './shapes.js';
@@ -21,6 +34,8 @@ import type { NodeShapes } from './shapes.js';
 export interface NodeCost {
   macs: number;
   flops: number;
+  /** The part of `macs` done as integer (8-bit) products; absent for float ops. */
+  intMacs?: number;
 }
 
 /** Cost of a node from its inferred shapes; throws MissingShape when one it needs is unknown. */
@@ -55,12 +70,45 @@ function perInput(k: number): CostRule {
 
 const free: CostRule = () => ({ macs: 0, flops: 0 });
 
+/** Conv MACs from the weight at input `wi` and the output: N * Cout * Hout * Wout * (Cin / groups) * kH * kW. */
+function convMacs(n: NodeShapes, wi: number): number {
+  return product(outShape(n)) * product(inShape(n, wi).slice(1));
+}
+
+/** MatMul MACs from input 0 (A) and the output: output elements times K. */
+function matmulMacs(n: NodeShapes): number {
+  const a = inShape(n, 0);
+  return product(outShape(n)) * (a[a.length - 1] ?? 0);
+}
+
 const conv: CostRule = (n) => {
-  const w = inShape(n, 1);
-  const out = outShape(n);
-  // MACs = N * Cout * Hout * Wout * (Cin / groups) * kH * kW; w is [Cout, Cin/groups, kH, kW].
-  const macs = product(out) * product(w.slice(1));
-  return { macs, flops: 2 * macs + (hasInput(n, 2) ? product(out) : 0) };
+  // w is [Cout, Cin/groups, kH, kW].
+  const macs = convMacs(n, 1);
+  return { macs, flops: 2 * macs + (hasInput(n, 2) ? product(outShape(n)) : 0) };
+};
+
+/** FLOPs to quantize one element: divide by scale, round, add zero point, saturate (a 2-op clip). */
+const QUANTIZE_FLOPS = 5;
+
+const convInteger: CostRule = (n) => {
+  const macs = convMacs(n, 1);
+  return { macs, intMacs: macs, flops: 2 * macs };
+};
+
+const qlinearConv: CostRule = (n) => {
+  const macs = convMacs(n, 3);
+  const out = product(outShape(n));
+  return { macs, intMacs: macs, flops: 2 * macs + QUANTIZE_FLOPS * out + (hasInput(n, 8) ? out : 0) };
+};
+
+const matmulInteger: CostRule = (n) => {
+  const macs = matmulMacs(n);
+  return { macs, intMacs: macs, flops: 2 * macs };
+};
+
+const qlinearMatmul: CostRule = (n) => {
+  const macs = matmulMacs(n);
+  return { macs, intMacs: macs, flops: 2 * macs + QUANTIZE_FLOPS * product(outShape(n)) };
 };
 
 const convTranspose: CostRule = (n) => {
@@ -80,9 +128,8 @@ const gemm: CostRule = (n) => {
 };
 
 const matmul: CostRule = (n) => {
-  const a = inShape(n, 0);
   // Output elements (batch broadcast included) times the shared inner dimension K.
-  const macs = product(outShape(n)) * (a[a.length - 1] ?? 0);
+  const macs = matmulMacs(n);
   return { macs, flops: 2 * macs };
 };
 
@@ -127,6 +174,14 @@ const zeroCostOps = [
 export const costRules: Record<string, CostRule> = {
   ...Object.fromEntries(zeroCostOps.map((op) => [op, free])),
   Conv: conv,
+  ConvInteger: convInteger,
+  QLinearConv: qlinearConv,
+  MatMulInteger: matmulInteger,
+  QLinearMatMul: qlinearMatmul,
+  // Min and max scans to pick the scale, then quantize: 2 + 5 per element.
+  DynamicQuantizeLinear: perInput(2 + QUANTIZE_FLOPS),
+  QuantizeLinear: perInput(QUANTIZE_FLOPS),
+  DequantizeLinear: perInput(2),
   ConvTranspose: convTranspose,
   Gemm: gemm,
   MatMul: matmul,
@@ -195,7 +250,7 @@ export const costRules: Record<string, CostRule> = {
 /** Cost of a node, or undefined when the op is unknown or a shape it needs could not be inferred. */
 export function nodeCost(n: NodeShapes): NodeCost | undefined {
   const rule = costRules[n.opKey];
-  if (!rule || !n.known) return undefined;
+  if (!rule || !n.known || n.mismatch !== undefined) return undefined;
   try {
     return rule(n);
   } catch (e) {

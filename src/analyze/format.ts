@@ -45,7 +45,11 @@ export function formatAnalysis(file: string, a: ModelAnalysis): string {
     ...a.inputs.map((i) => `input        ${i.name} ${i.dtype} ${shapeText(i.shape)}`),
     ...a.outputs.map((o) => `output       ${o.name} ${o.dtype} ${shapeText(o.shape)}`),
     `params       ${a.params.toLocaleString('en-US')} (${a.paramsRule})`,
-    `GMACs        ${formatGiga(a.macs)} (batch ${a.batch}; Conv, ConvTranspose, Gemm, MatMul)`,
+    `GMACs        ${formatGiga(a.macs)} (batch ${a.batch}; Conv, ConvTranspose, Gemm, MatMul${
+      a.intMacs
+        ? `; ${formatGiga(a.intMacs)} of them 8-bit integer: ConvInteger, MatMulInteger, QLinear*`
+        : ''
+    })`,
     `GFLOPs       ${formatGiga(a.flops)} (2 per MAC plus element-wise work)`,
     `weights      ${(a.weightBytes / 1e6).toFixed(2)} MB (initializers at stored precision; MB = 10^6 bytes)`,
     `activations  ${(a.activationBytes / 1e6).toFixed(2)} MB (every node output counted once)`,

@@ -68,6 +68,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
     }
     entry.macs += cost.macs;
     entry.flops += cost.flops;
+    if (cost.intMacs) entry.intMacs = (entry.intMacs ?? 0) + cost.intMacs;
   }
   const byOp = [...byType.values()].sort(
     (a, b) => b.flops - a.flops || b.macs - a.macs || a.opType.localeCompare(b.opType),
@@ -89,6 +90,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
     params,
     paramsRule,
     macs: byOp.reduce((s, o) => s + o.macs, 0),
+    intMacs: byOp.reduce((s, o) => s + (o.intMacs ?? 0), 0),
     flops: byOp.reduce((s, o) => s + o.flops, 0),
     weightBytes,
     activationBytes,

@@ -22,6 +22,12 @@ export interface ValueInfo {
   shape?: number[];
   /** Element values, for small constant tensors only. */
   value?: number[];
+  /**
+   * True when the shape is the file's own claim (value_info standing in for an op the analyzer
+   * could not follow) or was computed from one. A contradiction found downstream is then the
+   * file's, not the user's --shape: that node degrades to unresolved instead of failing.
+   */
+  unverified?: boolean;
 }
 
 /** What a rule sees of one node. */
@@ -54,8 +60,14 @@ function valueOf(ctx: RuleContext, i: number): number[] {
   return v;
 }
 
+/**
+ * True when the node names input `i` (an empty name is an omitted optional input). A named input
+ * whose info is unknown still counts as present: shapeOf/valueOf then throw Unresolved, so an
+ * unknown tensor is never mistaken for an omitted one (which once turned the unknown output of
+ * an unmodelled op into a scalar and broadcast the wrong shape downstream).
+ */
 function has(ctx: RuleContext, i: number): boolean {
-  return (ctx.node.input?.[i] ?? '') !== '' && ctx.inputs[i] !== undefined;
+  return (ctx.node.input?.[i] ?? '') !== '';
 }
 
 function typeOf(ctx: RuleContext, i: number): number {
@@ -163,9 +175,10 @@ function spatialOut(ctx: RuleContext, input: number[], kernel: number[], ceil: b
   );
 }
 
-const conv: ShapeRule = (ctx) => {
-  const x = shapeOf(ctx, 0);
-  const w = shapeOf(ctx, 1);
+/** Output shape of a convolution whose data and weight are inputs `xi` and `wi` (QLinearConv: 0 and 3). */
+function convShape(ctx: RuleContext, xi: number, wi: number): number[] {
+  const x = shapeOf(ctx, xi);
+  const w = shapeOf(ctx, wi);
   const group = attrInt(ctx.node, 'group', 1);
   if (x.length !== w.length)
     throw new ShapeMismatch(`input rank ${x.length} does not match weight rank ${w.length}`);
@@ -174,8 +187,10 @@ const conv: ShapeRule = (ctx) => {
     throw new ShapeMismatch(`input has ${cin} channels but weight expects ${w[1] ?? 0} x group ${group}`);
   }
   const kernel = attrInts(ctx.node, 'kernel_shape') ?? w.slice(2);
-  return [{ elemType: typeOf(ctx, 0), shape: [x[0] ?? 1, w[0] ?? 0, ...spatialOut(ctx, x, kernel, false)] }];
-};
+  return [x[0] ?? 1, w[0] ?? 0, ...spatialOut(ctx, x, kernel, false)];
+}
+
+const conv: ShapeRule = (ctx) => [{ elemType: typeOf(ctx, 0), shape: convShape(ctx, 0, 1) }];
 
 const convTranspose: ShapeRule = (ctx) => {
   const x = shapeOf(ctx, 0);
@@ -497,7 +512,7 @@ const resize: ShapeRule = (ctx) => {
   const x = shapeOf(ctx, 0);
   // Opset 10 Resize and opset 9 Upsample take scales as input 1; opset 11+ Resize as input 2, sizes as 3.
   if (ctx.opset >= 11 && ctx.node.opType === 'Resize') {
-    if (has(ctx, 3) && (ctx.inputs[3]?.shape?.[0] ?? 0) > 0)
+    if (has(ctx, 3) && (shapeOf(ctx, 3)[0] ?? 0) > 0)
       return [{ elemType: typeOf(ctx, 0), shape: valueOf(ctx, 3) }];
     const scales = valueOf(ctx, 2);
     return [{ elemType: typeOf(ctx, 0), shape: x.map((d, i) => Math.floor(d * (scales[i] ?? 1))) }];
@@ -541,9 +556,63 @@ const compare = elementwise(undefined, ElemType.BOOL);
 
 const trunc = (a: number, isInt: boolean): number => (isInt ? Math.trunc(a) : a);
 
+/*
+ * Quantized ops (ONNX spec, opsets 10-21). Integer ops accumulate in int32; the QLinear ops and
+ * QuantizeLinear emit the type of their output zero point (uint8 or int8, uint8 when omitted).
+ */
+
+/** Element type of an optional zero-point input, uint8 (the spec's default) when absent or unknown. */
+function zeroPointType(ctx: RuleContext, i: number): number {
+  return (has(ctx, i) ? ctx.inputs[i]?.elemType : undefined) ?? ElemType.UINT8;
+}
+
+/** ConvInteger(x, w, x_zero_point?, w_zero_point?) -> int32 y, shaped like Conv's. */
+const convInteger: ShapeRule = (ctx) => [{ elemType: ElemType.INT32, shape: convShape(ctx, 0, 1) }];
+
+/** QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?) -> y of y_zp's type. */
+const qlinearConv: ShapeRule = (ctx) => [{ elemType: zeroPointType(ctx, 7), shape: convShape(ctx, 0, 3) }];
+
+/** MatMulInteger(A, B, a_zero_point?, b_zero_point?) -> int32, numpy-matmul shape. */
+const matmulInteger: ShapeRule = (ctx) => [
+  { elemType: ElemType.INT32, shape: matmulShape(shapeOf(ctx, 0), shapeOf(ctx, 1)) },
+];
+
+/** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) -> y of y_zp's type. */
+const qlinearMatmul: ShapeRule = (ctx) => [
+  { elemType: zeroPointType(ctx, 7), shape: matmulShape(shapeOf(ctx, 0), shapeOf(ctx, 3)) },
+];
+
+/** DynamicQuantizeLinear(x) -> y (uint8, x's shape), y_scale (float scalar), y_zero_point (uint8 scalar). */
+const dynamicQuantizeLinear: ShapeRule = (ctx) => [
+  { elemType: ElemType.UINT8, shape: shapeOf(ctx, 0) },
+  { elemType: ElemType.FLOAT, shape: [] },
+  { elemType: ElemType.UINT8, shape: [] },
+];
+
+/** QuantizeLinear(x, y_scale, y_zero_point?) -> y shaped like x; opset 21's output_dtype wins over the zero point's type. */
+const quantizeLinear: ShapeRule = (ctx) => {
+  const outputDtype = attrInt(ctx.node, 'output_dtype', 0);
+  return [{ elemType: outputDtype !== 0 ? outputDtype : zeroPointType(ctx, 2), shape: shapeOf(ctx, 0) }];
+};
+
+/** DequantizeLinear(x, x_scale, x_zero_point?) -> y shaped like x: float32, or x_scale's type from opset 19. */
+const dequantizeLinear: ShapeRule = (ctx) => [
+  {
+    elemType: ctx.opset >= 19 ? (ctx.inputs[1]?.elemType ?? ElemType.FLOAT) : ElemType.FLOAT,
+    shape: shapeOf(ctx, 0),
+  },
+];
+
 /** Shape rule per op type of the default domain. */
 export const shapeRules: Record<string, ShapeRule> = {
   Conv: conv,
+  ConvInteger: convInteger,
+  QLinearConv: qlinearConv,
+  MatMulInteger: matmulInteger,
+  QLinearMatMul: qlinearMatmul,
+  DynamicQuantizeLinear: dynamicQuantizeLinear,
+  QuantizeLinear: quantizeLinear,
+  DequantizeLinear: dequantizeLinear,
   ConvTranspose: convTranspose,
   MaxPool: pool,
   AveragePool: pool,

@@ -15,6 +15,8 @@ export interface ResolvedInput {
   name: string;
   elemType: number;
   shape: number[];
+  /** True when the shape came from --shape rather than the file's declaration. */
+  fromFlag?: boolean;
 }
 
 /** One node with what is known of its inputs and outputs. */
@@ -26,6 +28,11 @@ export interface NodeShapes {
   outputs: (ValueInfo | undefined)[];
   /** False when the analyzer has no rule for this op. */
   known: boolean;
+  /**
+   * Set when the op's rule found its inputs contradictory and those inputs rest on unverified
+   * shapes (see ValueInfo.unverified): the node's cost is then unknown rather than the run failing.
+   */
+  mismatch?: string;
 }
 
 /** Every tensor's inferred info and every node's view of it. */
@@ -109,7 +116,7 @@ export function resolveInputs(model: LoadedOnnx, shapes: Record<string, number[]
           );
         }
       });
-      return { name, elemType, shape: [...user] };
+      return { name, elemType, shape: [...user], fromFlag: true };
     }
     if (!declared) {
       throw new BenchError('E_BAD_INPUT', `input '${name}' of ${model.label} declares no shape`, {
@@ -136,7 +143,13 @@ function fromValueInfo(v: OnnxValueInfo | undefined): ValueInfo | undefined {
   const dims = declaredDims(v);
   const elemType = v.type?.tensorType?.elemType ?? ElemType.FLOAT;
   if (!dims || dims.some((d) => typeof d !== 'number')) return undefined;
-  return { elemType, shape: dims as number[] };
+  return { elemType, shape: dims as number[], unverified: true };
+}
+
+function mismatchHint(inputs: ResolvedInput[]): string {
+  return inputs.some((i) => i.fromFlag)
+    ? 'check the --shape values against what the model expects'
+    : "these are the model's own declared input shapes, so the file contradicts itself or the analyzer misreads this op; please report it with the model";
 }
 
 /** Infers every tensor's shape for the given inputs; throws E_BAD_INPUT when the shapes contradict an op. */
@@ -162,31 +175,43 @@ export function inferShapes(model: LoadedOnnx, inputs: ResolvedInput[]): Inferre
     const rule = shapeRules[opKey];
     const inputInfos = (node.input ?? []).map((n) => (n === '' ? undefined : values.get(n)));
     let outputs: (ValueInfo | undefined)[] = [];
+    let mismatch: string | undefined;
+    const unverified = inputInfos.some((v) => v?.unverified);
     if (rule) {
       try {
         outputs = rule({ node, inputs: inputInfos, opset: model.opset, baseDir: model.baseDir });
       } catch (e) {
-        if (e instanceof ShapeMismatch) {
+        if (e instanceof ShapeMismatch && unverified) {
+          mismatch = e.message;
+        } else if (e instanceof ShapeMismatch) {
           const at = inputs.map((i) => `${i.name}:${i.shape.join('x')}`).join(' ');
           throw new BenchError(
             'E_BAD_INPUT',
             `${model.label}: node '${node.name || opKey}' (${opKey}): ${e.message} at input shape ${at}`,
-            {
-              hint: 'check the --shape values against what the model expects',
-            },
+            { hint: mismatchHint(inputs) },
           );
+        } else if (!(e instanceof Unresolved)) {
+          throw e;
         }
-        if (!(e instanceof Unresolved)) throw e;
         outputs = [];
       }
     }
+    // Shapes computed from unverified ones stay unverified.
+    if (unverified) outputs = outputs.map((o) => (o ? { ...o, unverified: true } : o));
     const outNames = node.output ?? [];
     const resolved = outNames.map((name, i) => outputs[i] ?? fromValueInfo(declared.get(name)));
     outNames.forEach((name, i) => {
       const info = resolved[i];
       if (name !== '' && info) values.set(name, info);
     });
-    nodes.push({ node, opKey, inputs: inputInfos, outputs: resolved, known: rule !== undefined });
+    nodes.push({
+      node,
+      opKey,
+      inputs: inputInfos,
+      outputs: resolved,
+      known: rule !== undefined,
+      ...(mismatch !== undefined ? { mismatch } : {}),
+    });
   }
   return { inputs, values, nodes };
 }

@@ -11,6 +11,8 @@ export interface OpCost {
   macs: number;
   /** Floating-point operations for the analysed batch (2 per MAC plus element-wise work). */
   flops: number;
+  /** The part of `macs` done as 8-bit integer products (ConvInteger, QLinearConv, ...); only set when > 0. */
+  intMacs?: number;
 }
 
 /** Static cost of a model at the shapes given (batch included). */
@@ -21,6 +23,11 @@ export interface ModelAnalysis {
   paramsRule: string;
   /** Multiply-accumulates per inference at the analysed shapes. */
   macs: number;
+  /**
+   * The part of `macs` done as 8-bit integer products with int32 accumulation (ConvInteger,
+   * MatMulInteger, QLinearConv, QLinearMatMul); 0 for float models. Optional for older producers.
+   */
+  intMacs?: number;
   /** FLOPs per inference at the analysed shapes. */
   flops: number;
   /** Bytes of all initializers at their stored precision. */
