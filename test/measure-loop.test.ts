@@ -156,7 +156,12 @@ describe('warnings and interruption', () => {
     // Completions at 20, 40, 60, then every 2 ms: the check at t = 200 sees 3 + 70 = 73 samples,
     // median 2 and CI [2, 2] → stop. First 5 samples 20 20 20 2 2 → median 20 = 10× the median.
     expect(r.iterations).toBe(73);
-    expect(codes(r)).toEqual(['W_HIGH_CV', 'W_SLOW_START', 'W_OUTLIERS']);
+    // The slow start also shows in wall time: 73 images in 0.2 s = 365/s against 1000/2 = 500/s from the
+    // median, a 27 % gap.
+    expect(codes(r)).toEqual(['W_HIGH_CV', 'W_SLOW_START', 'W_WALL_CLOCK_GAP', 'W_OUTLIERS']);
+    expect(r.warnings.find((w) => w.code === 'W_WALL_CLOCK_GAP')?.message).toMatch(
+      /\(365\/s\) are 27\.0 % below .* \(500\/s\)/,
+    );
     const slow = r.warnings.find((w) => w.code === 'W_SLOW_START');
     expect(slow?.message).toBe('the first 5 measured iterations took 10.0× the median latency');
     expect(slow?.advice).toBe('increase --warmup');

@@ -50,9 +50,17 @@ describe('result file io', () => {
   });
 
   it('names the file for a missing file, bad JSON and wrong shapes', () => {
-    expectBenchError(() => readResultFile(join(dir, 'nope.json')), 'E_FILE_NOT_FOUND', /nope\.json: no such file/);
+    expectBenchError(
+      () => readResultFile(join(dir, 'nope.json')),
+      'E_FILE_NOT_FOUND',
+      /nope\.json: no such file/,
+    );
     writeFileSync(join(dir, 'bad.json'), '{"schemaVersion": 1,');
-    expectBenchError(() => readResultFile(join(dir, 'bad.json')), 'E_FILE_CORRUPT', /bad\.json: not valid JSON/);
+    expectBenchError(
+      () => readResultFile(join(dir, 'bad.json')),
+      'E_FILE_CORRUPT',
+      /bad\.json: not valid JSON/,
+    );
     writeFileSync(join(dir, 'arr.json'), '[]');
     expectBenchError(() => readResultFile(join(dir, 'arr.json')), 'E_SCHEMA', /expected a JSON object/);
     writeFileSync(join(dir, 'nover.json'), '{}');
@@ -64,7 +72,11 @@ describe('result file io', () => {
     expectBenchError(() => readResultFile(join(dir, 'future.json')), 'E_SCHEMA', /schema version 7 is newer/);
     const broken = { ...minimalFile(), environment: { ...minimalFile().environment, hostname: 5 } };
     writeFileSync(join(dir, 'field.json'), JSON.stringify(broken));
-    expectBenchError(() => readResultFile(join(dir, 'field.json')), 'E_SCHEMA', /field "environment\.hostname"/);
+    expectBenchError(
+      () => readResultFile(join(dir, 'field.json')),
+      'E_SCHEMA',
+      /field "environment\.hostname"/,
+    );
   });
 
   it('refuses to write an invalid result and keeps the old file', () => {
@@ -76,6 +88,10 @@ describe('result file io', () => {
   });
 
   it('reports an unwritable destination as a one-line error', () => {
-    expectBenchError(() => writeResultFile(join(dir, 'no/such/dir/r.json'), minimalFile()), 'E_UNWRITABLE', /cannot write/);
+    expectBenchError(
+      () => writeResultFile(join(dir, 'no/such/dir/r.json'), minimalFile()),
+      'E_UNWRITABLE',
+      /cannot write/,
+    );
   });
 });

@@ -78,12 +78,32 @@ describe('bench run: devices', () => {
 describe('bench run: models', () => {
   it('asks for --shape for symbolic dimensions, then runs a hand-built model with it', () => {
     const model = symbolicModel();
-    const missing = bench(['--device', 'cpu', '--model', model, ...QUICK, '--out', join(dir, 'sym-missing.json')]);
+    const missing = bench([
+      '--device',
+      'cpu',
+      '--model',
+      model,
+      ...QUICK,
+      '--out',
+      join(dir, 'sym-missing.json'),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("input 'pixels' has symbolic dimension 'height'");
     expect(missing.stderr).toContain('--shape pixels:');
     const out = join(dir, 'sym.json');
-    const r = bench(['--device', 'cpu', '--model', model, '--shape', 'pixels:1x3x40x48', '--batch', '2', ...QUICK, '--out', out]);
+    const r = bench([
+      '--device',
+      'cpu',
+      '--model',
+      model,
+      '--shape',
+      'pixels:1x3x40x48',
+      '--batch',
+      '2',
+      ...QUICK,
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     const run = readResultFile(out).runs[0];
     expect(run?.status).toBe('ok');
@@ -155,36 +175,86 @@ describe('bench run: bad input is a one-line error with exit code 2', () => {
   writeFileSync(corrupt, 'this is not protobuf');
   const truncated = join(dir, 'truncated.onnx');
   const cases: [string, string[], RegExp][] = [
-    ['unknown model, with close names', ['--model', 'resnt50'], /unknown model 'resnt50'[\s\S]*did you mean resnet50/],
+    [
+      'unknown model, with close names',
+      ['--model', 'resnt50'],
+      /unknown model 'resnt50'[\s\S]*did you mean resnet50/,
+    ],
     ['batch 0', ['--model', 'tiny_cnn', '--batch', '0'], /--batch '0': expected positive integers/],
     ['negative batch', ['--model', 'tiny_cnn', '--batch', '1,-8'], /--batch '1,-8'/],
     ['batch not a number', ['--model', 'tiny_cnn', '--batch', 'eight'], /--batch 'eight'/],
-    ['unknown device', ['--model', 'tiny_cnn', '--device', 'tpu'], /--device 'tpu': expected one of auto, cpu, cuda, tensorrt, webgpu/],
-    ['non-positive duration', ['--model', 'tiny_cnn', '--duration', '0'], /--duration '0': expected a positive number/],
-    ['unwritable --out', ['--model', 'tiny_cnn', '--out', '/proc/nope/r.json'], /--out \/proc\/nope\/r\.json: folder/],
-    ['existing --out without --force', ['--model', 'tiny_cnn', '--out', existing], /already exists[\s\S]*--force/],
+    [
+      'unknown device',
+      ['--model', 'tiny_cnn', '--device', 'tpu'],
+      /--device 'tpu': expected one of auto, cpu, cuda, tensorrt, webgpu/,
+    ],
+    [
+      'non-positive duration',
+      ['--model', 'tiny_cnn', '--duration', '0'],
+      /--duration '0': expected a positive number/,
+    ],
+    [
+      'unwritable --out',
+      ['--model', 'tiny_cnn', '--out', '/proc/nope/r.json'],
+      /--out \/proc\/nope\/r\.json: folder/,
+    ],
+    [
+      'existing --out without --force',
+      ['--model', 'tiny_cnn', '--out', existing],
+      /already exists[\s\S]*--force/,
+    ],
     ['missing .onnx', ['--model', join(dir, 'missing.onnx')], /missing\.onnx: no such file/],
     ['corrupt .onnx', ['--model', corrupt], /corrupt\.onnx is not a readable ONNX model/],
-    ['truncated .onnx', ['--model', truncated], /truncated\.onnx is not a readable ONNX model: truncated at byte/],
+    [
+      'truncated .onnx',
+      ['--model', truncated],
+      /truncated\.onnx is not a readable ONNX model: truncated at byte/,
+    ],
   ];
   it.each(cases)('%s', (_name, args, pattern) => {
     if (!existsSync(truncated)) {
-      writeFileSync(truncated, readFileSync(zooModelPath('tiny_cnn', { precision: 'fp32' })).subarray(0, 2000));
+      writeFileSync(
+        truncated,
+        readFileSync(zooModelPath('tiny_cnn', { precision: 'fp32' })).subarray(0, 2000),
+      );
     }
     const r = bench(['--device', 'cpu', ...QUICK, ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(pattern);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')),
+    ).toHaveLength(1);
   });
 });
 
 describe('bench run: Ctrl-C', () => {
   it('keeps the finished configurations of a four-configuration sweep and exits 130', async () => {
     const out = join(dir, 'interrupted.json');
-    const child = spawn(process.execPath, [CLI, '--device', 'cpu', '--model', 'tiny_cnn', '--batch', '1,2,3,4', '--duration', '1.5', '--max-duration', '3', '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        '--device',
+        'cpu',
+        '--model',
+        'tiny_cnn',
+        '--batch',
+        '1,2,3,4',
+        '--duration',
+        '1.5',
+        '--max-duration',
+        '3',
+        '--out',
+        out,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

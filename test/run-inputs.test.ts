@@ -21,7 +21,9 @@ function usageError(fn: () => unknown): BenchError {
 
 describe('input shapes', () => {
   it('puts the batch into a symbolic first dimension', () => {
-    expect(resolveInputShapes([image], 8, {})).toEqual([{ name: 'input', dtype: 'float32', shape: [8, 3, 224, 224] }]);
+    expect(resolveInputShapes([image], 8, {})).toEqual([
+      { name: 'input', dtype: 'float32', shape: [8, 3, 224, 224] },
+    ]);
   });
   it('asks for --shape for other symbolic dimensions, naming the input and showing the flag', () => {
     const e = usageError(() => resolveInputShapes([dynamic], 1, {}));
@@ -32,18 +34,30 @@ describe('input shapes', () => {
   it('uses --shape, with the batch flag overriding its first dimension', () => {
     const shapes = resolveInputShapes([dynamic], 4, parseShapeFlags(['pixels:1x3x160x128']));
     expect(shapes[0]?.shape).toEqual([4, 3, 160, 128]);
-    expect(resolveInputShapes([dynamic], 2, parseShapeFlags(['1x3x96x96']))[0]?.shape).toEqual([2, 3, 96, 96]);
-    expect(usageError(() => resolveInputShapes([image, dynamic], 1, parseShapeFlags(['1x3x96x96']))).message).toMatch(/needs a model with one input/);
+    expect(resolveInputShapes([dynamic], 2, parseShapeFlags(['1x3x96x96']))[0]?.shape).toEqual([
+      2, 3, 96, 96,
+    ]);
+    expect(
+      usageError(() => resolveInputShapes([image, dynamic], 1, parseShapeFlags(['1x3x96x96']))).message,
+    ).toMatch(/needs a model with one input/);
   });
   it('rejects a --shape of the wrong rank, a conflicting fixed dimension and an unknown input', () => {
-    expect(usageError(() => resolveInputShapes([image], 1, parseShapeFlags(['input:1x3x224']))).message).toMatch(/has rank 3, but input 'input' has rank 4/);
-    expect(usageError(() => resolveInputShapes([image], 1, parseShapeFlags(['input:1x1x224x224']))).message).toMatch(/dimension 1 is fixed at 3/);
-    expect(usageError(() => resolveInputShapes([image], 1, parseShapeFlags(['x:1x3x224x224']))).message).toMatch(/inputs are: input/);
+    expect(
+      usageError(() => resolveInputShapes([image], 1, parseShapeFlags(['input:1x3x224']))).message,
+    ).toMatch(/has rank 3, but input 'input' has rank 4/);
+    expect(
+      usageError(() => resolveInputShapes([image], 1, parseShapeFlags(['input:1x1x224x224']))).message,
+    ).toMatch(/dimension 1 is fixed at 3/);
+    expect(
+      usageError(() => resolveInputShapes([image], 1, parseShapeFlags(['x:1x3x224x224']))).message,
+    ).toMatch(/inputs are: input/);
   });
   it('refuses a batch sweep on a model with a fixed batch', () => {
     const fixed: TensorSignature = { name: 'x', dtype: 'float32', shape: [1, 3, 32, 32] };
     expect(resolveInputShapes([fixed], 1, {})[0]?.shape).toEqual([1, 3, 32, 32]);
-    expect(usageError(() => resolveInputShapes([fixed], 8, {})).message).toMatch(/fixed batch of 1.*--batch 8/);
+    expect(usageError(() => resolveInputShapes([fixed], 8, {})).message).toMatch(
+      /fixed batch of 1.*--batch 8/,
+    );
   });
 });
 

@@ -53,7 +53,9 @@ async function compare(name: string): Promise<{ relErr: number; shape: number[] 
   feed.dispose();
   runner.dispose();
 
-  const session = await ort.InferenceSession.create(emitOnnx(graph, { precision: 'fp32', consumeGraph: true }));
+  const session = await ort.InferenceSession.create(
+    emitOnnx(graph, { precision: 'fp32', consumeGraph: true }),
+  );
   const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, shape) });
   const want = out[session.outputNames[0]!]!.data as Float32Array;
   await session.release();
@@ -71,7 +73,16 @@ describe('zoo graphs on tfjs (wasm) agree with onnxruntime-node', () => {
     expect(relativeError(new Float32Array([1.5, 3.9]), new Float32Array([1, 4]))).toBe(0.125);
   });
 
-  for (const name of ['tiny_cnn', 'resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'squeezenet1_1', 'convnext_tiny', 'vit_b_16']) {
+  for (const name of [
+    'tiny_cnn',
+    'resnet18',
+    'mobilenet_v2',
+    'mobilenet_v3_small',
+    'efficientnet_b0',
+    'squeezenet1_1',
+    'convnext_tiny',
+    'vit_b_16',
+  ]) {
     it(`${name}: relative error < 1e-4`, async () => {
       const { relErr, shape } = await compare(name);
       expect(shape).toEqual([1, 1000]);

@@ -5,7 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../src/errors.js';
-import { isPackageInstalled, probeTfjsDevice, selectTfjsBackend, TFJS_GPU_REMEDY } from '../src/engines/tfjs-backend.js';
+import {
+  isPackageInstalled,
+  probeTfjsDevice,
+  selectTfjsBackend,
+  TFJS_GPU_REMEDY,
+} from '../src/engines/tfjs-backend.js';
 
 const hasTfjsNode = isPackageInstalled('@tensorflow/tfjs-node');
 const hasTfjsNodeGpu = isPackageInstalled('@tensorflow/tfjs-node-gpu');
@@ -47,13 +52,18 @@ describe('tfjs backend selection', () => {
     expect((await selectTfjsBackend({ device: 'cpu', threads: 0, force: 'wasm' })).backend).toBe('wasm');
   });
 
-  it.runIf(!hasTfjsNodeGpu)('--device cuda without tfjs-node-gpu: exit 3 with the install remedy', async () => {
-    const e = await benchError(selectTfjsBackend({ device: 'cuda', threads: 0 }));
-    expect(e.code).toBe('E_DEVICE_UNAVAILABLE');
-    expect(e.exitCode).toBe(3);
-    expect(e.message).toBe('--engine tfjs --device cuda needs @tensorflow/tfjs-node-gpu: @tensorflow/tfjs-node-gpu is not installed');
-    expect(e.hint).toBe(TFJS_GPU_REMEDY);
-  });
+  it.runIf(!hasTfjsNodeGpu)(
+    '--device cuda without tfjs-node-gpu: exit 3 with the install remedy',
+    async () => {
+      const e = await benchError(selectTfjsBackend({ device: 'cuda', threads: 0 }));
+      expect(e.code).toBe('E_DEVICE_UNAVAILABLE');
+      expect(e.exitCode).toBe(3);
+      expect(e.message).toBe(
+        '--engine tfjs --device cuda needs @tensorflow/tfjs-node-gpu: @tensorflow/tfjs-node-gpu is not installed',
+      );
+      expect(e.hint).toBe(TFJS_GPU_REMEDY);
+    },
+  );
 
   it('tensorrt and webgpu are refused with the engine that can run them', async () => {
     const e = await benchError(selectTfjsBackend({ device: 'tensorrt', threads: 0 }));
@@ -74,7 +84,8 @@ describe('tfjs device probes', () => {
       device: 'cuda',
       usable: false,
       reason: '@tensorflow/tfjs-node-gpu is not installed',
-      remedy: 'npm install @tensorflow/tfjs-node-gpu (needs an NVIDIA driver with CUDA 11.2 and cuDNN 8.1 (libcudart.so.11.0, libcudnn.so.8))',
+      remedy:
+        'npm install @tensorflow/tfjs-node-gpu (needs an NVIDIA driver with CUDA 11.2 and cuDNN 8.1 (libcudart.so.11.0, libcudnn.so.8))',
     });
   });
 

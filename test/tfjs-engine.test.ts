@@ -9,7 +9,13 @@ import { selectTfjsBackend, type BackendChoice } from '../src/engines/tfjs-backe
 import type { TfjsRunnable } from '../src/engines/tfjs-graph.js';
 import { createTfjsEngine, isZooModelName, TfjsLoadedModel } from '../src/engines/tfjs.js';
 
-const request: LoadRequest = { modelPath: 'tiny_cnn', device: 'cpu', precision: 'fp32', threads: 0, transfer: 'include' };
+const request: LoadRequest = {
+  modelPath: 'tiny_cnn',
+  device: 'cpu',
+  precision: 'fp32',
+  threads: 0,
+  transfer: 'include',
+};
 
 function ramp(n: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => ((i % 17) - 8) / 8);
@@ -41,7 +47,12 @@ describe('TfjsEngine', () => {
     expect(model.actualDevice).toBe('cpu');
     expect(model.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: ['N', 3, 32, 32] }]);
     expect(model.outputs).toEqual([{ name: 'logits', dtype: 'float32', shape: ['N', 1000] }]);
-    expect(model.providerOptions).toMatchObject({ backend: 'wasm', threads: 1, simd: true, outputsReadBack: true });
+    expect(model.providerOptions).toMatchObject({
+      backend: 'wasm',
+      threads: 1,
+      simd: true,
+      outputsReadBack: true,
+    });
 
     await model.bind(tinyInputs(2));
     const out = await model.runAndRead();
@@ -61,7 +72,9 @@ describe('TfjsEngine', () => {
     const got = (await model.runAndRead()).get('logits')!.data;
     await model.dispose();
     const session = await ort.InferenceSession.create(buildOnnx('tiny_cnn', { precision: 'fp32', seed: 3 }));
-    const want = (await session.run({ input: new ort.Tensor('float32', ramp(3 * 32 * 32), [1, 3, 32, 32]) }))['logits']!.data as Float32Array;
+    const want = (await session.run({ input: new ort.Tensor('float32', ramp(3 * 32 * 32), [1, 3, 32, 32]) }))[
+      'logits'
+    ]!.data as Float32Array;
     await session.release();
     let diff = 0;
     let scale = 0;
@@ -76,14 +89,17 @@ describe('TfjsEngine', () => {
     const engine = await createTfjsEngine();
     await expect(engine.load({ ...request, precision: 'fp16' })).rejects.toMatchObject({
       code: 'E_UNSUPPORTED',
-      message: '--precision fp16: TensorFlow.js has no float16 compute on the tensorflow, wasm or cpu backends',
+      message:
+        '--precision fp16: TensorFlow.js has no float16 compute on the tensorflow, wasm or cpu backends',
     });
   });
 
   it('rejects inputs whose shape does not fit, naming the input', async () => {
     const engine = await createTfjsEngine();
     const model = await engine.load(request);
-    const bad: HostInputs = new Map([['input', { dtype: 'float32', shape: [1, 32, 32, 3], data: new Float32Array(3072) }]]);
+    const bad: HostInputs = new Map([
+      ['input', { dtype: 'float32', shape: [1, 32, 32, 3], data: new Float32Array(3072) }],
+    ]);
     const e = await model.bind(bad).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(BenchError);
     expect((e as BenchError).message).toBe("input 'input' of the tfjs model takes ?x3x32x32, not 1x32x32x3");
@@ -102,7 +118,14 @@ describe('TfjsEngine', () => {
       },
       dispose: () => kept.forEach((t) => t.dispose()),
     };
-    const choice: BackendChoice = { backend: 'wasm', usingGpu: false, threadsRequested: 0, threadsActual: 1, skipped: [], warnings: [] };
+    const choice: BackendChoice = {
+      backend: 'wasm',
+      usingGpu: false,
+      threadsRequested: 0,
+      threadsActual: 1,
+      skipped: [],
+      warnings: [],
+    };
     const model = new TfjsLoadedModel(leaky, choice, request);
     await model.bind(new Map([['x', { dtype: 'float32', shape: [1], data: new Float32Array([1.5]) }]]));
     expect((await model.runAndRead()).get('y')?.data).toEqual(new Float32Array([3])); // 1.5 * 2

@@ -45,9 +45,25 @@ function writeGraphModel(dir: string, opts: { shard?: boolean } = {}): string {
     format: 'graph-model',
     modelTopology: {
       node: [
-        { name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '-1' }, { size: '2' }] } } } },
-        { name: 'w', op: 'Const', attr: { dtype: { type: 'DT_FLOAT' }, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '2' }, { size: '1' }] } } } } },
-        { name: 'y', op: 'MatMul', input: ['x', 'w'], attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } } },
+        {
+          name: 'x',
+          op: 'Placeholder',
+          attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '-1' }, { size: '2' }] } } },
+        },
+        {
+          name: 'w',
+          op: 'Const',
+          attr: {
+            dtype: { type: 'DT_FLOAT' },
+            value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '2' }, { size: '1' }] } } },
+          },
+        },
+        {
+          name: 'y',
+          op: 'MatMul',
+          input: ['x', 'w'],
+          attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } },
+        },
       ],
       versions: { producer: 1 },
     },
@@ -73,14 +89,26 @@ describe('tfjs model.json from disk', () => {
 
   it('runs a layers model saved by tfjs and gives the same outputs as the in-memory model', async () => {
     const dense = tf.sequential({
-      layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'ones', biasInitializer: 'ones', activation: 'relu' })],
+      layers: [
+        tf.layers.dense({
+          inputShape: [3],
+          units: 2,
+          kernelInitializer: 'ones',
+          biasInitializer: 'ones',
+          activation: 'relu',
+        }),
+      ],
     });
     const path = await saveLayers(dense, join(root, 'layers'));
     dense.dispose();
     const engine = await createTfjsEngine();
     const model = await engine.load(request(path));
     expect(model.inputs).toEqual([{ name: model.inputs[0]!.name, dtype: 'float32', shape: [null, 3] }]);
-    await model.bind(new Map([[model.inputs[0]!.name, { dtype: 'float32', shape: [1, 3], data: new Float32Array([1, 2, -4]) }]]));
+    await model.bind(
+      new Map([
+        [model.inputs[0]!.name, { dtype: 'float32', shape: [1, 3], data: new Float32Array([1, 2, -4]) }],
+      ]),
+    );
     const out = [...(await model.runAndRead()).values()][0]!;
     // relu(1 + 2 - 4 + 1) = relu(0) = 0 for both units (all-ones kernel and bias)
     expect(out.shape).toEqual([1, 2]);
@@ -94,7 +122,9 @@ describe('tfjs model.json from disk', () => {
     const engine = await createTfjsEngine();
     const model = await engine.load(request(writeGraphModel(join(root, 'graph'))));
     expect(model.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [null, 2] }]);
-    await model.bind(new Map([['x', { dtype: 'float32', shape: [2, 2], data: new Float32Array([1, 1, 2, -1]) }]]));
+    await model.bind(
+      new Map([['x', { dtype: 'float32', shape: [2, 2], data: new Float32Array([1, 1, 2, -1]) }]]),
+    );
     const out = (await model.runAndRead()).get('y')!;
     // [1,1]·[2,3] = 5; [2,-1]·[2,3] = 1
     expect(out.shape).toEqual([2, 1]);
@@ -105,7 +135,9 @@ describe('tfjs model.json from disk', () => {
   it('names a missing weight shard', async () => {
     const e = await loadError(writeGraphModel(join(root, 'noshard'), { shard: false }));
     expect(e.code).toBe('E_FILE_NOT_FOUND');
-    expect(e.message).toMatch(/^weight shard w\.bin listed in .*model\.json is missing \(looked for .*noshard\/w\.bin\)$/);
+    expect(e.message).toMatch(
+      /^weight shard w\.bin listed in .*model\.json is missing \(looked for .*noshard\/w\.bin\)$/,
+    );
   });
 
   it('rejects a JSON file that is not a tfjs model', async () => {
@@ -142,7 +174,9 @@ describe('tfjs model.json from disk', () => {
   it('rejects an input shape that does not fit, in one line', async () => {
     const engine = await createTfjsEngine();
     const model = await engine.load(request(writeGraphModel(join(root, 'shape'))));
-    const e = await model.bind(new Map([['x', { dtype: 'float32', shape: [1, 3], data: new Float32Array(3) }]])).catch((x: unknown) => x);
+    const e = await model
+      .bind(new Map([['x', { dtype: 'float32', shape: [1, 3], data: new Float32Array(3) }]]))
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(BenchError);
     expect((e as BenchError).code).toBe('E_BAD_INPUT');
     expect((e as BenchError).message).toBe("input 'x' of the tfjs model takes ?x2, not 1x3");

@@ -7,17 +7,27 @@ export function intList(flag: string): (value: string, previous?: number[]) => n
     const parts = value.split(',').map((s) => s.trim());
     const nums = parts.map(Number);
     if (parts.some((p) => p === '') || nums.some((n) => !Number.isInteger(n) || n <= 0)) {
-      throw new BenchError('E_USAGE', `${flag} '${value}': expected positive integers separated by commas, e.g. 1,8,32`);
+      throw new BenchError(
+        'E_USAGE',
+        `${flag} '${value}': expected positive integers separated by commas, e.g. 1,8,32`,
+      );
     }
     return nums;
   };
 }
 
 /** Parses a number that must be positive (or, with `allowZero`, non-negative). */
-export function positiveNumber(flag: string, opts: { integer?: boolean; allowZero?: boolean } = {}): (value: string) => number {
+export function positiveNumber(
+  flag: string,
+  opts: { integer?: boolean; allowZero?: boolean } = {},
+): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    const ok = value.trim() !== '' && Number.isFinite(n) && (opts.allowZero ? n >= 0 : n > 0) && (!opts.integer || Number.isInteger(n));
+    const ok =
+      value.trim() !== '' &&
+      Number.isFinite(n) &&
+      (opts.allowZero ? n >= 0 : n > 0) &&
+      (!opts.integer || Number.isInteger(n));
     if (!ok) {
       const what = `${opts.allowZero ? 'non-negative' : 'positive'} ${opts.integer ? 'integer' : 'number'}`;
       throw new BenchError('E_USAGE', `${flag} '${value}': expected a ${what}`);

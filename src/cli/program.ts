@@ -18,7 +18,17 @@ import { register as registerModels } from './models.js';
 export type Registrar = (program: Command) => void;
 
 /** Every command, in the order `bench --help` lists them. */
-const registrars: Registrar[] = [registerRun, registerDoctor, registerSetup, registerCompare, registerMerge, registerReport, registerEstimate, registerFleet, registerModels];
+const registrars: Registrar[] = [
+  registerRun,
+  registerDoctor,
+  registerSetup,
+  registerCompare,
+  registerMerge,
+  registerReport,
+  registerEstimate,
+  registerFleet,
+  registerModels,
+];
 
 /** A fresh program with every command registered (a new one per call so tests stay independent). */
 export function buildProgram(): Command {

@@ -103,7 +103,12 @@ function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: ' {bar} {percentage}% | {config} ({index}/{total})', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    {
+      format: ' {bar} {percentage}% | {config} ({index}/{total})',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -126,38 +131,113 @@ export function register(program: Command): void {
     .command('run', { isDefault: true })
     .description('measure models and write a result file (bare `bench` runs the default suite)')
     .addOption(new Option('--engine <name>', 'inference engine').choices(['ort', 'tfjs']).default('ort'))
-    .addOption(new Option('--device <device>', 'device: the first usable of cuda, webgpu, cpu for auto').argParser(choice('--device', ['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu'] as const)).default('auto'))
+    .addOption(
+      new Option('--device <device>', 'device: the first usable of cuda, webgpu, cpu for auto')
+        .argParser(choice('--device', ['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu'] as const))
+        .default('auto'),
+    )
     .option('--model <name|path>', 'zoo name or .onnx path (repeatable, or a comma list)', collect)
-    .option('--shape <name:dims>', 'concrete shape for an input with symbolic dimensions, e.g. input:1x3x224x224 (repeatable)', collect, [])
+    .option(
+      '--shape <name:dims>',
+      'concrete shape for an input with symbolic dimensions, e.g. input:1x3x224x224 (repeatable)',
+      collect,
+      [],
+    )
     .option('--suite <name|path>', 'suite: smoke, default, full, or a YAML/JSON file')
-    .addOption(new Option('--batch <list>', 'batch sizes, e.g. 1,8,32').argParser(intList('--batch')).default([1]))
-    .addOption(new Option('--precision <p>', 'weights and activations').argParser(choice('--precision', ['fp32', 'fp16'] as const)).default('fp32'))
-    .option('--threads <n>', 'intra-op threads (0 = engine default)', positiveNumber('--threads', { integer: true, allowZero: true }), 0)
-    .option('--concurrency <n>', 'requests in flight at once (offline scenario)', positiveNumber('--concurrency', { integer: true }), 1)
-    .addOption(new Option('--scenario <s>', 'offline (throughput), single-stream (p90 latency), server (Poisson arrivals)').argParser(choice('--scenario', ['offline', 'single-stream', 'server'] as const)).default('offline'))
+    .addOption(
+      new Option('--batch <list>', 'batch sizes, e.g. 1,8,32').argParser(intList('--batch')).default([1]),
+    )
+    .addOption(
+      new Option('--precision <p>', 'weights and activations')
+        .argParser(choice('--precision', ['fp32', 'fp16'] as const))
+        .default('fp32'),
+    )
+    .option(
+      '--threads <n>',
+      'intra-op threads (0 = engine default)',
+      positiveNumber('--threads', { integer: true, allowZero: true }),
+      0,
+    )
+    .option(
+      '--concurrency <n>',
+      'requests in flight at once (offline scenario)',
+      positiveNumber('--concurrency', { integer: true }),
+      1,
+    )
+    .addOption(
+      new Option(
+        '--scenario <s>',
+        'offline (throughput), single-stream (p90 latency), server (Poisson arrivals)',
+      )
+        .argParser(choice('--scenario', ['offline', 'single-stream', 'server'] as const))
+        .default('offline'),
+    )
     .option('--qps <n>', 'server scenario: target queries per second', positiveNumber('--qps'))
-    .option('--latency-bound <ms>', 'server scenario: p99 latency bound in ms', positiveNumber('--latency-bound'))
+    .option(
+      '--latency-bound <ms>',
+      'server scenario: p99 latency bound in ms',
+      positiveNumber('--latency-bound'),
+    )
     .option('--find-peak', 'server scenario: search the highest QPS that meets the bound')
-    .option('--warmup <n>', 'warm-up iterations before timing', positiveNumber('--warmup', { integer: true, allowZero: true }), 5)
-    .addOption(new Option('--duration <s>', 'minimum measured seconds per configuration').argParser(positiveNumber('--duration')).default(3))
-    .option('--min-iterations <n>', 'minimum measured iterations', positiveNumber('--min-iterations', { integer: true, allowZero: true }), 10)
-    .addOption(new Option('--max-duration <s>', 'stop here even if the CI target is not met').argParser(positiveNumber('--max-duration')).default(30))
-    .addOption(new Option('--rel-ci <pct>', 'stop once the 95 % CI of median throughput is within ±pct').argParser(positiveNumber('--rel-ci')).default(2))
-    .addOption(new Option('--transfer <mode>', 'host-device copies inside (include) or outside (exclude) the timed region').argParser(choice('--transfer', ['include', 'exclude'] as const)).default('include'))
-    .option('--seed <n>', 'seed for inputs and zoo weights', positiveNumber('--seed', { integer: true, allowZero: true }), 0)
+    .option(
+      '--warmup <n>',
+      'warm-up iterations before timing',
+      positiveNumber('--warmup', { integer: true, allowZero: true }),
+      5,
+    )
+    .addOption(
+      new Option('--duration <s>', 'minimum measured seconds per configuration')
+        .argParser(positiveNumber('--duration'))
+        .default(3),
+    )
+    .option(
+      '--min-iterations <n>',
+      'minimum measured iterations',
+      positiveNumber('--min-iterations', { integer: true, allowZero: true }),
+      10,
+    )
+    .addOption(
+      new Option('--max-duration <s>', 'stop here even if the CI target is not met')
+        .argParser(positiveNumber('--max-duration'))
+        .default(30),
+    )
+    .addOption(
+      new Option('--rel-ci <pct>', 'stop once the 95 % CI of median throughput is within ±pct')
+        .argParser(positiveNumber('--rel-ci'))
+        .default(2),
+    )
+    .addOption(
+      new Option(
+        '--transfer <mode>',
+        'host-device copies inside (include) or outside (exclude) the timed region',
+      )
+        .argParser(choice('--transfer', ['include', 'exclude'] as const))
+        .default('include'),
+    )
+    .option(
+      '--seed <n>',
+      'seed for inputs and zoo weights',
+      positiveNumber('--seed', { integer: true, allowZero: true }),
+      0,
+    )
     .option('--out <file>', 'result file (default results/<date>-<host>-<device>.json)')
     .option('--force', 'overwrite an existing --out')
     .option('--json', 'print the result JSON on stdout instead of the table')
     .option('--quiet', 'no progress and no table')
     .option('--no-fallback', 'exit with code 3 instead of falling back to CPU')
-    .option('--gpus <list>', "run on several GPUs at once, one worker process each: 'all' or indices like 0,1")
+    .option(
+      '--gpus <list>',
+      "run on several GPUs at once, one worker process each: 'all' or indices like 0,1",
+    )
     .action(async (flags: RunFlags, cmd: Command) => {
       const options = optionsFrom(flags, cmd);
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = () => {
         if (++interrupts > 1) process.exit(ExitCode.interrupted);
-        process.stderr.write('\ninterrupted: saving finished configurations (Ctrl-C again to quit at once)\n');
+        process.stderr.write(
+          '\ninterrupted: saving finished configurations (Ctrl-C again to quit at once)\n',
+        );
         controller.abort();
       };
       process.on('SIGINT', onSigint);
@@ -180,7 +260,9 @@ export function register(program: Command): void {
         else if (!flags.quiet) {
           process.stdout.write(formatRunTable(file.runs, file.environment, [H100E_COLUMN]));
           for (const a of file.aggregates ?? []) {
-            process.stdout.write(`total over GPUs ${a.gpuIndices.join(',')}: ${a.totalSamplesPerS.toFixed(1)} img/s  (${a.key})\n`);
+            process.stdout.write(
+              `total over GPUs ${a.gpuIndices.join(',')}: ${a.totalSamplesPerS.toFixed(1)} img/s  (${a.key})\n`,
+            );
           }
         }
         if (!flags.quiet) process.stderr.write(`results written to ${path}\n`);

@@ -31,15 +31,26 @@ const DTYPE_FROM_ORT: Record<string, TensorDType> = {
 function signatures(meta: readonly ort.InferenceSession.ValueMetadata[], what: string): TensorSignature[] {
   return meta.map((m) => {
     if (!m.isTensor) {
-      throw new BenchError('E_UNSUPPORTED', `model ${what} '${m.name}' is not a tensor (sequences and maps are not supported)`);
+      throw new BenchError(
+        'E_UNSUPPORTED',
+        `model ${what} '${m.name}' is not a tensor (sequences and maps are not supported)`,
+      );
     }
     const dtype = DTYPE_FROM_ORT[m.type];
     if (!dtype) {
-      throw new BenchError('E_UNSUPPORTED', `model ${what} '${m.name}' has type ${m.type}, which the harness cannot feed`, {
-        hint: 'supported input types: float32, float16, int64, int32, int8, uint8, bool',
-      });
+      throw new BenchError(
+        'E_UNSUPPORTED',
+        `model ${what} '${m.name}' has type ${m.type}, which the harness cannot feed`,
+        {
+          hint: 'supported input types: float32, float16, int64, int32, int8, uint8, bool',
+        },
+      );
     }
-    return { name: m.name, dtype, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? d : null)) };
+    return {
+      name: m.name,
+      dtype,
+      shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? d : null)),
+    };
   });
 }
 
@@ -64,7 +75,13 @@ function providerConfig(request: LoadRequest): {
     case 'tensorrt': {
       const deviceId = opts.tensorrt?.deviceId ?? 0;
       // TensorRT builds fp16 engines only when the model is fp16 here: the binding forwards deviceId only.
-      return { providers: [{ name: 'tensorrt', deviceId }, { name: 'cuda', deviceId }], recorded: { deviceId } };
+      return {
+        providers: [
+          { name: 'tensorrt', deviceId },
+          { name: 'cuda', deviceId },
+        ],
+        recorded: { deviceId },
+      };
     }
     case 'webgpu': {
       const preferredLayout = opts.webgpu?.preferredLayout ?? 'NCHW';
@@ -151,9 +168,13 @@ export class OrtEngine implements Engine {
     try {
       session = await ort.InferenceSession.create(request.modelPath, options);
     } catch (e) {
-      throw new BenchError('E_BAD_INPUT', `onnxruntime could not load ${request.modelPath} on ${request.device}: ${firstLine(errorMessage(e))}`, {
-        cause: e,
-      });
+      throw new BenchError(
+        'E_BAD_INPUT',
+        `onnxruntime could not load ${request.modelPath} on ${request.device}: ${firstLine(errorMessage(e))}`,
+        {
+          cause: e,
+        },
+      );
     }
     recorded['intraOpNumThreads'] = threads > 0 ? threads : `default (${cpus().length} logical cores)`;
     return new OrtLoadedModel(session, request.device, recorded);

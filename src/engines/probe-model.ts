@@ -8,7 +8,12 @@ export function probeModelBytes(): Uint8Array {
   const tensor = (name: string) =>
     onnx.ValueInfoProto.create({
       name,
-      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] } } },
+      type: {
+        tensorType: {
+          elemType: onnx.TensorProto.DataType.FLOAT,
+          shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] },
+        },
+      },
     });
   const model = onnx.ModelProto.create({
     irVersion: 8,

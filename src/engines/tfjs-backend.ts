@@ -17,7 +17,11 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount as wasmThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import {
+  getThreadsCount as wasmThreadsCount,
+  setThreadsCount,
+  setWasmPaths,
+} from '@tensorflow/tfjs-backend-wasm';
 import { BenchError, errorMessage } from '../errors.js';
 import type { DeviceKind } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
@@ -84,7 +88,8 @@ function loadNative(name: TfjsNativePackage, threads: number): Promise<NativeLoa
   let load = nativeLoads.get(name);
   if (!load) {
     load = (async (): Promise<NativeLoad> => {
-      if (!isPackageInstalled(name)) return { ok: false, installed: false, error: `${name} is not installed` };
+      if (!isPackageInstalled(name))
+        return { ok: false, installed: false, error: `${name} is not installed` };
       // TensorFlow reads these once, when the binding creates its eager context during the import.
       if (threads > 0 && process.env['TF_NUM_INTRAOP_THREADS'] === undefined) {
         process.env['TF_NUM_INTRAOP_THREADS'] = String(threads);
@@ -98,7 +103,11 @@ function loadNative(name: TfjsNativePackage, threads: number): Promise<NativeLoa
       }
       if (!tf.findBackendFactory('tensorflow')) {
         // Happens when the native package resolved its own copy of @tensorflow/tfjs-core.
-        return { ok: false, installed: true, error: `${name} registered its backend on another copy of tfjs-core (version mismatch with @tensorflow/tfjs ${tf.version.tfjs})` };
+        return {
+          ok: false,
+          installed: true,
+          error: `${name} registered its backend on another copy of tfjs-core (version mismatch with @tensorflow/tfjs ${tf.version.tfjs})`,
+        };
       }
       return { ok: true };
     })();
@@ -141,9 +150,13 @@ export async function selectTfjsBackend(request: BackendRequest): Promise<Backen
   const { device, threads } = request;
   if (device === 'tensorrt' || device === 'webgpu') {
     const probe = await probeTfjsDevice(device);
-    throw new BenchError('E_DEVICE_UNAVAILABLE', `--engine tfjs cannot run on --device ${device}: ${probe.reason ?? 'unsupported'}`, {
-      hint: probe.remedy,
-    });
+    throw new BenchError(
+      'E_DEVICE_UNAVAILABLE',
+      `--engine tfjs cannot run on --device ${device}: ${probe.reason ?? 'unsupported'}`,
+      {
+        hint: probe.remedy,
+      },
+    );
   }
   if (device === 'cuda') return selectGpu(threads);
 
@@ -153,12 +166,22 @@ export async function selectTfjsBackend(request: BackendRequest): Promise<Backen
     const choice = await trySetup(backend, threads, skipped);
     if (choice) return choice;
   }
-  throw new BenchError('E_DEVICE_UNAVAILABLE', `the tfjs ${request.force ?? 'cpu'} backend could not start: ${skipped.join('; ')}`, {
-    hint: request.force ? 'pick another tfjs backend or leave the choice to the harness' : 'reinstall @tensorflow/tfjs',
-  });
+  throw new BenchError(
+    'E_DEVICE_UNAVAILABLE',
+    `the tfjs ${request.force ?? 'cpu'} backend could not start: ${skipped.join('; ')}`,
+    {
+      hint: request.force
+        ? 'pick another tfjs backend or leave the choice to the harness'
+        : 'reinstall @tensorflow/tfjs',
+    },
+  );
 }
 
-async function trySetup(backend: TfjsBackendName, threads: number, skipped: string[]): Promise<BackendChoice | undefined> {
+async function trySetup(
+  backend: TfjsBackendName,
+  threads: number,
+  skipped: string[],
+): Promise<BackendChoice | undefined> {
   const warnings: string[] = [];
   if (backend === 'tensorflow') {
     const load = await loadNative('@tensorflow/tfjs-node', threads);
@@ -183,7 +206,9 @@ async function trySetup(backend: TfjsBackendName, threads: number, skipped: stri
   if (backend === 'wasm') {
     configureWasm(threads);
     if (!(await trySetBackend('wasm'))) {
-      skipped.push('wasm: backend initialisation failed (the .wasm binaries could not be loaded from node_modules)');
+      skipped.push(
+        'wasm: backend initialisation failed (the .wasm binaries could not be loaded from node_modules)',
+      );
       return undefined;
     }
     const actual = wasmThreadsCount();
@@ -192,7 +217,9 @@ async function trySetup(backend: TfjsBackendName, threads: number, skipped: stri
         `the tfjs wasm backend runs ${actual} thread(s), not the ${threads} asked: tfjs disables wasm threads on Node.js (its pthreads need blob: workers, which Node refuses)`,
       );
     } else if (wasmInitThreads !== undefined && wasmInitThreads !== threads && threads > 0) {
-      warnings.push(`the tfjs wasm backend was initialised for ${wasmInitThreads || 'default'} threads earlier in this process; it keeps ${actual}`);
+      warnings.push(
+        `the tfjs wasm backend was initialised for ${wasmInitThreads || 'default'} threads earlier in this process; it keeps ${actual}`,
+      );
     }
     return {
       backend,
@@ -208,7 +235,10 @@ async function trySetup(backend: TfjsBackendName, threads: number, skipped: stri
     skipped.push('cpu: backend initialisation failed');
     return undefined;
   }
-  if (threads > 1) warnings.push(`the plain tfjs cpu backend is single-threaded JavaScript; --threads ${threads} has no effect`);
+  if (threads > 1)
+    warnings.push(
+      `the plain tfjs cpu backend is single-threaded JavaScript; --threads ${threads} has no effect`,
+    );
   return { backend, usingGpu: false, threadsRequested: threads, threadsActual: 1, skipped, warnings };
 }
 
@@ -216,10 +246,16 @@ async function selectGpu(threads: number): Promise<BackendChoice> {
   const name = '@tensorflow/tfjs-node-gpu';
   const load = await loadNative(name, threads);
   if (!load.ok) {
-    throw new BenchError('E_DEVICE_UNAVAILABLE', `--engine tfjs --device cuda needs ${name}: ${load.error}`, { hint: TFJS_GPU_REMEDY });
+    throw new BenchError('E_DEVICE_UNAVAILABLE', `--engine tfjs --device cuda needs ${name}: ${load.error}`, {
+      hint: TFJS_GPU_REMEDY,
+    });
   }
   if (!(await trySetBackend('tensorflow'))) {
-    throw new BenchError('E_DEVICE_UNAVAILABLE', `${name} loaded but its tensorflow backend failed to initialise`, { hint: TFJS_GPU_REMEDY });
+    throw new BenchError(
+      'E_DEVICE_UNAVAILABLE',
+      `${name} loaded but its tensorflow backend failed to initialise`,
+      { hint: TFJS_GPU_REMEDY },
+    );
   }
   const usingGpu = backendUsesGpu();
   const warnings = usingGpu
@@ -269,12 +305,28 @@ function probeGpuInChild(): Promise<{ ok: boolean; gpu?: boolean; error?: string
       execFile(
         process.execPath,
         ['-e', GPU_PROBE_SOURCE],
-        { timeout: 60_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', H100E_PKG_JSON: join(PACKAGE_ROOT, 'package.json') } },
+        {
+          timeout: 60_000,
+          env: {
+            ...process.env,
+            TF_CPP_MIN_LOG_LEVEL: '2',
+            H100E_PKG_JSON: join(PACKAGE_ROOT, 'package.json'),
+          },
+        },
         (err, stdout) => {
           try {
-            resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as { ok: boolean; gpu?: boolean; error?: string });
+            resolve(
+              JSON.parse(stdout.trim().split('\n').pop() ?? '') as {
+                ok: boolean;
+                gpu?: boolean;
+                error?: string;
+              },
+            );
           } catch {
-            resolve({ ok: false, error: err?.killed ? 'no answer within 60 s' : (err?.message ?? 'the probe printed nothing') });
+            resolve({
+              ok: false,
+              error: err?.killed ? 'no answer within 60 s' : (err?.message ?? 'the probe printed nothing'),
+            });
           }
         },
       );
@@ -300,7 +352,12 @@ async function probeUncached(device: DeviceKind): Promise<DeviceProbe> {
       // The plain JavaScript backend always runs, so cpu is always usable.
       return { device, usable: true, deviceName: cpus()[0]?.model.trim() ?? 'unknown CPU' };
     case 'tensorrt':
-      return { device, usable: false, reason: 'TensorFlow.js has no TensorRT backend', remedy: 'use --engine ort --device tensorrt' };
+      return {
+        device,
+        usable: false,
+        reason: 'TensorFlow.js has no TensorRT backend',
+        remedy: 'use --engine ort --device tensorrt',
+      };
     case 'webgpu':
       return {
         device,
@@ -310,12 +367,28 @@ async function probeUncached(device: DeviceKind): Promise<DeviceProbe> {
       };
     case 'cuda': {
       if (!isPackageInstalled('@tensorflow/tfjs-node-gpu')) {
-        return { device, usable: false, reason: '@tensorflow/tfjs-node-gpu is not installed', remedy: TFJS_GPU_REMEDY };
+        return {
+          device,
+          usable: false,
+          reason: '@tensorflow/tfjs-node-gpu is not installed',
+          remedy: TFJS_GPU_REMEDY,
+        };
       }
       const trial = await probeGpuInChild();
-      if (!trial.ok) return { device, usable: false, reason: trial.error ?? 'tfjs-node-gpu failed to load', remedy: TFJS_GPU_REMEDY };
+      if (!trial.ok)
+        return {
+          device,
+          usable: false,
+          reason: trial.error ?? 'tfjs-node-gpu failed to load',
+          remedy: TFJS_GPU_REMEDY,
+        };
       if (!trial.gpu) {
-        return { device, usable: false, reason: 'tfjs-node-gpu loaded but TensorFlow sees no GPU device', remedy: `install ${TFJS_GPU_REQUIREMENT} and check nvidia-smi` };
+        return {
+          device,
+          usable: false,
+          reason: 'tfjs-node-gpu loaded but TensorFlow sees no GPU device',
+          remedy: `install ${TFJS_GPU_REQUIREMENT} and check nvidia-smi`,
+        };
       }
       return { device, usable: true };
     }

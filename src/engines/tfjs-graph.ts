@@ -19,7 +19,8 @@ import type { Attr, FloatInitializer, Graph, Node } from '../graph/ir.js';
 import type { TensorSignature } from './engine.js';
 
 /** A value during execution: a tensor (maybe stored NHWC) or an int64 vector kept on the host. */
-type Value = { kind: 'tensor'; t: tf.Tensor; nhwc: boolean } | { kind: 'ints'; data: number[]; dims: number[] };
+type Value =
+  { kind: 'tensor'; t: tf.Tensor; nhwc: boolean } | { kind: 'ints'; data: number[]; dims: number[] };
 
 /** A compiled model the tfjs engine can run. */
 export interface TfjsRunnable {
@@ -66,9 +67,13 @@ function attrInts(node: Node, name: string, fallback: number[]): number[] {
 }
 
 function unsupported(node: Node, what: string): BenchError {
-  return new BenchError('E_UNSUPPORTED', `the tfjs engine cannot run node ${node.name} (${node.op}): ${what}`, {
-    hint: 'run this model with --engine ort',
-  });
+  return new BenchError(
+    'E_UNSUPPORTED',
+    `the tfjs engine cannot run node ${node.name} (${node.op}): ${what}`,
+    {
+      hint: 'run this model with --engine ort',
+    },
+  );
 }
 
 /** Compiles `graph` into a tfjs runnable; weights are uploaded to the current backend now. */
@@ -95,13 +100,21 @@ class GraphRunner implements TfjsRunnable {
     this.outputs = graph.outputs.map((v) => ({ name: v.name, dtype: 'float32', shape: [...v.shape] }));
     for (const init of graph.initializers) {
       if (init.dtype === 'int64') {
-        this.constants.set(init.name, { kind: 'ints', data: Array.from(init.data, Number), dims: [...init.dims] });
+        this.constants.set(init.name, {
+          kind: 'ints',
+          data: Array.from(init.data, Number),
+          dims: [...init.dims],
+        });
       } else {
         this.floats.set(init.name, init);
       }
     }
     const consumers = new Map<string, number[]>();
-    graph.nodes.forEach((n, i) => n.inputs.forEach((name) => (name ? consumers.set(name, [...(consumers.get(name) ?? []), i]) : undefined)));
+    graph.nodes.forEach((n, i) =>
+      n.inputs.forEach((name) =>
+        name ? consumers.set(name, [...(consumers.get(name) ?? []), i]) : undefined,
+      ),
+    );
     const outputNames = new Set(graph.outputs.map((o) => o.name));
     graph.nodes.forEach((node, i) => {
       if (node.op === 'Conv') this.convs.set(i, this.planConv(node, i, consumers, outputNames));
@@ -111,7 +124,12 @@ class GraphRunner implements TfjsRunnable {
       if (this.skip.has(i) || this.convs.has(i)) return;
       for (const name of node.inputs) {
         const init = this.floats.get(name);
-        if (init && !this.constants.has(name)) this.constants.set(name, { kind: 'tensor', t: this.own(tf.tensor(init.data, init.dims, 'float32')), nhwc: false });
+        if (init && !this.constants.has(name))
+          this.constants.set(name, {
+            kind: 'tensor',
+            t: this.own(tf.tensor(init.data, init.dims, 'float32')),
+            nhwc: false,
+          });
       }
     });
     this.frees = this.lastUses(outputNames);
@@ -123,7 +141,12 @@ class GraphRunner implements TfjsRunnable {
   }
 
   /** Prepares Conv `i`: HWIO weights, BN folded in, a sole Relu/Clip(0,6) consumer fused. */
-  private planConv(node: Node, i: number, consumers: Map<string, number[]>, outputNames: Set<string>): ConvPlan {
+  private planConv(
+    node: Node,
+    i: number,
+    consumers: Map<string, number[]>,
+    outputNames: Set<string>,
+  ): ConvPlan {
     const [xName, wName, bName] = node.inputs;
     const w = wName ? this.floats.get(wName) : undefined;
     if (!w || w.dims.length !== 4) throw unsupported(node, 'weights must be a 4-D initializer');
@@ -177,12 +200,19 @@ class GraphRunner implements TfjsRunnable {
     let filter: tf.Tensor4D;
     if (depthwise) {
       // OIHW with I = 1 -> [kH, kW, C, 1], tfjs's depthwise filter layout (channel multiplier 1).
-      filter = this.own(tf.tidy(() => tf.tensor4d(weights, [cOut, 1, kH, kW]).transpose([2, 3, 0, 1]) as tf.Tensor4D));
+      filter = this.own(
+        tf.tidy(() => tf.tensor4d(weights, [cOut, 1, kH, kW]).transpose([2, 3, 0, 1]) as tf.Tensor4D),
+      );
     } else {
       // OIHW -> HWIO.
-      filter = this.own(tf.tidy(() => tf.tensor4d(weights, [cOut, cInPerGroup, kH, kW]).transpose([2, 3, 1, 0]) as tf.Tensor4D));
+      filter = this.own(
+        tf.tidy(
+          () => tf.tensor4d(weights, [cOut, cInPerGroup, kH, kW]).transpose([2, 3, 1, 0]) as tf.Tensor4D,
+        ),
+      );
     }
-    if (groups > 1 && !depthwise && (cIn % groups !== 0 || cOut % groups !== 0)) throw unsupported(node, 'channels are not divisible by group');
+    if (groups > 1 && !depthwise && (cIn % groups !== 0 || cOut % groups !== 0))
+      throw unsupported(node, 'channels are not divisible by group');
     const pads = attrInts(node, 'pads', [0, 0, 0, 0]);
     const strides = attrInts(node, 'strides', [1, 1]);
     const dilations = attrInts(node, 'dilations', [1, 1]);
@@ -220,7 +250,13 @@ class GraphRunner implements TfjsRunnable {
     const frees: string[][] = this.graph.nodes.map(() => []);
     const inputNames = new Set(this.graph.inputs.map((v) => v.name));
     for (const [name, i] of last) {
-      if (!this.constants.has(name) && !this.floats.has(name) && !inputNames.has(name) && !outputNames.has(name)) frees[i]!.push(name);
+      if (
+        !this.constants.has(name) &&
+        !this.floats.has(name) &&
+        !inputNames.has(name) &&
+        !outputNames.has(name)
+      )
+        frees[i]!.push(name);
     }
     return frees;
   }
@@ -237,9 +273,19 @@ class GraphRunner implements TfjsRunnable {
         if (this.skip.has(i)) return;
         const conv = this.convs.get(i);
         if (conv) {
-          values.set(conv.output, { kind: 'tensor', t: this.conv(node, conv, this.tensorOf(values, node.inputs[0])), nhwc: true });
+          values.set(conv.output, {
+            kind: 'tensor',
+            t: this.conv(node, conv, this.tensorOf(values, node.inputs[0])),
+            nhwc: true,
+          });
         } else {
-          values.set(node.outputs[0] ?? '', this.evaluate(node, node.inputs.map((n) => (n ? values.get(n) : undefined))));
+          values.set(
+            node.outputs[0] ?? '',
+            this.evaluate(
+              node,
+              node.inputs.map((n) => (n ? values.get(n) : undefined)),
+            ),
+          );
         }
         for (const name of this.frees[i]!) {
           const v = values.get(name);
@@ -249,7 +295,8 @@ class GraphRunner implements TfjsRunnable {
       });
       return this.graph.outputs.map((o) => {
         const v = values.get(o.name);
-        if (!v || v.kind !== 'tensor') throw new BenchError('E_UNSUPPORTED', `graph output '${o.name}' was not computed as a tensor`);
+        if (!v || v.kind !== 'tensor')
+          throw new BenchError('E_UNSUPPORTED', `graph output '${o.name}' was not computed as a tensor`);
         return plain(v);
       });
     });
@@ -257,14 +304,23 @@ class GraphRunner implements TfjsRunnable {
 
   private tensorOf(values: Map<string, Value>, name: string | undefined): Value & { kind: 'tensor' } {
     const v = name ? values.get(name) : undefined;
-    if (!v || v.kind !== 'tensor') throw new BenchError('E_UNSUPPORTED', `value '${name ?? ''}' is not a float tensor`);
+    if (!v || v.kind !== 'tensor')
+      throw new BenchError('E_UNSUPPORTED', `value '${name ?? ''}' is not a float tensor`);
     return v;
   }
 
   private conv(node: Node, plan: ConvPlan, x: Value & { kind: 'tensor' }): tf.Tensor {
     const input = nhwc(x) as tf.Tensor4D;
     const run = (inp: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined): tf.Tensor4D =>
-      tf.fused.conv2d({ x: inp, filter, strides: plan.strides, pad: plan.pad, dilations: plan.dilations, bias, activation: plan.activation });
+      tf.fused.conv2d({
+        x: inp,
+        filter,
+        strides: plan.strides,
+        pad: plan.pad,
+        dilations: plan.dilations,
+        bias,
+        activation: plan.activation,
+      });
     if (plan.depthwise) {
       // fused.depthwiseConv2d takes one pad for all sides; uneven pads are applied with tf.pad first.
       const [, [pt, pb], [pl, pr]] = plan.pad;
@@ -321,7 +377,11 @@ class GraphRunner implements TfjsRunnable {
       if (v.kind !== 'ints') throw unsupported(node, `input ${k} must be a constant int64 vector`);
       return v.data;
     };
-    const same = (x: Value & { kind: 'tensor' }, f: (t: tf.Tensor) => tf.Tensor): Value => ({ kind: 'tensor', t: f(x.t), nhwc: x.nhwc });
+    const same = (x: Value & { kind: 'tensor' }, f: (t: tf.Tensor) => tf.Tensor): Value => ({
+      kind: 'tensor',
+      t: f(x.t),
+      nhwc: x.nhwc,
+    });
     const out = (t: tf.Tensor, isNhwc = false): Value => ({ kind: 'tensor', t, nhwc: isNhwc });
 
     switch (node.op) {
@@ -335,7 +395,8 @@ class GraphRunner implements TfjsRunnable {
         // Bounds are scalar initializers: read on the host, never from the device per run.
         const lo = node.inputs[1] ? this.floats.get(node.inputs[1])?.data[0] : undefined;
         const hi = node.inputs[2] ? this.floats.get(node.inputs[2])?.data[0] : undefined;
-        if ((node.inputs[1] && lo === undefined) || (node.inputs[2] && hi === undefined)) throw unsupported(node, 'bounds must be initializers');
+        if ((node.inputs[1] && lo === undefined) || (node.inputs[2] && hi === undefined))
+          throw unsupported(node, 'bounds must be initializers');
         if (lo === 0 && hi === 6) return same(tensorArg(0), (t) => tf.relu6(t));
         return same(tensorArg(0), (t) => tf.clipByValue(t, lo ?? -3.4e38, hi ?? 3.4e38));
       }
@@ -355,7 +416,11 @@ class GraphRunner implements TfjsRunnable {
         const x = tensorArg(0);
         const name = node.inputs[1] ?? '';
         const isNhwc = x.t.rank === 4;
-        const [k, c] = this.bnCoefficients(node, isNhwc || x.t.rank < 3 ? [-1] : [-1, ...Array<number>(x.t.rank - 2).fill(1)], name);
+        const [k, c] = this.bnCoefficients(
+          node,
+          isNhwc || x.t.rank < 3 ? [-1] : [-1, ...Array<number>(x.t.rank - 2).fill(1)],
+          name,
+        );
         return out(tf.add(tf.mul(isNhwc ? nhwc(x) : plain(x), k), c), isNhwc);
       }
       case 'MaxPool':
@@ -371,9 +436,23 @@ class GraphRunner implements TfjsRunnable {
           pr += ceilExtra(x.shape[2], kW, sW, pl, pr);
         }
         if (node.op === 'MaxPool') {
-          return out(tf.maxPool(x, [kH, kW], [sH, sW], [[0, 0], [pt, pb], [pl, pr], [0, 0]]), true);
+          return out(
+            tf.maxPool(
+              x,
+              [kH, kW],
+              [sH, sW],
+              [
+                [0, 0],
+                [pt, pb],
+                [pl, pr],
+                [0, 0],
+              ],
+            ),
+            true,
+          );
         }
-        if (pt || pl || pb || pr) throw unsupported(node, 'AveragePool with padding (tfjs averages padded windows differently)');
+        if (pt || pl || pb || pr)
+          throw unsupported(node, 'AveragePool with padding (tfjs averages padded windows differently)');
         return out(tf.avgPool(x, [kH, kW], [sH, sW], 'valid'), true);
       }
       case 'GlobalAveragePool': {
@@ -384,25 +463,44 @@ class GraphRunner implements TfjsRunnable {
       case 'Concat': {
         const axis = attrInt(node, 'axis', 0);
         if (args.every((a) => a?.kind === 'ints')) {
-          return { kind: 'ints', data: args.flatMap((a) => (a as { data: number[] }).data), dims: [args.reduce((s, a) => s + (a as { data: number[] }).data.length, 0)] };
+          return {
+            kind: 'ints',
+            data: args.flatMap((a) => (a as { data: number[] }).data),
+            dims: [args.reduce((s, a) => s + (a as { data: number[] }).data.length, 0)],
+          };
         }
         const xs = args.map((_, k) => tensorArg(k));
         const rank = xs[0]!.t.rank;
         const ax = axis < 0 ? axis + rank : axis;
-        if (rank === 4 && xs.every((x) => x.nhwc)) return out(tf.concat(xs.map((x) => x.t), NHWC_AXIS[ax]), true);
+        if (rank === 4 && xs.every((x) => x.nhwc))
+          return out(
+            tf.concat(
+              xs.map((x) => x.t),
+              NHWC_AXIS[ax],
+            ),
+            true,
+          );
         return out(tf.concat(xs.map(plain), ax));
       }
       case 'Gemm': {
-        if (attrInt(node, 'transA', 0) !== 0 || attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1) {
+        if (
+          attrInt(node, 'transA', 0) !== 0 ||
+          attrFloat(node, 'alpha', 1) !== 1 ||
+          attrFloat(node, 'beta', 1) !== 1
+        ) {
           throw unsupported(node, 'only alpha = beta = 1, transA = 0 is supported');
         }
         const a = plain(tensorArg(0));
         const transB = attrInt(node, 'transB', 0) === 1;
         const bName = node.inputs[1] ?? '';
-        const b = this.floats.has(bName) && transB ? this.derive(`${bName}@T`, () => tf.transpose(tensorArg(1).t)) : tensorArg(1).t;
+        const b =
+          this.floats.has(bName) && transB
+            ? this.derive(`${bName}@T`, () => tf.transpose(tensorArg(1).t))
+            : tensorArg(1).t;
         const bt = transB && !this.floats.has(bName) ? tf.transpose(b) : b;
         const c = args[2]?.kind === 'tensor' ? args[2].t : undefined;
-        if (c && c.rank === 1) return out(tf.fused.matMul({ a: a as tf.Tensor2D, b: bt as tf.Tensor2D, bias: c }));
+        if (c && c.rank === 1)
+          return out(tf.fused.matMul({ a: a as tf.Tensor2D, b: bt as tf.Tensor2D, bias: c }));
         const y = tf.matMul(a as tf.Tensor2D, bt as tf.Tensor2D);
         return out(c ? tf.add(y, c) : y);
       }
@@ -453,7 +551,11 @@ class GraphRunner implements TfjsRunnable {
       }
       case 'Transpose': {
         const x = tensorArg(0);
-        const perm = attrInts(node, 'perm', Array.from({ length: x.t.rank }, (_, k) => x.t.rank - 1 - k));
+        const perm = attrInts(
+          node,
+          'perm',
+          Array.from({ length: x.t.rank }, (_, k) => x.t.rank - 1 - k),
+        );
         if (!x.nhwc) return out(tf.transpose(x.t, perm));
         // logical = stored.transpose(TO_NCHW), so logical.transpose(perm) = stored.transpose(TO_NCHW ∘ perm).
         const composed = perm.map((p) => TO_NCHW[p]!);
@@ -507,7 +609,10 @@ class GraphRunner implements TfjsRunnable {
     const k = scale.data.map((s, c) => s / Math.sqrt(variance.data[c]! + eps));
     const c = shift.data.map((b, ch) => b - mean.data[ch]! * k[ch]!);
     const tag = `${key}@bn${shape.join(',')}`;
-    return [this.derive(`${tag}k`, () => tf.reshape(tf.tensor1d(k), shape)), this.derive(`${tag}c`, () => tf.reshape(tf.tensor1d(c), shape))];
+    return [
+      this.derive(`${tag}k`, () => tf.reshape(tf.tensor1d(k), shape)),
+      this.derive(`${tag}c`, () => tf.reshape(tf.tensor1d(c), shape)),
+    ];
   }
 
   /** Converts a constant to NHWC storage once (e.g. a [C,1,1] layer scale multiplying an NHWC tensor). */
@@ -529,9 +634,16 @@ class GraphRunner implements TfjsRunnable {
 /** Element-wise Add/Mul/Div with numpy broadcasting, keeping NHWC storage when an operand has it. */
 function binary(node: Node, a: Value, b: Value, runner: GraphRunner): Value {
   if (a.kind === 'ints' && b.kind === 'ints') {
-    const f = node.op === 'Add' ? (x: number, y: number) => x + y : node.op === 'Mul' ? (x: number, y: number) => x * y : (x: number, y: number) => Math.trunc(x / y);
+    const f =
+      node.op === 'Add'
+        ? (x: number, y: number) => x + y
+        : node.op === 'Mul'
+          ? (x: number, y: number) => x * y
+          : (x: number, y: number) => Math.trunc(x / y);
     const n = Math.max(a.data.length, b.data.length);
-    const data = Array.from({ length: n }, (_, i) => f(a.data[a.data.length === 1 ? 0 : i]!, b.data[b.data.length === 1 ? 0 : i]!));
+    const data = Array.from({ length: n }, (_, i) =>
+      f(a.data[a.data.length === 1 ? 0 : i]!, b.data[b.data.length === 1 ? 0 : i]!),
+    );
     return { kind: 'ints', data, dims: a.dims.length >= b.dims.length ? a.dims : b.dims };
   }
   if (a.kind !== 'tensor' || b.kind !== 'tensor') throw unsupported(node, 'mixing int64 and float operands');
@@ -547,7 +659,11 @@ function binary(node: Node, a: Value, b: Value, runner: GraphRunner): Value {
 
 /** A plain (logical NCHW) operand of rank <= 4 brought to NHWC storage, padding its rank with 1s. */
 function toNhwcBroadcast(t: tf.Tensor): tf.Tensor {
-  if (t.rank > 4) throw new BenchError('E_UNSUPPORTED', `cannot broadcast a rank-${t.rank} tensor against a 4-D NHWC tensor`);
+  if (t.rank > 4)
+    throw new BenchError(
+      'E_UNSUPPORTED',
+      `cannot broadcast a rank-${t.rank} tensor against a 4-D NHWC tensor`,
+    );
   const shape4 = [...Array<number>(4 - t.rank).fill(1), ...t.shape];
   return permuteOrReshape(tf.reshape(t, shape4), TO_NHWC);
 }
@@ -561,7 +677,8 @@ function plain(v: Value): tf.Tensor {
 /** The value stored NHWC (4-D only). */
 function nhwc(v: Value & { kind: 'tensor' }): tf.Tensor {
   if (v.nhwc) return v.t;
-  if (v.t.rank !== 4) throw new BenchError('E_UNSUPPORTED', `expected a 4-D tensor, got shape [${v.t.shape.join(', ')}]`);
+  if (v.t.rank !== 4)
+    throw new BenchError('E_UNSUPPORTED', `expected a 4-D tensor, got shape [${v.t.shape.join(', ')}]`);
   return permuteOrReshape(v.t, TO_NHWC);
 }
 
@@ -578,7 +695,13 @@ function isIdentity(perm: number[]): boolean {
 }
 
 /** Extra bottom/right padding that turns floor into ONNX ceil_mode output sizes. */
-export function ceilExtra(size: number, kernel: number, stride: number, padBegin: number, padEnd: number): number {
+export function ceilExtra(
+  size: number,
+  kernel: number,
+  stride: number,
+  padBegin: number,
+  padEnd: number,
+): number {
   const span = size + padBegin + padEnd - kernel;
   let out = Math.ceil(span / stride) + 1;
   // ONNX/PyTorch drop a last window that would start inside the end padding.

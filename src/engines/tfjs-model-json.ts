@@ -20,7 +20,8 @@ export interface TfjsArtifacts {
   artifacts: tf.io.ModelArtifacts;
 }
 
-const HINT = 'give the model.json written by tensorflowjs_converter or model.save(), with its .bin shards beside it';
+const HINT =
+  'give the model.json written by tensorflowjs_converter or model.save(), with its .bin shards beside it';
 
 /** Reads and validates `path` and every weight shard it lists (relative to its folder). */
 export function readTfjsArtifacts(path: string): TfjsArtifacts {
@@ -34,18 +35,37 @@ export function readTfjsArtifacts(path: string): TfjsArtifacts {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new BenchError('E_FILE_CORRUPT', `--model ${path} is not valid JSON (${errorMessage(e)})`, { hint: HINT });
+    throw new BenchError('E_FILE_CORRUPT', `--model ${path} is not valid JSON (${errorMessage(e)})`, {
+      hint: HINT,
+    });
   }
   const model = json as Partial<tf.io.ModelJSON> & { format?: string };
-  if (typeof json !== 'object' || json === null || typeof model.modelTopology !== 'object' || model.modelTopology === null) {
-    throw new BenchError('E_BAD_INPUT', `--model ${path} is not a TensorFlow.js model.json (no modelTopology)`, { hint: HINT });
+  if (
+    typeof json !== 'object' ||
+    json === null ||
+    typeof model.modelTopology !== 'object' ||
+    model.modelTopology === null
+  ) {
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `--model ${path} is not a TensorFlow.js model.json (no modelTopology)`,
+      { hint: HINT },
+    );
   }
   const format = detectFormat(model);
   if (!format) {
-    throw new BenchError('E_BAD_INPUT', `--model ${path}: modelTopology is neither a tfjs graph model nor a layers model`, { hint: HINT });
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `--model ${path}: modelTopology is neither a tfjs graph model nor a layers model`,
+      { hint: HINT },
+    );
   }
   if (!Array.isArray(model.weightsManifest)) {
-    throw new BenchError('E_BAD_INPUT', `--model ${path} has no weightsManifest, so its weights cannot be found`, { hint: HINT });
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `--model ${path} has no weightsManifest, so its weights cannot be found`,
+      { hint: HINT },
+    );
   }
   const dir = dirname(path);
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -58,9 +78,13 @@ export function readTfjsArtifacts(path: string): TfjsArtifacts {
       try {
         bytes = readFileSync(file);
       } catch {
-        throw new BenchError('E_FILE_NOT_FOUND', `weight shard ${shard} listed in ${path} is missing (looked for ${file})`, {
-          hint: 'copy every .bin file listed in weightsManifest next to model.json',
-        });
+        throw new BenchError(
+          'E_FILE_NOT_FOUND',
+          `weight shard ${shard} listed in ${path} is missing (looked for ${file})`,
+          {
+            hint: 'copy every .bin file listed in weightsManifest next to model.json',
+          },
+        );
       }
       buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     }
@@ -86,14 +110,28 @@ function detectFormat(model: Partial<tf.io.ModelJSON> & { format?: string }): Tf
   return undefined;
 }
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, int8: 1, int16: 2, complex64: 8 };
+const BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+  int8: 1,
+  int16: 2,
+  complex64: 8,
+};
 
 /** Bytes a manifest entry occupies (quantised weights store their quantised dtype). */
 function weightBytes(spec: tf.io.WeightsManifestEntry): number {
   const n = spec.shape.reduce((p, d) => p * d, 1);
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const size = BYTES[dtype];
-  if (size === undefined) throw new BenchError('E_UNSUPPORTED', `weight ${spec.name} has dtype ${dtype}, which the harness cannot read`);
+  if (size === undefined)
+    throw new BenchError(
+      'E_UNSUPPORTED',
+      `weight ${spec.name} has dtype ${dtype}, which the harness cannot read`,
+    );
   return n * size;
 }
 
@@ -111,7 +149,11 @@ export async function loadTfjsModelJson(path: string): Promise<TfjsRunnable & { 
     return layersRunnable(await tf.loadLayersModel(handler));
   } catch (e) {
     if (e instanceof BenchError) throw e;
-    throw new BenchError('E_BAD_INPUT', `tfjs could not build ${path}: ${(errorMessage(e).split('\n')[0] ?? '').slice(0, 300)}`, { hint: HINT, cause: e });
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `tfjs could not build ${path}: ${(errorMessage(e).split('\n')[0] ?? '').slice(0, 300)}`,
+      { hint: HINT, cause: e },
+    );
   }
 }
 
@@ -124,8 +166,16 @@ function dims(shape: readonly (number | null | undefined)[] | undefined): (numbe
 }
 
 function graphRunnable(model: tf.GraphModel): TfjsRunnable & { format: TfjsModelFormat } {
-  const inputs: TensorSignature[] = model.inputs.map((i) => ({ name: i.name, dtype: dtypeOf(i.dtype), shape: dims(i.shape) }));
-  const outputs: TensorSignature[] = model.outputs.map((o) => ({ name: o.name, dtype: dtypeOf(o.dtype), shape: dims(o.shape) }));
+  const inputs: TensorSignature[] = model.inputs.map((i) => ({
+    name: i.name,
+    dtype: dtypeOf(i.dtype),
+    shape: dims(i.shape),
+  }));
+  const outputs: TensorSignature[] = model.outputs.map((o) => ({
+    name: o.name,
+    dtype: dtypeOf(o.dtype),
+    shape: dims(o.shape),
+  }));
   const names = outputs.map((o) => o.name);
   // Control-flow ops need executeAsync; find out once, on the first run, and remember.
   let async = false;
@@ -150,8 +200,16 @@ function graphRunnable(model: tf.GraphModel): TfjsRunnable & { format: TfjsModel
 }
 
 function layersRunnable(model: tf.LayersModel): TfjsRunnable & { format: TfjsModelFormat } {
-  const inputs: TensorSignature[] = model.inputs.map((i) => ({ name: i.name, dtype: dtypeOf(i.dtype), shape: dims(i.shape) }));
-  const outputs: TensorSignature[] = model.outputs.map((o) => ({ name: o.name, dtype: dtypeOf(o.dtype), shape: dims(o.shape) }));
+  const inputs: TensorSignature[] = model.inputs.map((i) => ({
+    name: i.name,
+    dtype: dtypeOf(i.dtype),
+    shape: dims(i.shape),
+  }));
+  const outputs: TensorSignature[] = model.outputs.map((o) => ({
+    name: o.name,
+    dtype: dtypeOf(o.dtype),
+    shape: dims(o.shape),
+  }));
   return {
     format: 'layers-model',
     inputs,

@@ -13,7 +13,12 @@ import { BenchError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
 import type { DeviceKind } from '../results/schema.js';
 import type { DeviceProbe, Engine, HostInputs, LoadedModel, LoadRequest, TensorSignature } from './engine.js';
-import { probeTfjsDevice, selectTfjsBackend, type BackendChoice, type TfjsBackendName } from './tfjs-backend.js';
+import {
+  probeTfjsDevice,
+  selectTfjsBackend,
+  type BackendChoice,
+  type TfjsBackendName,
+} from './tfjs-backend.js';
 import { compileGraph, type TfjsRunnable } from './tfjs-graph.js';
 import { loadTfjsModelJson } from './tfjs-model-json.js';
 
@@ -118,7 +123,10 @@ export class TfjsLoadedModel implements LoadedModel {
     const result = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [k, t] of outs.entries()) {
       const data = await t.data();
-      result.set(this.outputs[k]?.name ?? `output${k}`, { shape: [...t.shape], data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>) });
+      result.set(this.outputs[k]?.name ?? `output${k}`, {
+        shape: [...t.shape],
+        data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>),
+      });
       t.dispose();
     }
     this.runs++;
@@ -150,23 +158,32 @@ export class TfjsLoadedModel implements LoadedModel {
 
 /** Throws a one-line E_BAD_INPUT when `shape` cannot feed `sig` (rank or a fixed dim differs). */
 export function checkShape(sig: TensorSignature, shape: readonly number[]): void {
-  const fits = shape.length === sig.shape.length && sig.shape.every((d, k) => typeof d !== 'number' || d === shape[k]);
+  const fits =
+    shape.length === sig.shape.length && sig.shape.every((d, k) => typeof d !== 'number' || d === shape[k]);
   if (!fits) {
     const want = sig.shape.map((d) => (typeof d === 'number' ? String(d) : '?')).join('x');
-    throw new BenchError('E_BAD_INPUT', `input '${sig.name}' of the tfjs model takes ${want}, not ${shape.join('x')}`, {
-      hint: `pass a fitting --shape ${sig.name}:${sig.shape.map((d) => (typeof d === 'number' ? d : 1)).join('x')} (tfjs models are usually NHWC)`,
-    });
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `input '${sig.name}' of the tfjs model takes ${want}, not ${shape.join('x')}`,
+      {
+        hint: `pass a fitting --shape ${sig.name}:${sig.shape.map((d) => (typeof d === 'number' ? d : 1)).join('x')} (tfjs models are usually NHWC)`,
+      },
+    );
   }
 }
 
-function toTensor(sig: TensorSignature, host: { dtype: string; shape: number[]; data: ArrayBufferView }): tf.Tensor {
+function toTensor(
+  sig: TensorSignature,
+  host: { dtype: string; shape: number[]; data: ArrayBufferView },
+): tf.Tensor {
   const { data, shape } = host;
   if (data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array) {
     const dtype = sig.dtype === 'int32' ? 'int32' : sig.dtype === 'bool' ? 'bool' : 'float32';
     return tf.tensor(data, shape, dtype);
   }
   if (data instanceof BigInt64Array) return tf.tensor(Int32Array.from(data, Number), shape, 'int32');
-  if (ArrayBuffer.isView(data)) return tf.tensor(Float32Array.from(data as unknown as ArrayLike<number>), shape, 'float32');
+  if (ArrayBuffer.isView(data))
+    return tf.tensor(Float32Array.from(data as unknown as ArrayLike<number>), shape, 'float32');
   throw new BenchError('E_UNSUPPORTED', `input '${sig.name}': cannot feed ${host.dtype} data to tfjs`);
 }
 
@@ -174,7 +191,9 @@ function backendFromEnv(): TfjsBackendName | undefined {
   const v = process.env['H100E_TFJS_BACKEND'];
   if (v === undefined || v === '') return undefined;
   if (v === 'tensorflow' || v === 'wasm' || v === 'cpu') return v;
-  throw new BenchError('E_USAGE', `H100E_TFJS_BACKEND=${v} is not a tfjs backend`, { hint: 'use tensorflow, wasm or cpu, or unset it' });
+  throw new BenchError('E_USAGE', `H100E_TFJS_BACKEND=${v} is not a tfjs backend`, {
+    hint: 'use tensorflow, wasm or cpu, or unset it',
+  });
 }
 
 /** TensorFlow.js as an Engine. */
@@ -190,12 +209,20 @@ export class TfjsEngine implements Engine {
 
   async load(request: TfjsLoadRequest): Promise<TfjsLoadedModel> {
     if (request.precision === 'fp16') {
-      throw new BenchError('E_UNSUPPORTED', '--precision fp16: TensorFlow.js has no float16 compute on the tensorflow, wasm or cpu backends', {
-        hint: 'use --precision fp32 with --engine tfjs (fp16 needs --engine ort on a GPU)',
-      });
+      throw new BenchError(
+        'E_UNSUPPORTED',
+        '--precision fp16: TensorFlow.js has no float16 compute on the tensorflow, wasm or cpu backends',
+        {
+          hint: 'use --precision fp32 with --engine tfjs (fp16 needs --engine ort on a GPU)',
+        },
+      );
     }
     const force = this.options.backend ?? backendFromEnv();
-    const choice = await selectTfjsBackend({ device: request.device, threads: request.threads, ...(force ? { force } : {}) });
+    const choice = await selectTfjsBackend({
+      device: request.device,
+      threads: request.threads,
+      ...(force ? { force } : {}),
+    });
     let runnable: TfjsRunnable;
     if (request.graph) {
       runnable = compileGraph(request.graph);

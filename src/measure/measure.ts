@@ -247,6 +247,7 @@ export async function measure(
       relCiPct: loop.relCiPct,
       targetRelCiPct: settings.relCiPct,
       minIterations: settings.minIterations,
+      throughput,
     }),
     warmupMs,
   };

@@ -78,6 +78,7 @@ export type MeasureWarningCode =
   | 'W_FEW_SAMPLES'
   | 'W_CUT_BY_MAX_DURATION'
   | 'W_OUTLIERS'
+  | 'W_WALL_CLOCK_GAP'
   | 'W_ABORTED'
   | 'W_SERVER_BACKLOG'
   | 'W_FEW_SAMPLES_FOR_P99'

@@ -2,7 +2,7 @@
  * Warnings with advice about the quality of a measurement. They never fail a run; they tell the user
  * which figure to distrust and which flag would fix it.
  */
-import type { LatencyStats, RunWarning, Scenario } from '../results/schema.js';
+import type { LatencyStats, RunWarning, Scenario, Throughput } from '../results/schema.js';
 import { median } from '../stats/statistics.js';
 import type { MeasureWarningCode } from './types.js';
 
@@ -12,6 +12,8 @@ export const HIGH_CV = 0.05;
 export const FEW_SAMPLES = 10;
 /** The first measured iterations are "slow" when their median exceeds this multiple of the median. */
 export const SLOW_START_RATIO = 1.5;
+/** Wall-clock throughput this far below the median-based figure means time went missing between runs. */
+export const WALL_CLOCK_GAP = 0.1;
 /** Below this many queries, p99 is essentially the maximum. */
 export const P99_MIN_SAMPLES = 100;
 
@@ -27,6 +29,8 @@ export interface DiagnoseInput {
   relCiPct: number;
   targetRelCiPct: number;
   minIterations: number;
+  /** Offline / single-stream: the throughput figures, to compare median-based with wall-clock. */
+  throughput?: Throughput;
   /** Server scenario only. */
   server?: { qps: number; arrived: number; dropped: number; peakFound?: boolean };
 }
@@ -99,6 +103,17 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
           ),
         );
       }
+    }
+    const t = input.throughput;
+    if (t && t.method === 'median-latency' && t.wallClockSamplesPerS < (1 - WALL_CLOCK_GAP) * t.samplesPerS) {
+      const gap = 100 * (1 - t.wallClockSamplesPerS / t.samplesPerS);
+      out.push(
+        warning(
+          'W_WALL_CLOCK_GAP',
+          `completed images over wall time (${fmt(t.wallClockSamplesPerS)}/s) are ${fmt(gap)} % below the median-based figure (${fmt(t.samplesPerS)}/s): slow iterations or stalls took that time`,
+          "the median shows the model's typical speed; the wall-clock figure is what this machine delivered. Close other programs and measure again if they should agree",
+        ),
+      );
     }
     if (stats.outliers > 0) {
       out.push(

@@ -22,16 +22,24 @@ export const AUTO_ORDER: readonly DeviceKind[] = ['cuda', 'webgpu', 'cpu'];
  * Picks the device. A requested GPU that cannot run falls back to CPU with a warning (the reason goes in
  * the result file), or, with `fallback: false`, fails with exit code 3 and the remedy.
  */
-export async function chooseDevice(engine: Engine, requested: DeviceRequest, fallback: boolean): Promise<DeviceChoice> {
+export async function chooseDevice(
+  engine: Engine,
+  requested: DeviceRequest,
+  fallback: boolean,
+): Promise<DeviceChoice> {
   if (requested === 'auto') {
     const skipped: string[] = [];
+    const skippedNames: string[] = [];
     for (const device of AUTO_ORDER) {
       const probe = await engine.probe(device);
       if (probe.usable) {
         const fallbackReason = skipped.length > 0 ? `auto: ${skipped.join('; ')}` : undefined;
-        return { requested, actual: device, probe, ...(fallbackReason ? { fallbackReason } : {}), notice: `device auto: using ${device}${skipped.length ? ` (${skipped.join('; ')})` : ''}` };
+        // One short line; the full reasons go into the result file and `bench doctor`.
+        const notice = `device auto: using ${device}${skippedNames.length ? ` (${skippedNames.join(', ')} not usable here: see \`bench doctor\`)` : ''}`;
+        return { requested, actual: device, probe, ...(fallbackReason ? { fallbackReason } : {}), notice };
       }
       skipped.push(`${device} not usable: ${probe.reason ?? 'unknown reason'}`);
+      skippedNames.push(device);
     }
     throw new BenchError('E_DEVICE_UNAVAILABLE', `--device auto: no device can run (${skipped.join('; ')})`);
   }
@@ -39,9 +47,13 @@ export async function chooseDevice(engine: Engine, requested: DeviceRequest, fal
   if (probe.usable) return { requested, actual: requested, probe };
   const reason = `${requested} not usable: ${probe.reason ?? 'unknown reason'}`;
   if (!fallback || requested === 'cpu') {
-    throw new BenchError('E_DEVICE_UNAVAILABLE', `--device ${requested}: ${probe.reason ?? 'not usable here'}`, {
-      ...(probe.remedy ? { hint: probe.remedy } : {}),
-    });
+    throw new BenchError(
+      'E_DEVICE_UNAVAILABLE',
+      `--device ${requested}: ${probe.reason ?? 'not usable here'}`,
+      {
+        ...(probe.remedy ? { hint: probe.remedy } : {}),
+      },
+    );
   }
   const cpu = await engine.probe('cpu');
   return {

@@ -24,16 +24,23 @@ export function resolveInputShapes(
   const unnamed = overrides.get(UNNAMED_INPUT);
   if (unnamed) {
     if (inputs.length !== 1) {
-      throw new BenchError('E_USAGE', `--shape without an input name needs a model with one input; this one has ${inputs.map((i) => i.name).join(', ')}`, {
-        hint: 'write --shape NAME:DxDx...',
-      });
+      throw new BenchError(
+        'E_USAGE',
+        `--shape without an input name needs a model with one input; this one has ${inputs.map((i) => i.name).join(', ')}`,
+        {
+          hint: 'write --shape NAME:DxDx...',
+        },
+      );
     }
     overrides.delete(UNNAMED_INPUT);
     overrides.set(inputs[0]!.name, unnamed);
   }
   for (const name of overrides.keys()) {
     if (!inputs.some((i) => i.name === name)) {
-      throw new BenchError('E_USAGE', `--shape names input '${name}', but the model's inputs are: ${inputs.map((i) => i.name).join(', ')}`);
+      throw new BenchError(
+        'E_USAGE',
+        `--shape names input '${name}', but the model's inputs are: ${inputs.map((i) => i.name).join(', ')}`,
+      );
     }
   }
   return inputs.map((input) => {
@@ -49,10 +56,17 @@ export function resolveInputShapes(
       given.forEach((d, i) => {
         const declared = input.shape[i];
         if (typeof declared === 'number' && declared !== d && !(i === 0 && batchSymbolic)) {
-          throw new BenchError('E_USAGE', `--shape ${input.name}: dimension ${i} is fixed at ${declared} in the model, not ${d}`);
+          throw new BenchError(
+            'E_USAGE',
+            `--shape ${input.name}: dimension ${i} is fixed at ${declared} in the model, not ${d}`,
+          );
         }
       });
-      return { name: input.name, dtype: input.dtype, shape: batchSymbolic ? [batch, ...given.slice(1)] : [...given] };
+      return {
+        name: input.name,
+        dtype: input.dtype,
+        shape: batchSymbolic ? [batch, ...given.slice(1)] : [...given],
+      };
     }
     const shape = input.shape.map((d, i) => {
       if (typeof d === 'number') return d;
@@ -63,9 +77,13 @@ export function resolveInputShapes(
       );
     });
     if (shape.length > 0 && !batchSymbolic && shape[0] !== batch && input.shape.length > 1) {
-      throw new BenchError('E_USAGE', `input '${input.name}' has a fixed batch of ${shape[0]} (${describe(input.shape)}); --batch ${batch} cannot be used`, {
-        hint: `use --batch ${shape[0]}, or export the model with a symbolic batch dimension`,
-      });
+      throw new BenchError(
+        'E_USAGE',
+        `input '${input.name}' has a fixed batch of ${shape[0]} (${describe(input.shape)}); --batch ${batch} cannot be used`,
+        {
+          hint: `use --batch ${shape[0]}, or export the model with a symbolic batch dimension`,
+        },
+      );
     }
     return { name: input.name, dtype: input.dtype, shape };
   });

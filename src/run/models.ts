@@ -22,7 +22,9 @@ export interface ResolvedModel {
 
 /** True when a --model value names a file rather than a zoo model. */
 export function looksLikePath(spec: string): boolean {
-  return spec.includes('/') || spec.includes('\\') || ['.onnx', '.json'].includes(extname(spec).toLowerCase());
+  return (
+    spec.includes('/') || spec.includes('\\') || ['.onnx', '.json'].includes(extname(spec).toLowerCase())
+  );
 }
 
 /** sha256 of a file, hex. */
@@ -32,11 +34,17 @@ export function sha256File(path: string): string {
 
 /** Splits repeated / comma-separated --model values. */
 export function splitModelSpecs(values: string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
 }
 
 /** Resolves one --model value for an engine; unknown names and missing files are usage errors. */
-export function resolveModel(spec: string, opts: { engine: EngineName; precision: Precision; seed: number }): ResolvedModel {
+export function resolveModel(
+  spec: string,
+  opts: { engine: EngineName; precision: Precision; seed: number },
+): ResolvedModel {
   if (!looksLikePath(spec)) {
     const entry = getZooEntry(spec); // throws E_UNKNOWN_MODEL with close names
     const path = zooModelPath(entry.name, { precision: opts.precision, seed: opts.seed });
@@ -59,7 +67,9 @@ export function resolveModel(spec: string, opts: { engine: EngineName; precision
   if (size === 0) throw new BenchError('E_FILE_CORRUPT', `--model ${spec}: the file is empty`);
   const ext = extname(spec).toLowerCase();
   if (ext === '.json' && opts.engine !== 'tfjs') {
-    throw new BenchError('E_USAGE', `--model ${spec}: a model.json is a TensorFlow.js model`, { hint: 'add --engine tfjs' });
+    throw new BenchError('E_USAGE', `--model ${spec}: a model.json is a TensorFlow.js model`, {
+      hint: 'add --engine tfjs',
+    });
   }
   if (ext === '.onnx' && opts.engine === 'tfjs') {
     throw new BenchError('E_USAGE', `--model ${spec}: the tfjs engine cannot load .onnx files`, {

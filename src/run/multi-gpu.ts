@@ -15,12 +15,19 @@ import { parseRunOptions, type RunOptionsInput } from './options.js';
 import { checkOutPath, defaultOutPath, type RunOutcome } from './run.js';
 
 /** Turns a --gpus value into GPU indices, checking them against nvidia-smi. */
-export async function resolveGpuList(spec: string, listGpus: () => Promise<{ index: number }[]> = queryGpus): Promise<number[]> {
+export async function resolveGpuList(
+  spec: string,
+  listGpus: () => Promise<{ index: number }[]> = queryGpus,
+): Promise<number[]> {
   const present = (await listGpus()).map((g) => g.index);
   if (present.length === 0) {
-    throw new BenchError('E_DEVICE_UNAVAILABLE', `--gpus ${spec}: no NVIDIA GPU found (nvidia-smi is absent or lists none)`, {
-      hint: 'run without --gpus, or check the driver with `npx bench doctor`',
-    });
+    throw new BenchError(
+      'E_DEVICE_UNAVAILABLE',
+      `--gpus ${spec}: no NVIDIA GPU found (nvidia-smi is absent or lists none)`,
+      {
+        hint: 'run without --gpus, or check the driver with `npx bench doctor`',
+      },
+    );
   }
   if (spec === 'all') return present;
   const wanted = spec.split(',').map((s) => Number(s.trim()));
@@ -29,7 +36,10 @@ export async function resolveGpuList(spec: string, listGpus: () => Promise<{ ind
   }
   const missing = wanted.filter((n) => !present.includes(n));
   if (missing.length > 0) {
-    throw new BenchError('E_USAGE', `--gpus ${spec}: no GPU with index ${missing.join(', ')} (present: ${present.join(', ')})`);
+    throw new BenchError(
+      'E_USAGE',
+      `--gpus ${spec}: no GPU with index ${missing.join(', ')} (present: ${present.join(', ')})`,
+    );
   }
   return [...new Set(wanted)];
 }
@@ -37,10 +47,14 @@ export async function resolveGpuList(spec: string, listGpus: () => Promise<{ ind
 /** Runs one worker and resolves with its exit code. */
 function runWorker(optionsPath: string, command: string, signal?: AbortSignal): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist', 'src', 'run', 'worker.js'), optionsPath], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, H100E_COMMAND: command },
-    });
+    const child = spawn(
+      process.execPath,
+      [join(PACKAGE_ROOT, 'dist', 'src', 'run', 'worker.js'), optionsPath],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, H100E_COMMAND: command },
+      },
+    );
     const stop = () => child.kill('SIGINT');
     signal?.addEventListener('abort', stop, { once: true });
     child.on('close', (code) => {
@@ -88,7 +102,10 @@ export async function runOnGpus(
     const codes = await Promise.all(
       gpus.map((gpu) => {
         const optionsPath = join(dir, `options-${gpu}.json`);
-        writeFileSync(optionsPath, JSON.stringify({ ...input, gpuIndex: gpu, out: join(dir, `gpu-${gpu}.json`), force: true }));
+        writeFileSync(
+          optionsPath,
+          JSON.stringify({ ...input, gpuIndex: gpu, out: join(dir, `gpu-${gpu}.json`), force: true }),
+        );
         return runWorker(optionsPath, command, hooks.signal);
       }),
     );
@@ -101,13 +118,22 @@ export async function runOnGpus(
       }
     });
     const first = files[0]?.file;
-    if (!first) throw new BenchError('E_DEVICE_UNAVAILABLE', `--gpus: no worker produced a result (exit codes ${codes.join(', ')})`);
-    const runs = files.flatMap(({ gpu, file }) => file.runs.map((r) => ({ ...r, key: `${r.key}|gpu${gpu}` })));
+    if (!first)
+      throw new BenchError(
+        'E_DEVICE_UNAVAILABLE',
+        `--gpus: no worker produced a result (exit codes ${codes.join(', ')})`,
+      );
+    const runs = files.flatMap(({ gpu, file }) =>
+      file.runs.map((r) => ({ ...r, key: `${r.key}|gpu${gpu}` })),
+    );
     const merged: ResultFile = { ...first, command, runs, aggregates: aggregateByConfig(runs) };
     writeResultFile(out, merged);
-    if (hooks.signal?.aborted) throw new BenchError('E_INTERRUPTED', `interrupted: finished configurations saved in ${out}`);
+    if (hooks.signal?.aborted)
+      throw new BenchError('E_INTERRUPTED', `interrupted: finished configurations saved in ${out}`);
     if (codes.some((c) => c === 3)) {
-      hooks.onNotice?.('warning: some workers could not use their device; see the fallback reasons in the result file');
+      hooks.onNotice?.(
+        'warning: some workers could not use their device; see the fallback reasons in the result file',
+      );
     }
     return { file: merged, path: out };
   } finally {

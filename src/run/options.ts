@@ -52,16 +52,32 @@ export const RunOptionsSchema = z
   })
   .superRefine((o, ctx) => {
     if (o.maxDurationS < o.durationS) {
-      ctx.addIssue({ code: 'custom', path: ['maxDurationS'], message: `--max-duration (${o.maxDurationS}) is shorter than --duration (${o.durationS})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxDurationS'],
+        message: `--max-duration (${o.maxDurationS}) is shorter than --duration (${o.durationS})`,
+      });
     }
     if (o.scenario === 'server' && o.qps === undefined && !o.findPeak) {
-      ctx.addIssue({ code: 'custom', path: ['qps'], message: 'the server scenario needs --qps N or --find-peak' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['qps'],
+        message: 'the server scenario needs --qps N or --find-peak',
+      });
     }
     if (o.scenario === 'server' && o.latencyBoundMs === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['latencyBoundMs'], message: 'the server scenario needs --latency-bound MS (the p99 bound)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['latencyBoundMs'],
+        message: 'the server scenario needs --latency-bound MS (the p99 bound)',
+      });
     }
     if (o.scenario === 'single-stream' && o.batches.some((b) => b !== 1)) {
-      ctx.addIssue({ code: 'custom', path: ['batches'], message: 'the single-stream scenario runs batch 1 only; drop --batch or use --scenario offline' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batches'],
+        message: 'the single-stream scenario runs batch 1 only; drop --batch or use --scenario offline',
+      });
     }
   });
 
@@ -119,24 +135,36 @@ export const SUITES_DIR = join(PACKAGE_ROOT, 'bench', 'suites');
 
 /** Loads a suite by built-in name (smoke, default, full) or by path to a YAML/JSON file. */
 export function loadSuite(nameOrPath: string): Suite {
-  const builtIn = ['.yaml', '.yml', '.json'].map((ext) => join(SUITES_DIR, nameOrPath + ext)).find((p) => existsSync(p));
+  const builtIn = ['.yaml', '.yml', '.json']
+    .map((ext) => join(SUITES_DIR, nameOrPath + ext))
+    .find((p) => existsSync(p));
   const path = builtIn ?? nameOrPath;
   if (!existsSync(path)) {
-    throw new BenchError('E_FILE_NOT_FOUND', `--suite ${nameOrPath}: no built-in suite of that name and no such file`, {
-      hint: 'built-in suites: smoke, default, full (bench/suites/)',
-    });
+    throw new BenchError(
+      'E_FILE_NOT_FOUND',
+      `--suite ${nameOrPath}: no built-in suite of that name and no such file`,
+      {
+        hint: 'built-in suites: smoke, default, full (bench/suites/)',
+      },
+    );
   }
   let raw: unknown;
   try {
     const text = readFileSync(path, 'utf8');
     raw = extname(path) === '.json' ? JSON.parse(text) : YAML.parse(text);
   } catch (e) {
-    throw new BenchError('E_FILE_CORRUPT', `--suite ${path}: cannot parse (${errorMessage(e).split('\n')[0]})`);
+    throw new BenchError(
+      'E_FILE_CORRUPT',
+      `--suite ${path}: cannot parse (${errorMessage(e).split('\n')[0]})`,
+    );
   }
   const parsed = SuiteSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new BenchError('E_SCHEMA', `--suite ${path}: field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`);
+    throw new BenchError(
+      'E_SCHEMA',
+      `--suite ${path}: field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`,
+    );
   }
   return parsed.data;
 }

@@ -13,7 +13,15 @@ import { samplesPerJoule, startPowerSampler } from '../env/power-sampler.js';
 import { BenchError, errorMessage } from '../errors.js';
 import { measure } from '../measure/measure.js';
 import { writeResultFile } from '../results/io.js';
-import type { DeviceInfo, Environment, ModelInfo, ResultFile, RunConfig, RunResult, RunWarning } from '../results/schema.js';
+import type {
+  DeviceInfo,
+  Environment,
+  ModelInfo,
+  ResultFile,
+  RunConfig,
+  RunResult,
+  RunWarning,
+} from '../results/schema.js';
 import { SCHEMA_VERSION } from '../results/schema.js';
 import { chooseDevice, type DeviceChoice } from './device.js';
 import { loadEngine } from './engines.js';
@@ -56,7 +64,9 @@ export function defaultOutPath(device: string, now = new Date(), dir = 'results'
 /** Fails before any measuring when --out cannot be written or already exists without --force. */
 export function checkOutPath(path: string, force: boolean): void {
   if (existsSync(path) && !force) {
-    throw new BenchError('E_EXISTS', `--out ${path} already exists`, { hint: 'add --force to overwrite it, or choose another --out' });
+    throw new BenchError('E_EXISTS', `--out ${path} already exists`, {
+      hint: 'add --force to overwrite it, or choose another --out',
+    });
   }
   const dir = dirname(path) || '.';
   try {
@@ -90,22 +100,32 @@ function configFor(o: RunOptions, batch: number): RunConfig {
 
 /** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
 function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarning[]): ModelInfo {
-  const base = { name: resolved.name, source: resolved.source, sha256: resolved.sha256, precision: o.precision, inputs: [] };
+  const base = {
+    name: resolved.name,
+    source: resolved.source,
+    sha256: resolved.sha256,
+    precision: o.precision,
+    inputs: [],
+  };
   const withPath = resolved.source === 'file' ? { ...base, path: resolved.path } : base;
   if (!resolved.onnxPath) {
     return { ...withPath, params: 0, macsPerImage: null, flopsPerImage: null };
   }
   try {
-    const shapes = Object.fromEntries(Object.entries(parseShapeFlags(o.shapes)).map(([k, v]) => [k, [1, ...v.slice(1)]]));
+    const shapes = Object.fromEntries(
+      Object.entries(parseShapeFlags(o.shapes)).map(([k, v]) => [k, [1, ...v.slice(1)]]),
+    );
     const a = analyzeModel(resolved.onnxPath, { shapes });
-    if (a.unknownOps.length > 0) {
+    // Unresolved ops (shapes not inferable, usually after an unknown op) leave the totals partial too.
+    const uncosted = [...a.unknownOps, ...(a.unresolvedOps ?? [])];
+    if (uncosted.length > 0) {
       warnings.push({
         code: 'unknown-cost',
-        message: `cost unknown for operators: ${a.unknownOps.join(', ')}`,
+        message: `cost unknown for operators: ${uncosted.join(', ')}`,
         advice: 'GFLOP/s and roofline figures are left out for this model',
       });
     }
-    const known = a.unknownOps.length === 0;
+    const known = uncosted.length === 0;
     return {
       ...withPath,
       params: a.params,
@@ -150,39 +170,65 @@ async function measureOne(
   if (loaded.actualDevice && loaded.actualDevice !== base.device.actual) {
     base = {
       ...base,
-      device: { ...base.device, actual: loaded.actualDevice, fallbackReason: `${loaded.provider} loaded but placed work on ${loaded.actualDevice}` },
+      device: {
+        ...base.device,
+        actual: loaded.actualDevice,
+        fallbackReason: `${loaded.provider} loaded but placed work on ${loaded.actualDevice}`,
+      },
     };
   }
-  const engineInfo = { name: engine.name, version: engine.version, provider: loaded.provider, providerOptions: loaded.providerOptions };
-  const skeleton = { ...base, model, engine: engineInfo, config, key: runKey({ model, engine: engineInfo, config }) };
+  const engineInfo = {
+    name: engine.name,
+    version: engine.version,
+    provider: loaded.provider,
+    providerOptions: loaded.providerOptions,
+  };
+  const skeleton = {
+    ...base,
+    model,
+    engine: engineInfo,
+    config,
+    key: runKey({ model, engine: engineInfo, config }),
+  };
   try {
     await loaded.bind(generateInputs(shapes, o.seed));
     const t0 = performance.now();
     await loaded.run();
     const firstInferenceMs = performance.now() - t0;
     const sampler = base.device.actual === 'cpu' ? undefined : startPowerSampler(base.device.gpuIndex ?? 0);
-    const m = await measure(loaded, batch, {
-      scenario: config.scenario,
-      warmupIterations: config.warmupIterations,
-      minDurationS: config.minDurationS,
-      minIterations: config.minIterations,
-      maxDurationS: config.maxDurationS,
-      relCiPct: config.relCiPct,
-      concurrency: config.concurrency,
-      seed: config.seed,
-      ...(config.qps !== undefined ? { qps: config.qps } : {}),
-      ...(config.latencyBoundMs !== undefined ? { latencyBoundMs: config.latencyBoundMs } : {}),
-      ...(config.findPeak ? { findPeak: true } : {}),
-    }, {
-      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-    });
+    const m = await measure(
+      loaded,
+      batch,
+      {
+        scenario: config.scenario,
+        warmupIterations: config.warmupIterations,
+        minDurationS: config.minDurationS,
+        minIterations: config.minIterations,
+        maxDurationS: config.maxDurationS,
+        relCiPct: config.relCiPct,
+        concurrency: config.concurrency,
+        seed: config.seed,
+        ...(config.qps !== undefined ? { qps: config.qps } : {}),
+        ...(config.latencyBoundMs !== undefined ? { latencyBoundMs: config.latencyBoundMs } : {}),
+        ...(config.findPeak ? { findPeak: true } : {}),
+      },
+      {
+        ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+      },
+    );
     const power = await sampler?.stop();
     if (m.aborted) throw new BenchError('E_INTERRUPTED', 'interrupted');
     const leaked = loaded.leakedTensorsPerIteration?.();
     const engineWarnings: RunWarning[] =
       leaked !== undefined && leaked > 0
-        ? [{ code: 'tensor-leak', message: `${leaked} tensors leaked per iteration`, advice: 'the model or engine keeps intermediate tensors alive; memory grows with every run' }]
+        ? [
+            {
+              code: 'tensor-leak',
+              message: `${leaked} tensors leaked per iteration`,
+              advice: 'the model or engine keeps intermediate tensors alive; memory grows with every run',
+            },
+          ]
         : [];
     return {
       ...skeleton,
@@ -193,7 +239,16 @@ async function measureOne(
       samplesMs: m.samplesMs,
       measuredDurationS: m.wallTimeS,
       iterations: m.iterations,
-      ...(power ? { power: { avgW: power.avgW, maxW: power.maxW, readings: power.readings, samplesPerJoule: samplesPerJoule(m.throughput.samplesPerS, power.avgW) } } : {}),
+      ...(power
+        ? {
+            power: {
+              avgW: power.avgW,
+              maxW: power.maxW,
+              readings: power.readings,
+              samplesPerJoule: samplesPerJoule(m.throughput.samplesPerS, power.avgW),
+            },
+          }
+        : {}),
       memory: {
         rssMiB: process.memoryUsage().rss / 2 ** 20,
         ...(power?.maxMemoryUsedMiB !== undefined ? { gpuUsedMiB: power.maxMemoryUsedMiB } : {}),
@@ -203,7 +258,13 @@ async function measureOne(
     };
   } catch (e) {
     if (e instanceof BenchError && (e.code === 'E_INTERRUPTED' || e.code === 'E_USAGE')) throw e;
-    return { ...skeleton, status: 'failed', error: errorMessage(e).split('\n')[0], samplesMs: [], warnings: base.warnings };
+    return {
+      ...skeleton,
+      status: 'failed',
+      error: errorMessage(e).split('\n')[0],
+      samplesMs: [],
+      warnings: base.warnings,
+    };
   }
 }
 
@@ -217,7 +278,9 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   if (o.out) checkOutPath(o.out, o.force);
 
   // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
-  const models = o.models.map((spec) => resolveModel(spec, { engine: o.engine, precision: o.precision, seed: o.seed }));
+  const models = o.models.map((spec) =>
+    resolveModel(spec, { engine: o.engine, precision: o.precision, seed: o.seed }),
+  );
   const engine = await loadEngine(o.engine);
   const choice = await chooseDevice(engine, o.device, o.fallback);
   if (choice.notice) notice(choice.notice);
@@ -241,12 +304,19 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
     if (o.precision === 'fp16' && choice.actual === 'cpu') {
       warnings.push({
         code: 'fp16-on-cpu',
-        message: 'fp16 on the CPU provider: onnxruntime has few fp16 CPU kernels, so this measures casts and fallbacks, not fp16 compute',
+        message:
+          'fp16 on the CPU provider: onnxruntime has few fp16 CPU kernels, so this measures casts and fallbacks, not fp16 compute',
         advice: 'use --precision fp32 on CPU; fp16 is meant for cuda, tensorrt and webgpu',
       });
     }
     const model = describeModel(resolved, o, warnings);
-    const base = { startedAt: new Date().toISOString(), model, engine: { name: engine.name, version: engine.version, provider: choice.actual }, device, warnings };
+    const base = {
+      startedAt: new Date().toISOString(),
+      model,
+      engine: { name: engine.name, version: engine.version, provider: choice.actual },
+      device,
+      warnings,
+    };
     let loaded: LoadedModel | undefined;
     let sessionCreateMs = 0;
     let loadError: string | undefined;
@@ -278,10 +348,26 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         if (!loaded) {
           const config = configFor(o, batch);
           const engineInfo = { name: engine.name, version: engine.version, provider: choice.actual };
-          run = { ...base, config, engine: engineInfo, key: runKey({ model, engine: engineInfo, config }), status: loadStatus, error: loadError, samplesMs: [] };
+          run = {
+            ...base,
+            config,
+            engine: engineInfo,
+            key: runKey({ model, engine: engineInfo, config }),
+            status: loadStatus,
+            error: loadError,
+            samplesMs: [],
+          };
         } else {
           try {
-            run = await measureOne(loaded, engine, o, batch, { ...base, startedAt: new Date().toISOString() }, sessionCreateMs, hooks);
+            run = await measureOne(
+              loaded,
+              engine,
+              o,
+              batch,
+              { ...base, startedAt: new Date().toISOString() },
+              sessionCreateMs,
+              hooks,
+            );
           } catch (e) {
             if (e instanceof BenchError && e.code === 'E_INTERRUPTED') break;
             throw e;
@@ -298,7 +384,10 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   }
   if (file.runs.length === 0 || !existsSync(out)) save();
   if (hooks.signal?.aborted) {
-    throw new BenchError('E_INTERRUPTED', `interrupted: ${file.runs.length} finished configuration(s) saved in ${out}`);
+    throw new BenchError(
+      'E_INTERRUPTED',
+      `interrupted: ${file.runs.length} finished configuration(s) saved in ${out}`,
+    );
   }
   return { file, path: out };
 }

@@ -32,17 +32,36 @@ function warningsCell(run: RunResult): string {
 /** Renders rows as an aligned plain-text table. */
 export function renderTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** The run table: model, engine/provider, device, precision, batch, throughput ± CI, latencies, GFLOP/s, extras, warnings. */
 export function formatRunTable(runs: RunResult[], env: Environment, extras: ExtraColumn[] = []): string {
-  const headers = ['model', 'engine/provider', 'device', 'prec', 'batch', 'img/s ±CI95', 'p50 ms', 'p90 ms', 'p99 ms', 'GFLOP/s', ...extras.map((e) => e.header), 'warnings'];
+  const headers = [
+    'model',
+    'engine/provider',
+    'device',
+    'prec',
+    'batch',
+    'img/s ±CI95',
+    'p50 ms',
+    'p90 ms',
+    'p99 ms',
+    'GFLOP/s',
+    ...extras.map((e) => e.header),
+    'warnings',
+  ];
   const rows = runs.map((r) => [
     r.model.name,
     `${r.engine.name}/${r.engine.provider}`,
-    r.device.actual === r.device.requested || r.device.requested === 'auto' ? r.device.actual : `${r.device.actual} (asked ${r.device.requested})`,
+    r.device.actual === r.device.requested || r.device.requested === 'auto'
+      ? r.device.actual
+      : `${r.device.actual} (asked ${r.device.requested})`,
     r.model.precision,
     String(r.config.batch),
     throughputCell(r),

@@ -13,7 +13,10 @@ const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
 try {
   const options = JSON.parse(readFileSync(optionsPath ?? '', 'utf8')) as RunOptionsInput;
-  const { file } = await runBenchmarks(options, { signal: controller.signal, command: process.env['H100E_COMMAND'] ?? 'bench run --gpus' });
+  const { file } = await runBenchmarks(options, {
+    signal: controller.signal,
+    command: process.env['H100E_COMMAND'] ?? 'bench run --gpus',
+  });
   process.exitCode = file.runs.some((r) => r.status === 'failed') ? ExitCode.failed : ExitCode.ok;
 } catch (e) {
   process.stderr.write(`error: ${errorMessage(e)}\n`);
