@@ -24,7 +24,7 @@ import { OrtEngine } from '../src/engines/ort.js';
 import { errorMessage } from '../src/errors.js';
 import { measure } from '../src/measure/measure.js';
 import { median } from '../src/stats/statistics.js';
-import { mulberry32 } from '../src/measure/poisson.js';
+import { mulberry32 } from '../src/random.js';
 import type { TensorDType } from '../src/results/schema.js';
 import { zooModelPath } from '../src/zoo/cache.js';
 

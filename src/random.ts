@@ -1,15 +1,26 @@
 /** Small, fast, seeded pseudo-random numbers: the same seed gives the same inputs on every machine. */
 
-/** mulberry32: a 32-bit state generator returning uniforms in [0, 1). */
-export function mulberry32(seed: number): () => number {
+/**
+ * mulberry32 (Tommy Ettinger's public-domain generator) as raw 32-bit unsigned integers: a 32-bit state
+ * advanced by the Weyl constant 0x6D2B79F5 and scrambled; full period 2^32. Not cryptographic; chosen
+ * because it is tiny, fast and gives the same sequence on every platform (pure 32-bit arithmetic).
+ * The one implementation used for zoo weights, inputs, Poisson arrivals and the bootstrap.
+ */
+export function mulberry32U32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return (t ^ (t >>> 14)) >>> 0;
   };
+}
+
+/** mulberry32 as uniforms in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const next = mulberry32U32(seed);
+  return () => next() / 4294967296;
 }
 
 /** Standard normal deviates by Box-Muller over a uniform source. */

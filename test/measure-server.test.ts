@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BenchError } from '../src/errors.js';
 import { measure } from '../src/measure/measure.js';
 import { PEAK_MAX_TRIALS } from '../src/measure/peak.js';
-import { exponentialGapsMs, mulberry32 } from '../src/measure/poisson.js';
+import { exponentialGapsMs } from '../src/measure/poisson.js';
+import { mulberry32 } from '../src/random.js';
 import type { MeasureSettings } from '../src/measure/types.js';
 import { FakeModel, VirtualClock } from './fake-engine.js';
 

@@ -4,6 +4,7 @@
  * name + seed always yields the same bits. Values are generated straight into one preallocated
  * Float32Array per tensor (no JS number arrays) to keep big models within memory targets.
  */
+import { mulberry32U32 } from '../random.js';
 
 /** How to fill a float tensor; `fanIn`/`fanOut` are computed by the caller from the weight's dims. */
 export type InitSpec =
@@ -15,29 +16,22 @@ export type InitSpec =
   | { kind: 'truncNormal'; std: number }
   | { kind: 'uniform'; low: number; high: number };
 
-/**
- * mulberry32 (Tommy Ettinger's public-domain 32-bit generator): a 32-bit state advanced by the
- * Weyl constant 0x6D2B79F5 and scrambled; full period 2^32, good enough for weights and fast.
- */
+/** The shared mulberry32 stream (src/random.ts) with the two draws weight initialisation needs. */
 export class Mulberry32 {
-  private state: number;
+  private readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.next = mulberry32U32(seed);
   }
 
   /** Next uniform 32-bit unsigned integer. */
   nextU32(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return this.next();
   }
 
   /** Uniform in the open interval (0, 1): never 0, so log() in Box-Muller stays finite. */
   nextOpen01(): number {
-    return (this.nextU32() + 0.5) / 4294967296;
+    return (this.next() + 0.5) / 4294967296;
   }
 }
 

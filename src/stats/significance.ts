@@ -12,6 +12,7 @@
  *   replicates (linear interpolation, numpy's default). A seeded PRNG makes it reproducible.
  * - Geometric mean: exp(mean(ln x)) over positive values.
  */
+import { mulberry32 } from '../random.js';
 import { median, percentile } from './statistics.js';
 
 /** How a Mann-Whitney p-value was computed. */
@@ -144,17 +145,8 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWh
   return { uA, uB, pValue: twoSidedNormalP(z), z, method: 'normal' };
 }
 
-/** A deterministic 32-bit PRNG (mulberry32) giving floats in [0, 1); same seed, same sequence. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bootstrap's deterministic PRNG: the shared mulberry32 (floats in [0, 1); same seed, same sequence). */
+export const seededRandom = mulberry32;
 
 /** k-th smallest (0-based) of `xs[0..n)`, reordering `xs` in place (Hoare quickselect). */
 function select(xs: Float64Array, k: number): number {
