@@ -76,7 +76,9 @@ export function aggregateByConfig(runs: RunResult[]): NonNullable<ResultFile['ag
     const perGpu = ok.map((r) => r.throughput?.samplesPerS ?? 0);
     return {
       key,
-      gpuIndices: ok.map((r) => r.device.gpuIndex ?? -1),
+      // The worker's GPU comes from the key suffix the parent set: a worker that fell back to CPU has no
+      // device.gpuIndex, but it still stood for that GPU.
+      gpuIndices: ok.map((r) => Number(/\|gpu(\d+)$/.exec(r.key)?.[1] ?? r.device.gpuIndex ?? -1)),
       perGpuSamplesPerS: perGpu,
       totalSamplesPerS: perGpu.reduce((a, b) => a + b, 0),
     };

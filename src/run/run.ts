@@ -305,7 +305,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
       warnings.push({
         code: 'fp16-on-cpu',
         message:
-          'fp16 on the CPU provider: onnxruntime has few fp16 CPU kernels, so this measures casts and fallbacks, not fp16 compute',
+          'fp16 on the CPU provider: onnxruntime runs the model without error but inserts casts and computes in fp32 (its verbose log shows the fp16 weights folded into fp32 nodes), so this measures fp32 work plus casts and is slower than fp32, not faster',
         advice: 'use --precision fp32 on CPU; fp16 is meant for cuda, tensorrt and webgpu',
       });
     }
