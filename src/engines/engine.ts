@@ -34,6 +34,8 @@ export interface DeviceProbe {
   reason?: string;
   /** The exact remedy (a command or install step). */
   remedy?: string;
+  /** Usable, but emulated on the CPU (e.g. WebGPU over lavapipe): `auto` skips it, results say so. */
+  software?: boolean;
 }
 
 /** What to load and how. */

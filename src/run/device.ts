@@ -32,6 +32,11 @@ export async function chooseDevice(
     const skippedNames: string[] = [];
     for (const device of AUTO_ORDER) {
       const probe = await engine.probe(device);
+      if (probe.usable && probe.software) {
+        skipped.push(`${device} runs only on ${probe.deviceName ?? 'a software driver'}`);
+        skippedNames.push(device);
+        continue;
+      }
       if (probe.usable) {
         const fallbackReason = skipped.length > 0 ? `auto: ${skipped.join('; ')}` : undefined;
         // One short line; the full reasons go into the result file and `bench doctor`.
@@ -44,6 +49,14 @@ export async function chooseDevice(
     throw new BenchError('E_DEVICE_UNAVAILABLE', `--device auto: no device can run (${skipped.join('; ')})`);
   }
   const probe = await engine.probe(requested);
+  if (probe.usable && probe.software) {
+    return {
+      requested,
+      actual: requested,
+      probe,
+      notice: `warning: --device ${requested} runs on ${probe.deviceName ?? 'a software driver'}: these are CPU figures, not GPU ones`,
+    };
+  }
   if (probe.usable) return { requested, actual: requested, probe };
   const reason = `${requested} not usable: ${probe.reason ?? 'unknown reason'}`;
   if (!fallback || requested === 'cpu') {

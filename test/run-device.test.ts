@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceProbe, Engine } from '../src/engines/engine.js';
+import { softwareVulkanOnly } from '../src/engines/ort-probe.js';
+import type { DeviceKind } from '../src/results/schema.js';
+import { chooseDevice } from '../src/run/device.js';
+
+/** An engine whose probes are scripted; only probe() is used by chooseDevice. */
+function engineWith(probes: Partial<Record<DeviceKind, Partial<DeviceProbe>>>): Engine {
+  return {
+    name: 'ort',
+    version: 'test',
+    probe: async (device) => ({ device, usable: false, reason: `${device} absent`, ...probes[device] }),
+    load: () => Promise.reject(new Error('not used')),
+  };
+}
+
+describe('software Vulkan detection', () => {
+  it('flags lavapipe or SwiftShader only when no NVIDIA manifest and no render node exist', () => {
+    const lvp = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
+    expect(softwareVulkanOnly([lvp, '/usr/share/vulkan/icd.d/intel_icd.x86_64.json'], [])).toBe(true);
+    expect(softwareVulkanOnly(['/x/vk_swiftshader_icd.json'], [])).toBe(true);
+    expect(softwareVulkanOnly([lvp, '/etc/vulkan/icd.d/nvidia_icd.json'], [])).toBe(false);
+    expect(softwareVulkanOnly([lvp], ['renderD128'])).toBe(false);
+    expect(softwareVulkanOnly(['/etc/vulkan/icd.d/nvidia_icd.json'], [])).toBe(false);
+    expect(softwareVulkanOnly([], [])).toBe(false);
+  });
+});
+
+describe('device choice', () => {
+  const cpu = { usable: true, deviceName: 'Test CPU' };
+  const softwareWebgpu = {
+    usable: true,
+    software: true,
+    deviceName: 'software Vulkan (lavapipe/SwiftShader) on the CPU',
+  };
+
+  it('auto takes the first usable device and skips software WebGPU', async () => {
+    const choice = await chooseDevice(engineWith({ cpu, webgpu: softwareWebgpu }), 'auto', true);
+    expect(choice.actual).toBe('cpu');
+    expect(choice.fallbackReason).toBe(
+      'auto: cuda not usable: cuda absent; webgpu runs only on software Vulkan (lavapipe/SwiftShader) on the CPU',
+    );
+    expect(choice.notice).toBe('device auto: using cpu (cuda, webgpu not usable here: see `bench doctor`)');
+    expect((await chooseDevice(engineWith({ cpu, cuda: { usable: true } }), 'auto', true)).actual).toBe(
+      'cuda',
+    );
+  });
+
+  it('runs an explicit software WebGPU request but says the figures are CPU figures', async () => {
+    const choice = await chooseDevice(engineWith({ cpu, webgpu: softwareWebgpu }), 'webgpu', true);
+    expect(choice.actual).toBe('webgpu');
+    expect(choice.notice).toMatch(/runs on software Vulkan .* these are CPU figures, not GPU ones/);
+  });
+
+  it('falls back to CPU with the reason, or fails with exit code 3 and the remedy', async () => {
+    const engine = engineWith({ cpu, cuda: { reason: 'no driver', remedy: 'install the driver' } });
+    const fallback = await chooseDevice(engine, 'cuda', true);
+    expect(fallback).toMatchObject({
+      requested: 'cuda',
+      actual: 'cpu',
+      fallbackReason: 'cuda not usable: no driver',
+    });
+    await expect(chooseDevice(engine, 'cuda', false)).rejects.toMatchObject({
+      code: 'E_DEVICE_UNAVAILABLE',
+      exitCode: 3,
+      message: '--device cuda: no driver',
+      hint: 'install the driver',
+    });
+  });
+});
