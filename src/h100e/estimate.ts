@@ -232,7 +232,11 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
           `${formatH100e(there.value.samplesPerS)} img/s on H100 SXM (${there.value.bound}-bound)` +
           (efficiency === null
             ? ''
-            : `; achieved efficiency ${(100 * efficiency).toPrecision(3)} % of the local bound`) +
+            : `; achieved efficiency ${(100 * efficiency).toPrecision(3)} % of the local bound` +
+              // Above 100 % the measurement beat the assumed peak: the peak (clock, units) is too low.
+              (efficiency > 1
+                ? ' (above 100 %: the assumed peak is too low, e.g. turbo clocks above the nominal GHz)'
+                : '')) +
           `; compute: ${run.model.precision === 'fp32' ? peaks.notes.fp32 : peaks.notes.dense16}; bandwidth: ${peaks.notes.bandwidth}${note}`,
         local: here.value,
         h100: there.value,
