@@ -126,6 +126,14 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
       });
     }
     const known = uncosted.length === 0;
+    const intMacs = a.intMacs ?? 0;
+    if (intMacs > 0) {
+      // A quantized file still has float inputs, so --precision alone would misdescribe what runs.
+      warnings.push({
+        code: 'integer-model',
+        message: `${((100 * intMacs) / Math.max(1, a.macs)).toFixed(0)} % of this model's MACs are 8-bit integer (a quantized model); the precision column names its input type, and GFLOP/s counts integer operations too`,
+      });
+    }
     return {
       ...withPath,
       params: a.params,
