@@ -143,6 +143,40 @@ describe('bench run: models', () => {
     expect(run?.model.inputs.map((i) => i.dtype)).toEqual(['int64', 'bool']);
   });
 
+  it('says when a model computes in 8-bit integers', () => {
+    const path = join(dir, 'quantized.onnx');
+    writeFileSync(
+      path,
+      buildModel({
+        inputs: [{ name: 'x', shape: ['N', 3, 8, 8] }],
+        outputs: [{ name: 'y', shape: ['N', 4, 8, 8] }],
+        inits: [
+          { name: 'w', dims: [4, 3, 3, 3], elemType: 2, values: new Array<number>(108).fill(3) },
+          { name: 'w_zp', dims: [], elemType: 2, values: [0] },
+        ],
+        nodes: [
+          { op: 'DynamicQuantizeLinear', inputs: ['x'], outputs: ['xq', 'xs', 'xzp'] },
+          {
+            op: 'ConvInteger',
+            inputs: ['xq', 'w', 'xzp', 'w_zp'],
+            outputs: ['acc'],
+            attrs: [a.ints('pads', [1, 1, 1, 1])],
+          },
+          { op: 'Cast', inputs: ['acc'], outputs: ['y'], attrs: [a.int('to', 1)] },
+        ],
+      }),
+    );
+    const out = join(dir, 'quantized.json');
+    const r = bench(['--device', 'cpu', '--model', path, ...QUICK, '--out', out]);
+    expect(r.code).toBe(0);
+    const run = readResultFile(out).runs[0];
+    // ConvInteger 4x3x3x3 over 8x8 (same padding): 4*8*8*27 = 6912 integer MACs, all of the model's.
+    expect(run?.model.macsPerImage).toBe(6912);
+    expect(run?.warnings.find((w) => w.code === 'integer-model')?.message).toMatch(
+      /^100 % of this model's MACs are 8-bit integer/,
+    );
+  });
+
   it('records a configuration that fails at run time and goes on with the sweep (exit 1)', () => {
     // Reshape to a fixed [1, 48] works for batch 1 and fails for batch 2 inside onnxruntime.
     const path = join(dir, 'fixed-reshape.onnx');
