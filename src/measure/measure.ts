@@ -142,6 +142,7 @@ export async function measure(
     };
     let trial: ServerTrialOutcome;
     let steps: PeakStep[] | undefined;
+    let confirmations: PeakStep[] | undefined;
     let peakFound: boolean | undefined;
     if (settings.findPeak) {
       const probe = warmupMs.length > 0 ? warmupMs : await warmup(model, CALIBRATION_RUNS, clock, options);
@@ -150,6 +151,7 @@ export async function measure(
       const peak = await findPeak(model, trialSettings, capacity, clock, signal, onProgress);
       trial = peak.final;
       steps = peak.steps;
+      confirmations = peak.confirmations;
       peakFound = peak.found;
     } else {
       trial = await runServerTrial(
@@ -177,6 +179,7 @@ export async function measure(
         latencyBoundMs: bound,
         met: trial.met,
         ...(steps ? { search: steps } : {}),
+        ...(confirmations && confirmations.length > 0 ? { confirmations } : {}),
       },
       headline: { metric: 'p99Ms', value: trial.p99Ms },
       relCiPct: Infinity,
@@ -197,6 +200,7 @@ export async function measure(
           arrived: trial.arrived,
           dropped: trial.dropped,
           ...(peakFound === undefined ? {} : { peakFound }),
+          ...(confirmations && confirmations.length > 0 ? { confirmations } : {}),
         },
       }),
       warmupMs,

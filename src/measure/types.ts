@@ -82,7 +82,9 @@ export type MeasureWarningCode =
   | 'W_ABORTED'
   | 'W_SERVER_BACKLOG'
   | 'W_FEW_SAMPLES_FOR_P99'
-  | 'W_PEAK_NOT_FOUND';
+  | 'W_PEAK_NOT_FOUND'
+  | 'W_PEAK_NOT_CONFIRMED'
+  | 'W_PEAK_STEPPED_DOWN';
 
 /** The figure a scenario is judged by. */
 export interface Headline {

@@ -32,7 +32,14 @@ export interface DiagnoseInput {
   /** Offline / single-stream: the throughput figures, to compare median-based with wall-clock. */
   throughput?: Throughput;
   /** Server scenario only. */
-  server?: { qps: number; arrived: number; dropped: number; peakFound?: boolean };
+  server?: {
+    qps: number;
+    arrived: number;
+    dropped: number;
+    peakFound?: boolean;
+    /** --find-peak confirmation runs, in order (the last one is the reported one). */
+    confirmations?: { qps: number; p99Ms: number; met: boolean }[];
+  };
 }
 
 function warning(code: MeasureWarningCode, message: string, advice: string): RunWarning {
@@ -141,6 +148,25 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
           'W_FEW_SAMPLES_FOR_P99',
           `p99 from ${n} queries is nearly the maximum latency`,
           `increase --duration or --min-iterations to at least ${P99_MIN_SAMPLES} queries`,
+        ),
+      );
+    }
+    const confirmations = s.confirmations ?? [];
+    const lastConfirmation = confirmations[confirmations.length - 1];
+    if (lastConfirmation && !lastConfirmation.met) {
+      out.push(
+        warning(
+          'W_PEAK_NOT_CONFIRMED',
+          `no peak confirmed: ${confirmations.length} full-length runs (${confirmations.map((c) => `${fmt(c.qps)} QPS p99 ${fmt(c.p99Ms)} ms`).join(', ')}) all missed the bound the short search trials met`,
+          'the system is too noisy for a stable peak: measure longer (--duration), on a quieter machine, or relax --latency-bound',
+        ),
+      );
+    } else if (confirmations.length > 1 && lastConfirmation) {
+      out.push(
+        warning(
+          'W_PEAK_STEPPED_DOWN',
+          `the peak was confirmed at ${fmt(lastConfirmation.qps)} QPS after ${confirmations.length - 1} higher rate(s) missed the bound in full-length runs`,
+          'the reported peak is the highest rate confirmed; the search steps show the rest',
         ),
       );
     }

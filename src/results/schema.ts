@@ -175,6 +175,8 @@ export const ServerResultSchema = z.object({
   met: z.boolean(),
   /** Steps of the peak search, when --find-peak. */
   search: z.array(z.object({ qps: z.number(), p99Ms: z.number(), met: z.boolean() })).optional(),
+  /** Full-length confirmation runs of the peak, in order; the figures above are the last one's. */
+  confirmations: z.array(z.object({ qps: z.number(), p99Ms: z.number(), met: z.boolean() })).optional(),
 });
 
 /** One measured (or failed) configuration. */
