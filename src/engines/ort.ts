@@ -163,6 +163,8 @@ export class OrtEngine implements Engine {
       // Keep outputs where they are computed so device-to-host copies leave the timed region.
       options.preferredOutputLocation = 'gpu-buffer';
       recorded['preferredOutputLocation'] = 'gpu-buffer';
+      // onnxruntime-node binds inputs from host memory only, so their upload stays inside the timed run.
+      recorded['inputsCopiedEachRun'] = true;
     }
     let session: ort.InferenceSession;
     try {
