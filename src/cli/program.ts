@@ -35,7 +35,7 @@ export function buildProgram(): Command {
   const program = new Command('bench')
     .description('Measure vision models on real engines and express the results as H100-equivalents')
     .version(TOOL_VERSION)
-    .option('--verbose', 'print stack traces and engine logs')
+    .option('--verbose', 'print the stack trace with an error')
     .showSuggestionAfterError(true)
     .exitOverride();
   for (const register of registrars) register(program);
