@@ -1,0 +1,213 @@
+/**
+ * Our measured throughput next to PyTorch's on the same architectures: reads `bench run` result files
+ * and the JSON of bench/anchors/pytorch_anchor.py, matches by model / precision / batch, and prints a
+ * Markdown table: ours (the best provider among the files), PyTorch eager, PyTorch compile, and
+ * ours / best PyTorch.
+ *
+ *   npx tsc -p . && node dist/bench/anchors/compare-pytorch.js --pytorch pytorch.json ort-webgpu-fp32.json ...
+ *
+ * Only successful offline runs count on our side (single-stream and server figures are latency-bound,
+ * not throughput), and only `ok` PyTorch runs on theirs. A row whose device differs (our CPU run
+ * against PyTorch on CUDA) is flagged, never silently compared.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { BenchError, errorMessage, isBenchError } from '../../src/errors.js';
+import { readResultFile } from '../../src/results/io.js';
+import type { ResultFile } from '../../src/results/schema.js';
+
+/** One configuration of the PyTorch anchor file (only the fields this comparison reads). */
+const PytorchRunSchema = z.object({
+  model: z.string(),
+  precision: z.enum(['fp32', 'fp16', 'bf16']),
+  batch: z.number().int().positive(),
+  mode: z.enum(['eager', 'compile']),
+  status: z.enum(['ok', 'failed', 'skipped']),
+  error: z.string().optional(),
+  imagesPerS: z.number().optional(),
+  compileMode: z.string().optional(),
+});
+
+/** The PyTorch anchor file, format "h100e-pytorch-anchor" version 1 (documented in pytorch_anchor.py). */
+const PytorchAnchorSchema = z.object({
+  format: z.literal('h100e-pytorch-anchor'),
+  formatVersion: z.literal(1),
+  environment: z
+    .object({
+      gpu: z.string().nullable().optional(),
+      torch: z.string().optional(),
+      cuda: z.string().nullable().optional(),
+    })
+    .optional(),
+  settings: z.object({ device: z.enum(['cuda', 'cpu']) }).optional(),
+  runs: z.array(PytorchRunSchema),
+});
+
+/** A parsed PyTorch anchor file. */
+export type PytorchAnchor = z.infer<typeof PytorchAnchorSchema>;
+/** Precisions a row can have: ours are fp32/fp16, PyTorch adds bf16. */
+export type AnchorPrecision = 'fp32' | 'fp16' | 'bf16';
+
+/** One matched (model, precision, batch). Absent figures are undefined, never zero. */
+export interface ComparisonRow {
+  model: string;
+  precision: AnchorPrecision;
+  batch: number;
+  /** Our best offline throughput among the files, with what produced it. */
+  ours?: { samplesPerS: number; provider: string; device: string };
+  eager?: number;
+  compiled?: number;
+  /** ours / max(eager, compiled), when both sides have a figure. */
+  ratio?: number;
+  /** Our best run was not on the device PyTorch ran on (e.g. CPU against CUDA). */
+  deviceMismatch: boolean;
+}
+
+/** Parses and validates the PyTorch anchor JSON; `path` names the file in errors. */
+export function parsePytorchAnchor(text: string, path: string): PytorchAnchor {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new BenchError('E_FILE_CORRUPT', `${path}: not valid JSON (${errorMessage(e)})`, {
+      hint: 'pass the file written by bench/anchors/pytorch_anchor.py --out',
+    });
+  }
+  const parsed = PytorchAnchorSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BenchError(
+      'E_SCHEMA',
+      `${path}: not a PyTorch anchor file (field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'})`,
+      { hint: 'pass the file written by bench/anchors/pytorch_anchor.py --out' },
+    );
+  }
+  return parsed.data;
+}
+
+/** Reads a PyTorch anchor file. */
+export function readPytorchAnchor(path: string): PytorchAnchor {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new BenchError(
+      missing ? 'E_FILE_NOT_FOUND' : 'E_BAD_INPUT',
+      missing ? `--pytorch ${path}: no such file` : `--pytorch ${path}: cannot read (${errorMessage(e)})`,
+      { hint: 'run bench/anchors/pytorch_anchor.py --out FILE first' },
+    );
+  }
+  return parsePytorchAnchor(text, path);
+}
+
+const keyOf = (model: string, precision: string, batch: number): string => `${model}|${precision}|${batch}`;
+
+/** Matches our runs to PyTorch's by model / precision / batch; rows sorted by model, precision, batch. */
+export function comparePytorch(results: readonly ResultFile[], anchor: PytorchAnchor): ComparisonRow[] {
+  const rows = new Map<string, ComparisonRow>();
+  const row = (model: string, precision: AnchorPrecision, batch: number): ComparisonRow => {
+    const k = keyOf(model, precision, batch);
+    let r = rows.get(k);
+    if (!r) {
+      r = { model, precision, batch, deviceMismatch: false };
+      rows.set(k, r);
+    }
+    return r;
+  };
+  for (const file of results) {
+    for (const run of file.runs) {
+      if (run.status !== 'ok' || !run.throughput || run.config.scenario !== 'offline') continue;
+      const r = row(run.model.name, run.model.precision, run.config.batch);
+      const value = run.throughput.samplesPerS;
+      if (!r.ours || value > r.ours.samplesPerS) {
+        r.ours = {
+          samplesPerS: value,
+          provider: `${run.engine.name}/${run.engine.provider}`,
+          device: run.device.actual,
+        };
+      }
+    }
+  }
+  for (const p of anchor.runs) {
+    if (p.status !== 'ok' || p.imagesPerS === undefined) continue;
+    const r = row(p.model, p.precision, p.batch);
+    if (p.mode === 'eager') r.eager = Math.max(r.eager ?? 0, p.imagesPerS);
+    else r.compiled = Math.max(r.compiled ?? 0, p.imagesPerS);
+  }
+  const theirDevice = anchor.settings?.device ?? 'cuda';
+  for (const r of rows.values()) {
+    const best = Math.max(r.eager ?? 0, r.compiled ?? 0);
+    if (r.ours && best > 0) r.ratio = r.ours.samplesPerS / best;
+    if (r.ours) r.deviceMismatch = (r.ours.device === 'cpu') !== (theirDevice === 'cpu');
+  }
+  const precisionOrder: AnchorPrecision[] = ['fp32', 'fp16', 'bf16'];
+  return [...rows.values()].sort(
+    (a, b) =>
+      a.model.localeCompare(b.model) ||
+      precisionOrder.indexOf(a.precision) - precisionOrder.indexOf(b.precision) ||
+      a.batch - b.batch,
+  );
+}
+
+const num = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(1));
+
+/** The Markdown table, with a header naming both sides' hardware and software. */
+export function formatComparisonMarkdown(
+  rows: readonly ComparisonRow[],
+  context: { ourGpus: string[]; pytorch: PytorchAnchor },
+): string {
+  const env = context.pytorch.environment;
+  const lines = [
+    `Ours: ${context.ourGpus.length ? context.ourGpus.join(', ') : 'no GPU in the result files'}; ` +
+      `PyTorch ${env?.torch ?? '?'} on ${env?.gpu ?? context.pytorch.settings?.device ?? '?'} (CUDA ${env?.cuda ?? '?'}).`,
+    'Images/s from the median per-iteration time, one batch at a time on both sides; ours is the best provider per row.',
+    '',
+    '| model | precision | batch | ours img/s | ours provider | PyTorch eager img/s | PyTorch compile img/s | ours / best PyTorch |',
+    '|---|---|--:|--:|---|--:|--:|--:|',
+  ];
+  for (const r of rows) {
+    const provider = r.ours ? `${r.ours.provider}${r.deviceMismatch ? ' (device differs!)' : ''}` : '—';
+    const ratio = r.ratio === undefined ? '—' : r.ratio.toFixed(3);
+    lines.push(
+      `| ${r.model} | ${r.precision} | ${r.batch} | ${num(r.ours?.samplesPerS)} | ${provider} | ${num(r.eager)} | ${num(r.compiled)} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The command line: `--pytorch FILE RESULT.json...`; returns the Markdown. */
+export function compareCommand(argv: readonly string[]): string {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { pytorch: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (!values.pytorch) {
+    throw new BenchError('E_USAGE', '--pytorch: the PyTorch anchor JSON is required', {
+      hint: 'compare-pytorch --pytorch pytorch.json result.json [more.json ...]',
+    });
+  }
+  if (positionals.length === 0) {
+    throw new BenchError('E_USAGE', 'no result files given', {
+      hint: 'pass one or more files written by bench run --out after --pytorch FILE',
+    });
+  }
+  const results = positionals.map((p) => readResultFile(p));
+  const anchor = readPytorchAnchor(values.pytorch);
+  const ourGpus = [...new Set(results.flatMap((f) => f.environment.gpus.map((g) => g.name)))];
+  return formatComparisonMarkdown(comparePytorch(results, anchor), { ourGpus, pytorch: anchor });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    process.stdout.write(compareCommand(process.argv.slice(2)));
+  } catch (e) {
+    process.stderr.write(`error: ${errorMessage(e)}\n`);
+    if (isBenchError(e) && e.hint) process.stderr.write(`hint: ${e.hint}\n`);
+    process.exitCode = isBenchError(e) ? e.exitCode : 1;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * bench/anchors/pytorch_anchor.py without PyTorch (it cannot be installed here): its --self-test runs
+ * the statistics, argument parsing, planning, table and JSON code on synthetic numbers with exact
+ * expected values; a stand-in `torch` package (test/fixtures/anchors-fake-torch, a few lines of pure Python)
+ * then drives the real sweep loop end to end on "cpu". No figure here is a measurement.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SCRIPT = join(import.meta.dirname, '..', 'bench', 'anchors', 'pytorch_anchor.py');
+const FAKE_TORCH = join(import.meta.dirname, 'fixtures', 'anchors-fake-torch');
+
+function python(args: string[], extraEnv: Record<string, string> = {}) {
+  return spawnSync('python3', ['-B', SCRIPT, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...extraEnv },
+  });
+}
+
+describe('pytorch_anchor.py', () => {
+  it('passes its self-test with the exact synthetic values', () => {
+    const r = python(['--self-test']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // Samples 1..10 ms at batch 8: median 5.5, p90 9.1, p99 9.91, 8*1000/5.5 img/s, 80 images / 0.5 s.
+    expect(r.stdout).toContain('ok median_ms = 5.5\n');
+    expect(r.stdout).toContain('ok p90_ms = 9.1\n');
+    expect(r.stdout).toContain('ok p99_ms = 9.91\n');
+    expect(r.stdout).toContain('ok images_per_s = 1454.5454545454545\n');
+    expect(r.stdout).toContain('ok wall_images_per_s = 160.0\n');
+    expect(r.stdout).toContain('ok plan_count = 6\n');
+    expect(r.stdout).not.toContain('FAIL');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('self-test: 21 passed, 0 failed');
+  });
+
+  it('rejects bad flags with a message naming the flag (exit 2)', () => {
+    const batches = python(['--batches', '1,0']);
+    expect(batches.status).toBe(2);
+    expect(batches.stderr).toContain('argument --batches: expected positive integers');
+    const models = python(['--models', 'resnet18,alexnet']);
+    expect(models.status).toBe(2);
+    expect(models.stderr).toContain('unknown alexnet; choose from resnet18');
+    const dur = python(['--duration', '4', '--max-duration', '2', '--device', 'cpu']);
+    expect(dur.status).toBe(2);
+    expect(dur.stderr).toContain('error: --duration 4.0 exceeds --max-duration 2.0');
+  });
+
+  it('runs the real sweep loop against a stand-in torch: stats, failures, budget, JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pt-anchor-'));
+    const out = join(dir, 'pytorch.json');
+    // The stand-in fails mobilenet_v2 as CUDA would on OOM; everything else "runs" instantly.
+    const r = python(
+      [
+        '--device',
+        'cpu',
+        '--models',
+        'resnet18,mobilenet_v2',
+        '--batches',
+        '1,4',
+        '--precisions',
+        'fp32,fp16',
+        '--modes',
+        'eager,compile',
+        '--compile-batches',
+        '4',
+        '--compile-precisions',
+        'fp16',
+        '--warmup',
+        '1',
+        '--duration',
+        '0.05',
+        '--max-duration',
+        '0.2',
+        '--min-iterations',
+        '3',
+        '--out',
+        out,
+      ],
+      { PYTHONPATH: FAKE_TORCH, FAKE_TORCH_FAIL_MODEL: 'mobilenet_v2' },
+    );
+    // A failed configuration makes the exit code 1 but the sweep goes on.
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+      format: string;
+      environment: { torch: string };
+      runs: {
+        model: string;
+        precision: string;
+        batch: number;
+        mode: string;
+        status: string;
+        error?: string;
+        iterations?: number;
+        imagesPerS?: number;
+        p50Ms?: number;
+        compileS?: number;
+      }[];
+    };
+    expect(doc.format).toBe('h100e-pytorch-anchor');
+    expect(doc.environment.torch).toBe('0.0-fake');
+    // 2 models x 2 precisions x 2 batches eager = 8, then 2 models x fp16 x batch 4 compiled = 2.
+    expect(doc.runs.map((x) => `${x.model}/${x.precision}/b${x.batch}/${x.mode}/${x.status}`)).toEqual([
+      'resnet18/fp32/b1/eager/ok',
+      'resnet18/fp32/b4/eager/ok',
+      'resnet18/fp16/b1/eager/ok',
+      'resnet18/fp16/b4/eager/ok',
+      'mobilenet_v2/fp32/b1/eager/failed',
+      'mobilenet_v2/fp32/b4/eager/failed',
+      'mobilenet_v2/fp16/b1/eager/failed',
+      'mobilenet_v2/fp16/b4/eager/failed',
+      'resnet18/fp16/b4/compile/ok',
+      'mobilenet_v2/fp16/b4/compile/failed',
+    ]);
+    const ok = doc.runs.filter((x) => x.status === 'ok');
+    for (const x of ok) {
+      expect(x.iterations).toBeGreaterThanOrEqual(3);
+      expect(x.imagesPerS).toBeCloseTo((x.batch * 1000) / (x.p50Ms ?? NaN), 9);
+    }
+    expect(doc.runs.find((x) => x.mode === 'compile' && x.status === 'ok')?.compileS).toBeGreaterThanOrEqual(
+      0,
+    );
+    expect(doc.runs[4]?.error).toBe('out of memory: CUDA out of memory (fake torch: mobilenet_v2)');
+    expect(r.stdout).toContain(
+      'mobilenet_v2         fp32      1 eager             -          -         -         -  failed: out of memory',
+    );
+  });
+
+  it('records configurations past --budget-s as skipped', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pt-anchor-'));
+    const out = join(dir, 'pytorch.json');
+    // Each configuration lasts at least --duration 0.2 s, so with a 0.1 s budget only the first starts.
+    const r = python(
+      [
+        '--device',
+        'cpu',
+        '--models',
+        'resnet18',
+        '--batches',
+        '1,2,4',
+        '--precisions',
+        'fp32',
+        '--modes',
+        'eager',
+        '--warmup',
+        '0',
+        '--duration',
+        '0.2',
+        '--max-duration',
+        '0.3',
+        '--budget-s',
+        '0.1',
+        '--out',
+        out,
+      ],
+      { PYTHONPATH: FAKE_TORCH },
+    );
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { runs: { status: string; error?: string }[] };
+    expect(doc.runs.map((x) => x.status)).toEqual(['ok', 'skipped', 'skipped']);
+    expect(doc.runs[1]?.error).toBe('time budget of 0.1 s spent');
+  });
+
+  it('says PyTorch is missing instead of failing with a traceback', () => {
+    // -I -S: no site-packages, so torch is missing even on a machine that has it.
+    const r = spawnSync(
+      'python3',
+      ['-I', '-S', '-B', SCRIPT, '--device', 'cpu', '--out', join(tmpdir(), 'never.json')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      "error: PyTorch is not installed (No module named 'torch'); install torch and torchvision, or run --self-test for the torch-free checks\n",
+    );
+  });
+});
