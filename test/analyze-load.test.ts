@@ -3,22 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { BenchError } from '../src/errors.js';
 import { analyzeModel, loadOnnx, parseShapeFlags } from '../src/analyze/index.js';
 import { a, buildModel } from './analyze-fixtures.js';
+import { thrownBenchError as benchError } from './bench-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-analyze-'));
-
-function benchError(fn: () => unknown): BenchError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BenchError);
-    expect((e as BenchError).message).not.toContain('\n');
-    return e as BenchError;
-  }
-  throw new Error('expected a BenchError');
-}
 
 const reluModel = (shape: (number | string)[]) =>
   buildModel({

@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { formatAnalysis } from '../src/analyze/format.js';
 import { analyzeModel } from '../src/analyze/index.js';
-import { BenchError } from '../src/errors.js';
 import { a, buildModel, ortOutputDims } from './analyze-fixtures.js';
+import { thrownBenchError as benchError } from './bench-error.js';
 
 // ONNX element types used below.
 const FLOAT = 1;
 const UINT8 = 2;
 const INT8 = 3;
 const INT32 = 6;
-
-function benchError(fn: () => unknown): BenchError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof BenchError) return e;
-    throw e;
-  }
-  throw new Error('expected a BenchError');
-}
 
 const byOp = (r: ReturnType<typeof analyzeModel>, op: string) => r.byOp.find((o) => o.opType === op);
 

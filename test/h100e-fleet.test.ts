@@ -2,26 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BenchError } from '../src/errors.js';
 import { evaluateScenario, parseScenario, runFleet } from '../src/h100e/fleet.js';
 import { formatFleetReport } from '../src/h100e/fleet-format.js';
 import { buildProgram } from '../src/cli/program.js';
+import { expectBenchError as expectError } from './bench-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-fleet-'));
 const TESLA = 'bench/scenarios/tesla-2024.yaml';
-
-function expectError(fn: () => unknown, code: string, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BenchError);
-    expect((e as BenchError).code).toBe(code);
-    expect((e as BenchError).message).toMatch(pattern);
-    expect((e as BenchError).message).not.toContain('\n');
-    return;
-  }
-  throw new Error('expected a BenchError');
-}
 
 function scenario(items: unknown[]): unknown {
   return { scenarioVersion: 1, name: 't', items };

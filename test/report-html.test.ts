@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,5 +77,18 @@ describe('bench report', () => {
       /empty\.json has zero runs/,
     );
     await expect(reportCommand([fx('base.json')], {})).rejects.toThrow(/--html FILE and\/or --markdown FILE/);
+  });
+
+  it('checks every output path before writing any, naming the flag', async () => {
+    const html = join(dir, 'first.html');
+    await expect(
+      reportCommand([fx('base.json')], { html, markdown: join(dir, 'missing', 'r.md') }),
+    ).rejects.toThrow(
+      `--markdown ${join(dir, 'missing', 'r.md')}: folder ${join(dir, 'missing')} does not exist`,
+    );
+    expect(existsSync(html)).toBe(false);
+    await expect(reportCommand([fx('base.json')], { html: dir })).rejects.toThrow(
+      `--html ${dir} is a directory`,
+    );
   });
 });

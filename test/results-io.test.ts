@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BenchError } from '../src/errors.js';
 import { readResultFile, writeResultFile } from '../src/results/io.js';
 import type { ResultFile } from '../src/results/schema.js';
+import { expectBenchError } from './bench-error.js';
 
 function minimalFile(): ResultFile {
   return {
@@ -26,19 +26,6 @@ function minimalFile(): ResultFile {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-io-'));
-
-function expectBenchError(fn: () => unknown, code: string, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BenchError);
-    expect((e as BenchError).code).toBe(code);
-    expect((e as BenchError).message).toMatch(pattern);
-    expect((e as BenchError).message).not.toContain('\n');
-    return;
-  }
-  throw new Error('expected a BenchError');
-}
 
 describe('result file io', () => {
   it('round-trips a valid file and leaves no temp file behind', () => {

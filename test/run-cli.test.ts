@@ -215,6 +215,11 @@ describe('bench run: bad input is a one-line error with exit code 2', () => {
       /unknown model 'resnt50'[\s\S]*did you mean resnet50/,
     ],
     ['batch 0', ['--model', 'tiny_cnn', '--batch', '0'], /--batch '0': expected positive integers/],
+    [
+      'a server-only flag without --scenario server',
+      ['--model', 'tiny_cnn', '--qps', '5'],
+      /--qps: only applies to the server scenario/,
+    ],
     ['negative batch', ['--model', 'tiny_cnn', '--batch', '1,-8'], /--batch '1,-8'/],
     ['batch not a number', ['--model', 'tiny_cnn', '--batch', 'eight'], /--batch 'eight'/],
     [
@@ -262,6 +267,15 @@ describe('bench run: bad input is a one-line error with exit code 2', () => {
         .split('\n')
         .filter((l) => l.startsWith('error:')),
     ).toHaveLength(1);
+  });
+});
+
+describe('bench run: a malformed --shape', () => {
+  it('fails before the first configuration starts', () => {
+    const r = bench(['--device', 'cpu', ...QUICK, '--model', 'tiny_cnn', '--shape', 'foo']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --shape 'foo' is not NAME:D1xD2x/m);
+    expect(r.stderr).not.toContain('[1/1]'); // no progress line: nothing was measured
   });
 });
 

@@ -1,15 +1,10 @@
 /** Plain-text rendering of analyses and the zoo listing for the CLI (stdout). */
+import { alignColumns } from '../columns.js';
 import type { ModelAnalysis } from './types.js';
 import type { ZooRow } from './zoo-table.js';
 
 function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return alignColumns([header, ...rows], { rightAligned }).join('\n');
 }
 
 /** 11689512 -> "11.69M". */

@@ -71,16 +71,6 @@ export function elemBytes(elemType: number): number {
   return bytesOf[elemType] ?? 0;
 }
 
-/** True for floating-point element types. */
-export function isFloatType(elemType: number): boolean {
-  return (
-    elemType === ElemType.FLOAT ||
-    elemType === ElemType.FLOAT16 ||
-    elemType === ElemType.DOUBLE ||
-    elemType === ElemType.BFLOAT16
-  );
-}
-
 /** The result-file dtype of an ONNX element type; types the schema lacks map to the nearest one it has. */
 export function toTensorDType(elemType: number): TensorDType {
   switch (elemType) {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { compareCommand } from '../compare/commands.js';
 import { KEY_FIELDS } from '../compare/key.js';
 import { BenchError } from '../errors.js';
+import { parseOptions } from './parse.js';
 
 /** Comma-separated key fields, e.g. "threads,provider". */
 export const KeyFieldListSchema = z
@@ -26,25 +27,23 @@ const OptionsSchema = z.object({
   seed: z.coerce.number().int().default(1),
 });
 
+/** The hint for a bad flag of `command`: --ignore-key lists the key fields, others point at --help. */
+export function flagHint(command: string): (flag: string) => string {
+  return (flag) =>
+    flag === '--ignore-key'
+      ? `use a comma-separated list of ${KEY_FIELDS.join(', ')}`
+      : `see bench ${command} --help`;
+}
+
 /** Parses commander's raw options; every failure is E_USAGE naming the flag. */
 export function parseCompareOptions(raw: unknown): z.infer<typeof OptionsSchema> {
-  const parsed = OptionsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const flag = `--${String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new BenchError('E_USAGE', `${flag}: ${issue?.message ?? 'invalid value'}`, {
-      hint:
-        flag === '--ignore-key'
-          ? `use a comma-separated list of ${KEY_FIELDS.join(', ')}`
-          : 'see bench compare --help',
-    });
-  }
-  if (parsed.data.json && parsed.data.markdown) {
+  const options = parseOptions(OptionsSchema, raw, flagHint('compare'));
+  if (options.json && options.markdown) {
     throw new BenchError('E_USAGE', '--json and --markdown are exclusive', {
       hint: 'choose one output format per call',
     });
   }
-  return parsed.data;
+  return options;
 }
 
 /** Registers `bench compare`. */

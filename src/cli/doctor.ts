@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { runDoctor } from '../doctor/doctor.js';
 import { formatDoctorReport } from '../doctor/format.js';
-import { BenchError } from '../errors.js';
+import { parseOptions } from './parse.js';
 
 const OptionsSchema = z.object({
   json: z.boolean().default(false),
@@ -22,17 +22,11 @@ export function register(program: Command): void {
     .option('--no-tfjs', 'skip the TensorFlow.js backend checks')
     .option('--timeout <s>', 'time limit per provider check in seconds', '30')
     .action(async (raw: unknown) => {
-      const parsed = OptionsSchema.safeParse(raw);
-      if (!parsed.success) {
-        throw new BenchError(
-          'E_USAGE',
-          `bench doctor: invalid --timeout (${parsed.error.issues[0]?.message ?? 'bad value'})`,
-          {
-            hint: 'give --timeout a positive number of seconds, e.g. --timeout 30',
-          },
-        );
-      }
-      const opts = parsed.data;
+      const opts = parseOptions(
+        OptionsSchema,
+        raw,
+        'give --timeout a positive number of seconds, e.g. --timeout 30',
+      );
       const report = await runDoctor({ trialTimeoutMs: opts.timeout * 1000, skipTfjs: !opts.tfjs });
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctorReport(report));
     });

@@ -1,10 +1,10 @@
 /** `bench estimate RESULT.json`: H100-equivalents of measured runs by each method. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { BenchError } from '../errors.js';
 import { readResultFile } from '../results/io.js';
 import { estimateFile } from '../h100e/estimate.js';
 import { formatEstimateReport } from '../h100e/estimate-format.js';
+import { parseOptions } from './parse.js';
 
 const OptionsSchema = z.object({
   reference: z.string().min(1).optional(),
@@ -37,15 +37,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print JSON instead of text')
     .action((result: string, raw: Record<string, unknown>) => {
-      const parsed = OptionsSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const flag = String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-        throw new BenchError('E_USAGE', `--${flag}: ${issue?.message ?? 'invalid value'}`, {
-          hint: 'see bench estimate --help',
-        });
-      }
-      const o = parsed.data;
+      const o = parseOptions(OptionsSchema, raw, 'see bench estimate --help');
       const report = estimateFile(readResultFile(result), result, {
         reference: o.reference,
         as: o.as,

@@ -1,9 +1,9 @@
 /** `bench fleet SCENARIO`: fleet capacity in H100-equivalents and the scenario's claims checked. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { BenchError } from '../errors.js';
 import { runFleet } from '../h100e/fleet.js';
 import { formatFleetReport } from '../h100e/fleet-format.js';
+import { parseOptions } from './parse.js';
 
 const OptionsSchema = z.object({ json: z.boolean().optional() });
 
@@ -17,15 +17,8 @@ export function register(program: Command): void {
     .argument('<scenario>', 'scenario file (YAML or JSON), e.g. bench/scenarios/tesla-2024.yaml')
     .option('--json', 'print JSON instead of text')
     .action((scenario: string, raw: Record<string, unknown>) => {
-      const parsed = OptionsSchema.safeParse(raw);
-      if (!parsed.success)
-        throw new BenchError(
-          'E_USAGE',
-          `bench fleet: ${parsed.error.issues[0]?.message ?? 'invalid options'}`,
-        );
+      const opts = parseOptions(OptionsSchema, raw, 'see bench fleet --help');
       const report = runFleet(scenario);
-      process.stdout.write(
-        parsed.data.json ? JSON.stringify(report, null, 2) + '\n' : formatFleetReport(report),
-      );
+      process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatFleetReport(report));
     });
 }

@@ -6,7 +6,7 @@ import { analyzeModel, parseShapeFlags } from '../analyze/index.js';
 import { exportZooModel } from '../analyze/zoo-export.js';
 import { zooTable } from '../analyze/zoo-table.js';
 import { BenchError } from '../errors.js';
-import { collect } from './parse.js';
+import { collect, flagOfIssue } from './parse.js';
 
 const ListSchema = z.object({ json: z.boolean().default(false) });
 
@@ -26,7 +26,7 @@ function parse<T>(schema: z.ZodType<T>, raw: unknown, command: string, hint: str
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const flag = issue?.path[0] !== undefined ? `--${String(issue.path[0])}` : 'options';
+    const flag = issue?.path[0] !== undefined ? flagOfIssue(issue) : 'options';
     throw new BenchError('E_USAGE', `bench ${command}: invalid ${flag} (${issue?.message ?? 'bad value'})`, {
       hint,
     });

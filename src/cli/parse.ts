@@ -1,4 +1,5 @@
 /** Flag value parsers for commander that fail with one-line usage errors naming the flag. */
+import type { z } from 'zod';
 import { BenchError } from '../errors.js';
 
 /** Parses "1,8,32" into positive integers. */
@@ -47,4 +48,28 @@ export function choice<T extends string>(flag: string, allowed: readonly T[]): (
     if ((allowed as readonly string[]).includes(value)) return value as T;
     throw new BenchError('E_USAGE', `${flag} '${value}': expected one of ${allowed.join(', ')}`);
   };
+}
+
+/** The flag a zod issue is about, as typed on the command line: `ignoreKey` -> `--ignore-key`. */
+export function flagOfIssue(issue: z.core.$ZodIssue | undefined, names: Record<string, string> = {}): string {
+  const key = String(issue?.path[0] ?? '');
+  return names[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * Validates commander's raw options with `schema`; the first problem becomes a one-line E_USAGE error
+ * `--flag: what is wrong`, so every command reports bad flags the same way.
+ */
+export function parseOptions<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  hint: string | ((flag: string) => string),
+): z.infer<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const flag = flagOfIssue(issue);
+  throw new BenchError('E_USAGE', `${flag}: ${issue?.message ?? 'invalid value'}`, {
+    hint: typeof hint === 'string' ? hint : hint(flag),
+  });
 }

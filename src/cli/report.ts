@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { reportCommand } from '../compare/commands.js';
-import { BenchError } from '../errors.js';
-import { KeyFieldListSchema } from './compare.js';
+import { flagHint, KeyFieldListSchema } from './compare.js';
+import { parseOptions } from './parse.js';
 
 const OptionsSchema = z.object({
   html: z.string().min(1).optional(),
@@ -23,22 +23,12 @@ export function register(program: Command): void {
     .option('--ignore-key <fields>', 'key fields to leave out when matching files, comma-separated')
     .option('--title <text>', 'page title')
     .action(async (files: string[], raw: unknown) => {
-      const parsed = OptionsSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new BenchError(
-          'E_USAGE',
-          `--${String(issue?.path[0] ?? '')}: ${issue?.message ?? 'invalid value'}`,
-          {
-            hint: 'see bench report --help',
-          },
-        );
-      }
+      const opts = parseOptions(OptionsSchema, raw, flagHint('report'));
       const result = await reportCommand(files, {
-        html: parsed.data.html,
-        markdown: parsed.data.markdown,
-        ignore: parsed.data.ignoreKey ?? [],
-        title: parsed.data.title,
+        html: opts.html,
+        markdown: opts.markdown,
+        ignore: opts.ignoreKey ?? [],
+        title: opts.title,
       });
       for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       for (const path of result.written) process.stdout.write(`wrote ${path}\n`);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { setupCuda } from '../doctor/setup-cuda.js';
-import { BenchError } from '../errors.js';
+import { parseOptions } from './parse.js';
 
 const OptionsSchema = z.object({
   force: z.boolean().default(false),
@@ -22,17 +22,11 @@ export function register(program: Command): void {
     .option('--timeout <s>', 'time limit for the download in seconds', '900')
     .option('--json', 'print the outcome as JSON')
     .action(async (raw: unknown) => {
-      const parsed = OptionsSchema.safeParse(raw);
-      if (!parsed.success) {
-        throw new BenchError(
-          'E_USAGE',
-          `bench setup cuda: invalid --timeout (${parsed.error.issues[0]?.message ?? 'bad value'})`,
-          {
-            hint: 'give --timeout a positive number of seconds, e.g. --timeout 900',
-          },
-        );
-      }
-      const opts = parsed.data;
+      const opts = parseOptions(
+        OptionsSchema,
+        raw,
+        'give --timeout a positive number of seconds, e.g. --timeout 900',
+      );
       const verbose = process.argv.includes('--verbose');
       const result = await setupCuda({
         force: opts.force,

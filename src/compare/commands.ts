@@ -4,7 +4,7 @@
  */
 import { BenchError, isBenchError } from '../errors.js';
 import { exporterFor, type ExportFormat, type ReportDocument } from '../export/index.js';
-import { writeFileAtomic, writeResultFile } from '../results/io.js';
+import { checkOutFile, writeFileAtomic, writeResultFile } from '../results/io.js';
 import {
   compareFiles,
   findRegressions,
@@ -81,6 +81,7 @@ export function mergeCommand(
     throw new BenchError('E_USAGE', 'merge needs at least one result file', {
       hint: 'bench merge a.json b.json --out all.json',
     });
+  checkOutFile(out, { force: true });
   const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
   const merged = mergeFiles(files, command);
   writeResultFile(out, merged.file);
@@ -117,6 +118,9 @@ export async function reportCommand(
       hint: 'bench report results.json --html report.html',
     });
   }
+  // Check both targets before the (slow) rendering, so a typo in --markdown does not cost the HTML.
+  if (options.html) checkOutFile(options.html, { flag: '--html', force: true });
+  if (options.markdown) checkOutFile(options.markdown, { flag: '--markdown', force: true });
   const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
   if (files.every((f) => f.data.runs.length === 0)) {
     throw new BenchError(

@@ -15,7 +15,7 @@ import {
   mannWhitneyU,
   type MannWhitneyMethod,
 } from '../stats/significance.js';
-import { median, percentile } from '../stats/statistics.js';
+import { percentile } from '../stats/statistics.js';
 import { environmentWarnings } from './environment.js';
 import { differingKeyFields, runKey, type KeyField } from './key.js';
 import type { LoadedFile } from './load.js';
@@ -128,8 +128,11 @@ export interface Comparison {
  * key batch and concurrency are equal on both sides, so ratios depend on the latencies alone.
  */
 export function throughputSamples(run: RunResult): number[] {
-  const k = run.config.batch * run.config.concurrency * 1000;
-  return run.samplesMs.filter((ms) => ms > 0).map((ms) => k / ms);
+  return run.samplesMs.filter((ms) => ms > 0).map((ms) => imagesPerS(run, ms));
+}
+
+function imagesPerS(run: RunResult, latencyMs: number): number {
+  return (run.config.batch * run.config.concurrency * 1000) / latencyMs;
 }
 
 /** What a run measured, in the units tables show. */
@@ -137,13 +140,12 @@ export function summarizeRun(run: RunResult): RunSummary {
   const sorted = Float64Array.from(run.samplesMs).sort();
   const hasSamples = sorted.length > 0;
   const medianMs = hasSamples ? percentile(sorted, 50) : (run.latency?.p50Ms ?? null);
-  const fromLatency =
-    medianMs && medianMs > 0 ? (run.config.batch * run.config.concurrency * 1000) / medianMs : null;
+  const fromLatency = medianMs && medianMs > 0 ? imagesPerS(run, medianMs) : null;
   return {
     status: run.status,
     samples: run.samplesMs.length,
     throughputPerS: run.throughput?.samplesPerS ?? fromLatency,
-    p50Ms: hasSamples ? percentile(sorted, 50) : (run.latency?.p50Ms ?? null),
+    p50Ms: medianMs,
     p99Ms: hasSamples ? percentile(sorted, 99) : (run.latency?.p99Ms ?? null),
     provider: run.engine.provider,
     threads: run.config.threads,
@@ -396,10 +398,4 @@ export function regressionError(regressions: readonly Regression[], thresholdPct
     `regression: ${worst.key} in ${worst.file} is ${worst.slowdownPct.toFixed(1)} % slower (throughput ratio ${worst.ratio.toFixed(3)}, significant), over the --fail-on-regression ${thresholdPct} % limit${more}`,
     { hint: 'see the comparison table above; rerun on a quiet machine if the slowdown is unexpected' },
   );
-}
-
-/** Median of per-iteration throughput, exported for reports that chart the same figure compare uses. */
-export function medianThroughput(run: RunResult): number | null {
-  const samples = throughputSamples(run);
-  return samples.length ? median(samples) : null;
 }

@@ -19,7 +19,7 @@ function item(
   for (const n of notes) lines.push(`        note: ${n}`);
 }
 
-function mib(n: number | undefined): string {
+function gibFromMib(n: number | undefined): string {
   return n === undefined ? '?' : `${(n / 1024).toFixed(1)} GiB`;
 }
 
@@ -58,7 +58,7 @@ export function formatDoctorReport(r: DoctorReport): string {
       item(
         lines,
         true,
-        `GPU ${g.index}: ${g.name}, driver ${g.driverVersion ?? '?'}, CUDA ${g.cudaVersion ?? '?'}, ${mib(g.memoryTotalMiB)}` +
+        `GPU ${g.index}: ${g.name}, driver ${g.driverVersion ?? '?'}, CUDA ${g.cudaVersion ?? '?'}, ${gibFromMib(g.memoryTotalMiB)}` +
           `${g.powerLimitW !== undefined ? `, power limit ${g.powerLimitW} W` : ''}`,
       );
     }

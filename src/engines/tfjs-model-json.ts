@@ -165,17 +165,18 @@ function dims(shape: readonly (number | null | undefined)[] | undefined): (numbe
   return (shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : null));
 }
 
+/** Graph and layers models describe their tensors alike; one mapping serves both. */
+function signatureOf(t: {
+  name: string;
+  dtype: string;
+  shape?: readonly (number | null | undefined)[];
+}): TensorSignature {
+  return { name: t.name, dtype: dtypeOf(t.dtype), shape: dims(t.shape) };
+}
+
 function graphRunnable(model: tf.GraphModel): TfjsRunnable & { format: TfjsModelFormat } {
-  const inputs: TensorSignature[] = model.inputs.map((i) => ({
-    name: i.name,
-    dtype: dtypeOf(i.dtype),
-    shape: dims(i.shape),
-  }));
-  const outputs: TensorSignature[] = model.outputs.map((o) => ({
-    name: o.name,
-    dtype: dtypeOf(o.dtype),
-    shape: dims(o.shape),
-  }));
+  const inputs = model.inputs.map(signatureOf);
+  const outputs = model.outputs.map(signatureOf);
   const names = outputs.map((o) => o.name);
   // Control-flow ops need executeAsync; find out once, on the first run, and remember.
   let async = false;
@@ -200,16 +201,8 @@ function graphRunnable(model: tf.GraphModel): TfjsRunnable & { format: TfjsModel
 }
 
 function layersRunnable(model: tf.LayersModel): TfjsRunnable & { format: TfjsModelFormat } {
-  const inputs: TensorSignature[] = model.inputs.map((i) => ({
-    name: i.name,
-    dtype: dtypeOf(i.dtype),
-    shape: dims(i.shape),
-  }));
-  const outputs: TensorSignature[] = model.outputs.map((o) => ({
-    name: o.name,
-    dtype: dtypeOf(o.dtype),
-    shape: dims(o.shape),
-  }));
+  const inputs = model.inputs.map(signatureOf);
+  const outputs = model.outputs.map(signatureOf);
   return {
     format: 'layers-model',
     inputs,

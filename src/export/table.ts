@@ -1,22 +1,11 @@
 /** Plain-text tables for terminals. Warnings are not part of it: the CLI prints those to stderr. */
+import { alignColumns } from '../columns.js';
 import type { Exporter, ReportDocument } from './exporter.js';
 import { comparisonTable, environmentTable, runsTable, type TextTable } from './rows.js';
 
-/** Display width of a string in code points (×, Δ and − are one column each). */
-const width = (s: string): number => [...s].length;
-
 /** Column-aligned text with a rule under the header; numbers are left as formatted. */
 export function renderTextTable(table: TextTable): string {
-  const widths = table.header.map((h, i) => Math.max(width(h), ...table.rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => c + ' '.repeat((widths[i] ?? 0) - width(c)))
-      .join('  ')
-      .trimEnd();
-  return (
-    [line(table.header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)].join('\n') +
-    '\n'
-  );
+  return alignColumns([table.header, ...table.rows], { rule: true }).join('\n') + '\n';
 }
 
 /** The terminal exporter. */

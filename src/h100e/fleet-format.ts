@@ -1,4 +1,5 @@
 /** Text rendering of a fleet report: lines, snapshots, totals and the claims with their marks. */
+import { alignColumns } from '../columns.js';
 import type { ClaimResult, FleetReport, ItemResult, Range, Totals } from './fleet.js';
 
 /** A number with three significant digits and thousands grouping. */
@@ -27,16 +28,6 @@ export function usd(x: number | null): string {
 
 function rangeText(r: Range): string {
   return r.low === r.high ? num(r.central) : `${num(r.low)} / ${num(r.central)} / ${num(r.high)}`;
-}
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows.map((r) =>
-    r
-      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 function itemRows(items: ItemResult[]): string[][] {
@@ -79,7 +70,7 @@ export function formatFleetReport(r: FleetReport): string {
   if (r.description) out.push(r.description);
   out.push('');
   if (r.items.length > 0) {
-    out.push('Lines', ...table(itemRows(r.items)).map((l) => `  ${l}`));
+    out.push('Lines', ...alignColumns(itemRows(r.items)).map((l) => `  ${l}`));
     for (const i of r.items)
       if (i.countBasis !== 'count') out.push(`  ${i.label}: count from ${i.countBasis}`);
     out.push('');
@@ -97,7 +88,7 @@ export function formatFleetReport(r: FleetReport): string {
         s.growthPct === null ? '-' : `${s.growthPct >= 0 ? '+' : ''}${num(s.growthPct)} %`,
       ]),
     ];
-    out.push(...table(rows).map((l) => `  ${l}`), '');
+    out.push(...alignColumns(rows).map((l) => `  ${l}`), '');
   }
   if (r.claims.length > 0) {
     out.push('Claims');
@@ -111,7 +102,7 @@ export function formatFleetReport(r: FleetReport): string {
         `${c.source.outlet}, ${c.source.date}${c.source.verified ? '' : ' (unverified)'}`,
       ]),
     ];
-    out.push(...table(rows).map((l) => `  ${l}`), '');
+    out.push(...alignColumns(rows).map((l) => `  ${l}`), '');
     out.push('Sources');
     const used = new Map(r.claims.map((c) => [c.source.id, c.source]));
     for (const s of used.values()) {

@@ -1,6 +1,17 @@
 /** Reading and writing result files: validated both ways, written atomically. */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BenchError, errorMessage } from '../errors.js';
 import { ResultFileSchema, SCHEMA_VERSION, type ResultFile } from './schema.js';
 
@@ -22,8 +33,53 @@ export function writeFileAtomic(path: string, data: string): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     throw new BenchError('E_UNWRITABLE', `cannot write ${path}: ${errorMessage(e)}`, {
-      hint: 'choose another --out path in a folder you can write to',
+      hint: 'check free space and that the folder exists and is writable',
       cause: e,
+    });
+  }
+}
+
+/**
+ * Fails before any work when `out` cannot take a new file: a directory, an existing file without
+ * `force`, a missing or read-only folder. `flag` is what the message names (--out, --html...).
+ */
+export function checkOutFile(out: string, opts: { flag?: string; force?: boolean } = {}): void {
+  const flag = opts.flag ?? '--out';
+  const path = resolve(out);
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(path);
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.isDirectory()) {
+    throw new BenchError('E_UNWRITABLE', `${flag} ${out} is a directory`, {
+      hint: `give ${flag} a file path, not a folder`,
+    });
+  }
+  if (existing && !opts.force) {
+    throw new BenchError('E_EXISTS', `${flag} ${out} already exists`, {
+      hint: 'pass --force to replace it, or choose another name',
+    });
+  }
+  const dir = dirname(path);
+  let dirOk = false;
+  try {
+    dirOk = statSync(dir).isDirectory();
+  } catch {
+    dirOk = false;
+  }
+  if (!dirOk) {
+    throw new BenchError('E_UNWRITABLE', `${flag} ${out}: folder ${dir} does not exist`, {
+      hint: `create it first (mkdir -p ${dir})`,
+    });
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+    if (existing) accessSync(path, constants.W_OK);
+  } catch {
+    throw new BenchError('E_UNWRITABLE', `${flag} ${out} is not writable`, {
+      hint: 'choose a folder you can write to',
     });
   }
 }

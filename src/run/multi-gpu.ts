@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryGpus } from '../env/nvidia-smi.js';
 import { BenchError } from '../errors.js';
-import { readResultFile, writeResultFile } from '../results/io.js';
+import { checkOutFile, readResultFile, writeResultFile } from '../results/io.js';
 import type { ResultFile, RunResult } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { parseRunOptions, type RunOptionsInput } from './options.js';
-import { checkOutPath, defaultOutPath, type RunOutcome } from './run.js';
+import { defaultOutPath, type RunOutcome } from './run.js';
 
 /** Turns a --gpus value into GPU indices, checking them against nvidia-smi. */
 export async function resolveGpuList(
@@ -96,7 +96,7 @@ export async function runOnGpus(
 ): Promise<RunOutcome> {
   const o = parseRunOptions(input);
   const out = o.out ?? defaultOutPath('multi-gpu');
-  checkOutPath(out, o.force || !o.out);
+  checkOutFile(out, { force: o.force || !o.out });
   const dir = mkdtempSync(join(tmpdir(), 'h100e-gpus-'));
   try {
     const command = hooks.command ?? 'bench run --gpus';

@@ -72,6 +72,21 @@ export const RunOptionsSchema = z
         message: 'the server scenario needs --latency-bound MS (the p99 bound)',
       });
     }
+    // Server-only settings on another scenario would be silently ignored; say so instead.
+    const serverOnly = [
+      ['qps', o.qps !== undefined],
+      ['latencyBoundMs', o.latencyBoundMs !== undefined],
+      ['findPeak', o.findPeak],
+    ] as const;
+    for (const [key, given] of serverOnly) {
+      if (o.scenario !== 'server' && given) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `only applies to the server scenario; add --scenario server or drop it`,
+        });
+      }
+    }
     if (o.scenario === 'single-stream' && o.batches.some((b) => b !== 1)) {
       ctx.addIssue({
         code: 'custom',

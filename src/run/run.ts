@@ -2,9 +2,9 @@
  * `bench run` as a programmatic API: resolves models and device, measures every configuration and
  * writes the result file atomically after each one, so a crash or Ctrl-C keeps all finished work.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { analyzeModel } from '../analyze/index.js';
 import { parseShapeFlags } from '../analyze/shape-flag.js';
 import type { Engine, LoadedModel } from '../engines/engine.js';
@@ -12,7 +12,7 @@ import { captureEnvironment } from '../env/environment.js';
 import { samplesPerJoule, startPowerSampler } from '../env/power-sampler.js';
 import { BenchError, errorMessage } from '../errors.js';
 import { measure } from '../measure/measure.js';
-import { writeResultFile } from '../results/io.js';
+import { checkOutFile, writeResultFile } from '../results/io.js';
 import type {
   DeviceInfo,
   Environment,
@@ -53,29 +53,16 @@ export interface RunOutcome {
   path: string;
 }
 
-/** Default output path: results/<date>-<host>-<device>.json, numbered when it already exists. */
+/**
+ * Default output path: results/<date>-<host>-<device>.json, numbered when it already exists. Creates
+ * the folder, so a first `bench` outside this repository has somewhere to write.
+ */
 export function defaultOutPath(device: string, now = new Date(), dir = 'results'): string {
+  mkdirSync(dir, { recursive: true });
   const stem = `${now.toISOString().slice(0, 10)}-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-${device}`;
   let path = join(dir, `${stem}.json`);
   for (let i = 2; existsSync(path); i++) path = join(dir, `${stem}-${i}.json`);
   return path;
-}
-
-/** Fails before any measuring when --out cannot be written or already exists without --force. */
-export function checkOutPath(path: string, force: boolean): void {
-  if (existsSync(path) && !force) {
-    throw new BenchError('E_EXISTS', `--out ${path} already exists`, {
-      hint: 'add --force to overwrite it, or choose another --out',
-    });
-  }
-  const dir = dirname(path) || '.';
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new BenchError('E_UNWRITABLE', `--out ${path}: folder ${dir} does not exist or is not writable`, {
-      hint: 'create the folder or choose another --out',
-    });
-  }
 }
 
 /** The measurement settings recorded for one configuration. */
@@ -282,8 +269,9 @@ async function measureOne(
  */
 export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunOutcome> {
   const o = parseRunOptions({ ...input, models: splitModelSpecs(input.models ?? []) });
+  parseShapeFlags(o.shapes); // a malformed --shape fails now, not after the first configuration
   const notice = hooks.onNotice ?? (() => undefined);
-  if (o.out) checkOutPath(o.out, o.force);
+  if (o.out) checkOutFile(o.out, { force: o.force });
 
   // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
   const models = o.models.map((spec) =>
@@ -293,7 +281,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   const choice = await chooseDevice(engine, o.device, o.fallback);
   if (choice.notice) notice(choice.notice);
   const out = o.out ?? defaultOutPath(choice.actual);
-  if (!o.out) checkOutPath(out, true);
+  if (!o.out) checkOutFile(out, { force: true });
   const env = await captureEnvironment();
   const file: ResultFile = {
     schemaVersion: SCHEMA_VERSION,

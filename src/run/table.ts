@@ -1,4 +1,5 @@
 /** The table `bench run` prints on stdout: one row per configuration. */
+import { alignColumns } from '../columns.js';
 import type { Environment, RunResult } from '../results/schema.js';
 
 /** Extra columns supplied by other modules (e.g. H100-equivalents), computed per run. */
@@ -27,17 +28,6 @@ function gflopsCell(run: RunResult): string {
 function warningsCell(run: RunResult): string {
   if (run.status !== 'ok') return `${run.status.toUpperCase()}: ${run.error ?? ''}`;
   return run.warnings.map((w) => w.code).join(', ');
-}
-
-/** Renders rows as an aligned plain-text table. */
-export function renderTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** The run table: model, engine/provider, device, precision, batch, throughput ± CI, latencies, GFLOP/s, extras, warnings. */
@@ -72,5 +62,5 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
     ...extras.map((e) => (r.status === 'ok' ? e.value(r, env) : '-')),
     warningsCell(r),
   ]);
-  return renderTable(headers, rows);
+  return alignColumns([headers, ...rows], { rule: true }).join('\n') + '\n';
 }

@@ -38,16 +38,18 @@ export function zooModelPath(
   const dir = opts.cacheDir ?? defaultCacheDir();
   const path = join(dir, zooCacheFileName(name, opts.precision, seed));
   if (existsSync(path)) return path;
+  // Built outside the try: a builder bug must surface as itself, not as an unwritable cache.
+  const bytes = buildOnnx(name, { precision: opts.precision, seed });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, buildOnnx(name, { precision: opts.precision, seed }));
+    writeFileSync(tmp, bytes);
     renameSync(tmp, path);
   } catch (e) {
     try {
       rmSync(tmp, { force: true });
     } catch {
-      // nothing to clean up
+      // force covers a missing file but not a missing folder (ENOTDIR); the original error matters more
     }
     throw new BenchError('E_UNWRITABLE', `cannot write the model cache ${dir}: ${errorMessage(e)}`, {
       hint: 'set H100E_CACHE_DIR to a writable folder',

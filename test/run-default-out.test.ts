@@ -1,0 +1,19 @@
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultOutPath } from '../src/run/run.js';
+
+describe('defaultOutPath', () => {
+  it('creates a missing results folder and numbers a name already taken', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'h100e-out-')), 'results');
+    const now = new Date('2026-01-02T03:04:05Z');
+    const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+    const first = defaultOutPath('cpu', now, dir);
+    expect(first).toBe(join(dir, `2026-01-02-${host}-cpu.json`));
+    expect(statSync(dir).isDirectory()).toBe(true);
+    writeFileSync(first, '{}');
+    expect(defaultOutPath('cpu', now, dir)).toBe(join(dir, `2026-01-02-${host}-cpu-2.json`));
+    expect(existsSync(join(dir, `2026-01-02-${host}-cpu-2.json`))).toBe(false);
+  });
+});
