@@ -1,7 +1,8 @@
 /** `bench [run]`: thin wrapper over runBenchmarks() — flags, suite defaults, progress bar, Ctrl-C, table. */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { ExitCode } from '../errors.js';
+import { closest } from 'fastest-levenshtein';
+import { BenchError, ExitCode } from '../errors.js';
 import { loadSuite, type RunOptionsInput } from '../run/options.js';
 import { resolveGpuList, runOnGpus } from '../run/multi-gpu.js';
 import { runBenchmarks, type RunHooks, type RunOutcome } from '../run/run.js';
@@ -130,6 +131,8 @@ export function register(program: Command): void {
   program
     .command('run', { isDefault: true })
     .description('measure models and write a result file (bare `bench` runs the default suite)')
+    // As the default command, run receives any word that is not a command: catch it to name the typo.
+    .argument('[unknown...]')
     .addOption(new Option('--engine <name>', 'inference engine').choices(['ort', 'tfjs']).default('ort'))
     .addOption(
       new Option('--device <device>', 'device: the first usable of cuda, webgpu, cpu for auto')
@@ -229,7 +232,14 @@ export function register(program: Command): void {
       '--gpus <list>',
       "run on several GPUs at once, one worker process each: 'all' or indices like 0,1",
     )
-    .action(async (flags: RunFlags, cmd: Command) => {
+    .action(async (unknown: string[], flags: RunFlags, cmd: Command) => {
+      const [word] = unknown;
+      if (word !== undefined) {
+        const commands = (cmd.parent?.commands ?? []).map((c) => c.name()).filter((n) => n !== 'help');
+        throw new BenchError('E_USAGE', `unknown command '${word}'`, {
+          hint: `did you mean ${closest(word, commands)}? (bench --help lists the commands)`,
+        });
+      }
       const options = optionsFrom(flags, cmd);
       const controller = new AbortController();
       let interrupts = 0;
