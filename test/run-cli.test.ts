@@ -214,6 +214,11 @@ describe('bench run: bad input is a one-line error with exit code 2', () => {
       ['--model', 'resnt50'],
       /unknown model 'resnt50'[\s\S]*did you mean resnet50/,
     ],
+    [
+      'unknown command, with the closest one',
+      ['cmopare', 'a.json'],
+      /unknown command 'cmopare'[\s\S]*did you mean compare\?/,
+    ],
     ['batch 0', ['--model', 'tiny_cnn', '--batch', '0'], /--batch '0': expected positive integers/],
     [
       'a server-only flag without --scenario server',
