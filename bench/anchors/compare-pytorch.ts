@@ -10,13 +10,12 @@
  * not throughput), and only `ok` PyTorch runs on theirs. A row whose device differs (our CPU run
  * against PyTorch on CUDA) is flagged, never silently compared.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { BenchError, errorMessage, isBenchError } from '../../src/errors.js';
-import { readResultFile } from '../../src/results/io.js';
+import { readResultFile, readTextFile } from '../../src/results/io.js';
 import type { ResultFile } from '../../src/results/schema.js';
 
 /** One configuration of the PyTorch anchor file (only the fields this comparison reads). */
@@ -90,17 +89,10 @@ export function parsePytorchAnchor(text: string, path: string): PytorchAnchor {
 
 /** Reads a PyTorch anchor file. */
 export function readPytorchAnchor(path: string): PytorchAnchor {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new BenchError(
-      missing ? 'E_FILE_NOT_FOUND' : 'E_BAD_INPUT',
-      missing ? `--pytorch ${path}: no such file` : `--pytorch ${path}: cannot read (${errorMessage(e)})`,
-      { hint: 'run bench/anchors/pytorch_anchor.py --out FILE first' },
-    );
-  }
+  const text = readTextFile(path, {
+    label: `--pytorch ${path}`,
+    hint: 'run bench/anchors/pytorch_anchor.py --out FILE first',
+  });
   return parsePytorchAnchor(text, path);
 }
 

@@ -3,10 +3,10 @@
  * central / high from the two Epoch spec rules), power, cost, growth between dated snapshots, and
  * each article claim next to the derived figure with a consistent / inconsistent mark.
  */
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BenchError, errorMessage } from '../errors.js';
+import { readTextFile } from '../results/io.js';
 import { requireDevice } from './catalog.js';
 import { peaksFromCatalog } from './peaks.js';
 import {
@@ -104,16 +104,7 @@ export const FLEET_METHOD =
 
 /** Reads and validates a scenario file (YAML, or JSON by extension); errors name the field. */
 export function loadScenario(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new BenchError(
-      missing ? 'E_FILE_NOT_FOUND' : 'E_BAD_INPUT',
-      missing ? `${path}: no such file` : `${path}: cannot read (${errorMessage(e)})`,
-    );
-  }
+  const text = readTextFile(path);
   let raw: unknown;
   try {
     raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);

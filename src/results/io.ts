@@ -124,18 +124,27 @@ function migrate(raw: Record<string, unknown>, path: string): Record<string, unk
   return raw;
 }
 
-/** Reads, migrates and validates a result file; every failure is a one-line BenchError naming the file. */
-export function readResultFile(path: string): ResultFile {
-  let text: string;
+/**
+ * Reads a UTF-8 file the user named. A missing or unreadable file is a one-line BenchError starting with
+ * `label` (default: the path), e.g. "--pytorch p.json: no such file".
+ */
+export function readTextFile(path: string, options: { label?: string; hint?: string } = {}): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    const label = options.label ?? path;
     throw new BenchError(
-      code === 'ENOENT' ? 'E_FILE_NOT_FOUND' : 'E_BAD_INPUT',
-      code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${errorMessage(e)})`,
+      missing ? 'E_FILE_NOT_FOUND' : 'E_BAD_INPUT',
+      missing ? `${label}: no such file` : `${label}: cannot read (${errorMessage(e)})`,
+      options.hint ? { hint: options.hint } : {},
     );
   }
+}
+
+/** Reads, migrates and validates a result file; every failure is a one-line BenchError naming the file. */
+export function readResultFile(path: string): ResultFile {
+  const text = readTextFile(path);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
