@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The H100 measurement campaign (issue 7) in one script, for a GPU machine reached through the device
-# tool: no internet there, probably no Node of its own (../shared/device/pack.sh carries one).
+# tool: no internet there, probably no Node of its own (bench/device/pack.sh carries one).
 #
-#   From the project root here, after `npm ci` and `npx tsc -p .`:  ../shared/device/pack.sh
+#   From the project root here, after `npm ci` and `npm run build`:  bash bench/device/pack.sh
 #   Then two device calls with carry [".device"] (each call: at most 10 minutes, 8 files back):
 #     bash .device/remote.sh 'bash bench/anchors/h100-campaign.sh --part 1 $OUT [CPU_RESULT.json]'
 #     bash .device/remote.sh 'bash bench/anchors/h100-campaign.sh --part 2 $OUT [CPU_RESULT.json]'
