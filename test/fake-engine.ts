@@ -115,3 +115,9 @@ export class FakeModel implements LoadedModel {
 
   async dispose(): Promise<void> {}
 }
+
+/** A fresh virtual clock and a fake model running `script` on it. */
+export function setup(script: DurationScript): { clock: VirtualClock; model: FakeModel } {
+  const clock = new VirtualClock();
+  return { clock, model: new FakeModel(clock, script) };
+}

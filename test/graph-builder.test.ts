@@ -46,9 +46,9 @@ describe('graph builder + ONNX emitter', () => {
     expect(doc['bn.running_var']).toBe('buffer');
     expect(doc['conv.weight']).toBe('');
     expect(Object.values(doc).filter((d) => d === 'constant')).toHaveLength(2);
-    const dims = m.graph?.input[0]?.type?.tensorType?.shape?.dim ?? [];
+    const dims = m.graph?.input?.[0]?.type?.tensorType?.shape?.dim ?? [];
     expect(dims.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['N', 1, 3, 3]);
-    const w = m.graph?.initializer.find((t) => t.name === 'fc.weight');
+    const w = m.graph?.initializer?.find((t) => t.name === 'fc.weight');
     expect(w?.dataType).toBe(onnx.TensorProto.DataType.FLOAT);
     expect(Array.from(w?.rawData ?? [])).toEqual(
       [0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63].slice(0, 8),
@@ -58,10 +58,10 @@ describe('graph builder + ONNX emitter', () => {
   it('fp16 emits float16 weights, constants, inputs and outputs', () => {
     const m = onnx.ModelProto.decode(emitOnnx(smallGraph(), { precision: 'fp16', producerVersion: 't' }));
     const F16 = onnx.TensorProto.DataType.FLOAT16;
-    expect(m.graph?.input[0]?.type?.tensorType?.elemType).toBe(F16);
-    expect(m.graph?.output[0]?.type?.tensorType?.elemType).toBe(F16);
-    expect(new Set(m.graph?.initializer.map((t) => t.dataType))).toEqual(new Set([F16]));
-    const w = m.graph?.initializer.find((t) => t.name === 'fc.weight');
+    expect(m.graph?.input?.[0]?.type?.tensorType?.elemType).toBe(F16);
+    expect(m.graph?.output?.[0]?.type?.tensorType?.elemType).toBe(F16);
+    expect(new Set(m.graph?.initializer?.map((t) => t.dataType))).toEqual(new Set([F16]));
+    const w = m.graph?.initializer?.find((t) => t.name === 'fc.weight');
     expect(Array.from(w?.rawData ?? [])).toEqual([0x00, 0x38, 0x00, 0x38]); // 0.5 = 0x3800, little-endian
   });
 

@@ -3,7 +3,7 @@ import { BenchError } from '../src/errors.js';
 import { realClock } from '../src/measure/clock.js';
 import { measure } from '../src/measure/measure.js';
 import type { MeasureSettings } from '../src/measure/types.js';
-import { FakeModel, VirtualClock } from './fake-engine.js';
+import { setup } from './fake-engine.js';
 
 // All times below are virtual: the fake's run() takes exactly its scripted milliseconds and the loop
 // checks its stop rule at the first completion at or after each 100 ms mark.
@@ -19,14 +19,6 @@ function settings(over: Partial<MeasureSettings> = {}): MeasureSettings {
     seed: 1,
     ...over,
   };
-}
-
-function setup(script: ConstructorParameters<typeof FakeModel>[1]): {
-  clock: VirtualClock;
-  model: FakeModel;
-} {
-  const clock = new VirtualClock();
-  return { clock, model: new FakeModel(clock, script) };
 }
 
 function codes(r: { warnings: { code: string }[] }): string[] {

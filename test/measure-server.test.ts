@@ -5,7 +5,7 @@ import { PEAK_MAX_TRIALS } from '../src/measure/peak.js';
 import { exponentialGapsMs } from '../src/measure/poisson.js';
 import { mulberry32 } from '../src/random.js';
 import type { MeasureSettings } from '../src/measure/types.js';
-import { FakeModel, VirtualClock } from './fake-engine.js';
+import { setup } from './fake-engine.js';
 
 function server(over: Partial<MeasureSettings> = {}): MeasureSettings {
   return {
@@ -21,14 +21,6 @@ function server(over: Partial<MeasureSettings> = {}): MeasureSettings {
     latencyBoundMs: 10,
     ...over,
   };
-}
-
-function setup(script: ConstructorParameters<typeof FakeModel>[1]): {
-  clock: VirtualClock;
-  model: FakeModel;
-} {
-  const clock = new VirtualClock();
-  return { clock, model: new FakeModel(clock, script) };
 }
 
 describe('seeded Poisson arrivals', () => {

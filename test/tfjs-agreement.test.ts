@@ -42,9 +42,9 @@ async function compare(name: string): Promise<{ relErr: number; shape: number[] 
   const feed = tf.tensor(x, shape);
   const feeds = new Map([[graph.inputs[0]!.name, feed]]);
   // The first run may create kept constants (layout-converted weights); later runs add nothing.
-  runner.execute(feeds).forEach((t) => t.dispose());
+  (await runner.execute(feeds)).forEach((t) => t.dispose());
   const before = tf.memory().numTensors;
-  const [y] = runner.execute(feeds);
+  const [y] = await runner.execute(feeds);
   const got = (await y!.data()) as Float32Array;
   const outShape = [...y!.shape];
   y!.dispose();
@@ -54,7 +54,7 @@ async function compare(name: string): Promise<{ relErr: number; shape: number[] 
   runner.dispose();
 
   const session = await ort.InferenceSession.create(
-    emitOnnx(graph, { precision: 'fp32', consumeGraph: true }),
+    emitOnnx(graph, { precision: 'fp32', producerVersion: 'test', consumeGraph: true }),
   );
   const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, shape) });
   const want = out[session.outputNames[0]!]!.data as Float32Array;
