@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { mergeCommand } from '../compare/commands.js';
 import { BenchError } from '../errors.js';
 
-const OptionsSchema = z.object({ out: z.string().min(1) });
+const OptionsSchema = z.object({ out: z.string().min(1), force: z.boolean().optional() });
 
 /** Registers `bench merge`. */
 export function register(program: Command): void {
@@ -13,6 +13,7 @@ export function register(program: Command): void {
     .description('combine result files from several machines into one (each run keeps its environment)')
     .argument('<files...>', 'result files to merge, in order')
     .requiredOption('--out <file>', 'where to write the merged result file')
+    .option('--force', 'replace an existing --out')
     .action((files: string[], raw: unknown) => {
       const parsed = OptionsSchema.safeParse(raw);
       if (!parsed.success)
@@ -23,6 +24,7 @@ export function register(program: Command): void {
         files,
         parsed.data.out,
         `bench merge ${files.join(' ')} --out ${parsed.data.out}`,
+        { force: parsed.data.force ?? false },
       );
       for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(

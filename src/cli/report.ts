@@ -10,6 +10,7 @@ const OptionsSchema = z.object({
   markdown: z.string().min(1).optional(),
   ignoreKey: KeyFieldListSchema.optional(),
   title: z.string().min(1).optional(),
+  force: z.boolean().optional(),
 });
 
 /** Registers `bench report`. */
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .option('--markdown <file>', 'write a Markdown report here')
     .option('--ignore-key <fields>', 'key fields to leave out when matching files, comma-separated')
     .option('--title <text>', 'page title')
+    .option('--force', 'replace existing --html / --markdown files')
     .action(async (files: string[], raw: unknown) => {
       const opts = parseOptions(OptionsSchema, raw, flagHint('report'));
       const result = await reportCommand(files, {
@@ -29,6 +31,7 @@ export function register(program: Command): void {
         markdown: opts.markdown,
         ignore: opts.ignoreKey ?? [],
         title: opts.title,
+        force: opts.force ?? false,
       });
       for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       for (const path of result.written) process.stdout.write(`wrote ${path}\n`);

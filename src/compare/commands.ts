@@ -76,12 +76,13 @@ export function mergeCommand(
   paths: readonly string[],
   out: string,
   command: string,
+  options: { force?: boolean } = {},
 ): { runs: number; sources: number; warnings: string[] } {
   if (paths.length === 0)
     throw new BenchError('E_USAGE', 'merge needs at least one result file', {
       hint: 'bench merge a.json b.json --out all.json',
     });
-  checkOutFile(out, { force: true });
+  checkOutFile(out, { force: options.force ?? false });
   const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
   const merged = mergeFiles(files, command);
   writeResultFile(out, merged.file);
@@ -99,6 +100,8 @@ export interface ReportCommandOptions {
   ignore?: readonly KeyField[];
   seed?: number;
   title?: string;
+  /** Replace existing --html / --markdown files. */
+  force?: boolean;
 }
 
 /**
@@ -119,8 +122,9 @@ export async function reportCommand(
     });
   }
   // Check both targets before the (slow) rendering, so a typo in --markdown does not cost the HTML.
-  if (options.html) checkOutFile(options.html, { flag: '--html', force: true });
-  if (options.markdown) checkOutFile(options.markdown, { flag: '--markdown', force: true });
+  const force = options.force ?? false;
+  if (options.html) checkOutFile(options.html, { flag: '--html', force });
+  if (options.markdown) checkOutFile(options.markdown, { flag: '--markdown', force });
   const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
   if (files.every((f) => f.data.runs.length === 0)) {
     throw new BenchError(
