@@ -114,6 +114,16 @@ describe('bench estimate on a CPU result', () => {
       expect((e as BenchError).message).toMatch(/^cpu\.json: no GPU runs/);
     }
   });
+
+  it('names a missing --reference file before anything else, even on a CPU-only result', () => {
+    expect(() =>
+      estimateFile(f, 'cpu.json', {
+        reference: '/nonexistent/h100.json',
+        referenceDir: emptyRefs,
+        cpuInfo: cpu,
+      }),
+    ).toThrow(/^\/nonexistent\/h100\.json: no such file$/);
+  });
 });
 
 describe('bench estimate on a GPU result with an H100 reference', () => {

@@ -288,6 +288,8 @@ export function estimateFile(file: ResultFile, path: string, opts: EstimateOptio
       hint: 'pass a result file from `bench run` in which at least one configuration succeeded',
     });
   }
+  // Load (and so check) a named --reference first: a typo in its path is the error the user needs.
+  const ctx = contextOf(opts);
   if ((opts.measuredOnly || opts.reference) && !ok.some(isGpuRun)) {
     throw new BenchError(
       'E_BAD_INPUT',
@@ -297,7 +299,6 @@ export function estimateFile(file: ResultFile, path: string, opts: EstimateOptio
       },
     );
   }
-  const ctx = contextOf(opts);
   const skipped = file.runs
     .filter((r) => !ok.includes(r))
     .map((r) => ({ key: r.key, reason: r.status === 'ok' ? 'no throughput' : `status ${r.status}` }));
