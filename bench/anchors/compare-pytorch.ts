@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { BenchError, errorMessage, isBenchError } from '../../src/errors.js';
-import { readResultFile, readTextFile } from '../../src/results/io.js';
+import { fieldIssue, parseJsonText, readResultFile, readTextFile } from '../../src/results/io.js';
 import type { ResultFile } from '../../src/results/schema.js';
 
 /** One configuration of the PyTorch anchor file (only the fields this comparison reads). */
@@ -67,22 +67,12 @@ export interface ComparisonRow {
 
 /** Parses and validates the PyTorch anchor JSON; `path` names the file in errors. */
 export function parsePytorchAnchor(text: string, path: string): PytorchAnchor {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new BenchError('E_FILE_CORRUPT', `${path}: not valid JSON (${errorMessage(e)})`, {
-      hint: 'pass the file written by bench/anchors/pytorch_anchor.py --out',
-    });
-  }
-  const parsed = PytorchAnchorSchema.safeParse(raw);
+  const hint = 'pass the file written by bench/anchors/pytorch_anchor.py --out';
+  const parsed = PytorchAnchorSchema.safeParse(parseJsonText(text, path, { hint }));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BenchError(
-      'E_SCHEMA',
-      `${path}: not a PyTorch anchor file (field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'})`,
-      { hint: 'pass the file written by bench/anchors/pytorch_anchor.py --out' },
-    );
+    throw new BenchError('E_SCHEMA', `${path}: not a PyTorch anchor file (${fieldIssue(parsed.error)})`, {
+      hint,
+    });
   }
   return parsed.data;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { BenchError } from '../errors.js';
+import { fieldIssue, parseJsonText } from '../results/io.js';
 import { PACKAGE_ROOT } from '../version.js';
 
 /** Numeric figures a catalog entry may carry; each non-null one must be named by a source. */
@@ -87,19 +88,9 @@ let cached: Catalog | undefined;
 
 /** Parses and validates catalog JSON text; `origin` names the file in errors. */
 export function parseCatalog(text: string, origin: string): Catalog {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new BenchError('E_FILE_CORRUPT', `${origin}: not valid JSON (${(e as Error).message})`);
-  }
-  const parsed = CatalogSchema.safeParse(raw);
+  const parsed = CatalogSchema.safeParse(parseJsonText(text, origin));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BenchError(
-      'E_SCHEMA',
-      `${origin}: field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`,
-    );
+    throw new BenchError('E_SCHEMA', `${origin}: ${fieldIssue(parsed.error)}`);
   }
   return parsed.data;
 }

@@ -2,11 +2,11 @@
  * H100 references for the measured method: result files in results/reference/ (each records the
  * command that made it) and the published anchors in results/reference/anchors.json.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BenchError } from '../errors.js';
-import { readResultFile } from '../results/io.js';
+import { fieldIssue, parseJsonText, readResultFile, readTextFile } from '../results/io.js';
 import type { Environment, ResultFile, RunResult } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { matchGpuName, normalizeName, type Catalog, loadCatalog } from './catalog.js';
@@ -130,19 +130,9 @@ export function loadAnchors(dir: string = REFERENCE_DIR): Anchor[] {
   const path = join(dir, ANCHORS_FILE);
   let anchors: Anchor[] = [];
   if (existsSync(path)) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (e) {
-      throw new BenchError('E_FILE_CORRUPT', `${path}: not valid JSON (${(e as Error).message})`);
-    }
-    const parsed = AnchorsFileSchema.safeParse(raw);
+    const parsed = AnchorsFileSchema.safeParse(parseJsonText(readTextFile(path), path));
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new BenchError(
-        'E_SCHEMA',
-        `${path}: field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`,
-      );
+      throw new BenchError('E_SCHEMA', `${path}: ${fieldIssue(parsed.error)}`);
     }
     anchors = parsed.data.anchors;
   }

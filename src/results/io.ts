@@ -12,6 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { z } from 'zod';
 import { BenchError, errorMessage } from '../errors.js';
 import { ResultFileSchema, SCHEMA_VERSION, type ResultFile } from './schema.js';
 
@@ -142,26 +143,31 @@ export function readTextFile(path: string, options: { label?: string; hint?: str
   }
 }
 
+/** Parses JSON text from a user-named file; bad JSON is a one-line E_FILE_CORRUPT starting with `label`. */
+export function parseJsonText(text: string, label: string, options: { hint?: string } = {}): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BenchError('E_FILE_CORRUPT', `${label}: not valid JSON (${errorMessage(e)})`, options.hint ? { hint: options.hint } : {});
+  }
+}
+
+/** The first problem zod found, as `field "a.b": message`, for one-line schema errors. */
+export function fieldIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`;
+}
+
 /** Reads, migrates and validates a result file; every failure is a one-line BenchError naming the file. */
 export function readResultFile(path: string): ResultFile {
-  const text = readTextFile(path);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new BenchError('E_FILE_CORRUPT', `${path}: not valid JSON (${errorMessage(e)})`);
-  }
+  const raw = parseJsonText(readTextFile(path), path);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new BenchError('E_SCHEMA', `${path}: not a result file (expected a JSON object)`);
   }
   const migrated = migrate(raw as Record<string, unknown>, path);
   const parsed = ResultFileSchema.safeParse(migrated);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BenchError(
-      'E_SCHEMA',
-      `${path}: schema version ${String(migrated['schemaVersion'])}, field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`,
-    );
+    throw new BenchError('E_SCHEMA', `${path}: schema version ${String(migrated['schemaVersion'])}, ${fieldIssue(parsed.error)}`);
   }
   return parsed.data;
 }

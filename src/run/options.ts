@@ -8,6 +8,7 @@ import { extname, join } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { BenchError, errorMessage } from '../errors.js';
+import { fieldIssue } from '../results/io.js';
 import {
   DeviceRequestSchema,
   EngineNameSchema,
@@ -175,11 +176,7 @@ export function loadSuite(nameOrPath: string): Suite {
   }
   const parsed = SuiteSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BenchError(
-      'E_SCHEMA',
-      `--suite ${path}: field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`,
-    );
+    throw new BenchError('E_SCHEMA', `--suite ${path}: ${fieldIssue(parsed.error)}`);
   }
   return parsed.data;
 }
