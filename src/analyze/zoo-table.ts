@@ -45,10 +45,18 @@ interface CachedAnalysis {
   analysis: ModelAnalysis;
 }
 
-/** Analysis of one zoo model's fp32 build at batch 1, from the cache when present. */
-export function zooAnalysis(name: string, opts: ZooTableOptions = {}): ModelAnalysis {
+/**
+ * Analysis of one zoo model's build at batch 1 (fp32, seed 0 unless given), from the cache beside the
+ * built file when present: `bench models` and `bench run` share it instead of decoding large files again.
+ */
+export function zooAnalysis(
+  name: string,
+  opts: ZooTableOptions & { precision?: 'fp32' | 'fp16'; seed?: number } = {},
+): ModelAnalysis {
   const dir = opts.cacheDir ?? defaultCacheDir();
-  const modelFile = join(dir, zooCacheFileName(name, 'fp32', 0));
+  const precision = opts.precision ?? 'fp32';
+  const seed = opts.seed ?? 0;
+  const modelFile = join(dir, zooCacheFileName(name, precision, seed));
   const analysisFile = `${modelFile}.analysis.json`;
   if (existsSync(analysisFile)) {
     try {
@@ -59,7 +67,7 @@ export function zooAnalysis(name: string, opts: ZooTableOptions = {}): ModelAnal
     }
   }
   if (!existsSync(modelFile)) opts.onBuild?.(name);
-  const path = zooModelPath(name, { precision: 'fp32', seed: 0, cacheDir: dir });
+  const path = zooModelPath(name, { precision, seed, cacheDir: dir });
   // The zoo's only symbolic dimension is the batch, which the analyzer sets to 1.
   const analysis = analyzeModel(path);
   const entry: CachedAnalysis = { analyzerVersion: ANALYZER_VERSION, analysis };

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { analyzeModel } from '../analyze/index.js';
+import { zooAnalysis } from '../analyze/zoo-table.js';
 import { parseShapeFlags } from '../analyze/shape-flag.js';
 import type { Engine, LoadedModel } from '../engines/engine.js';
 import { captureEnvironment } from '../env/environment.js';
@@ -99,10 +100,15 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
     return { ...withPath, params: 0, macsPerImage: null, flopsPerImage: null };
   }
   try {
-    const shapes = Object.fromEntries(
-      Object.entries(parseShapeFlags(o.shapes)).map(([k, v]) => [k, [1, ...v.slice(1)]]),
-    );
-    const a = analyzeModel(resolved.onnxPath, { shapes });
+    // Zoo models share the analysis cached beside their build; user files get --shape at batch 1.
+    const a =
+      resolved.source === 'zoo'
+        ? zooAnalysis(resolved.name, { precision: o.precision, seed: o.seed })
+        : analyzeModel(resolved.onnxPath, {
+            shapes: Object.fromEntries(
+              Object.entries(parseShapeFlags(o.shapes)).map(([k, v]) => [k, [1, ...v.slice(1)]]),
+            ),
+          });
     // Unresolved ops (shapes not inferable, usually after an unknown op) leave the totals partial too.
     const uncosted = [...a.unknownOps, ...(a.unresolvedOps ?? [])];
     if (uncosted.length > 0) {
