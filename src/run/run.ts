@@ -197,27 +197,11 @@ async function measureOne(
     await loaded.run();
     const firstInferenceMs = performance.now() - t0;
     const sampler = base.device.actual === 'cpu' ? undefined : startPowerSampler(base.device.gpuIndex ?? 0);
-    const m = await measure(
-      loaded,
-      batch,
-      {
-        scenario: config.scenario,
-        warmupIterations: config.warmupIterations,
-        minDurationS: config.minDurationS,
-        minIterations: config.minIterations,
-        maxDurationS: config.maxDurationS,
-        relCiPct: config.relCiPct,
-        concurrency: config.concurrency,
-        seed: config.seed,
-        ...(config.qps !== undefined ? { qps: config.qps } : {}),
-        ...(config.latencyBoundMs !== undefined ? { latencyBoundMs: config.latencyBoundMs } : {}),
-        ...(config.findPeak ? { findPeak: true } : {}),
-      },
-      {
-        ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-        ...(hooks.signal ? { signal: hooks.signal } : {}),
-      },
-    );
+    // The recorded config is the measurement's settings (MeasureSettings is a Pick of RunConfig).
+    const m = await measure(loaded, batch, config, {
+      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
     const power = await sampler?.stop();
     if (m.aborted) throw new BenchError('E_INTERRUPTED', 'interrupted');
     const leaked = loaded.leakedTensorsPerIteration?.();
@@ -349,12 +333,10 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         let run: RunResult;
         if (!loaded) {
           const config = configFor(o, batch);
-          const engineInfo = { name: engine.name, version: engine.version, provider: choice.actual };
           run = {
             ...base,
             config,
-            engine: engineInfo,
-            key: runKey({ model, engine: engineInfo, config }),
+            key: runKey({ model, engine: base.engine, config }),
             status: loadStatus,
             error: loadError,
             samplesMs: [],
@@ -384,7 +366,8 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
     }
     if (hooks.signal?.aborted) break;
   }
-  if (file.runs.length === 0 || !existsSync(out)) save();
+  // Every finished configuration already saved the file; an empty sweep (Ctrl-C at once) still leaves one.
+  if (file.runs.length === 0) save();
   if (hooks.signal?.aborted) {
     throw new BenchError(
       'E_INTERRUPTED',
