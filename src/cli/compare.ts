@@ -51,7 +51,7 @@ export function register(program: Command): void {
   program
     .command('compare')
     .description(
-      'compare result files configuration by configuration (throughput ratio, CI, Mann-Whitney p, verdict)',
+      'compare result files configuration by configuration (throughput ratio, CI, Mann-Whitney p, verdict; server keys: bound met, QPS, p99)',
     )
     .argument('<base>', 'result file everything is compared against')
     .argument('<new...>', 'one or more result files to compare with BASE')
@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .option('--markdown', 'print a Markdown table (for a pull-request comment)')
     .option(
       '--fail-on-regression <pct>',
-      'exit 1 when a configuration is significantly slower by more than PCT percent',
+      'exit 1 when a configuration is significantly slower by more than PCT percent (server keys: p99 rise, or peak QPS drop with --find-peak; a newly missed latency bound always fails)',
     )
     .option(
       '--ignore-key <fields>',

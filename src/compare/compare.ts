@@ -1,13 +1,14 @@
 /**
  * Comparing result files configuration by configuration: throughput ratio with a bootstrap CI,
  * latency changes, a Mann-Whitney p-value and a verdict per key, and a geometric-mean summary.
+ * Server-scenario keys are judged on their latency bound, p99 and peak QPS instead (./server.ts).
  *
  * A verdict is "faster" or "slower" only when both tests agree: the Mann-Whitney p-value is below
  * `alpha` AND the bootstrap CI of the throughput ratio excludes 1. The rank test alone flags tiny
  * shifts on long runs; the CI alone ignores the shape of the distributions.
  */
 import { BenchError } from '../errors.js';
-import type { RunResult } from '../results/schema.js';
+import type { RunResult, Scenario } from '../results/schema.js';
 import {
   bootstrapMedianRatio,
   geometricMean,
@@ -19,6 +20,13 @@ import { percentile } from '../stats/statistics.js';
 import { environmentWarnings } from './environment.js';
 import { differingKeyFields, runKey, type KeyField } from './key.js';
 import type { LoadedFile } from './load.js';
+import {
+  compareServerRuns,
+  PEAK_TOLERANCE_PCT,
+  summarizeServer,
+  type ServerCellComparison,
+  type ServerRunSummary,
+} from './server.js';
 
 /** Outcome for one key in one file relative to the first file. */
 export type Verdict = 'faster' | 'slower' | 'no-change' | 'not-comparable';
@@ -46,11 +54,14 @@ export interface CompareOptions {
   bootstrapIterations?: number;
   /** Bootstrap seed (default 1): the same files and seed give the same intervals. */
   seed?: number;
+  /** Server --find-peak keys: peak-QPS change in percent beyond which a verdict is given (default 5). */
+  peakTolerancePct?: number;
 }
 
 /** What one file measured for one key. */
 export interface RunSummary {
   status: RunResult['status'];
+  scenario: Scenario;
   samples: number;
   /** Images per second: the run's reported figure, else batch·concurrency·1000/median latency. */
   throughputPerS: number | null;
@@ -59,6 +70,8 @@ export interface RunSummary {
   provider: string;
   threads: number;
   deviceName: string;
+  /** Server scenario: target and achieved QPS, p99 against its bound, peak; null otherwise. */
+  server: ServerRunSummary | null;
 }
 
 /** One key in one file, relative to the same key in the first file. */
@@ -68,14 +81,17 @@ export interface CellComparison {
   verdict: Verdict;
   /** Why the verdict is 'not-comparable'. */
   reason?: string;
-  /** Median throughput of this file over the first file's (above 1: faster). */
+  /** Median throughput of this file over the first file's (above 1: faster); null for server keys. */
   ratio: number | null;
   ci: [number, number] | null;
   /** Change of p50 / p99 latency in percent (negative: lower latency). */
   p50ChangePct: number | null;
   p99ChangePct: number | null;
+  /** Mann-Whitney p on per-iteration throughput (server keys: on per-query latency). */
   pValue: number | null;
   pMethod: MannWhitneyMethod | null;
+  /** Bound, QPS and p99 comparison when both runs are server runs; null otherwise. */
+  server: ServerCellComparison | null;
 }
 
 /** One configuration across all files. */
@@ -83,6 +99,8 @@ export interface ComparisonRow {
   key: string;
   model: string;
   batch: number;
+  /** Scenario of the first file's run (server keys get their own table). */
+  scenario: Scenario;
   /** What each file measured (null where the file lacks the key), one entry per file. */
   runs: (RunSummary | null)[];
   /** One cell per file after the first. */
@@ -115,6 +133,8 @@ export interface Comparison {
   ignore: KeyField[];
   alpha: number;
   confidence: number;
+  /** Peak-QPS change (percent) beyond which two --find-peak server runs get a verdict. */
+  peakTolerancePct: number;
   rows: ComparisonRow[];
   summary: ColumnSummary[];
   unmatched: UnmatchedKey[];
@@ -143,6 +163,7 @@ export function summarizeRun(run: RunResult): RunSummary {
   const fromLatency = medianMs && medianMs > 0 ? imagesPerS(run, medianMs) : null;
   return {
     status: run.status,
+    scenario: run.config.scenario,
     samples: run.samplesMs.length,
     throughputPerS: run.throughput?.samplesPerS ?? fromLatency,
     p50Ms: medianMs,
@@ -150,6 +171,7 @@ export function summarizeRun(run: RunResult): RunSummary {
     provider: run.engine.provider,
     threads: run.config.threads,
     deviceName: run.device.name,
+    server: summarizeServer(run),
   };
 }
 
@@ -190,8 +212,12 @@ function notComparable(
     p99ChangePct: other ? pctChange(base.p99Ms, other.p99Ms) : null,
     pValue: null,
     pMethod: null,
+    server: null,
   };
 }
+
+/** Resolved options of one comparison. */
+type Settings = Required<Omit<CompareOptions, 'ignore'>>;
 
 /** Compares one key of file `fileIndex` with the first file; `replicates` collects bootstrap ratios. */
 function compareCell(
@@ -200,7 +226,7 @@ function compareCell(
   other: RunResult | undefined,
   label: string,
   baseLabel: string,
-  options: Required<Omit<CompareOptions, 'ignore'>>,
+  options: Settings,
 ): { cell: CellComparison; replicates: Float64Array | null } {
   const baseSummary = summarizeRun(base);
   if (!other)
@@ -216,6 +242,30 @@ function compareCell(
         replicates: null,
       };
     }
+  }
+  const serverSide = [base, other].filter((r) => r.config.scenario === 'server').length;
+  if (serverSide === 1) {
+    const reason = `scenario differs: ${base.config.scenario} in ${baseLabel}, ${other.config.scenario} in ${label}`;
+    return { cell: notComparable(fileIndex, reason, baseSummary, otherSummary), replicates: null };
+  }
+  if (serverSide === 2) {
+    const outcome = compareServerRuns(base, other, [baseLabel, label], {
+      ...options,
+      minSamples: MIN_SAMPLES,
+    });
+    const cell: CellComparison = {
+      fileIndex,
+      verdict: outcome.verdict,
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+      ratio: null,
+      ci: null,
+      p50ChangePct: pctChange(baseSummary.p50Ms, otherSummary.p50Ms),
+      p99ChangePct: pctChange(baseSummary.p99Ms, otherSummary.p99Ms),
+      pValue: outcome.pValue,
+      pMethod: outcome.pMethod,
+      server: outcome.server,
+    };
+    return { cell, replicates: null };
   }
   const baseThroughput = throughputSamples(base);
   const otherThroughput = throughputSamples(other);
@@ -247,6 +297,7 @@ function compareCell(
       p99ChangePct: pctChange(baseSummary.p99Ms, otherSummary.p99Ms),
       pValue: test.pValue,
       pMethod: test.method,
+      server: null,
     },
     replicates: boot.replicates,
   };
@@ -258,11 +309,12 @@ function compareCell(
  */
 export function compareFiles(files: readonly LoadedFile[], options: CompareOptions = {}): Comparison {
   const ignore = [...(options.ignore ?? [])];
-  const settings = {
+  const settings: Settings = {
     alpha: options.alpha ?? 0.05,
     confidence: options.confidence ?? 0.95,
     bootstrapIterations: options.bootstrapIterations ?? 2000,
     seed: options.seed ?? 1,
+    peakTolerancePct: options.peakTolerancePct ?? PEAK_TOLERANCE_PCT,
   };
   const [base, ...others] = files;
   if (!base || others.length === 0) {
@@ -312,6 +364,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       key,
       model: baseRun.model.name,
       batch: baseRun.config.batch,
+      scenario: baseRun.config.scenario,
       runs: [summarizeRun(baseRun), ...otherRuns.map((r) => (r ? summarizeRun(r) : null))],
       cells,
     });
@@ -352,6 +405,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     ignore,
     alpha: settings.alpha,
     confidence: settings.confidence,
+    peakTolerancePct: settings.peakTolerancePct,
     rows,
     summary,
     unmatched: [...unmatchedKeys].map(([key, labels]) => ({ key, files: labels })),
@@ -359,43 +413,124 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
   };
 }
 
+/** What a regression is measured on. */
+export type RegressionMetric = 'throughput' | 'p99' | 'peak-qps' | 'latency-bound';
+
 /** A cell that trips the regression gate, with its key. */
 export interface Regression {
   key: string;
   file: string;
-  /** How much lower the throughput is, in percent (positive). */
+  /** throughput (offline, single-stream); server keys: p99, peak-qps, or a newly missed latency bound. */
+  metric: RegressionMetric;
+  /** How much worse in percent: throughput or peak-QPS drop, p99 rise (for latency-bound: the p99 change). */
   slowdownPct: number;
+  /** New over base of the metric (throughput, p99 or peak QPS). */
   ratio: number;
-  ci: [number, number];
+  ci: [number, number] | null;
+  /** What happened, for the error message, e.g. "is 20.0 % slower (throughput ratio 0.800, significant)". */
+  what: string;
 }
 
+/** The regression of a server cell with verdict 'slower', if it trips the gate at `thresholdPct`. */
+function serverRegression(
+  cell: CellComparison,
+  server: ServerCellComparison,
+  base: RunSummary | null,
+  thresholdPct: number,
+): Omit<Regression, 'key' | 'file'> | null {
+  if (server.basis === 'bound') {
+    const bound = base?.server?.latencyBoundMs;
+    const change = cell.p99ChangePct;
+    return {
+      metric: 'latency-bound',
+      slowdownPct: change ?? 0,
+      ratio: change === null ? 1 : 1 + change / 100,
+      ci: null,
+      what: `missed the ${bound ?? '?'} ms p99 bound that the base met (p99 ${change === null ? 'change unknown' : formatPct(change)})`,
+    };
+  }
+  if (server.basis === 'peak-qps' && server.peakQpsChangePct !== null) {
+    const drop = -server.peakQpsChangePct;
+    if (!(drop > thresholdPct)) return null;
+    return {
+      metric: 'peak-qps',
+      slowdownPct: drop,
+      ratio: 1 - drop / 100,
+      ci: null,
+      what: `has a ${drop.toFixed(1)} % lower peak QPS (ratio ${(1 - drop / 100).toFixed(3)})`,
+    };
+  }
+  if (server.basis === 'p99' && server.p99Ratio !== null) {
+    const rise = (server.p99Ratio - 1) * 100;
+    if (!(rise > thresholdPct)) return null;
+    return {
+      metric: 'p99',
+      slowdownPct: rise,
+      ratio: server.p99Ratio,
+      ci: server.p99Ci,
+      what: `has a ${rise.toFixed(1)} % higher p99 latency (p99 ratio ${server.p99Ratio.toFixed(3)}, significant)`,
+    };
+  }
+  return null;
+}
+
+const formatPct = (pct: number): string => `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %`;
+
 /**
- * Cells significantly slower (verdict 'slower') by more than `thresholdPct` percent of throughput,
- * judged on the point estimate of the ratio: 1 - ratio > thresholdPct/100.
+ * Cells with verdict 'slower' that trip the gate at `thresholdPct` percent. Throughput keys: judged on
+ * the point estimate of the ratio, 1 - ratio > thresholdPct/100. Server keys: a latency bound the base
+ * met and the new run missed always trips; otherwise the peak-QPS drop (--find-peak runs) or the p99
+ * rise (runs at the same --qps) must exceed thresholdPct percent.
  */
 export function findRegressions(comparison: Comparison, thresholdPct: number): Regression[] {
   const found: Regression[] = [];
   for (const row of comparison.rows) {
     for (const cell of row.cells) {
-      if (cell.verdict !== 'slower' || cell.ratio === null || cell.ci === null) continue;
+      if (cell.verdict !== 'slower') continue;
+      const file = comparison.files[cell.fileIndex]?.label ?? String(cell.fileIndex);
+      if (cell.server) {
+        const regression = serverRegression(cell, cell.server, row.runs[0] ?? null, thresholdPct);
+        if (regression) found.push({ key: row.key, file, ...regression });
+        continue;
+      }
+      if (cell.ratio === null || cell.ci === null) continue;
       const slowdownPct = (1 - cell.ratio) * 100;
       if (slowdownPct > thresholdPct) {
-        const file = comparison.files[cell.fileIndex]?.label ?? String(cell.fileIndex);
-        found.push({ key: row.key, file, slowdownPct, ratio: cell.ratio, ci: cell.ci });
+        found.push({
+          key: row.key,
+          file,
+          metric: 'throughput',
+          slowdownPct,
+          ratio: cell.ratio,
+          ci: cell.ci,
+          what: `is ${slowdownPct.toFixed(1)} % slower (throughput ratio ${cell.ratio.toFixed(3)}, significant)`,
+        });
       }
     }
   }
   return found;
 }
 
-/** The E_REGRESSION error for `regressions` (one line), or null when there are none. */
+/**
+ * The E_REGRESSION error for `regressions` (one line naming the worst: a missed latency bound first,
+ * then the largest slowdown), or null when there are none.
+ */
 export function regressionError(regressions: readonly Regression[], thresholdPct: number): BenchError | null {
   if (regressions.length === 0) return null;
-  const worst = [...regressions].sort((a, b) => b.slowdownPct - a.slowdownPct)[0] as Regression;
+  const rank = (r: Regression): number => (r.metric === 'latency-bound' ? 1 : 0);
+  const worst = [...regressions].sort(
+    (a, b) => rank(b) - rank(a) || b.slowdownPct - a.slowdownPct,
+  )[0] as Regression;
   const more = regressions.length > 1 ? ` and ${regressions.length - 1} more` : '';
+  const limit =
+    worst.metric === 'latency-bound'
+      ? `which fails --fail-on-regression at any limit (${thresholdPct} % given)`
+      : `over the --fail-on-regression ${thresholdPct} % limit`;
   return new BenchError(
     'E_REGRESSION',
-    `regression: ${worst.key} in ${worst.file} is ${worst.slowdownPct.toFixed(1)} % slower (throughput ratio ${worst.ratio.toFixed(3)}, significant), over the --fail-on-regression ${thresholdPct} % limit${more}`,
-    { hint: 'see the comparison table above; rerun on a quiet machine if the slowdown is unexpected' },
+    `regression: ${worst.key} in ${worst.file} ${worst.what}, ${limit}${more}`,
+    {
+      hint: 'see the comparison table above; rerun on a quiet machine if the slowdown is unexpected',
+    },
   );
 }

@@ -3,9 +3,10 @@
  * network. A Content-Security-Policy that forbids scripts backs up the escaping of every string.
  */
 import { comparisonChart, latencyChart, throughputChart, type ChartSpec } from './charts.js';
+import { captions } from './captions.js';
 import { escapeHtml } from './escape.js';
 import type { Exporter, ReportDocument } from './exporter.js';
-import { comparisonTable, environmentTable, runsTable, type TextTable } from './rows.js';
+import { comparisonTables, environmentTable, runsTable, type TextTable } from './rows.js';
 import { renderSvg } from './svg.js';
 
 const CSS = `
@@ -56,10 +57,11 @@ export const htmlExporter: Exporter = {
     }
     const c = doc.comparison;
     if (c) {
-      sections.push(
-        `<h2>Comparison</h2>\n<p>Relative to <code>${escapeHtml(c.files[0]?.label ?? '')}</code>. Ratio = median images/s over the first file's; ${Math.round(c.confidence * 100)} % bootstrap CI; p = two-sided Mann-Whitney U on per-iteration samples; a verdict needs p &lt; ${c.alpha} and a CI that excludes 1.</p>`,
-        htmlTable(comparisonTable(c), true),
-      );
+      const base = `<code>${escapeHtml(c.files[0]?.label ?? '')}</code>`;
+      sections.push(`<h2>Comparison</h2>\n<p>Relative to ${base}.</p>`);
+      for (const { kind, table } of comparisonTables(c)) {
+        sections.push(`<p>${captions(base, c, '&lt;')[kind]}</p>`, htmlTable(table, true));
+      }
       if (c.unmatched.length) {
         sections.push(
           `<p><strong>Unmatched configurations</strong> (in one file only):</p><ul>${c.unmatched.map((u) => `<li><code>${escapeHtml(u.key)}</code> (${u.files.map(escapeHtml).join(', ')})</li>`).join('')}</ul>`,

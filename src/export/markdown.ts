@@ -1,7 +1,8 @@
 /** GitHub-flavoured Markdown, e.g. for a pull-request comment; every string from a file is escaped. */
 import { escapeMarkdown } from './escape.js';
 import type { Exporter, ReportDocument } from './exporter.js';
-import { comparisonTable, environmentTable, runsTable, type TextTable } from './rows.js';
+import { captions } from './captions.js';
+import { comparisonTables, environmentTable, runsTable, type TextTable } from './rows.js';
 
 /** A Markdown table with every cell escaped. */
 export function renderMarkdownTable(table: TextTable): string {
@@ -24,12 +25,11 @@ export const markdownExporter: Exporter = {
     }
     const c = doc.comparison;
     if (c) {
-      parts.push(
-        `Throughput ratio = median images/s of each file over ${escapeMarkdown(c.files[0]?.label ?? 'the first file')}, ` +
-          `with a ${Math.round(c.confidence * 100)} % bootstrap CI; p = two-sided Mann-Whitney U on per-iteration samples; ` +
-          `a verdict needs p < ${c.alpha} and a CI that excludes 1.\n`,
-      );
-      parts.push(renderMarkdownTable(comparisonTable(c)));
+      const base = escapeMarkdown(c.files[0]?.label ?? 'the first file');
+      for (const { kind, table } of comparisonTables(c)) {
+        parts.push(`${captions(base, c)[kind]}\n`);
+        parts.push(renderMarkdownTable(table));
+      }
       if (c.unmatched.length) {
         parts.push(
           '**Unmatched configurations** (in one file only):\n\n' +

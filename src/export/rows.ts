@@ -1,5 +1,5 @@
 /** Table rows shared by the text exporters, so terminal, Markdown and HTML agree cell for cell. */
-import { VERDICT_TEXT, type Comparison } from '../compare/compare.js';
+import { VERDICT_TEXT, type Comparison, type RunSummary } from '../compare/compare.js';
 import { environmentOf } from '../compare/environment.js';
 import { runKey } from '../compare/key.js';
 import type { ReportDocument } from './exporter.js';
@@ -11,9 +11,25 @@ export interface TextTable {
   rows: string[][];
 }
 
-/** The comparison table: one row per key, a group of columns per file after the first. */
+type Row = Comparison['rows'][number];
+type Cell = Row['cells'][number];
+
+const isServer = (row: Row): boolean => row.scenario === 'server';
+
+/** "1 faster, 0 slower, 2 unchanged, 0 not comparable" over the cells of file `fileIndex` in `rows`. */
+function verdictCounts(rows: readonly Row[], fileIndex: number): string {
+  const cells = rows.flatMap((r) => r.cells.filter((c) => c.fileIndex === fileIndex));
+  const n = (v: Cell['verdict']): number => cells.filter((c) => c.verdict === v).length;
+  return `${n('faster')} faster, ${n('slower')} slower, ${n('no-change')} unchanged, ${n('not-comparable')} not comparable`;
+}
+
+/**
+ * The throughput comparison table: one row per offline or single-stream key, a group of columns per
+ * file after the first, and a geometric-mean row (server keys are in {@link serverComparisonTable}).
+ */
 export function comparisonTable(comparison: Comparison): TextTable {
   const base = comparison.files[0]?.label ?? 'base';
+  const shown = comparison.rows.filter((r) => !isServer(r));
   const header = ['configuration', `${base} img/s`];
   for (const file of comparison.files.slice(1)) {
     header.push(
@@ -26,7 +42,7 @@ export function comparisonTable(comparison: Comparison): TextTable {
       'verdict',
     );
   }
-  const rows = comparison.rows.map((row) => {
+  const rows = shown.map((row) => {
     const cells = [row.key, formatNumber(row.runs[0]?.throughputPerS ?? null)];
     row.cells.forEach((cell, i) => {
       const verdict = VERDICT_TEXT[cell.verdict] + (cell.reason ? ` (${cell.reason})` : '');
@@ -51,11 +67,114 @@ export function comparisonTable(comparison: Comparison): TextTable {
       '',
       '',
       '',
-      `${col.faster} faster, ${col.slower} slower, ${col.noChange} unchanged, ${col.notComparable} not comparable`,
+      verdictCounts(shown, col.fileIndex),
     );
   }
   rows.push(summary);
   return { header, rows };
+}
+
+/** "met (50 ms)" or "missed (50 ms)": whether a server run's p99 met its bound. */
+function boundText(run: RunSummary | null): string {
+  const s = run?.server;
+  return s ? `${s.met ? 'met' : 'missed'} (${s.latencyBoundMs} ms)` : '–';
+}
+
+/** The verdict of a server cell with what decided it. */
+function serverVerdict(cell: Cell): string {
+  const s = cell.server;
+  const detail = cell.reason
+    ? cell.reason
+    : s?.basis === 'bound'
+      ? s.met
+        ? 'meets the bound'
+        : 'missed the bound'
+      : s?.basis === 'peak-qps'
+        ? `peak ${formatChange(s.peakQpsChangePct)}`
+        : s?.basis === 'p99'
+          ? 'on p99'
+          : '';
+  return VERDICT_TEXT[cell.verdict] + (detail ? ` (${detail})` : '');
+}
+
+/**
+ * The server-scenario table, or null without server keys: per file the achieved QPS, the confirmed
+ * peak QPS (only when some run searched for one), the p99 and whether it met its bound; per file
+ * after the first the changes, the p99 ratio with its bootstrap CI, the latency Mann-Whitney p and
+ * the verdict.
+ */
+export function serverComparisonTable(comparison: Comparison): TextTable | null {
+  const shown = comparison.rows.filter(isServer);
+  if (shown.length === 0) return null;
+  const peaks = shown.some((r) => r.runs.some((run) => run?.server?.findPeak));
+  const runHeader = (label: string): string[] => [
+    `${label} QPS`,
+    ...(peaks ? [`${label} peak QPS`] : []),
+    `${label} p99 ms`,
+    `${label} p99 bound`,
+  ];
+  const runCells = (run: RunSummary | null): string[] => [
+    formatNumber(run?.server?.achievedQps ?? null),
+    ...(peaks ? [formatNumber(run?.server?.peakQps ?? null)] : []),
+    formatNumber(run?.server?.p99Ms ?? run?.p99Ms ?? null),
+    boundText(run),
+  ];
+  const changeHeader = [
+    'QPS Δ',
+    ...(peaks ? ['peak Δ'] : []),
+    'p99 ratio',
+    `${Math.round(comparison.confidence * 100)} % CI`,
+    'p',
+    'verdict',
+  ];
+  const base = comparison.files[0]?.label ?? 'base';
+  const header = ['configuration', ...runHeader(base)];
+  for (const file of comparison.files.slice(1)) header.push(...runHeader(file.label), ...changeHeader);
+  const rows = shown.map((row) => {
+    const cells = [row.key, ...runCells(row.runs[0] ?? null)];
+    row.cells.forEach((cell, i) => {
+      cells.push(
+        ...runCells(row.runs[i + 1] ?? null),
+        formatChange(cell.server?.achievedQpsChangePct ?? null),
+        ...(peaks ? [formatChange(cell.server?.peakQpsChangePct ?? null)] : []),
+        formatRatio(cell.server?.p99Ratio ?? null),
+        formatInterval(cell.server?.p99Ci ?? null),
+        formatP(cell.pValue),
+        serverVerdict(cell),
+      );
+    });
+    return cells;
+  });
+  // Counts sit in each file's verdict column.
+  const blank = (n: number): string[] => Array.from({ length: n }, () => '');
+  const summary = ['verdicts', ...blank(runHeader(base).length)];
+  for (const col of comparison.summary) {
+    summary.push(
+      ...blank(runHeader('').length + changeHeader.length - 1),
+      verdictCounts(shown, col.fileIndex),
+    );
+  }
+  rows.push(summary);
+  return { header, rows };
+}
+
+/** A comparison table and what it compares. */
+export interface ComparisonTable {
+  kind: 'throughput' | 'server';
+  table: TextTable;
+}
+
+/**
+ * The comparison's tables in print order: throughput (when any key is not a server key, or none is)
+ * then server.
+ */
+export function comparisonTables(comparison: Comparison): ComparisonTable[] {
+  const tables: ComparisonTable[] = [];
+  if (comparison.rows.length === 0 || comparison.rows.some((r) => !isServer(r)))
+    tables.push({ kind: 'throughput', table: comparisonTable(comparison) });
+  const server = serverComparisonTable(comparison);
+  if (server) tables.push({ kind: 'server', table: server });
+  return tables;
 }
 
 /** One row per run of every file: what was measured, where, and the figures. */

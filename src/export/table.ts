@@ -1,7 +1,7 @@
 /** Plain-text tables for terminals. Warnings are not part of it: the CLI prints those to stderr. */
 import { alignColumns } from '../columns.js';
 import type { Exporter, ReportDocument } from './exporter.js';
-import { comparisonTable, environmentTable, runsTable, type TextTable } from './rows.js';
+import { comparisonTables, environmentTable, runsTable, type TextTable } from './rows.js';
 
 /** Column-aligned text with a rule under the header; numbers are left as formatted. */
 export function renderTextTable(table: TextTable): string {
@@ -15,7 +15,7 @@ export const tableExporter: Exporter = {
   render(doc: ReportDocument): Promise<string> {
     const parts: string[] = [];
     if (doc.comparison) {
-      parts.push(renderTextTable(comparisonTable(doc.comparison)));
+      parts.push(...comparisonTables(doc.comparison).map(({ table }) => renderTextTable(table)));
       if (doc.comparison.unmatched.length) {
         parts.push(
           'Unmatched configurations (in one file only):\n' +
