@@ -1,8 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeviceProbe, Engine } from '../src/engines/engine.js';
-import { softwareVulkanOnly } from '../src/engines/ort-probe.js';
 import type { DeviceKind } from '../src/results/schema.js';
 import { chooseDevice } from '../src/run/device.js';
+import { softwareVulkanOnly } from '../src/env/vulkan.js';
 
 /** An engine whose probes are scripted; only probe() is used by chooseDevice. */
 function engineWith(probes: Partial<Record<DeviceKind, Partial<DeviceProbe>>>): Engine {
@@ -15,14 +18,26 @@ function engineWith(probes: Partial<Record<DeviceKind, Partial<DeviceProbe>>>): 
 }
 
 describe('software Vulkan detection', () => {
-  it('flags lavapipe or SwiftShader only when no NVIDIA manifest and no render node exist', () => {
+  it('names lavapipe or SwiftShader only when no NVIDIA manifest and no render node exist', () => {
     const lvp = '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
-    expect(softwareVulkanOnly([lvp, '/usr/share/vulkan/icd.d/intel_icd.x86_64.json'], [])).toBe(true);
-    expect(softwareVulkanOnly(['/x/vk_swiftshader_icd.json'], [])).toBe(true);
-    expect(softwareVulkanOnly([lvp, '/etc/vulkan/icd.d/nvidia_icd.json'], [])).toBe(false);
-    expect(softwareVulkanOnly([lvp], ['renderD128'])).toBe(false);
-    expect(softwareVulkanOnly(['/etc/vulkan/icd.d/nvidia_icd.json'], [])).toBe(false);
-    expect(softwareVulkanOnly([], [])).toBe(false);
+    expect(softwareVulkanOnly([lvp, '/usr/share/vulkan/icd.d/intel_icd.x86_64.json'], [])).toBe('lavapipe');
+    expect(softwareVulkanOnly(['/x/vk_swiftshader_icd.json'], [])).toBe('SwiftShader');
+    expect(softwareVulkanOnly([lvp, '/etc/vulkan/icd.d/nvidia_icd.json'], [])).toBeUndefined();
+    expect(softwareVulkanOnly([lvp], ['renderD128'])).toBeUndefined();
+    expect(softwareVulkanOnly(['/etc/vulkan/icd.d/nvidia_icd.json'], [])).toBeUndefined();
+    expect(softwareVulkanOnly([], [])).toBeUndefined();
+  });
+
+  it('reads the driver library a manifest names, whatever the manifest is called', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h100e-icd-'));
+    const manifest = join(dir, 'custom.json');
+    writeFileSync(
+      manifest,
+      JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: '/opt/mesa/libvulkan_lvp.so' } }),
+    );
+    expect(softwareVulkanOnly([manifest], [])).toBe('lavapipe');
+    writeFileSync(manifest, JSON.stringify({ ICD: { library_path: 'libGLX_nvidia.so.0' } }));
+    expect(softwareVulkanOnly([manifest], [])).toBeUndefined();
   });
 });
 
@@ -31,14 +46,14 @@ describe('device choice', () => {
   const softwareWebgpu = {
     usable: true,
     software: true,
-    deviceName: 'software Vulkan (lavapipe/SwiftShader) on the CPU',
+    deviceName: 'software Vulkan (lavapipe) on the CPU',
   };
 
   it('auto takes the first usable device and skips software WebGPU', async () => {
     const choice = await chooseDevice(engineWith({ cpu, webgpu: softwareWebgpu }), 'auto', true);
     expect(choice.actual).toBe('cpu');
     expect(choice.fallbackReason).toBe(
-      'auto: cuda not usable: cuda absent; webgpu runs only on software Vulkan (lavapipe/SwiftShader) on the CPU',
+      'auto: cuda not usable: cuda absent; webgpu runs only on software Vulkan (lavapipe) on the CPU',
     );
     expect(choice.notice).toBe('device auto: using cpu (cuda, webgpu not usable here: see `bench doctor`)');
     expect((await chooseDevice(engineWith({ cpu, cuda: { usable: true } }), 'auto', true)).actual).toBe(

@@ -9,7 +9,13 @@ import { checkCudaProvider, checkTensorrtProvider, type CudaReadiness } from '..
 import { probeModelBytes } from '../engines/probe-model.js';
 import { captureEnvironment, installedVersion } from '../env/environment.js';
 import { probeNvidiaSmi, type NvidiaSmiOptions, type NvidiaSmiProbe } from '../env/nvidia-smi.js';
-import { checkVulkan, type VulkanStatus } from '../env/vulkan.js';
+import {
+  checkVulkan,
+  renderNodes,
+  softwareAdapterName,
+  softwareVulkanOnly,
+  type VulkanStatus,
+} from '../env/vulkan.js';
 import { errorMessage } from '../errors.js';
 import type { Environment } from '../results/schema.js';
 import { tidyOrtError, tryProviderInChild } from './provider-trial.js';
@@ -76,6 +82,20 @@ async function checkWebgpu(vulkan: VulkanStatus, timeoutMs: number): Promise<Pro
   const trial = await tryProviderInChild('webgpu', timeoutMs);
   const notes = [...trial.nativeNotes];
   if (vulkan.icds.length > 0) notes.push(`Vulkan drivers: ${vulkan.icds.join(', ')}`);
+  const software = softwareVulkanOnly(vulkan.icds, renderNodes());
+  if (trial.ok && software) {
+    notes.push(
+      '`--device auto` skips it; `--device webgpu` runs on it and labels the figures as CPU figures',
+    );
+    return {
+      device: 'webgpu',
+      usable: true,
+      software: true,
+      deviceName: softwareAdapterName(software),
+      method: 'session',
+      notes,
+    };
+  }
   if (trial.ok) {
     // onnxruntime-node does not report which adapter Dawn chose; say so rather than guess.
     return {

@@ -4,10 +4,8 @@
  * hangs, or a crash in Dawn/CUDA stay out of the harness. For CUDA and TensorRT a failure is explained
  * by the readiness checks (which library is missing, and the remedy). Cached per process.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { basename } from 'node:path';
 import { cpus } from 'node:os';
-import { checkVulkan } from '../env/vulkan.js';
+import { checkVulkan, renderNodes, softwareAdapterName, softwareVulkanOnly } from '../env/vulkan.js';
 import { tryProviderInChild } from '../doctor/provider-trial.js';
 import type { DeviceKind } from '../results/schema.js';
 import type { DeviceProbe } from './engine.js';
@@ -32,31 +30,11 @@ function cpuProbe(): DeviceProbe {
   return { device: 'cpu', usable: true, deviceName: cpus()[0]?.model.trim() ?? 'unknown CPU' };
 }
 
-/**
- * True when WebGPU can only be running on a software Vulkan driver: a lavapipe/SwiftShader manifest is
- * installed, no NVIDIA manifest is, and the kernel exposes no GPU render node. Then "webgpu" figures
- * are CPU figures and must not be presented as GPU ones.
- */
-export function softwareVulkanOnly(icds: readonly string[], renderNodes: readonly string[]): boolean {
-  const names = icds.map((p) => basename(p).toLowerCase());
-  const software = names.some((n) => /lvp|lavapipe|swiftshader|llvmpipe/.test(n));
-  const nvidia = names.some((n) => n.includes('nvidia'));
-  return software && !nvidia && renderNodes.length === 0;
-}
-
-function renderNodes(): string[] {
-  return existsSync('/dev/dri') ? readdirSync('/dev/dri').filter((n) => n.startsWith('renderD')) : [];
-}
-
 async function probeGpu(device: Exclude<DeviceKind, 'cpu'>): Promise<DeviceProbe> {
   const trial = await tryProviderInChild(device, 20_000);
-  if (trial.ok && device === 'webgpu' && softwareVulkanOnly(checkVulkan().icds, renderNodes())) {
-    return {
-      device,
-      usable: true,
-      software: true,
-      deviceName: 'software Vulkan (lavapipe/SwiftShader) on the CPU',
-    };
+  const software = device === 'webgpu' ? softwareVulkanOnly(checkVulkan().icds, renderNodes()) : undefined;
+  if (trial.ok && software) {
+    return { device, usable: true, software: true, deviceName: softwareAdapterName(software) };
   }
   if (trial.ok) return { device, usable: true };
   if (device === 'webgpu') {

@@ -3,8 +3,8 @@
  * Linux backend is Vulkan, so it needs the loader (libvulkan.so.1) and at least one driver manifest
  * (ICD JSON) naming a GPU driver.
  */
-import { readdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, delimiter, join } from 'node:path';
 import { probeLibraries } from './shared-libs.js';
 
 /** Installs the Vulkan loader (Debian/Ubuntu). */
@@ -80,4 +80,49 @@ export function checkVulkan(env: NodeJS.ProcessEnv = process.env): VulkanStatus 
     status.remedy = remedies.join('; ');
   }
   return status;
+}
+
+/** Software (CPU) Vulkan drivers, recognised by manifest file name or the driver library it names. */
+const SOFTWARE_DRIVERS: readonly (readonly [RegExp, string])[] = [
+  [/lvp|lavapipe/, 'lavapipe'],
+  [/swiftshader/, 'SwiftShader'],
+  [/llvmpipe/, 'llvmpipe'],
+];
+
+/** The manifest's file name and its ICD.library_path, lower-cased (the name alone can be anything). */
+function manifestNames(manifest: string): string[] {
+  const names = [basename(manifest).toLowerCase()];
+  try {
+    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { ICD?: { library_path?: unknown } };
+    const lib = parsed.ICD?.library_path;
+    if (typeof lib === 'string') names.push(basename(lib).toLowerCase());
+  } catch {
+    // Unreadable manifests are judged by their file name only.
+  }
+  return names;
+}
+
+/**
+ * The software driver's name ("lavapipe", "SwiftShader") when WebGPU can only be running on a CPU
+ * Vulkan driver: such a manifest is installed, no NVIDIA manifest is, and the kernel exposes no GPU
+ * render node. Then "webgpu" figures are CPU figures and must not be presented as GPU ones.
+ */
+export function softwareVulkanOnly(
+  icds: readonly string[],
+  renderNodes: readonly string[],
+): string | undefined {
+  const names = icds.flatMap(manifestNames);
+  const software = SOFTWARE_DRIVERS.find(([pattern]) => names.some((n) => pattern.test(n)))?.[1];
+  const nvidia = names.some((n) => n.includes('nvidia'));
+  return software && !nvidia && renderNodes.length === 0 ? software : undefined;
+}
+
+/** GPU render nodes the kernel exposes (/dev/dri/renderD*); none on a machine without a GPU. */
+export function renderNodes(): string[] {
+  return existsSync('/dev/dri') ? readdirSync('/dev/dri').filter((n) => n.startsWith('renderD')) : [];
+}
+
+/** How results and the doctor name a software Vulkan adapter. */
+export function softwareAdapterName(driver: string): string {
+  return `software Vulkan (${driver}) on the CPU`;
 }
