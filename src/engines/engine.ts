@@ -65,6 +65,11 @@ export interface LoadedModel {
   providerOptions: Record<string, unknown>;
   /** Where work really runs when it can differ from the request (tfjs-node-gpu without a visible GPU). */
   actualDevice?: DeviceKind;
+  /**
+   * The transfer mode really measured, when the engine could not honour the requested one (the
+   * result then records this, with a warning from `warnings`).
+   */
+  transfer?: Transfer;
   /** Things the engine noticed while loading, one line each (recorded as result warnings). */
   warnings?: string[];
   /** Tensors left allocated per run() call (tfjs); measured after the measurement window. */

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import ort from 'onnxruntime-node';
 import { BenchError, errorMessage } from '../errors.js';
 import { float16BitsToFloat32 } from '../graph/fp16.js';
-import type { DeviceKind, TensorDType } from '../results/schema.js';
+import type { DeviceKind, TensorDType, Transfer } from '../results/schema.js';
 import type { DeviceProbe, Engine, HostInputs, LoadedModel, LoadRequest, TensorSignature } from './engine.js';
 import { probeOrtDevice } from './ort-probe.js';
 
@@ -93,6 +93,8 @@ function providerConfig(request: LoadRequest): {
 class OrtLoadedModel implements LoadedModel {
   readonly inputs: TensorSignature[];
   readonly outputs: TensorSignature[];
+  transfer?: Transfer;
+  warnings?: string[];
   private feeds: Record<string, ort.Tensor> = {};
 
   constructor(
@@ -159,7 +161,18 @@ export class OrtEngine implements Engine {
       interOpNumThreads: 1,
       logSeverityLevel: 3,
     };
-    if (request.transfer === 'exclude' && request.device !== 'cpu') {
+    let transfer: Transfer | undefined;
+    const warnings: string[] = [];
+    if (request.transfer === 'exclude' && request.device === 'webgpu') {
+      // onnxruntime-node 1.30 hands gpu-buffer outputs to JS as a bare handle: reading one (getData)
+      // aborts the process and disposing one frees nothing, so every run would leak its output
+      // buffers (bench/webgpu-gpu-buffer.ts measures this). Outputs are therefore read back each run.
+      transfer = 'include';
+      recorded['preferredOutputLocation'] = 'cpu';
+      warnings.push(
+        '--transfer exclude is not available on webgpu with onnxruntime-node: its gpu-buffer outputs cannot be read and are never freed, so outputs are copied to the host in every timed run and the result records transfer "include"',
+      );
+    } else if (request.transfer === 'exclude' && request.device !== 'cpu') {
       // Keep outputs where they are computed so device-to-host copies leave the timed region.
       options.preferredOutputLocation = 'gpu-buffer';
       recorded['preferredOutputLocation'] = 'gpu-buffer';
@@ -179,7 +192,10 @@ export class OrtEngine implements Engine {
       );
     }
     recorded['intraOpNumThreads'] = threads > 0 ? threads : `default (${cpus().length} logical cores)`;
-    return new OrtLoadedModel(session, request.device, recorded);
+    const model = new OrtLoadedModel(session, request.device, recorded);
+    if (transfer) model.transfer = transfer;
+    if (warnings.length > 0) model.warnings = warnings;
+    return model;
   }
 }
 

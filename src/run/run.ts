@@ -343,10 +343,12 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
           };
         } else {
           try {
+            // The engine may have measured another transfer mode than asked (it warned); record that one.
+            const measured = loaded.transfer ? { ...o, transfer: loaded.transfer } : o;
             run = await measureOne(
               loaded,
               engine,
-              o,
+              measured,
               batch,
               { ...base, startedAt: new Date().toISOString() },
               sessionCreateMs,

@@ -1,0 +1,144 @@
+/**
+ * The WebGPU path end to end on a real adapter: onnxruntime-node's WebGPU provider on lavapipe, Mesa's
+ * CPU Vulkan driver, unpacked by `bash bench/device/lavapipe.sh` into .vulkan/ (or H100E_VULKAN_DIR).
+ * Figures from it are CPU figures, so only correctness and labelling are checked, never speed.
+ *
+ * Every check runs in a child process: the loader and driver are found through LD_LIBRARY_PATH and
+ * VK_ICD_FILENAMES, which a process reads when it starts, and the rest of the suite must keep seeing
+ * this machine as it is (no Vulkan). Skipped when no unpacked lavapipe exists, unless
+ * H100E_REQUIRE_WEBGPU=1 (set by .ci/run after it unpacked one), which turns that into a failure.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runNodeChild } from '../src/doctor/node-child.js';
+import { readResultFile } from '../src/results/io.js';
+import { PACKAGE_ROOT } from '../src/version.js';
+
+const VULKAN_DIR = process.env.H100E_VULKAN_DIR ?? join(PACKAGE_ROOT, '.vulkan');
+const ICD = join(VULKAN_DIR, 'lvp_icd.json');
+const LIB_DIR = join(VULKAN_DIR, 'root', 'usr', 'lib', 'x86_64-linux-gnu');
+const present = existsSync(ICD);
+const required = process.env.H100E_REQUIRE_WEBGPU === '1';
+const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'h100e-webgpu-'));
+
+/** This process's environment plus lavapipe, and nothing that could pick another Vulkan driver. */
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  LD_LIBRARY_PATH: [LIB_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+  VK_ICD_FILENAMES: ICD,
+};
+delete env.VK_DRIVER_FILES;
+
+function bench(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000, env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+if (!present) {
+  describe('webgpu on lavapipe', () => {
+    it.runIf(required)('has lavapipe unpacked (H100E_REQUIRE_WEBGPU=1)', () => {
+      expect.fail(`no ${ICD}: run \`bash bench/device/lavapipe.sh\` first`);
+    });
+    it.skipIf(required)(
+      `skipped: no ${ICD} (run \`bash bench/device/lavapipe.sh\` to test WebGPU)`,
+      () => {},
+    );
+  });
+} else {
+  describe('webgpu on lavapipe', () => {
+    it('doctor finds the adapter, runs the probe model and names it a software adapter', () => {
+      const r = bench(['doctor', '--json']);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout) as {
+        ort: { providers: { device: string; usable: boolean; software?: boolean; deviceName?: string }[] };
+        vulkan: { usable: boolean; icds: string[] };
+      };
+      expect(report.vulkan).toMatchObject({ usable: true, icds: [ICD] });
+      const webgpu = report.ort.providers.find((p) => p.device === 'webgpu');
+      expect(webgpu).toMatchObject({
+        usable: true,
+        software: true,
+        deviceName: 'software Vulkan (lavapipe) on the CPU',
+      });
+    }, 120_000);
+
+    it('computes the logits the CPU provider computes, also with --transfer exclude', async () => {
+      // relErr = max|webgpu - cpu| / max|cpu| over all logits of a batch of 2, same weights and inputs.
+      const source = `
+        import { createOrtEngine } from './dist/src/engines/ort.js';
+        import { zooModelPath } from './dist/src/zoo/cache.js';
+        const engine = createOrtEngine();
+        const out = {};
+        for (const name of ['squeezenet1_1', 'mobilenet_v3_small']) {
+          const modelPath = zooModelPath(name, { precision: 'fp32' });
+          const x = new Float32Array(2 * 3 * 224 * 224);
+          for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37);
+          const logits = {};
+          for (const [label, device, transfer] of [['cpu', 'cpu', 'include'], ['webgpu', 'webgpu', 'include'], ['exclude', 'webgpu', 'exclude']]) {
+            const m = await engine.load({ modelPath, device, precision: 'fp32', threads: 0, transfer });
+            await m.bind(new Map([[m.inputs[0].name, { dtype: 'float32', shape: [2, 3, 224, 224], data: x }]]));
+            const y = [...(await m.runAndRead()).values()][0];
+            logits[label] = { data: Array.from(y.data), shape: y.shape, transfer: m.transfer ?? transfer, warnings: m.warnings ?? [] };
+            await m.dispose();
+          }
+          out[name] = logits;
+        }
+        console.log(JSON.stringify(out));
+      `;
+      const outcome = await runNodeChild(source, { timeoutMs: 300_000, env });
+      expect(outcome.exit, outcome.stderr).toBe(0);
+      type Logits = { data: number[]; shape: number[]; transfer: string; warnings: string[] };
+      const result = outcome.result as Record<string, Record<'cpu' | 'webgpu' | 'exclude', Logits>>;
+      for (const [name, r] of Object.entries(result)) {
+        const scale = Math.max(...r.cpu.data.map(Math.abs));
+        for (const label of ['webgpu', 'exclude'] as const) {
+          expect(r[label].shape, `${name} ${label}`).toEqual([2, 1000]);
+          const diff = Math.max(...r[label].data.map((v, i) => Math.abs(v - r.cpu.data[i]!)));
+          expect(diff / scale, `${name} ${label} relErr`).toBeLessThan(1e-3);
+        }
+        // Outputs cannot stay on the GPU with onnxruntime-node (see bench/webgpu-gpu-buffer.ts): the model says so.
+        expect(r.exclude.transfer).toBe('include');
+        expect(r.exclude.warnings.join('\n')).toMatch(/--transfer exclude is not available on webgpu/);
+      }
+      expect(Object.keys(result)).toEqual(['squeezenet1_1', 'mobilenet_v3_small']);
+    }, 300_000);
+
+    it('bench run --device webgpu measures on it and labels the figures as CPU figures', async () => {
+      const out = join(dir, 'webgpu.json');
+      const r = bench([
+        '--device', 'webgpu', '--model', 'squeezenet1_1', '--batch', '1', '--transfer', 'exclude',
+        '--duration', '0.2', '--max-duration', '2', '--min-iterations', '3', '--warmup', '1', '--out', out,
+      ]); // prettier-ignore
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(
+        /software Vulkan \(lavapipe\) on the CPU: these are CPU figures, not GPU ones/,
+      );
+      const file = await readResultFile(out);
+      const run = file.runs[0]!;
+      expect(run.status).toBe('ok');
+      expect(run.device).toMatchObject({
+        requested: 'webgpu',
+        actual: 'webgpu',
+        name: 'software Vulkan (lavapipe) on the CPU',
+      });
+      expect(run.engine.provider).toBe('webgpu');
+      expect(run.config.transfer).toBe('include');
+      expect(run.warnings.map((w) => w.message).join('\n')).toMatch(/--transfer exclude is not available/);
+    }, 300_000);
+
+    it('--device auto does not pick the software adapter', async () => {
+      const out = join(dir, 'auto.json');
+      const r = bench(['--model', 'squeezenet1_1', '--duration', '0.2', '--max-duration', '1', '--min-iterations', '3', '--warmup', '1', '--out', out]); // prettier-ignore
+      expect(r.code, r.stderr).toBe(0);
+      const run = (await readResultFile(out)).runs[0]!;
+      expect(run.device.actual).toBe('cpu');
+      expect(run.device.fallbackReason).toMatch(
+        /webgpu runs only on software Vulkan \(lavapipe\) on the CPU/,
+      );
+    }, 300_000);
+  });
+}
