@@ -1,10 +1,15 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { reportCommand } from '../src/compare/commands.js';
+import { runKey } from '../src/compare/key.js';
 import { BenchError } from '../src/errors.js';
+import { CONTENT_WIDTH, wrapLabel } from '../src/export/charts.js';
 import { escapeHtml, escapeMarkdown } from '../src/export/escape.js';
+import { writeResultFile } from '../src/results/io.js';
+import type { Environment, RunResult } from '../src/results/schema.js';
+import { summarize, throughputFromLatency } from '../src/stats/statistics.js';
 
 // Synthetic fixtures (see test/fixtures/results/README.md).
 const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
@@ -20,6 +25,19 @@ describe('escaping', () => {
   it('Markdown table cells', () => {
     expect(escapeMarkdown(XSS)).toBe('&lt;script&gt;alert\\(1\\)&lt;/script&gt;');
     expect(escapeMarkdown('a|b\nc_d')).toBe('a\\|b c\\_d');
+  });
+});
+
+describe('wrapLabel', () => {
+  // Vega's estimate without a canvas: 0.8 × 10 px = 8 px a character, so 80 px holds 10.
+  it('breaks after " · " and "|" so each line fits', () => {
+    // "abc · defg ·" would be 12 characters: the break comes after the first separator.
+    expect(wrapLabel('abc · defg · hi', 10, 80)).toEqual(['abc ·', 'defg · hi']);
+    expect(wrapLabel('m@sha|ort|cpu|fp32|b1', 10, 80)).toEqual(['m@sha|ort|', 'cpu|fp32|', 'b1']);
+    expect(wrapLabel('short', 10, 80)).toEqual(['short']);
+  });
+  it('leaves a piece longer than a line whole (the mark\u2019s limit cuts it)', () => {
+    expect(wrapLabel('abcdefghijklmnop · x', 10, 80)).toEqual(['abcdefghijklmnop ·', 'x']);
   });
 });
 
@@ -46,6 +64,13 @@ describe('bench report', () => {
     expect(page).toContain('&lt;img src=x onerror=alert(2)&gt;');
     // Environments of each file and batch sizes on the throughput axis.
     expect(page).toContain('<h2>Environments</h2>');
+    // Every chart fits the page's content box, which the CSS sets to the same width.
+    expect(page).toContain(`max-width: ${CONTENT_WIDTH}px;`);
+    for (const width of svgWidths(page)) expect(width).toBeLessThanOrEqual(CONTENT_WIDTH);
+    // No server runs: one runs table, and the captions do not mention server runs.
+    expect(page).toContain('<h2 id="runs-runs">Runs</h2>');
+    expect(page).not.toContain('runs-server');
+    expect(page).not.toMatch(/server-scenario (run|key)/);
     const markdown = readFileSync(md, 'utf8');
     expect(markdown).not.toContain(XSS);
     expect(markdown).toContain('&lt;script&gt;alert\\(1\\)&lt;/script&gt;');
@@ -90,5 +115,294 @@ describe('bench report', () => {
     await expect(reportCommand([fx('base.json')], { html: dir })).rejects.toThrow(
       `--html ${dir} is a directory`,
     );
+  });
+});
+
+/** The width attribute of every top-level <svg> element of a page. */
+function svgWidths(page: string): number[] {
+  return [...page.matchAll(/<svg [^>]*?\bwidth="(\d+)"/g)].map((m) => Number(m[1]));
+}
+
+/** The figure element with id `chart-<id>`. */
+function figureOf(page: string, id: string): string {
+  const from = page.indexOf(`<figure id="chart-${id}"`);
+  expect(from).toBeGreaterThanOrEqual(0);
+  return page.slice(from, page.indexOf('</figure>', from));
+}
+
+/** The text between `start` and the next `<h2` (or the end of the page). */
+function section(page: string, start: string): string {
+  const from = page.indexOf(start);
+  expect(from).toBeGreaterThanOrEqual(0);
+  const to = page.indexOf('<h2', from + start.length);
+  return page.slice(from, to < 0 ? undefined : to);
+}
+
+// SYNTHETIC runs with hand-picked latencies (nothing measured): many configurations with long
+// names, and server-scenario runs beside offline ones.
+const ENV: Environment = {
+  hostname: 'synthetic-host',
+  os: { platform: 'linux', release: '6.1.0-synthetic', arch: 'x64' },
+  cpu: { model: 'Synthetic CPU', logicalCores: 2 },
+  memoryBytes: 8 * 1024 ** 3,
+  node: 'v20.19.0',
+  tool: { name: 'h100e', version: '0.1.0' },
+  packages: { 'onnxruntime-node': '1.30.0' },
+  gpus: [],
+};
+const MODELS = [
+  'efficientnet_b0_with_a_rather_long_synthetic_name',
+  'mobilenet_v3_small_synthetic',
+  'resnet50_synthetic',
+];
+const BATCHES = [1, 2, 4, 8, 16, 32];
+const DEVICE = 'NVIDIA H100 80GB HBM3 (synthetic, made-up name of a realistic length)';
+
+interface SynthSpec {
+  model: string;
+  batch: number;
+  samplesMs: number[];
+  server?: { qps: number; boundMs: number; achievedQps: number; met: boolean };
+}
+
+function synthRun({ model: name, batch, samplesMs, server }: SynthSpec): RunResult {
+  const model = {
+    name,
+    source: 'zoo' as const,
+    sha256: 'd'.repeat(64),
+    params: 1000,
+    macsPerImage: 1_000_000,
+    flopsPerImage: 2_000_000,
+    inputs: [{ name: 'input', dtype: 'float32' as const, shape: [batch, 3, 224, 224] }],
+    precision: 'fp32' as const,
+  };
+  const engine = { name: 'ort' as const, version: '1.30.0', provider: 'cuda' };
+  const config = {
+    scenario: server ? ('server' as const) : ('offline' as const),
+    batch,
+    threads: 4,
+    concurrency: 1,
+    warmupIterations: 2,
+    minDurationS: 1,
+    minIterations: 5,
+    maxDurationS: 10,
+    relCiPct: 2,
+    transfer: 'include' as const,
+    seed: 1,
+    ...(server ? { qps: server.qps, latencyBoundMs: server.boundMs } : {}),
+  };
+  const latency = summarize(samplesMs);
+  return {
+    key: runKey({ model, engine, config }),
+    startedAt: '2026-01-01T00:00:00.000Z',
+    model,
+    engine,
+    device: { requested: 'cuda', actual: 'cuda', name: DEVICE },
+    config,
+    status: 'ok',
+    latency,
+    throughput: throughputFromLatency(latency, batch, 1, 1000),
+    samplesMs,
+    ...(server
+      ? {
+          server: {
+            targetQps: server.qps,
+            achievedQps: server.achievedQps,
+            p99Ms: latency.p99Ms,
+            latencyBoundMs: server.boundMs,
+            met: server.met,
+          },
+        }
+      : {}),
+    warnings: [],
+  };
+}
+
+/** n values from `start` in steps of `step`. */
+const ramp = (n: number, start: number, step: number): number[] =>
+  Array.from({ length: n }, (_, i) => start + i * step);
+
+/**
+ * 3 models × 6 batches offline plus two server runs (batch 1 at 100 QPS meeting a 50 ms bound at
+ * p99 = 28.81 ms; batch 2 at 400 QPS missing it); `scale` stretches latencies so files differ.
+ */
+function writeWide(name: string, scale: number): string {
+  const runs = MODELS.flatMap((model, m) =>
+    BATCHES.map((batch) =>
+      synthRun({ model, batch, samplesMs: ramp(20, (m + 1) * batch * scale, 0.1 * scale) }),
+    ),
+  );
+  runs.push(
+    synthRun({
+      model: 'resnet50_synthetic',
+      batch: 1,
+      samplesMs: ramp(20, 10, 1), // p99 = 28 + 0.81 = 28.81 ms
+      server: { qps: 100, boundMs: 50, achievedQps: 99, met: true },
+    }),
+    synthRun({
+      model: 'resnet50_synthetic',
+      batch: 2, // the key has no QPS: another batch keeps the keys apart
+      samplesMs: ramp(20, 40 * scale, 1),
+      server: { qps: 400, boundMs: 50, achievedQps: 312.5, met: false },
+    }),
+  );
+  const path = join(dir, name);
+  writeResultFile(path, {
+    schemaVersion: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    command: `bench --synthetic --out ${name}`,
+    environment: ENV,
+    runs,
+  });
+  return path;
+}
+
+describe('bench report: many configurations and server runs', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('every chart fits the content width, without a Vega warning', async () => {
+    const files = [writeWide('wide-a.json', 1), writeWide('wide-b.json', 1.1), writeWide('wide-c.json', 0.9)];
+    const warn = vi.spyOn(console, 'warn');
+    const log = vi.spyOn(console, 'log');
+    const html = join(dir, 'wide.html');
+    await reportCommand(files, { html });
+    // Vega-Lite logs layout problems (dropped autosize, unioned facet scales) through the console.
+    expect(warn).not.toHaveBeenCalled();
+    expect(log).not.toHaveBeenCalled();
+    const page = readFileSync(html, 'utf8');
+    for (const id of ['chart-comparison', 'chart-throughput', 'chart-latency'])
+      expect(page).toContain(`id="${id}"`);
+    const widths = svgWidths(page);
+    expect(widths).toHaveLength(3);
+    // Comparison and throughput fill the width exactly (autosize fit-x); the latency panels are
+    // laid out inside it.
+    expect(widths[0]).toBe(CONTENT_WIDTH);
+    expect(widths[1]).toBe(CONTENT_WIDTH);
+    expect(widths[2]).toBeLessThanOrEqual(CONTENT_WIDTH);
+    expect(widths[2]).toBeGreaterThan(CONTENT_WIDTH - 20);
+    expect(page).toContain(`max-width: ${CONTENT_WIDTH}px;`);
+    expect(page).toContain('figure svg { max-width: 100%; height: auto; }');
+    // One latency panel per model, device and file (the server runs sit in resnet50's): 3 × 3,
+    // each titled in bold; long titles wrap after " · " rather than being cut.
+    const latency = figureOf(page, 'latency');
+    const titles = [
+      ...latency.matchAll(
+        /font-size="11px" font-weight="bold"[^>]*>((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>/g,
+      ),
+    ].map((m) => [...(m[1] ?? '').matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((t) => t[1]));
+    expect(titles).toHaveLength(9);
+    expect(titles[2]).toEqual([`resnet50_synthetic fp32 · cuda ${DEVICE} (ort/cuda, t4) ·`, 'wide-a.json']);
+    // No label anywhere was cut to fit (Vega marks a cut with an ellipsis).
+    expect(page).not.toContain('…');
+  });
+
+  it('server runs get their own runs table with QPS and bound, and leave the throughput chart', async () => {
+    const files = [writeWide('srv-a.json', 1), writeWide('srv-b.json', 1.1)];
+    const html = join(dir, 'server.html');
+    const md = join(dir, 'server.md');
+    await reportCommand(files, { html, markdown: md });
+    const page = readFileSync(html, 'utf8');
+    const key = (batch: number): string =>
+      `resnet50_synthetic@dddddddddddd|ort|cuda|fp32|b${batch}|server|c1|t4`;
+    // The runs table: 2 files × 18 offline runs, no server key, img/s as before.
+    const runs = section(page, '<h2 id="runs-runs">Runs</h2>');
+    expect(runs).toContain(
+      '<tr><th>file</th><th>configuration</th><th>status</th><th>device</th><th>host</th><th>samples</th><th>img/s</th><th>p50 ms</th><th>p99 ms</th></tr>',
+    );
+    expect(runs.match(/<tr><td>/g)).toHaveLength(36);
+    expect(runs).not.toContain('|server|');
+    // The server table: target and achieved QPS, p50, p99 and the bound, no img/s.
+    const server = section(page, '<h2 id="runs-server">Server-scenario runs</h2>');
+    expect(server).toContain(
+      '<tr><th>file</th><th>configuration</th><th>status</th><th>device</th><th>host</th><th>queries</th><th>target QPS</th><th>achieved QPS</th><th>p50 ms</th><th>p99 ms</th><th>p99 bound</th></tr>',
+    );
+    expect(server).not.toContain('img/s');
+    expect(server.match(/<tr><td>/g)).toHaveLength(4);
+    // p50 of 10 … 29 ms = 19.5; p99 = 28.81; 40 … 59 ms (×1): p50 49.5, p99 58.81.
+    const cells = (row: string[]): string =>
+      `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    const device = `cuda: ${DEVICE}`;
+    expect(server).toContain(
+      cells([
+        'srv-a.json',
+        key(1),
+        'ok',
+        device,
+        'synthetic-host',
+        '20',
+        '100.0',
+        '99.00',
+        '19.50',
+        '28.81',
+        'met (50 ms)',
+      ]),
+    );
+    expect(server).toContain(
+      cells([
+        'srv-a.json',
+        key(2),
+        'ok',
+        device,
+        'synthetic-host',
+        '20',
+        '400.0',
+        '312.5',
+        '49.50',
+        '58.81',
+        'missed (50 ms)',
+      ]),
+    );
+    // The throughput chart leaves the 4 server runs out and says so; its data has no server run.
+    const throughput = figureOf(page, 'throughput');
+    expect(throughput).toContain(
+      '4 server-scenario runs are left out (images/s at a set arrival rate is the offered load, not a capacity): see the server runs table.',
+    );
+    expect(throughput.match(/aria-label="batch size: \d+; lo: /g)).toHaveLength(36); // error bars
+    expect(throughput).not.toContain('b1 server');
+    // The comparison chart plots the 18 offline keys and points to the server table for 2 keys.
+    const comparison = figureOf(page, 'comparison');
+    expect(comparison).toContain(
+      ' 2 server-scenario keys are not in this chart (no throughput ratio: compare judges them on the latency bound, peak QPS and p99); see the server table of the comparison.',
+    );
+    expect(comparison).not.toContain('|server|');
+    // Markdown: the same two tables.
+    const markdown = readFileSync(md, 'utf8');
+    expect(markdown).toContain('### Runs\n');
+    expect(markdown).toContain(
+      '### Server-scenario runs\n\nServer scenario \\(MLPerf LoadGen style\\): queries arrive at random \\(Poisson\\) at the target QPS; achieved QPS = completed queries per second; p99 bound = whether the p99 latency met the run’s bound.\n',
+    );
+    expect(markdown).toContain(
+      '| file | configuration | status | device | host | queries | target QPS | achieved QPS | p50 ms | p99 ms | p99 bound |',
+    );
+    expect(markdown).toContain(
+      `| ${['srv-b.json', key(2), 'ok', device, 'synthetic-host', '20', '400.0', '312.5', '53.50', '62.81', 'missed (50 ms)'].map(escapeMarkdown).join(' | ')} |`,
+    );
+  });
+
+  it('a file of server runs only: no throughput chart and no empty runs table', async () => {
+    const path = join(dir, 'server-only.json');
+    writeResultFile(path, {
+      schemaVersion: 1,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      command: 'bench --synthetic',
+      environment: ENV,
+      runs: [
+        synthRun({
+          model: 'resnet50_synthetic',
+          batch: 1,
+          samplesMs: ramp(20, 10, 1),
+          server: { qps: 100, boundMs: 50, achievedQps: 99, met: true },
+        }),
+      ],
+    });
+    const html = join(dir, 'server-only.html');
+    await reportCommand([path], { html });
+    const page = readFileSync(html, 'utf8');
+    expect(page).not.toContain('id="chart-throughput"');
+    expect(page).toContain('id="chart-latency"');
+    expect(page).not.toContain('id="runs-runs"');
+    expect(page).toContain('<h2 id="runs-server">Server-scenario runs</h2>');
   });
 });

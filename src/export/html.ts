@@ -2,15 +2,16 @@
  * A self-contained HTML page: inline CSS, charts as inline SVG rendered in Node, no scripts, no
  * network. A Content-Security-Policy that forbids scripts backs up the escaping of every string.
  */
-import { comparisonChart, latencyChart, throughputChart, type ChartSpec } from './charts.js';
+import { comparisonChart, CONTENT_WIDTH, latencyChart, throughputChart, type ChartSpec } from './charts.js';
 import { captions } from './captions.js';
 import { escapeHtml } from './escape.js';
 import type { Exporter, ReportDocument } from './exporter.js';
-import { comparisonTables, environmentTable, runsTable, type TextTable } from './rows.js';
+import { comparisonTables, environmentTable, runsTables, type TextTable } from './rows.js';
 import { renderSvg } from './svg.js';
 
+// Charts are laid out to CONTENT_WIDTH (charts.ts); in a narrower window they scale down, never scroll.
 const CSS = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: ${CONTENT_WIDTH}px; color: #222; padding: 0 1em; }
 h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; font-size: 12px; margin: 0.5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }
@@ -18,6 +19,7 @@ th { background: #f3f3f3; } table.summary tr:last-child td { font-weight: 600; }
 .scroll { overflow-x: auto; }
 .warnings { background: #fff4e5; border-left: 4px solid #f0a030; padding: 0.5em 1em; }
 figure { margin: 1em 0; } figcaption { color: #555; font-size: 12px; }
+figure svg { max-width: 100%; height: auto; }
 .meta { color: #666; font-size: 12px; }
 `;
 
@@ -73,7 +75,15 @@ export const htmlExporter: Exporter = {
       sections.push('<h2>Charts</h2>');
       for (const chart of charts) sections.push(await figure(chart));
     }
-    if (doc.sections.runs) sections.push('<h2>Runs</h2>', htmlTable(runsTable(doc)));
+    if (doc.sections.runs) {
+      for (const { kind, title, caption, table } of runsTables(doc)) {
+        sections.push(
+          `<h2 id="runs-${kind}">${escapeHtml(title)}</h2>`,
+          ...(caption ? [`<p>${escapeHtml(caption)}</p>`] : []),
+          htmlTable(table),
+        );
+      }
+    }
     if (doc.sections.environments) sections.push('<h2>Environments</h2>', htmlTable(environmentTable(doc)));
     const sources = doc.files
       .map(

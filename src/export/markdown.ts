@@ -2,7 +2,7 @@
 import { escapeMarkdown } from './escape.js';
 import type { Exporter, ReportDocument } from './exporter.js';
 import { captions } from './captions.js';
-import { comparisonTables, environmentTable, runsTable, type TextTable } from './rows.js';
+import { comparisonTables, environmentTable, runsTables, type TextTable } from './rows.js';
 
 /** A Markdown table with every cell escaped. */
 export function renderMarkdownTable(table: TextTable): string {
@@ -40,7 +40,13 @@ export const markdownExporter: Exporter = {
         );
       }
     }
-    if (doc.sections.runs) parts.push('### Runs\n', renderMarkdownTable(runsTable(doc)));
+    if (doc.sections.runs) {
+      for (const { title, caption, table } of runsTables(doc)) {
+        parts.push(`### ${escapeMarkdown(title)}\n`);
+        if (caption) parts.push(`${escapeMarkdown(caption)}\n`);
+        parts.push(renderMarkdownTable(table));
+      }
+    }
     if (doc.sections.environments)
       parts.push('### Environments\n', renderMarkdownTable(environmentTable(doc)));
     parts.push(

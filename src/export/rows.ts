@@ -2,6 +2,9 @@
 import { VERDICT_TEXT, type Comparison, type RunSummary } from '../compare/compare.js';
 import { environmentOf } from '../compare/environment.js';
 import { runKey } from '../compare/key.js';
+import type { LoadedFile } from '../compare/load.js';
+import { summarizeServer } from '../compare/server.js';
+import type { RunResult } from '../results/schema.js';
 import type { ReportDocument } from './exporter.js';
 import { formatChange, formatInterval, formatNumber, formatP, formatRatio } from './format.js';
 
@@ -177,33 +180,105 @@ export function comparisonTables(comparison: Comparison): ComparisonTable[] {
   return tables;
 }
 
-/** One row per run of every file: what was measured, where, and the figures. */
+const isServerRun = (run: RunResult): boolean => run.config.scenario === 'server';
+
+/** The first columns of every runs table: which run, where, and how it ended. */
+function runHead(file: LoadedFile, run: RunResult): string[] {
+  return [
+    file.label,
+    runKey(run),
+    run.status + (run.error ? `: ${run.error}` : ''),
+    `${run.device.actual}: ${run.device.name}`,
+    environmentOf(file.data, run).hostname,
+    String(run.samplesMs.length),
+  ];
+}
+
+const RUN_HEAD = ['file', 'configuration', 'status', 'device', 'host'];
+
+function eachRun(doc: ReportDocument, server: boolean): { file: LoadedFile; run: RunResult }[] {
+  return doc.files.flatMap((file) =>
+    file.data.runs.filter((run) => isServerRun(run) === server).map((run) => ({ file, run })),
+  );
+}
+
+/**
+ * One row per offline or single-stream run of every file: what was measured, where, and the
+ * figures (server runs are in {@link serverRunsTable}).
+ */
 export function runsTable(doc: ReportDocument): TextTable {
+  const header = [...RUN_HEAD, 'samples', 'img/s', 'p50 ms', 'p99 ms'];
+  const rows = eachRun(doc, false).map(({ file, run }) => [
+    ...runHead(file, run),
+    formatNumber(run.throughput?.samplesPerS ?? null),
+    formatNumber(run.latency?.p50Ms ?? null),
+    formatNumber(run.latency?.p99Ms ?? null),
+  ]);
+  return { header, rows };
+}
+
+/**
+ * One row per server-scenario run, or null without any: images/s means little at a set arrival
+ * rate, so these show the target and achieved QPS, the confirmed peak (only when some run searched
+ * for one), p50 and p99 and whether the p99 met its bound, as compare's server table does.
+ */
+export function serverRunsTable(doc: ReportDocument): TextTable | null {
+  const runs = eachRun(doc, true);
+  if (runs.length === 0) return null;
+  const peaks = runs.some(({ run }) => run.config.findPeak === true);
   const header = [
-    'file',
-    'configuration',
-    'status',
-    'device',
-    'host',
-    'samples',
-    'img/s',
+    ...RUN_HEAD,
+    'queries',
+    'target QPS',
+    'achieved QPS',
+    ...(peaks ? ['peak QPS'] : []),
     'p50 ms',
     'p99 ms',
+    'p99 bound',
   ];
-  const rows = doc.files.flatMap((file) =>
-    file.data.runs.map((run) => [
-      file.label,
-      runKey(run),
-      run.status + (run.error ? `: ${run.error}` : ''),
-      `${run.device.actual}: ${run.device.name}`,
-      environmentOf(file.data, run).hostname,
-      String(run.samplesMs.length),
-      formatNumber(run.throughput?.samplesPerS ?? null),
+  const rows = runs.map(({ file, run }) => {
+    const s = summarizeServer(run);
+    return [
+      ...runHead(file, run),
+      formatNumber(s?.targetQps ?? run.config.qps ?? null),
+      formatNumber(s?.achievedQps ?? null),
+      ...(peaks ? [formatNumber(s?.peakQps ?? null)] : []),
       formatNumber(run.latency?.p50Ms ?? null),
-      formatNumber(run.latency?.p99Ms ?? null),
-    ]),
-  );
+      formatNumber(s?.p99Ms ?? run.latency?.p99Ms ?? null),
+      s ? `${s.met ? 'met' : 'missed'} (${s.latencyBoundMs} ms)` : '–',
+    ];
+  });
   return { header, rows };
+}
+
+/** A runs table with its heading and the sentence under it (plain text: exporters escape). */
+export interface RunsTable {
+  kind: 'runs' | 'server';
+  title: string;
+  caption: string | null;
+  table: TextTable;
+}
+
+/**
+ * The report's runs tables in print order: offline and single-stream runs (when there are any, or
+ * no server run either), then server-scenario runs.
+ */
+export function runsTables(doc: ReportDocument): RunsTable[] {
+  const tables: RunsTable[] = [];
+  const server = serverRunsTable(doc);
+  if (!server || eachRun(doc, false).length > 0)
+    tables.push({ kind: 'runs', title: 'Runs', caption: null, table: runsTable(doc) });
+  if (server) {
+    tables.push({
+      kind: 'server',
+      title: 'Server-scenario runs',
+      caption:
+        'Server scenario (MLPerf LoadGen style): queries arrive at random (Poisson) at the target QPS; ' +
+        'achieved QPS = completed queries per second; p99 bound = whether the p99 latency met the run\u2019s bound.',
+      table: server,
+    });
+  }
+  return tables;
 }
 
 /** Environment of each file as label/value pairs (merged files list every source). */

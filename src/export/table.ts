@@ -1,7 +1,7 @@
 /** Plain-text tables for terminals. Warnings are not part of it: the CLI prints those to stderr. */
 import { alignColumns } from '../columns.js';
 import type { Exporter, ReportDocument } from './exporter.js';
-import { comparisonTables, environmentTable, runsTable, type TextTable } from './rows.js';
+import { comparisonTables, environmentTable, runsTables, type TextTable } from './rows.js';
 
 /** Column-aligned text with a rule under the header; numbers are left as formatted. */
 export function renderTextTable(table: TextTable): string {
@@ -24,7 +24,7 @@ export const tableExporter: Exporter = {
         );
       }
     }
-    if (doc.sections.runs) parts.push(renderTextTable(runsTable(doc)));
+    if (doc.sections.runs) parts.push(...runsTables(doc).map(({ table }) => renderTextTable(table)));
     if (doc.sections.environments) parts.push(renderTextTable(environmentTable(doc)));
     return Promise.resolve(parts.join('\n'));
   },
