@@ -1,15 +1,16 @@
 /**
- * Why `--transfer exclude` is refused on webgpu (a finding, not a test): onnxruntime-node's WebGPU
- * provider with `preferredOutputLocation: 'gpu-buffer'` versus the default host outputs, each in its
- * own child process. For each mode it runs a zoo model ROUNDS × RUNS times and prints the resident
- * memory after every round (on a software adapter such as lavapipe, GPU buffers live in host memory,
- * so a leak of GPU buffers shows as RSS growth). A last child calls getData() on a gpu-buffer output
- * and reports how the process ended.
+ * Why `--transfer exclude` is refused on webgpu (a finding, not a test): an onnxruntime-node provider
+ * with `preferredOutputLocation: 'gpu-buffer'` versus the default host outputs, each in its own child
+ * process. For each mode it runs a zoo model ROUNDS × RUNS times and prints, after every round, the
+ * resident memory and, when nvidia-smi answers, the GPU memory in use (on a software adapter such as
+ * lavapipe GPU buffers live in host memory, so a leak of them shows as RSS growth). A last child calls
+ * getData() on a gpu-buffer output and reports how the process ended.
  *
- *   npm run build && source .vulkan/env.sh && node dist/bench/webgpu-gpu-buffer.js [--model squeezenet1_1] [--rounds 5] [--runs 60]
+ *   npm run build && source .vulkan/env.sh && node dist/bench/webgpu-gpu-buffer.js [--provider webgpu|cuda] [--model squeezenet1_1] [--rounds 5] [--runs 60]
  *
- * Needs a WebGPU adapter (a GPU with Vulkan, or lavapipe from bench/device/lavapipe.sh). Exits 1 when
- * the WebGPU provider cannot start.
+ * Needs the provider to start (webgpu: a GPU with Vulkan, or lavapipe from bench/device/lavapipe.sh).
+ * Exits 1 when it cannot. On a CUDA machine, `--provider cuda` checks whether `--transfer exclude`
+ * (which keeps CUDA outputs on the GPU) is safe there too.
  */
 import { parseArgs } from 'node:util';
 import { runNodeChild } from '../src/doctor/node-child.js';
@@ -17,6 +18,7 @@ import { zooModelPath } from '../src/zoo/cache.js';
 
 const { values } = parseArgs({
   options: {
+    provider: { type: 'string', default: 'webgpu' },
     model: { type: 'string', default: 'squeezenet1_1' },
     rounds: { type: 'string', default: '5' },
     runs: { type: 'string', default: '60' },
@@ -29,10 +31,11 @@ const modelPath = zooModelPath(values.model, { precision: 'fp32' });
 /** Child: runs the model and prints RSS (MiB) after each round, or reads one gpu-buffer output. */
 const SOURCE = `
 import ort from 'onnxruntime-node';
-const { MODEL, MODE, ROUNDS, RUNS } = process.env;
+import { execFileSync } from 'node:child_process';
+const { MODEL, MODE, ROUNDS, RUNS, PROVIDER } = process.env;
 const gpu = MODE !== 'cpu';
 const s = await ort.InferenceSession.create(MODEL, {
-  executionProviders: ['webgpu'],
+  executionProviders: [PROVIDER],
   logSeverityLevel: 3,
   ...(gpu ? { preferredOutputLocation: 'gpu-buffer' } : {}),
 });
@@ -47,29 +50,50 @@ if (MODE === 'getData') {
   console.log(JSON.stringify({ read: data.length }));
 } else {
   const rss = [];
+  const gpuMiB = [];
   for (let r = 0; r < Number(ROUNDS); r++) {
     for (let i = 0; i < Number(RUNS); i++) {
       const out = await s.run(feeds);
       if (MODE === 'gpu-dispose') for (const v of Object.values(out)) v.dispose();
     }
     rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+    try {
+      const csv = execFileSync('nvidia-smi', ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'], { encoding: 'utf8' });
+      const mine = csv.split('\n').map((l) => l.split(',').map((c) => c.trim())).find(([pid]) => pid === String(process.pid));
+      if (mine) gpuMiB.push(Number(mine[1]));
+    } catch {}
   }
-  console.log(JSON.stringify({ rss }));
+  console.log(JSON.stringify({ rss, gpuMiB }));
 }
 `;
 
-async function child(mode: string): Promise<{ rss?: number[]; read?: number; ended: string }> {
+async function child(
+  mode: string,
+): Promise<{ rss?: number[]; gpuMiB?: number[]; read?: number; ended: string }> {
   const outcome = await runNodeChild(SOURCE, {
     timeoutMs: 600_000,
-    env: { ...process.env, MODEL: modelPath, MODE: mode, ROUNDS: String(rounds), RUNS: String(runs) },
+    env: {
+      ...process.env,
+      MODEL: modelPath,
+      MODE: mode,
+      PROVIDER: values.provider,
+      ROUNDS: String(rounds),
+      RUNS: String(runs),
+    },
   });
-  const r = (outcome.result ?? {}) as { rss?: number[]; read?: number };
+  const r = (outcome.result ?? {}) as { rss?: number[]; gpuMiB?: number[]; read?: number };
   const lastErr = outcome.stderr.trim().split('\n').pop() ?? '';
   return { ...r, ended: outcome.exit === 0 ? 'exit 0' : `exit ${String(outcome.exit)}: ${lastErr}` };
 }
 
+/** Readings after each round, and the growth per run from the first round to the last. */
+function series(mib: number[]): string {
+  const perRun = mib.length > 1 ? (mib[mib.length - 1]! - mib[0]!) / ((mib.length - 1) * runs) : 0;
+  return `${mib.join(' ')} → ${(perRun * 1024).toFixed(0)} KiB per run`;
+}
+
 console.log(
-  `${values.model}, ${rounds} rounds × ${runs} runs on the WebGPU provider; RSS in MiB after each round`,
+  `${values.model}, ${rounds} rounds × ${runs} runs on the ${values.provider} provider; memory after each round`,
 );
 let started = false;
 for (const [mode, label] of [
@@ -83,10 +107,8 @@ for (const [mode, label] of [
     continue;
   }
   started = true;
-  const first = r.rss[0]!;
-  const last = r.rss[r.rss.length - 1]!;
-  const perRun = (last - first) / ((r.rss.length - 1) * runs);
-  console.log(`${label}: ${r.rss.join(' ')}  → ${(perRun * 1024).toFixed(0)} KiB per run`);
+  const gpu = r.gpuMiB && r.gpuMiB.length === r.rss.length ? `; GPU MiB ${series(r.gpuMiB)}` : '';
+  console.log(`${label}: RSS MiB ${series(r.rss)}${gpu}`);
 }
 const read = await child('getData');
 console.log(

@@ -12,7 +12,8 @@
 #   reference of the same provider, so a CPU file gets the spec and roofline H100-equivalents.
 #
 # Part 1 (onnxruntime-node, about 7 minutes), files in OUTDIR:
-#   part1.log             every step with its command, exit code and seconds; nvidia-smi's report
+#   part1.log             every step with its command, exit code and seconds; nvidia-smi's report;
+#                         host and GPU memory per run with gpu-buffer outputs (bench/webgpu-gpu-buffer.ts)
 #   doctor.json           bench doctor --json
 #   ort-cuda-fp32.json, ort-cuda-fp16.json       only if the CUDA provider loads (see below)
 #   ort-webgpu-fp32.json, ort-webgpu-fp16.json   WebGPU provider (Vulkan; the pack carries libvulkan1)
@@ -204,6 +205,11 @@ part1() {
   if [ ${#single[@]} -gt 0 ]; then
     step "merge single-stream" 60 - "${BENCH[@]}" merge "${single[@]}" --out "$OUTDIR/ort-single-stream.json"
   fi
+  # Whether --transfer exclude (gpu-buffer outputs) leaks or aborts on these providers, as it does on
+  # webgpu with onnxruntime-node 1.30 (README, GPUs); figures go to part1.log.
+  for p in "${providers[@]}"; do
+    step "gpu-buffer outputs on $p" 90 - node dist/bench/webgpu-gpu-buffer.js --provider "$p" --rounds 3 --runs 30
+  done
   if [ -n "$CPU_FILE" ]; then
     estimate_against "$CPU_FILE" "$OUTDIR/estimate.txt" "$OUTDIR"/ort-*-fp32.json "$OUTDIR"/ort-*-fp16.json
   else
