@@ -107,6 +107,39 @@ if (!present) {
       expect(Object.keys(result)).toEqual(['squeezenet1_1', 'mobilenet_v3_small']);
     }, 300_000);
 
+    it('runs the fp16 build and stays within fp16 rounding of the fp32 CPU logits', async () => {
+      // The H100 campaign's fp16 WebGPU files rest on this: fp16 weights and inputs on a GPU provider.
+      const source = `
+        import { createOrtEngine } from './dist/src/engines/ort.js';
+        import { float32ArrayToFloat16 } from './dist/src/graph/fp16.js';
+        import { zooModelPath } from './dist/src/zoo/cache.js';
+        const engine = createOrtEngine();
+        const x = new Float32Array(2 * 3 * 224 * 224);
+        for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37);
+        const out = {};
+        for (const [device, precision] of [['cpu', 'fp32'], ['webgpu', 'fp16']]) {
+          const modelPath = zooModelPath('squeezenet1_1', { precision });
+          const m = await engine.load({ modelPath, device, precision, threads: 0, transfer: 'include' });
+          const input = m.inputs[0];
+          const data = input.dtype === 'float16' ? float32ArrayToFloat16(x) : x;
+          await m.bind(new Map([[input.name, { dtype: input.dtype, shape: [2, 3, 224, 224], data }]]));
+          const y = [...(await m.runAndRead()).values()][0];
+          out[precision] = { dtype: input.dtype, data: Array.from(y.data) };
+          await m.dispose();
+        }
+        console.log(JSON.stringify(out));
+      `;
+      const outcome = await runNodeChild(source, { timeoutMs: 300_000, env });
+      expect(outcome.exit, outcome.stderr).toBe(0);
+      const r = outcome.result as Record<'fp32' | 'fp16', { dtype: string; data: number[] }>;
+      expect([r.fp32.dtype, r.fp16.dtype]).toEqual(['float32', 'float16']);
+      const scale = Math.max(...r.fp32.data.map(Math.abs));
+      const diff = Math.max(...r.fp16.data.map((v, i) => Math.abs(v - r.fp32.data[i]!)));
+      // fp16 keeps 11 significant bits (2^-11 ≈ 4.9e-4 per rounding); 26 layers of rounding stay well under 1e-2.
+      expect(diff / scale).toBeLessThan(1e-2);
+      expect(diff).toBeGreaterThan(0); // the fp16 weights and inputs were really rounded
+    }, 300_000);
+
     it('bench run --device webgpu measures on it and labels the figures as CPU figures', async () => {
       const out = join(dir, 'webgpu.json');
       const r = bench([
