@@ -159,6 +159,10 @@ if (!present) {
         name: 'software Vulkan (lavapipe) on the CPU',
       });
       expect(run.engine.provider).toBe('webgpu');
+      expect(run.engine.providerOptions).toMatchObject({
+        preferredLayout: 'NHWC',
+        preferredOutputLocation: 'cpu',
+      });
       expect(run.config.transfer).toBe('include');
       expect(run.warnings.map((w) => w.message).join('\n')).toMatch(/--transfer exclude is not available/);
     }, 300_000);
