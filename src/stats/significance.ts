@@ -13,7 +13,7 @@
  * - Geometric mean: exp(mean(ln x)) over positive values.
  */
 import { mulberry32 } from '../random.js';
-import { median, percentile } from './statistics.js';
+import { percentile } from './statistics.js';
 
 /** How a Mann-Whitney p-value was computed. */
 export type MannWhitneyMethod = 'exact' | 'normal';
@@ -197,11 +197,46 @@ export interface BootstrapOptions {
 
 /** A ratio with its bootstrap percentile interval and the replicates (kept for combining ratios). */
 export interface BootstrapRatio {
-  /** median(numerator) / median(denominator) of the observed samples. */
+  /** The statistic's ratio on the observed samples: median (or the percentile asked for) of numerator over denominator. */
   estimate: number;
   ci: [number, number];
   /** Replicate ratios in generation order (replicate i of two ratios can be combined index-wise). */
   replicates: Float64Array;
+}
+
+/**
+ * Bootstrap CI of stat(numerator) / stat(denominator), `stat` computed in place on a scratch copy.
+ * Both samples must be non-empty with a positive denominator statistic; throws RangeError naming
+ * `caller` and `what` (the statistic) otherwise.
+ */
+function bootstrapRatio(
+  numerator: readonly number[],
+  denominator: readonly number[],
+  statInPlace: (xs: Float64Array) => number,
+  caller: string,
+  what: string,
+  options: BootstrapOptions,
+): BootstrapRatio {
+  const iterations = options.iterations ?? 2000;
+  const confidence = options.confidence ?? 0.95;
+  if (numerator.length === 0 || denominator.length === 0) {
+    throw new RangeError(`${caller} needs at least one sample on each side`);
+  }
+  const num = Float64Array.from(numerator);
+  const den = Float64Array.from(denominator);
+  const estimateDen = statInPlace(Float64Array.from(den));
+  if (!(estimateDen > 0)) throw new RangeError(`${caller} needs a positive denominator ${what}`);
+  const estimate = statInPlace(Float64Array.from(num)) / estimateDen;
+  const random = seededRandom(options.seed ?? 1);
+  const scratchNum = new Float64Array(num.length);
+  const scratchDen = new Float64Array(den.length);
+  const replicates = new Float64Array(iterations);
+  for (let r = 0; r < iterations; r++) {
+    for (let i = 0; i < num.length; i++) scratchNum[i] = num[Math.floor(random() * num.length)] as number;
+    for (let i = 0; i < den.length; i++) scratchDen[i] = den[Math.floor(random() * den.length)] as number;
+    replicates[r] = statInPlace(scratchNum) / statInPlace(scratchDen);
+  }
+  return { estimate, ci: percentileInterval(replicates, confidence), replicates };
 }
 
 /**
@@ -213,26 +248,7 @@ export function bootstrapMedianRatio(
   denominator: readonly number[],
   options: BootstrapOptions = {},
 ): BootstrapRatio {
-  const iterations = options.iterations ?? 2000;
-  const confidence = options.confidence ?? 0.95;
-  if (numerator.length === 0 || denominator.length === 0) {
-    throw new RangeError('bootstrapMedianRatio needs at least one sample on each side');
-  }
-  const estimateDen = median(denominator);
-  if (!(estimateDen > 0)) throw new RangeError('bootstrapMedianRatio needs a positive denominator median');
-  const estimate = median(numerator) / estimateDen;
-  const random = seededRandom(options.seed ?? 1);
-  const num = Float64Array.from(numerator);
-  const den = Float64Array.from(denominator);
-  const scratchNum = new Float64Array(num.length);
-  const scratchDen = new Float64Array(den.length);
-  const replicates = new Float64Array(iterations);
-  for (let r = 0; r < iterations; r++) {
-    for (let i = 0; i < num.length; i++) scratchNum[i] = num[Math.floor(random() * num.length)] as number;
-    for (let i = 0; i < den.length; i++) scratchDen[i] = den[Math.floor(random() * den.length)] as number;
-    replicates[r] = medianInPlace(scratchNum) / medianInPlace(scratchDen);
-  }
-  return { estimate, ci: percentileInterval(replicates, confidence), replicates };
+  return bootstrapRatio(numerator, denominator, medianInPlace, 'bootstrapMedianRatio', 'median', options);
 }
 
 /** Equal-tailed percentile interval of `replicates` at `confidence` (does not modify the input). */
@@ -303,26 +319,6 @@ export function bootstrapPercentileRatio(
   options: BootstrapOptions = {},
 ): BootstrapRatio {
   if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile p must be in [0, 100], got ${p}`);
-  const iterations = options.iterations ?? 2000;
-  const confidence = options.confidence ?? 0.95;
-  if (numerator.length === 0 || denominator.length === 0) {
-    throw new RangeError('bootstrapPercentileRatio needs at least one sample on each side');
-  }
-  const num = Float64Array.from(numerator);
-  const den = Float64Array.from(denominator);
-  const estimateDen = percentile(Float64Array.from(den).sort(), p);
-  if (!(estimateDen > 0)) {
-    throw new RangeError('bootstrapPercentileRatio needs a positive denominator percentile');
-  }
-  const estimate = percentile(Float64Array.from(num).sort(), p) / estimateDen;
-  const random = seededRandom(options.seed ?? 1);
-  const scratchNum = new Float64Array(num.length);
-  const scratchDen = new Float64Array(den.length);
-  const replicates = new Float64Array(iterations);
-  for (let r = 0; r < iterations; r++) {
-    for (let i = 0; i < num.length; i++) scratchNum[i] = num[Math.floor(random() * num.length)] as number;
-    for (let i = 0; i < den.length; i++) scratchDen[i] = den[Math.floor(random() * den.length)] as number;
-    replicates[r] = percentileInPlace(scratchNum, p) / percentileInPlace(scratchDen, p);
-  }
-  return { estimate, ci: percentileInterval(replicates, confidence), replicates };
+  const stat = (xs: Float64Array): number => percentileInPlace(xs, p);
+  return bootstrapRatio(numerator, denominator, stat, 'bootstrapPercentileRatio', 'percentile', options);
 }
