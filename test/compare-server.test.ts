@@ -18,19 +18,11 @@ import { writeResultFile } from '../src/results/io.js';
 import type { Environment, ResultFile, RunResult } from '../src/results/schema.js';
 import { bootstrapMedianRatio, bootstrapPercentileRatio, seededRandom } from '../src/stats/significance.js';
 import { percentile } from '../src/stats/statistics.js';
+import { syntheticConfig, syntheticEnv } from './synthetic.js';
 
 // Hand-built SYNTHETIC server-scenario runs: picked latencies, not measurements.
 
-const ENV: Environment = {
-  hostname: 'host-a',
-  os: { platform: 'linux', release: '6.1.0-synthetic', arch: 'x64' },
-  cpu: { model: 'Synthetic CPU', logicalCores: 2 },
-  memoryBytes: 8 * 1024 ** 3,
-  node: 'v20.19.0',
-  tool: { name: 'h100e', version: '0.1.0' },
-  packages: { 'onnxruntime-node': '1.30.0' },
-  gpus: [],
-};
+const ENV: Environment = syntheticEnv('host-a');
 
 interface ServerSpec {
   samplesMs: number[];
@@ -49,21 +41,10 @@ function run(spec: ServerSpec): RunResult {
   const qps = spec.qps ?? 100;
   const bound = spec.boundMs ?? 50;
   const p99Ms = p99Of(spec.samplesMs);
-  const config = {
-    scenario,
-    batch: 1,
-    threads: 2,
-    concurrency: 1,
-    warmupIterations: 2,
-    minDurationS: 1,
-    minIterations: 5,
-    maxDurationS: 10,
-    relCiPct: 2,
-    transfer: 'include' as const,
-    seed: 1,
+  const config = syntheticConfig(scenario, 1, 2, {
     ...(scenario === 'server' ? { qps, latencyBoundMs: bound } : {}),
     ...(spec.findPeak ? { findPeak: true } : {}),
-  };
+  });
   const partial = {
     model: {
       name: 'tiny_cnn',

@@ -10,6 +10,7 @@ import { escapeHtml, escapeMarkdown } from '../src/export/escape.js';
 import { writeResultFile } from '../src/results/io.js';
 import type { Environment, RunResult } from '../src/results/schema.js';
 import { summarize, throughputFromLatency } from '../src/stats/statistics.js';
+import { syntheticConfig, syntheticEnv } from './synthetic.js';
 
 // Synthetic fixtures (see test/fixtures/results/README.md).
 const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
@@ -140,16 +141,7 @@ function section(page: string, start: string): string {
 
 // SYNTHETIC runs with hand-picked latencies (nothing measured): many configurations with long
 // names, and server-scenario runs beside offline ones.
-const ENV: Environment = {
-  hostname: 'synthetic-host',
-  os: { platform: 'linux', release: '6.1.0-synthetic', arch: 'x64' },
-  cpu: { model: 'Synthetic CPU', logicalCores: 2 },
-  memoryBytes: 8 * 1024 ** 3,
-  node: 'v20.19.0',
-  tool: { name: 'h100e', version: '0.1.0' },
-  packages: { 'onnxruntime-node': '1.30.0' },
-  gpus: [],
-};
+const ENV: Environment = syntheticEnv('synthetic-host');
 const MODELS = [
   'efficientnet_b0_with_a_rather_long_synthetic_name',
   'mobilenet_v3_small_synthetic',
@@ -177,20 +169,12 @@ function synthRun({ model: name, batch, samplesMs, server }: SynthSpec): RunResu
     precision: 'fp32' as const,
   };
   const engine = { name: 'ort' as const, version: '1.30.0', provider: 'cuda' };
-  const config = {
-    scenario: server ? ('server' as const) : ('offline' as const),
+  const config = syntheticConfig(
+    server ? 'server' : 'offline',
     batch,
-    threads: 4,
-    concurrency: 1,
-    warmupIterations: 2,
-    minDurationS: 1,
-    minIterations: 5,
-    maxDurationS: 10,
-    relCiPct: 2,
-    transfer: 'include' as const,
-    seed: 1,
-    ...(server ? { qps: server.qps, latencyBoundMs: server.boundMs } : {}),
-  };
+    4,
+    server ? { qps: server.qps, latencyBoundMs: server.boundMs } : {},
+  );
   const latency = summarize(samplesMs);
   return {
     key: runKey({ model, engine, config }),
