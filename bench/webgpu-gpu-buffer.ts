@@ -59,7 +59,7 @@ if (MODE === 'getData') {
     rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
     try {
       const csv = execFileSync('nvidia-smi', ['--query-compute-apps=pid,used_memory', '--format=csv,noheader,nounits'], { encoding: 'utf8' });
-      const mine = csv.split('\n').map((l) => l.split(',').map((c) => c.trim())).find(([pid]) => pid === String(process.pid));
+      const mine = csv.split(String.fromCharCode(10)).map((l) => l.split(',').map((c) => c.trim())).find(([pid]) => pid === String(process.pid));
       if (mine) gpuMiB.push(Number(mine[1]));
     } catch {}
   }
@@ -82,7 +82,8 @@ async function child(
     },
   });
   const r = (outcome.result ?? {}) as { rss?: number[]; gpuMiB?: number[]; read?: number };
-  const lastErr = outcome.stderr.trim().split('\n').pop() ?? '';
+  const lines = outcome.stderr.trim().split('\n');
+  const lastErr = lines.find((l) => /Error|terminate called/.test(l)) ?? lines.pop() ?? '';
   return { ...r, ended: outcome.exit === 0 ? 'exit 0' : `exit ${String(outcome.exit)}: ${lastErr}` };
 }
 
