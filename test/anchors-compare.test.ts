@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compareCommand,
   comparePytorch,
+  formatComparisonMarkdown,
   parsePytorchAnchor,
   type PytorchAnchor,
 } from '../bench/anchors/compare-pytorch.js';
@@ -136,6 +137,18 @@ describe('comparePytorch (synthetic inputs)', () => {
     expect(md).toContain('| resnet18 | bf16 | 8 | — | — | 1000.0 | — | — |');
     // PyTorch-only row: our CPU file was not passed here.
     expect(md).toContain('| resnet50 | fp32 | 1 | — | — | 200.0 | — | — |');
+  });
+
+  it('names the CPU, not a CUDA version, for a PyTorch anchor measured on the CPU', () => {
+    const cpuAnchor: PytorchAnchor = {
+      ...anchor,
+      environment: { gpu: null, torch: '0.0-synthetic', cuda: null, cpu: 'SYNTHETIC EPYC' },
+      settings: { device: 'cpu' },
+    };
+    const md = formatComparisonMarkdown([], { ourGpus: [], pytorch: cpuAnchor });
+    expect(md.split('\n')[0]).toBe(
+      'Ours: no GPU in the result files; PyTorch 0.0-synthetic on the CPU (SYNTHETIC EPYC).',
+    );
   });
 
   it('runs as a script from dist/ (built by pretest) and flags a device mismatch', () => {

@@ -39,6 +39,7 @@ const PytorchAnchorSchema = z.object({
       gpu: z.string().nullable().optional(),
       torch: z.string().optional(),
       cuda: z.string().nullable().optional(),
+      cpu: z.string().nullable().optional(),
     })
     .optional(),
   settings: z.object({ device: z.enum(['cuda', 'cpu']) }).optional(),
@@ -143,9 +144,15 @@ export function formatComparisonMarkdown(
   context: { ourGpus: string[]; pytorch: PytorchAnchor },
 ): string {
   const env = context.pytorch.environment;
+  // A CPU anchor has no GPU and no CUDA: name the CPU instead of printing "(CUDA ?)".
+  const where = env?.gpu
+    ? `${env.gpu} (CUDA ${env.cuda ?? '?'})`
+    : context.pytorch.settings?.device === 'cpu'
+      ? `the CPU${env?.cpu ? ` (${env.cpu})` : ''}`
+      : `${context.pytorch.settings?.device ?? '?'} (CUDA ${env?.cuda ?? '?'})`;
   const lines = [
     `Ours: ${context.ourGpus.length ? context.ourGpus.join(', ') : 'no GPU in the result files'}; ` +
-      `PyTorch ${env?.torch ?? '?'} on ${env?.gpu ?? context.pytorch.settings?.device ?? '?'} (CUDA ${env?.cuda ?? '?'}).`,
+      `PyTorch ${env?.torch ?? '?'} on ${where}.`,
     'Images/s from the median per-iteration time, one batch at a time on both sides; ours is the best provider per row.',
     '',
     '| model | precision | batch | ours img/s | ours provider | PyTorch eager img/s | PyTorch compile img/s | ours / best PyTorch |',

@@ -322,6 +322,18 @@ def self_test() -> int:
 # ---------------------------------------------------------------- torch part --
 
 
+def cpu_model() -> str | None:
+    """The CPU's marketing name: /proc/cpuinfo on Linux (platform.processor() is empty there)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def environment(torch: Any, torchvision: Any, device: str) -> dict[str, Any]:
     """Versions and the GPU, as reported by torch and nvidia-smi (null where unknown)."""
     env: dict[str, Any] = {
@@ -334,7 +346,7 @@ def environment(torch: Any, torchvision: Any, device: str) -> dict[str, Any]:
         "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None,
         "gpu": None,
         "driver": None,
-        "cpu": platform.processor() or None,
+        "cpu": cpu_model(),
         "threads": torch.get_num_threads(),
     }
     if device == "cuda":
@@ -469,6 +481,8 @@ def main(argv: list[str]) -> int:
             run["compileMode"] = args.compile_mode
         if args.budget_s is not None and time.perf_counter() - t_start > args.budget_s:
             run.update(status="skipped", error=f"time budget of {args.budget_s} s spent")
+        elif cfg["mode"] == "compile" and not hasattr(torch, "compile"):
+            run.update(status="skipped", error=f"torch.compile needs PyTorch 2.0 or newer (this is {torch.__version__})")
         else:
             print(label, file=sys.stderr, flush=True)
             try:
@@ -478,7 +492,7 @@ def main(argv: list[str]) -> int:
                 run.update(status="failed", error=("out of memory: " if is_oom(e) else "") + msg[:500])
                 print(f"  failed: {run['error']}", file=sys.stderr, flush=True)
             finally:
-                if cfg["mode"] == "compile":
+                if cfg["mode"] == "compile" and hasattr(torch, "_dynamo"):
                     torch._dynamo.reset()
                 if args.device == "cuda":
                     torch.cuda.empty_cache()
