@@ -1,5 +1,5 @@
 /**
- * bench/anchors/pytorch_anchor.py without PyTorch (it cannot be installed here): its --self-test runs
+ * bench/anchors/pytorch_anchor.py, mostly without PyTorch (CI has none): its --self-test runs
  * the statistics, argument parsing, planning, table and JSON code on synthetic numbers with exact
  * expected values; a stand-in `torch` package (test/fixtures/anchors-fake-torch, a few lines of pure Python)
  * then drives the real sweep loop end to end on "cpu". No figure here is a measurement.
@@ -178,4 +178,43 @@ describe('pytorch_anchor.py', () => {
       "error: PyTorch is not installed (No module named 'torch'); install torch and torchvision, or run --self-test for the torch-free checks\n",
     );
   });
+});
+
+/** A Python with real torch and torchvision: H100E_TORCH_PYTHON, else Debian's python3-torch. */
+const TORCH_PYTHON = [process.env.H100E_TORCH_PYTHON, '/usr/bin/python3'].find(
+  (py) => py && spawnSync(py, ['-c', 'import torch, torchvision'], { timeout: 60_000 }).status === 0,
+);
+
+describe('pytorch_anchor.py on real PyTorch (CPU)', () => {
+  // Only where torch is installed (`apt-get install python3-torch python3-torchvision` gives 1.13):
+  // CI does not install it, the GPU campaign runs it for real.
+  it.skipIf(!TORCH_PYTHON)(
+    'measures eager and explains a compile it cannot do',
+    () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'anchor-torch-')), 'pytorch.json');
+      const r = spawnSync(
+        TORCH_PYTHON!,
+        ['-B', SCRIPT, '--device', 'cpu', '--models', 'squeezenet1_1', '--batches', '1', '--precisions', 'fp32',
+        '--modes', 'eager,compile', '--warmup', '1', '--duration', '0.1', '--max-duration', '1',
+        '--min-iterations', '2', '--out', out], // prettier-ignore
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+        environment: { torch: string; cpu: string | null };
+        runs: { mode: string; status: string; iterations?: number; imagesPerS?: number; error?: string }[];
+      };
+      expect(doc.environment.cpu).toBeTruthy();
+      const [eager, compiled] = doc.runs;
+      expect(eager).toMatchObject({ mode: 'eager', status: 'ok' });
+      expect(eager!.iterations).toBeGreaterThanOrEqual(2);
+      expect(eager!.imagesPerS).toBeGreaterThan(0);
+      // torch.compile on the CPU needs a C++ toolchain, so only the 1.x refusal is checked here.
+      if (Number(doc.environment.torch.split('.')[0]) < 2) {
+        expect(compiled).toMatchObject({ mode: 'compile', status: 'skipped' });
+        expect(compiled!.error).toMatch(/torch\.compile needs PyTorch 2\.0 or newer/);
+      }
+    },
+    180_000,
+  );
 });
