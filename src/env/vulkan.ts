@@ -11,7 +11,7 @@ import { probeLibraries } from './shared-libs.js';
 export const VULKAN_LOADER_REMEDY = '`apt-get install libvulkan1`';
 /** Provides a Vulkan driver manifest. */
 export const VULKAN_DRIVER_REMEDY =
-  'install a Vulkan driver: the NVIDIA driver ships nvidia_icd.json (in containers set NVIDIA_DRIVER_CAPABILITIES=all, or include "graphics"); `apt-get install mesa-vulkan-drivers` gives lavapipe, a CPU Vulkan that makes WebGPU run but says nothing about GPU speed';
+  'install a Vulkan driver: the NVIDIA driver ships nvidia_icd.json (in containers set NVIDIA_DRIVER_CAPABILITIES=all, or include "graphics"); without a GPU, `bash bench/device/lavapipe.sh` unpacks lavapipe, a CPU Vulkan that makes WebGPU run but says nothing about GPU speed (Mesa 25 from Debian bookworm-backports; Debian 12’s own mesa-vulkan-drivers 22.3 is refused by Dawn)';
 
 /** What the Vulkan check found. */
 export interface VulkanStatus {
