@@ -277,7 +277,10 @@ describe('bench report: many configurations and server runs', () => {
       ),
     ].map((m) => [...(m[1] ?? '').matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((t) => t[1]));
     expect(titles).toHaveLength(9);
-    expect(titles[2]).toEqual([`resnet50_synthetic fp32 · cuda ${DEVICE} (ort/cuda, t4) ·`, 'wide-a.json']);
+    expect(titles[2]).toEqual([
+      'resnet50_synthetic fp32 ·',
+      `cuda ${DEVICE} (ort/cuda, 4 threads) · wide-a.json`,
+    ]);
     // No label anywhere was cut to fit (Vega marks a cut with an ellipsis).
     expect(page).not.toContain('…');
   });

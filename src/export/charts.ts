@@ -47,9 +47,14 @@ const LOG_SPREAD = 20;
 /** One view of a vertical concatenation, as the public TopLevelSpec type spells it. */
 type ConcatChild = Extract<TopLevelSpec, { vconcat: unknown }>['vconcat'][number];
 
+/** "4 threads", or "default threads" for 0 (the engine picks; results record what it picked). */
+function threadsLabel(threads: number): string {
+  return threads === 0 ? 'default threads' : `${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
 /** Who measured a run, for legends: model, device kind and name, provider, threads, file. */
 function seriesLabel(run: RunResult, file: LoadedFile): string {
-  return `${run.model.name} ${run.model.precision} · ${run.device.actual} ${run.device.name} (${run.engine.name}/${run.engine.provider}, t${run.config.threads}) · ${file.label}`;
+  return `${run.model.name} ${run.model.precision} · ${run.device.actual} ${run.device.name} (${run.engine.name}/${run.engine.provider}, ${threadsLabel(run.config.threads)}) · ${file.label}`;
 }
 
 /**
