@@ -157,7 +157,9 @@ if (!present) {
         requested: 'webgpu',
         actual: 'webgpu',
         name: 'software Vulkan (lavapipe) on the CPU',
+        software: true,
       });
+      expect(run.device.gpuIndex).toBeUndefined();
       expect(run.engine.provider).toBe('webgpu');
       expect(run.engine.providerOptions).toMatchObject({
         preferredLayout: 'NHWC',
@@ -165,6 +167,11 @@ if (!present) {
       });
       expect(run.config.transfer).toBe('include');
       expect(run.warnings.map((w) => w.message).join('\n')).toMatch(/--transfer exclude is not available/);
+      // bench estimate judges it against this machine's CPU, not as an unknown GPU.
+      const est = bench(['estimate', out, '--json']);
+      expect(est.code, est.stderr).toBe(0);
+      expect(est.stdout).toContain('emulated in software');
+      expect(est.stdout).not.toContain('unknown GPU');
     }, 300_000);
 
     it('--device auto does not pick the software adapter', async () => {

@@ -16,6 +16,7 @@ import {
   loadReferenceDir,
   loadReferenceFile,
   matchKey,
+  ranOnCpu,
   REFERENCE_DIR,
   type Anchor,
   type ReferenceRun,
@@ -98,9 +99,9 @@ function peaksOfRun(
   env: Environment,
   ctx: Context,
 ): { peaks: DevicePeaks | null; ranOn: string; why: string } {
-  if (run.device.actual === 'cpu') {
+  if (ranOnCpu(run)) {
     const model = env.cpu.model;
-    const ranOn = `${model} (CPU)`;
+    const ranOn = `${model} (CPU${run.device.software ? `, ${run.device.actual} emulated in software` : ''})`;
     if (ctx.as) return { peaks: ctx.as, ranOn, why: '' };
     const local = ctx.cpuInfo;
     if (local && normalizeName(local.model) === normalizeName(model)) {
@@ -171,7 +172,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
   } else {
     measured = {
       h100e: null,
-      method: `no matching H100 reference for ${key}${run.device.actual === 'cpu' ? ' (references are GPU runs of the same provider)' : ''}`,
+      method: `no matching H100 reference for ${key}${ranOnCpu(run) ? ' (references are GPU runs of the same provider)' : ''}`,
     };
   }
   const a = findAnchor(run, ctx.anchors);
@@ -224,7 +225,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
         efficiency: null,
       };
     } else {
-      const efficiency = ctx.as && run.device.actual === 'cpu' ? null : samplesPerS / here.value.samplesPerS;
+      const efficiency = ctx.as && ranOnCpu(run) ? null : samplesPerS / here.value.samplesPerS;
       roofline = {
         h100e: here.value.samplesPerS / there.value.samplesPerS,
         method:

@@ -76,9 +76,14 @@ export function gpuOfRun(
   return { name, device: matchGpuName(name, catalog) ?? matchGpuName(run.device.name, catalog) };
 }
 
-/** True when a run measured something on a GPU (any non-CPU device) and succeeded. */
+/** True when a run ran on the CPU: the CPU provider, or a GPU API emulated on the CPU (lavapipe). */
+export function ranOnCpu(run: RunResult): boolean {
+  return run.device.actual === 'cpu' || run.device.software === true;
+}
+
+/** True when a run measured something on a GPU (a non-CPU device that is not emulated) and succeeded. */
 export function isGpuRun(run: RunResult): boolean {
-  return run.status === 'ok' && run.throughput !== undefined && run.device.actual !== 'cpu';
+  return run.status === 'ok' && run.throughput !== undefined && !ranOnCpu(run);
 }
 
 /** H100 runs of one result file (runs on other GPUs are ignored). */

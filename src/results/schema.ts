@@ -90,6 +90,11 @@ export const DeviceInfoSchema = z.object({
   name: z.string(),
   fallbackReason: z.string().optional(),
   gpuIndex: z.number().int().optional(),
+  /**
+   * True when the device is emulated on the CPU (WebGPU over lavapipe or SwiftShader): the figures are
+   * CPU figures, and `bench estimate` treats the run as a CPU run.
+   */
+  software: z.boolean().optional(),
 });
 
 /** Measurement settings of one configuration. */

@@ -144,14 +144,21 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
 /** Device facts for the result, with the GPU name from nvidia-smi where one is known. */
 function deviceInfo(choice: DeviceChoice, env: Environment, gpuIndex: number): DeviceInfo {
   const gpu = env.gpus.find((g) => g.index === gpuIndex);
-  const onGpu = choice.actual !== 'cpu';
-  const name = onGpu ? (gpu?.name ?? choice.probe.deviceName ?? `${choice.actual} device`) : env.cpu.model;
+  const software = choice.actual !== 'cpu' && choice.probe.software === true;
+  const onGpu = choice.actual !== 'cpu' && !software;
+  // A software adapter keeps its probe name ("software Vulkan (lavapipe) on the CPU"), never a GPU's.
+  const name = software
+    ? (choice.probe.deviceName ?? `${choice.actual} on the CPU`)
+    : onGpu
+      ? (gpu?.name ?? choice.probe.deviceName ?? `${choice.actual} device`)
+      : env.cpu.model;
   return {
     requested: choice.requested,
     actual: choice.actual,
     name,
     ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
     ...(onGpu ? { gpuIndex } : {}),
+    ...(software ? { software: true } : {}),
   };
 }
 
@@ -196,7 +203,7 @@ async function measureOne(
     const t0 = performance.now();
     await loaded.run();
     const firstInferenceMs = performance.now() - t0;
-    const sampler = base.device.actual === 'cpu' ? undefined : startPowerSampler(base.device.gpuIndex ?? 0);
+    const sampler = base.device.gpuIndex === undefined ? undefined : startPowerSampler(base.device.gpuIndex);
     // The recorded config is the measurement's settings (MeasureSettings is a Pick of RunConfig).
     const m = await measure(loaded, batch, config, {
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
