@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
+import { LAVAPIPE_PRESENT, LAVAPIPE_REQUIRED, lavapipeEnv } from './lavapipe.js';
 
 const SCRIPT = join(import.meta.dirname, '..', 'bench', 'anchors', 'h100-campaign.sh');
 
@@ -80,4 +81,41 @@ describe('h100-campaign.sh', () => {
     // No stray files: what comes back from the device is capped at 8.
     expect(existsSync(join(out, 'ort-cuda-fp32.json'))).toBe(false);
   });
+
+  // A dress rehearsal of the GPU path on lavapipe (CPU Vulkan): the WebGPU offline, single-stream,
+  // merge and gpu-buffer steps that the H100 run depends on. It found a broken gpu-buffer step once.
+  it.skipIf(!LAVAPIPE_PRESENT && !LAVAPIPE_REQUIRED)(
+    'part 1 on a WebGPU adapter measures webgpu files, marked as emulated, and runs the gpu-buffer check',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'campaign-webgpu-'));
+      const out = join(dir, 'out');
+      const r = spawnSync('bash', [SCRIPT, '--part', '1', out], {
+        encoding: 'utf8',
+        timeout: 280_000,
+        env: {
+          ...lavapipeEnv(),
+          H100E_STATE_DIR: join(dir, 'state'),
+          H100E_PROVIDERS: 'webgpu',
+          H100E_MODELS: 'squeezenet1_1',
+          H100E_BATCHES: '1',
+          H100E_BUFFER_RUNS: '3',
+          H100E_PYTHON: 'false',
+        },
+      });
+      expect(r.status).toBe(0);
+      const log = readFileSync(join(out, 'part1.log'), 'utf8');
+      expect(log).toContain('providers that run: webgpu');
+      expect(log).toMatch(/END gpu-buffer outputs on webgpu rc=0/);
+      expect(log).toContain('outputs on the host (default): RSS MiB');
+      expect(log).toMatch(/getData\(\) on a gpu-buffer output: exit SIGABRT/);
+      for (const prec of ['fp32', 'fp16'] as const) {
+        const f = readResultFile(join(out, `ort-webgpu-${prec}.json`));
+        expect(
+          f.runs.map((x) => [x.model.precision, x.status, x.engine.provider, x.device.software]),
+        ).toEqual([[prec, 'ok', 'webgpu', true]]);
+      }
+      expect(readResultFile(join(out, 'ort-single-stream.json')).runs).toHaveLength(2);
+    },
+    300_000,
+  );
 });

@@ -9,29 +9,21 @@
  * H100E_REQUIRE_WEBGPU=1 (set by .ci/run after it unpacked one), which turns that into a failure.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runNodeChild } from '../src/doctor/node-child.js';
 import { readResultFile } from '../src/results/io.js';
 import { PACKAGE_ROOT } from '../src/version.js';
+import { LAVAPIPE_ICD, LAVAPIPE_PRESENT, LAVAPIPE_REQUIRED, lavapipeEnv } from './lavapipe.js';
 
-const VULKAN_DIR = process.env.H100E_VULKAN_DIR ?? join(PACKAGE_ROOT, '.vulkan');
-const ICD = join(VULKAN_DIR, 'lvp_icd.json');
-const LIB_DIR = join(VULKAN_DIR, 'root', 'usr', 'lib', 'x86_64-linux-gnu');
-const present = existsSync(ICD);
-const required = process.env.H100E_REQUIRE_WEBGPU === '1';
+const ICD = LAVAPIPE_ICD;
+const present = LAVAPIPE_PRESENT;
+const required = LAVAPIPE_REQUIRED;
 const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'h100e-webgpu-'));
-
-/** This process's environment plus lavapipe, and nothing that could pick another Vulkan driver. */
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  LD_LIBRARY_PATH: [LIB_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
-  VK_ICD_FILENAMES: ICD,
-};
-delete env.VK_DRIVER_FILES;
+const env = lavapipeEnv();
 
 function bench(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000, env });

@@ -78,7 +78,8 @@ PROVIDERS=${H100E_PROVIDERS:-cuda webgpu}
 # part 1's files; a fresh machine starts empty (then compare and estimate locally, see the README).
 STATE=${H100E_STATE_DIR:-/tmp/h100e-campaign}
 mkdir -p "$STATE"
-# H100E_MODELS / H100E_BATCHES shrink the matrix for a smoke run of this script on a CPU machine.
+# H100E_MODELS / H100E_BATCHES (and H100E_BUFFER_RUNS, runs per round of the gpu-buffer check) shrink
+# the matrix for a smoke run of this script on a CPU machine.
 MODELS=${H100E_MODELS:-resnet18,resnet50,mobilenet_v2,mobilenet_v3_small,mobilenet_v3_large,efficientnet_b0,squeezenet1_1,convnext_tiny,vit_b_16}
 BATCHES=${H100E_BATCHES:-1,8,32,128,256}
 # Short windows: on a GPU one configuration gives hundreds of iterations in half a second; the cap
@@ -208,7 +209,8 @@ part1() {
   # Whether --transfer exclude (gpu-buffer outputs) leaks or aborts on these providers, as it does on
   # webgpu with onnxruntime-node 1.30 (README, GPUs); figures go to part1.log.
   for p in "${providers[@]}"; do
-    step "gpu-buffer outputs on $p" 90 - node dist/bench/webgpu-gpu-buffer.js --provider "$p" --rounds 3 --runs 30
+    step "gpu-buffer outputs on $p" 90 - node dist/bench/webgpu-gpu-buffer.js --provider "$p" --rounds 3 \
+      --runs "${H100E_BUFFER_RUNS:-30}"
   done
   if [ -n "$CPU_FILE" ]; then
     estimate_against "$CPU_FILE" "$OUTDIR/estimate.txt" "$OUTDIR"/ort-*-fp32.json "$OUTDIR"/ort-*-fp16.json
