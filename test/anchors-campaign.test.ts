@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
 import { LAVAPIPE_PRESENT, LAVAPIPE_REQUIRED, lavapipeEnv } from './lavapipe.js';
+import { runCommand } from './run-command.js';
 
 const SCRIPT = join(import.meta.dirname, '..', 'bench', 'anchors', 'h100-campaign.sh');
 
@@ -22,7 +23,7 @@ describe('h100-campaign.sh', () => {
     expect(r.stderr).toContain("error: --part must be 1, 2 or all, got '3'");
   });
 
-  it('part 1 logs unusable providers and completes the rest on a CPU-only smoke matrix', () => {
+  it('part 1 logs unusable providers and completes the rest on a CPU-only smoke matrix', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'campaign-'));
     const out = join(dir, 'out');
     const cpuFile = join(dir, 'cpu.json');
@@ -47,9 +48,8 @@ describe('h100-campaign.sh', () => {
       { encoding: 'utf8' },
     );
     expect(made.status).toBe(0);
-    const r = spawnSync('bash', [SCRIPT, '--part', '1', out, cpuFile], {
-      encoding: 'utf8',
-      timeout: 110_000,
+    const r = await runCommand('bash', [SCRIPT, '--part', '1', out, cpuFile], {
+      timeoutMs: 110_000,
       env: {
         ...process.env,
         H100E_STATE_DIR: join(dir, 'state'),
@@ -59,7 +59,7 @@ describe('h100-campaign.sh', () => {
         H100E_PYTHON: 'false', // no Python onnxruntime lookup
       },
     });
-    expect(r.status).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const log = readFileSync(join(out, 'part1.log'), 'utf8');
     expect(log).toMatch(/END doctor rc=0/);
     expect(log).toMatch(/END probe cuda rc=3/);
@@ -86,12 +86,11 @@ describe('h100-campaign.sh', () => {
   // merge and gpu-buffer steps that the H100 run depends on. It found a broken gpu-buffer step once.
   it.skipIf(!LAVAPIPE_PRESENT && !LAVAPIPE_REQUIRED)(
     'part 1 on a WebGPU adapter measures webgpu files, marked as emulated, and runs the gpu-buffer check',
-    () => {
+    async () => {
       const dir = mkdtempSync(join(tmpdir(), 'campaign-webgpu-'));
       const out = join(dir, 'out');
-      const r = spawnSync('bash', [SCRIPT, '--part', '1', out], {
-        encoding: 'utf8',
-        timeout: 280_000,
+      const r = await runCommand('bash', [SCRIPT, '--part', '1', out], {
+        timeoutMs: 280_000,
         env: {
           ...lavapipeEnv(),
           H100E_STATE_DIR: join(dir, 'state'),
@@ -102,7 +101,7 @@ describe('h100-campaign.sh', () => {
           H100E_PYTHON: 'false',
         },
       });
-      expect(r.status).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       const log = readFileSync(join(out, 'part1.log'), 'utf8');
       expect(log).toContain('providers that run: webgpu');
       expect(log).toMatch(/END gpu-buffer outputs on webgpu rc=0/);

@@ -8,7 +8,6 @@
  * this machine as it is (no Vulkan). Skipped when no unpacked lavapipe exists, unless
  * H100E_REQUIRE_WEBGPU=1 (set by .ci/run after it unpacked one), which turns that into a failure.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { runNodeChild } from '../src/doctor/node-child.js';
 import { readResultFile } from '../src/results/io.js';
 import { PACKAGE_ROOT } from '../src/version.js';
+import { runCommand, type CommandResult } from './run-command.js';
 import { LAVAPIPE_ICD, LAVAPIPE_PRESENT, LAVAPIPE_REQUIRED, lavapipeEnv } from './lavapipe.js';
 
 const ICD = LAVAPIPE_ICD;
@@ -25,9 +25,8 @@ const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'h100e-webgpu-'));
 const env = lavapipeEnv();
 
-function bench(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000, env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function bench(args: string[]): Promise<CommandResult> {
+  return runCommand(process.execPath, [CLI, ...args], { timeoutMs: 300_000, env });
 }
 
 if (!present) {
@@ -42,8 +41,8 @@ if (!present) {
   });
 } else {
   describe('webgpu on lavapipe', () => {
-    it('doctor finds the adapter, runs the probe model and names it a software adapter', () => {
-      const r = bench(['doctor', '--json']);
+    it('doctor finds the adapter, runs the probe model and names it a software adapter', async () => {
+      const r = await bench(['doctor', '--json']);
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout) as {
         ort: { providers: { device: string; usable: boolean; software?: boolean; deviceName?: string }[] };
@@ -134,7 +133,7 @@ if (!present) {
 
     it('bench run --device webgpu measures on it and labels the figures as CPU figures', async () => {
       const out = join(dir, 'webgpu.json');
-      const r = bench([
+      const r = await bench([
         '--device', 'webgpu', '--model', 'squeezenet1_1', '--batch', '1', '--transfer', 'exclude',
         '--duration', '0.2', '--max-duration', '2', '--min-iterations', '3', '--warmup', '1', '--out', out,
       ]); // prettier-ignore
@@ -160,7 +159,7 @@ if (!present) {
       expect(run.config.transfer).toBe('include');
       expect(run.warnings.map((w) => w.message).join('\n')).toMatch(/--transfer exclude is not available/);
       // bench estimate judges it against this machine's CPU, not as an unknown GPU.
-      const est = bench(['estimate', out, '--json']);
+      const est = await bench(['estimate', out, '--json']);
       expect(est.code, est.stderr).toBe(0);
       expect(est.stdout).toContain('emulated in software');
       expect(est.stdout).not.toContain('unknown GPU');
@@ -168,7 +167,7 @@ if (!present) {
 
     it('--device auto does not pick the software adapter', async () => {
       const out = join(dir, 'auto.json');
-      const r = bench(['--model', 'squeezenet1_1', '--duration', '0.2', '--max-duration', '1', '--min-iterations', '3', '--warmup', '1', '--out', out]); // prettier-ignore
+      const r = await bench(['--model', 'squeezenet1_1', '--duration', '0.2', '--max-duration', '1', '--min-iterations', '3', '--warmup', '1', '--out', out]); // prettier-ignore
       expect(r.code, r.stderr).toBe(0);
       const run = (await readResultFile(out)).runs[0]!;
       expect(run.device.actual).toBe('cpu');
