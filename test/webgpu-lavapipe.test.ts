@@ -18,9 +18,6 @@ import { PACKAGE_ROOT } from '../src/version.js';
 import { runCommand, type CommandResult } from './run-command.js';
 import { LAVAPIPE_ICD, LAVAPIPE_PRESENT, LAVAPIPE_REQUIRED, lavapipeEnv } from './lavapipe.js';
 
-const ICD = LAVAPIPE_ICD;
-const present = LAVAPIPE_PRESENT;
-const required = LAVAPIPE_REQUIRED;
 const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'h100e-webgpu-'));
 const env = lavapipeEnv();
@@ -29,13 +26,13 @@ function bench(args: string[]): Promise<CommandResult> {
   return runCommand(process.execPath, [CLI, ...args], { timeoutMs: 300_000, env });
 }
 
-if (!present) {
+if (!LAVAPIPE_PRESENT) {
   describe('webgpu on lavapipe', () => {
-    it.runIf(required)('has lavapipe unpacked (H100E_REQUIRE_WEBGPU=1)', () => {
-      expect.fail(`no ${ICD}: run \`bash bench/device/lavapipe.sh\` first`);
+    it.runIf(LAVAPIPE_REQUIRED)('has lavapipe unpacked (H100E_REQUIRE_WEBGPU=1)', () => {
+      expect.fail(`no ${LAVAPIPE_ICD}: run \`bash bench/device/lavapipe.sh\` first`);
     });
-    it.skipIf(required)(
-      `skipped: no ${ICD} (run \`bash bench/device/lavapipe.sh\` to test WebGPU)`,
+    it.skipIf(LAVAPIPE_REQUIRED)(
+      `skipped: no ${LAVAPIPE_ICD} (run \`bash bench/device/lavapipe.sh\` to test WebGPU)`,
       () => {},
     );
   });
@@ -48,7 +45,7 @@ if (!present) {
         ort: { providers: { device: string; usable: boolean; software?: boolean; deviceName?: string }[] };
         vulkan: { usable: boolean; icds: string[] };
       };
-      expect(report.vulkan).toMatchObject({ usable: true, icds: [ICD] });
+      expect(report.vulkan).toMatchObject({ usable: true, icds: [LAVAPIPE_ICD] });
       const webgpu = report.ort.providers.find((p) => p.device === 'webgpu');
       expect(webgpu).toMatchObject({
         usable: true,

@@ -3,7 +3,7 @@ import { VERDICT_TEXT, type Comparison, type RunSummary } from '../compare/compa
 import { environmentOf } from '../compare/environment.js';
 import { runKey } from '../compare/key.js';
 import type { LoadedFile } from '../compare/load.js';
-import { summarizeServer } from '../compare/server.js';
+import { summarizeServer, type ServerRunSummary } from '../compare/server.js';
 import type { RunResult } from '../results/schema.js';
 import type { ReportDocument } from './exporter.js';
 import { formatChange, formatInterval, formatNumber, formatP, formatRatio } from './format.js';
@@ -78,8 +78,7 @@ export function comparisonTable(comparison: Comparison): TextTable {
 }
 
 /** "met (50 ms)" or "missed (50 ms)": whether a server run's p99 met its bound. */
-function boundText(run: RunSummary | null): string {
-  const s = run?.server;
+function boundText(s: ServerRunSummary | null | undefined): string {
   return s ? `${s.met ? 'met' : 'missed'} (${s.latencyBoundMs} ms)` : '–';
 }
 
@@ -120,7 +119,7 @@ export function serverComparisonTable(comparison: Comparison): TextTable | null 
     formatNumber(run?.server?.achievedQps ?? null),
     ...(peaks ? [formatNumber(run?.server?.peakQps ?? null)] : []),
     formatNumber(run?.server?.p99Ms ?? run?.p99Ms ?? null),
-    boundText(run),
+    boundText(run?.server),
   ];
   const changeHeader = [
     'QPS Δ',
@@ -245,7 +244,7 @@ export function serverRunsTable(doc: ReportDocument): TextTable | null {
       ...(peaks ? [formatNumber(s?.peakQps ?? null)] : []),
       formatNumber(run.latency?.p50Ms ?? null),
       formatNumber(s?.p99Ms ?? run.latency?.p99Ms ?? null),
-      s ? `${s.met ? 'met' : 'missed'} (${s.latencyBoundMs} ms)` : '–',
+      boundText(s),
     ];
   });
   return { header, rows };
