@@ -62,7 +62,7 @@ describe('CPU peak from /proc/cpuinfo', () => {
     expect(p.dense16Tflops).toBeCloseTo(0.32, 12); // no avx512_bf16 flag: fp32 stands in
     expect(p.int8Tops).toBeCloseTo(1.28, 12); // 2 x 2.5e9 x 256
     expect(p.method).toBe(
-      'derived from /proc/cpuinfo: 2 cores x 2.500 GHz x 64 FLOP/cycle (AVX-512 FMA: 16 lanes x 2 x 2 units (assumed))',
+      "derived from /proc/cpuinfo: 2 cores x 2.500 GHz ('cpu MHz' of processor 0, the clock when read; no cpuinfo_max_freq to read) x 64 FLOP/cycle (AVX-512 FMA: 16 lanes x 2 x 2 units (assumed))",
     );
     expect(p.bandwidthMethod).toMatch(/^assumption: 20 GB\/s/);
   });

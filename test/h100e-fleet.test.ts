@@ -31,6 +31,23 @@ describe('tesla-2024 scenario', () => {
     expect(r.snapshots[3]!.growthPct).toBeCloseTo(142.857, 3);
   });
 
+  it('compares a variant with the snapshot before its base, not with its base', () => {
+    // q1-2024-deck (40k) is a variant of q1-2024 (35k, a day earlier): 40k / 15k - 1, not 40k / 35k - 1
+    expect(r.snapshots.map((s) => [s.id, s.growthFrom, s.growthPct])).toEqual([
+      ['end-2023', null, null],
+      ['q1-2024', 'end-2023', (35000 / 15000 - 1) * 100],
+      ['q1-2024-deck', 'end-2023', (40000 / 15000 - 1) * 100],
+      ['end-2024', 'q1-2024', (85000 / 35000 - 1) * 100],
+    ]);
+    const text = formatFleetReport(r);
+    expect(text).toMatch(
+      /\n {2}2024-04-01 +Q1 2024 variant \("nearly 40,000", deck\) +40,000 +28 MW +\+167 %\n/,
+    );
+    expect(text).toContain(
+      '\n  Q1 2024 variant ("nearly 40,000", deck): an alternative figure, its growth is over end of 2023 (implied)\n',
+    );
+  });
+
   it('derives the dollar figures at the implied price', () => {
     expect(claim('price-per-h100').derived).toBe(50000); // $500M / 10,000
     expect(claim('price-per-h100').mark).toBe('info');
@@ -71,6 +88,75 @@ describe('lab-example scenario', () => {
     expect(r.total!.costUsd).toBe(126396); // 8 x $15,000 + 4 x $1,599 (catalog MSRP)
     // 2024: 4 A100s; 2025: 8 A100s + 4 4090s -> growth = 1.7520323 / 0.7567841 - 1 = 131.5 %
     expect(r.snapshots[1]!.growthPct).toBeCloseTo((1.7520323 / (0.3153267 * 4 * 0.6) - 1) * 100, 3);
+  });
+
+  it('labels power as TDP (count x rated power at full load), not measured draw', () => {
+    const text = formatFleetReport(runFleet('bench/scenarios/lab-example.yaml'));
+    // the A100s are available 60 % of the time, yet their power is 8 x 400 W: a rating
+    expect(text).toMatch(
+      /\n {2}line +device +count +H100e\/device +util +H100e \(low \/ central \/ high\) +TDP power +cost\n/,
+    );
+    expect(text).toMatch(/\n {2}2 x DGX-style nodes +A100 SXM 80GB +8 +.* +3\.2 kW +\$120,000\n/);
+    expect(text).toContain('\nTotal: H100e 1.67 / 1.75 / 1.83 | TDP power 5 kW | cost $126,396\n');
+    expect(text).toMatch(
+      /\n {2}date +snapshot +H100e \(low \/ central \/ high\) +TDP power +growth vs previous\n/,
+    );
+    expect(text).toMatch(
+      /TDP power = count x the catalog TDP \(or powerPerDevice where the line gives one\), at full load whatever the utilisation: a rating, not measured draw\n$/,
+    );
+  });
+});
+
+describe('variant snapshots', () => {
+  const snap = (id: string, date: string, count: number, variantOf?: string) => ({
+    id,
+    date,
+    label: id,
+    items: [{ id: `${id}-h100`, device: 'H100 SXM', count }],
+    ...(variantOf ? { variantOf } : {}),
+  });
+  const evaluate = (snapshots: unknown[]) =>
+    evaluateScenario(parseScenario({ scenarioVersion: 1, name: 't', snapshots }, 's.yaml'), 's.yaml');
+
+  it('compares a variant dated before its base with the snapshot before the base', () => {
+    const r = evaluate([
+      snap('a', '2024-01-01', 10),
+      snap('b', '2024-06-30', 20),
+      snap('b-early', '2024-03-01', 30, 'b'), // an alternative figure for b, written under an earlier date
+      snap('c', '2024-12-31', 40),
+    ]);
+    expect(r.snapshots.map((s) => [s.id, s.growthFrom, s.growthPct])).toEqual([
+      ['a', null, null],
+      ['b-early', 'a', 200], // 30 / 10 - 1
+      ['b', 'a', 100], // 20 / 10 - 1
+      ['c', 'b', 100], // 40 / 20 - 1: the variant is never a base
+    ]);
+  });
+
+  it('gives a variant of the first snapshot no growth', () => {
+    const r = evaluate([snap('a', '2024-01-01', 10), snap('a-alt', '2024-01-02', 12, 'a')]);
+    expect(r.snapshots.map((s) => [s.id, s.growthFrom, s.growthPct])).toEqual([
+      ['a', null, null],
+      ['a-alt', null, null],
+    ]);
+  });
+
+  it('refuses a variant of a missing snapshot or of another variant', () => {
+    expectError(
+      () => evaluate([snap('a', '2024-01-01', 10), snap('x', '2024-02-01', 12, 'nope')]),
+      'E_BAD_INPUT',
+      /^s\.yaml: snapshots\[1\]\.variantOf: no snapshot with id "nope"; name the snapshot this one is an alternative figure for$/,
+    );
+    expectError(
+      () =>
+        evaluate([
+          snap('a', '2024-01-01', 10),
+          snap('x', '2024-02-01', 12, 'a'),
+          snap('y', '2024-02-02', 13, 'x'),
+        ]),
+      'E_BAD_INPUT',
+      /^s\.yaml: snapshots\[2\]\.variantOf: "x" is itself a variant; name the snapshot this one is an alternative figure for$/,
+    );
   });
 });
 

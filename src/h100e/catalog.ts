@@ -119,21 +119,78 @@ export function lookupDevice(name: string, catalog: Catalog = loadCatalog()): Ca
   return catalog.devices.find((d) => namesOf(d).some((a) => normalizeName(a) === n));
 }
 
+/** Words of a GPU name that say nothing about which variant it is (brand, memory technology). */
+const NEUTRAL_WORDS = new Set(['nvidia', 'tesla', 'geforce', 'amd', 'instinct']);
+const MEMORY_TYPE = /^(hbm\d*e?|gddr\d+x?)$/;
+/** Form-factor words: sxm2..sxm6, pcie, nvl (and nvl72 ...). */
+const FORM_FACTOR = /^(sxm|pcie|nvl)(\d*)$/;
+const MEMORY_SIZE = /^(\d+)gb$/;
+
+/** The words of a normalised name, less a MIG profile suffix ("... mig 1g 10gb"), which names a slice. */
+function gpuWords(name: string): string[] {
+  const words = normalizeName(name).split(' ').filter(Boolean);
+  const mig = words.indexOf('mig');
+  return mig > 0 ? words.slice(0, mig) : words;
+}
+
+/** The form-factor and memory-size words an entry is known by, from all its names and its memory figure. */
+function variantWordsOf(d: CatalogDevice): { forms: Set<string>; memories: Set<number> } {
+  const words = namesOf(d).flatMap((a) => normalizeName(a).split(' '));
+  const memories = new Set(
+    words
+      .map((w) => MEMORY_SIZE.exec(w)?.[1])
+      .filter((m): m is string => m !== undefined)
+      .map(Number),
+  );
+  if (d.memoryGB !== null) memories.add(d.memoryGB);
+  return { forms: new Set(words.filter((w) => FORM_FACTOR.test(w))), memories };
+}
+
 /**
- * Matches an nvidia-smi GPU name to the catalog: exact alias first, then the longest alias contained
- * in the name (so "NVIDIA H100 80GB HBM3 MIG 1g.10gb" still finds H100 SXM). Undefined when unknown.
+ * Whether a word of a GPU name left over after an alias matched agrees with the entry. A form factor
+ * must be one the entry is known by ("sxm" agrees with "sxm5"; "sxm3" does not agree with "sxm2"); a
+ * memory size must be the entry's; any other word ("d", "laptop", "vf") may name another product, so
+ * it disagrees.
+ */
+function agrees(word: string, v: { forms: Set<string>; memories: Set<number> }): boolean {
+  if (NEUTRAL_WORDS.has(word) || MEMORY_TYPE.test(word)) return true;
+  const mem = MEMORY_SIZE.exec(word);
+  if (mem) return v.memories.has(Number(mem[1]));
+  const form = FORM_FACTOR.exec(word);
+  if (!form) return false;
+  if (v.forms.has(word)) return true;
+  const family = [...v.forms].filter((f) => FORM_FACTOR.exec(f)?.[1] === form[1]);
+  // A bare "sxm" agrees with any SXM generation, and an entry known only as bare "sxm" with any.
+  return family.length > 0 && (form[2] === '' || family.every((f) => f === form[1]));
+}
+
+/**
+ * Matches an nvidia-smi GPU name to the catalog: an exact name or alias first (a MIG suffix dropped,
+ * so "NVIDIA H100 80GB HBM3 MIG 1g.10gb" is the H100 SXM), then the longest alias found as whole
+ * words in the name whose other words all agree with that entry. Variants the catalog does not hold
+ * stay unknown instead of borrowing a sibling's figures: "NVIDIA H100 NVL", "NVIDIA A100-PCIE-40GB",
+ * "Tesla V100-PCIE-16GB" and "NVIDIA GeForce RTX 4090 D" give undefined.
  */
 export function matchGpuName(gpuName: string, catalog: Catalog = loadCatalog()): CatalogDevice | undefined {
-  const exact = lookupDevice(gpuName, catalog);
+  const words = gpuWords(gpuName);
+  const exact = lookupDevice(words.join(' '), catalog);
   if (exact) return exact;
-  const n = ` ${normalizeName(gpuName)} `;
   let best: { device: CatalogDevice; len: number } | undefined;
   for (const d of catalog.devices) {
-    for (const a of d.aliases) {
+    const variant = variantWordsOf(d);
+    for (const a of namesOf(d)) {
       const na = normalizeName(a);
-      // Short aliases ("a100", "4090") only count as whole words of the name.
-      if (na.length >= 4 && n.includes(` ${na} `) && (!best || na.length > best.len))
-        best = { device: d, len: na.length };
+      // Short aliases ("d1", "hw3") are too easily part of another product's name.
+      if (na.length < 4 || (best && na.length <= best.len)) continue;
+      const aw = na.split(' ');
+      for (let i = 0; i + aw.length <= words.length; i++) {
+        if (!aw.every((w, k) => words[i + k] === w)) continue;
+        const rest = [...words.slice(0, i), ...words.slice(i + aw.length)];
+        if (rest.every((w) => agrees(w, variant))) {
+          best = { device: d, len: na.length };
+          break;
+        }
+      }
     }
   }
   return best?.device;

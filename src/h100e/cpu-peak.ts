@@ -1,16 +1,27 @@
 /**
  * Peak rates of a CPU, derived from /proc/cpuinfo because no CPU is in the catalog: cores x clock x
- * FLOP per cycle from the SIMD flags. Every figure carries the arithmetic that produced it.
+ * FLOP per cycle from the SIMD flags (and, for AMD, the CPU family, which sets the datapath width).
+ * The clock is cpufreq's cpuinfo_max_freq where readable. Every figure carries the arithmetic that
+ * produced it.
  */
 import { readFileSync } from 'node:fs';
 
-/** What /proc/cpuinfo says about the machine. */
+/** Where the clock of a CpuInfo comes from. */
+export type CpuClockSource = 'cpuinfo_max_freq' | 'cpu MHz';
+
+/** What /proc/cpuinfo (and cpufreq's maximum clock) say about the machine. */
 export interface CpuInfo {
   model: string;
+  /** vendor_id of the first processor ("GenuineIntel", "AuthenticAMD"); '' when absent. */
+  vendor: string;
+  /** "cpu family" of the first processor, decimal; null when absent. */
+  family: number | null;
   /** Physical cores (distinct physical id / core id pairs; processors when those are absent). */
   cores: number;
-  /** Clock in GHz as /proc/cpuinfo reports it ("cpu MHz" of the first processor). */
+  /** Clock in GHz: cpuinfo_max_freq when it was given, else "cpu MHz" of the first processor. */
   ghz: number;
+  /** Which of the two the clock is. */
+  clockSource: CpuClockSource;
   flags: Set<string>;
 }
 
@@ -41,8 +52,12 @@ export interface CpuPeak {
  */
 export const DEFAULT_CPU_BANDWIDTH_GBPS = 20;
 
-/** Parses /proc/cpuinfo text. */
-export function parseCpuinfo(text: string): CpuInfo {
+/**
+ * Parses /proc/cpuinfo text, with the content of cpufreq's cpuinfo_max_freq (kHz) when readable.
+ * The maximum is preferred because "cpu MHz" is the clock at the moment of reading, which frequency
+ * scaling moves from one run to the next; a peak should not.
+ */
+export function parseCpuinfo(text: string, cpuinfoMaxFreqKHz?: string): CpuInfo {
   const blocks = text.split(/\n\s*\n/).filter((b) => b.includes('processor'));
   const field = (block: string, key: string): string | undefined => {
     const m = new RegExp(`^${key}\\s*:\\s*(.*)$`, 'm').exec(block);
@@ -55,19 +70,49 @@ export function parseCpuinfo(text: string): CpuInfo {
       .filter(([p, c]) => p !== undefined && c !== undefined)
       .map(([p, c]) => `${p}/${c}`),
   );
+  const maxKHz = Number(cpuinfoMaxFreqKHz?.trim() || NaN);
+  const family = Number(field(first, 'cpu family') ?? NaN);
   return {
     model: field(first, 'model name') ?? 'unknown CPU',
+    vendor: field(first, 'vendor_id') ?? '',
+    family: Number.isInteger(family) ? family : null,
     cores: pairs.size > 0 ? pairs.size : Math.max(1, blocks.length),
-    ghz: Number(field(first, 'cpu MHz') ?? '0') / 1000,
+    ...(Number.isFinite(maxKHz) && maxKHz > 0
+      ? { ghz: maxKHz / 1e6, clockSource: 'cpuinfo_max_freq' as const }
+      : { ghz: Number(field(first, 'cpu MHz') ?? '0') / 1000, clockSource: 'cpu MHz' as const }),
     flags: new Set((field(first, 'flags') ?? '').split(/\s+/).filter(Boolean)),
   };
 }
+
+/** The parts of a CpuInfo that set FLOP per cycle. */
+export type CpuArch = Pick<CpuInfo, 'flags' | 'vendor' | 'family'>;
+
+/**
+ * How an AVX-512 CPU executes 512-bit instructions, where the vendor says: AMD Zen 4 (family 25; Zen 3
+ * of the same family has no AVX-512) splits them over 256-bit units, so it peaks at the AVX2 rate;
+ * Zen 5 (family 26) has 512-bit datapaths on desktop and server parts. Undefined for anything else,
+ * which keeps the assumed two 512-bit units.
+ */
+function amdAvx512(cpu: CpuArch): 'zen4' | 'zen5' | undefined {
+  if (cpu.vendor !== 'AuthenticAMD' || !cpu.flags.has('avx512f')) return undefined;
+  return cpu.family === 25 ? 'zen4' : cpu.family === 26 ? 'zen5' : undefined;
+}
+
+const ZEN4 = 'on 256-bit units (AMD Zen 4, cpu family 25)';
+const ZEN5 =
+  'AMD Zen 5, cpu family 26: 512-bit datapaths on desktop and server parts; mobile Zen 5 has 256-bit ones, half this';
 
 /**
  * fp32 FLOP per cycle per core from SIMD flags: lanes x 2 (fused multiply-add) x 2 FMA units.
  * Two FMA units is an assumption (true of recent server cores; some parts have one).
  */
-export function fp32FlopsPerCycle(flags: Set<string>): { value: number; why: string } {
+export function fp32FlopsPerCycle(cpu: CpuArch): { value: number; why: string } {
+  const { flags } = cpu;
+  const amd = amdAvx512(cpu);
+  if (amd === 'zen4' && flags.has('fma'))
+    return { value: 32, why: `AVX-512 FMA ${ZEN4}: 8 lanes x 2 x 2 units` };
+  if (amd === 'zen5' && flags.has('fma'))
+    return { value: 64, why: `AVX-512 FMA: 16 lanes x 2 x 2 units (${ZEN5})` };
   if (flags.has('avx512f') && flags.has('fma'))
     return { value: 64, why: 'AVX-512 FMA: 16 lanes x 2 x 2 units (assumed)' };
   if (flags.has('avx2') && flags.has('fma'))
@@ -77,7 +122,13 @@ export function fp32FlopsPerCycle(flags: Set<string>): { value: number; why: str
 }
 
 /** int8 OP per cycle per core from VNNI flags: lanes x 4 int8 MACs x 2 OP x 2 units; null without VNNI. */
-export function int8OpsPerCycle(flags: Set<string>): { value: number; why: string } | null {
+export function int8OpsPerCycle(cpu: CpuArch): { value: number; why: string } | null {
+  const { flags } = cpu;
+  const amd = amdAvx512(cpu);
+  if (amd === 'zen4' && flags.has('avx512_vnni'))
+    return { value: 128, why: `AVX-512 VNNI ${ZEN4}: 8 lanes x 4 MAC x 2 OP x 2 units` };
+  if (amd === 'zen5' && flags.has('avx512_vnni'))
+    return { value: 256, why: `AVX-512 VNNI: 16 lanes x 4 MAC x 2 OP x 2 units (${ZEN5})` };
   if (flags.has('avx512_vnni'))
     return { value: 256, why: 'AVX-512 VNNI: 16 lanes x 4 MAC x 2 OP x 2 units (assumed)' };
   if (flags.has('avx_vnni'))
@@ -87,11 +138,14 @@ export function int8OpsPerCycle(flags: Set<string>): { value: number; why: strin
 
 /** Peak rates of `cpu`; `bandwidthGBps` given means user-provided, otherwise the documented default. */
 export function deriveCpuPeak(cpu: CpuInfo, bandwidthGBps?: number): CpuPeak {
-  const f = fp32FlopsPerCycle(cpu.flags);
+  const f = fp32FlopsPerCycle(cpu);
   const fp32Tflops = (cpu.cores * cpu.ghz * 1e9 * f.value) / 1e12;
   const bf16 = cpu.flags.has('avx512_bf16');
-  const i8 = int8OpsPerCycle(cpu.flags);
-  const base = `derived from /proc/cpuinfo: ${cpu.cores} cores x ${cpu.ghz.toFixed(3)} GHz`;
+  const i8 = int8OpsPerCycle(cpu);
+  const base =
+    cpu.clockSource === 'cpuinfo_max_freq'
+      ? `derived from /proc/cpuinfo and cpufreq: ${cpu.cores} cores x ${cpu.ghz.toFixed(3)} GHz (cpuinfo_max_freq, the highest clock cpufreq reports; a boost clock on most parts)`
+      : `derived from /proc/cpuinfo: ${cpu.cores} cores x ${cpu.ghz.toFixed(3)} GHz ('cpu MHz' of processor 0, the clock when read; no cpuinfo_max_freq to read)`;
   return {
     model: cpu.model,
     fp32Tflops,
@@ -100,7 +154,7 @@ export function deriveCpuPeak(cpu: CpuInfo, bandwidthGBps?: number): CpuPeak {
     bandwidthGBps: bandwidthGBps ?? DEFAULT_CPU_BANDWIDTH_GBPS,
     method: `${base} x ${f.value} FLOP/cycle (${f.why})`,
     dense16Method: bf16
-      ? `${base} x ${2 * f.value} FLOP/cycle (AVX-512 BF16 dot products, 2x the fp32 rate)`
+      ? `${base} x ${2 * f.value} FLOP/cycle (AVX-512 BF16 dot products, 2x the fp32 rate${amdAvx512(cpu) === 'zen4' ? ` ${ZEN4}` : ''})`
       : `${base} x ${f.value} FLOP/cycle: the fp32 vector peak stands in (no 16-bit flag in /proc/cpuinfo)`,
     int8Method: i8
       ? `${base} x ${i8.value} OP/cycle (${i8.why})`
@@ -114,14 +168,25 @@ export function deriveCpuPeak(cpu: CpuInfo, bandwidthGBps?: number): CpuPeak {
 
 let local: CpuInfo | null | undefined;
 
-/** This machine's /proc/cpuinfo, parsed once; null where it cannot be read (not Linux). */
+/** Where cpufreq publishes the highest clock of the first CPU, in kHz (absent in most VMs). */
+export const CPUINFO_MAX_FREQ_PATH = '/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq';
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * This machine's /proc/cpuinfo with cpufreq's maximum clock, parsed once; null where /proc/cpuinfo
+ * cannot be read (not Linux).
+ */
 export function localCpuInfo(): CpuInfo | null {
   if (local === undefined) {
-    try {
-      local = parseCpuinfo(readFileSync('/proc/cpuinfo', 'utf8'));
-    } catch {
-      local = null;
-    }
+    const text = readOptional('/proc/cpuinfo');
+    local = text === undefined ? null : parseCpuinfo(text, readOptional(CPUINFO_MAX_FREQ_PATH));
   }
   return local;
 }

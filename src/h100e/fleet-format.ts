@@ -32,7 +32,7 @@ function rangeText(r: Range): string {
 
 function itemRows(items: ItemResult[]): string[][] {
   return [
-    ['line', 'device', 'count', 'H100e/device', 'util', 'H100e (low / central / high)', 'power', 'cost'],
+    ['line', 'device', 'count', 'H100e/device', 'util', 'H100e (low / central / high)', 'TDP power', 'cost'],
     ...items.map((i) => [
       i.label,
       i.device,
@@ -47,7 +47,7 @@ function itemRows(items: ItemResult[]): string[][] {
 }
 
 function totalsLine(t: Totals): string {
-  return `H100e ${rangeText(t.h100e)} | power ${power(t.powerW)}${t.unknownPower ? ` (+${t.unknownPower} unknown)` : ''} | cost ${usd(t.costUsd)}${t.unknownCost ? ` (+${t.unknownCost} unknown)` : ''}`;
+  return `H100e ${rangeText(t.h100e)} | TDP power ${power(t.powerW)}${t.unknownPower ? ` (+${t.unknownPower} unknown)` : ''} | cost ${usd(t.costUsd)}${t.unknownCost ? ` (+${t.unknownCost} unknown)` : ''}`;
 }
 
 function mark(c: ClaimResult): string {
@@ -79,7 +79,7 @@ export function formatFleetReport(r: FleetReport): string {
   if (r.snapshots.length > 0) {
     out.push('Snapshots');
     const rows = [
-      ['date', 'snapshot', 'H100e (low / central / high)', 'power', 'growth vs previous'],
+      ['date', 'snapshot', 'H100e (low / central / high)', 'TDP power', 'growth vs previous'],
       ...r.snapshots.map((s) => [
         s.date,
         s.label,
@@ -88,7 +88,14 @@ export function formatFleetReport(r: FleetReport): string {
         s.growthPct === null ? '-' : `${s.growthPct >= 0 ? '+' : ''}${num(s.growthPct)} %`,
       ]),
     ];
-    out.push(...alignColumns(rows).map((l) => `  ${l}`), '');
+    out.push(...alignColumns(rows).map((l) => `  ${l}`));
+    // A variant's growth is not over the row above it, so say what it is over.
+    const label = new Map(r.snapshots.map((s) => [s.id, s.label]));
+    for (const s of r.snapshots) {
+      if (s.variant && s.growthFrom !== null)
+        out.push(`  ${s.label}: an alternative figure, its growth is over ${label.get(s.growthFrom)}`);
+    }
+    out.push('');
   }
   if (r.claims.length > 0) {
     out.push('Claims');

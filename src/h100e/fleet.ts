@@ -41,6 +41,10 @@ export interface ItemResult {
   h100e: Range;
   utilisation: number;
   availableHoursPerWeek: number;
+  /**
+   * count x per-device power (the line's powerPerDevice, else the catalog TDP) at full load, whatever
+   * the utilisation: a rating, not measured draw; null when unknown.
+   */
   powerW: number | null;
   costUsd: number | null;
   impliedPriceUsd: number | null;
@@ -51,6 +55,7 @@ export interface ItemResult {
 /** Totals of a group of lines. */
 export interface Totals {
   h100e: Range;
+  /** Sum of the lines' TDP power (see ItemResult.powerW): a rating, not measured draw. */
   powerW: number;
   /** Cost of the lines with a known cost. */
   costUsd: number;
@@ -66,8 +71,13 @@ export interface SnapshotResult {
   label: string;
   items: ItemResult[];
   totals: Totals;
-  /** Central H100e growth over the previous non-variant snapshot (by date), percent; null for the first. */
+  /**
+   * Central H100e growth in percent over the previous non-variant snapshot (by date); for a variant,
+   * over the snapshot before the one it is a variant of. Null when there is no such snapshot.
+   */
   growthPct: number | null;
+  /** Id of the snapshot growthPct is over; null with it. */
+  growthFrom: string | null;
   /** An alternative figure (variantOf), never the base of another snapshot's growth. */
   variant: boolean;
 }
@@ -100,7 +110,7 @@ export interface FleetReport {
 
 /** How per-device H100e is obtained, printed with every report. */
 export const FLEET_METHOD =
-  'per-device H100e = Epoch spec rules (dense 16-bit / 989.4 TFLOP/s and dense 8-bit / 1,979 TOPS): low = smaller, high = larger, central = their mean (the one available rule when a device has a single figure); H100e = count x per-device x utilisation';
+  'per-device H100e = Epoch spec rules (dense 16-bit / 989.4 TFLOP/s and dense 8-bit / 1,979 TOPS): low = smaller, high = larger, central = their mean (the one available rule when a device has a single figure); H100e = count x per-device x utilisation; TDP power = count x the catalog TDP (or powerPerDevice where the line gives one), at full load whatever the utilisation: a rating, not measured draw';
 
 /** Reads and validates a scenario file (YAML, or JSON by extension); errors name the field. */
 export function loadScenario(path: string): Scenario {
@@ -337,26 +347,49 @@ export function evaluateScenario(s: Scenario, file: string): FleetReport {
     return r;
   });
   const byDate = [...s.snapshots.entries()].sort((a, b) => a[1].date.localeCompare(b[1].date));
-  const snapshots: SnapshotResult[] = [];
-  for (const [j, snap] of byDate) {
+  const snapshots: SnapshotResult[] = byDate.map(([j, snap]) => {
     const its = snap.items.map((item, i) => {
       const r = evaluateItem(item, `${file}: snapshots[${j}].items[${i}]`, implied);
       evaluated.set(r.id, r);
       return r;
     });
-    const totals = totalsOf(its);
-    const prev = snapshots.filter((x) => !x.variant).at(-1);
-    snapshots.push({
+    return {
       id: snap.id,
       date: snap.date,
       label: snap.label,
       items: its,
-      totals,
-      growthPct: prev ? growthPct(prev.totals.h100e.central, totals.h100e.central) : null,
+      totals: totalsOf(its),
+      growthPct: null,
+      growthFrom: null,
       variant: snap.variantOf !== undefined,
-    });
-  }
+    };
+  });
   const snapshotById = new Map(snapshots.map((x) => [x.id, x]));
+  // The non-variant snapshot dated before `x` (variants are alternatives, never a base).
+  const before = (x: SnapshotResult): SnapshotResult | undefined =>
+    snapshots
+      .slice(0, snapshots.indexOf(x))
+      .filter((y) => !y.variant)
+      .at(-1);
+  for (const [k, [j, raw]] of byDate.entries()) {
+    const x = snapshots[k]!;
+    let anchor = x;
+    if (raw.variantOf !== undefined) {
+      const base = snapshotById.get(raw.variantOf);
+      if (!base || base.variant) {
+        throw new BenchError(
+          'E_BAD_INPUT',
+          `${file}: snapshots[${j}].variantOf: ${base ? `"${raw.variantOf}" is itself a variant` : `no snapshot with id "${raw.variantOf}"`}; name the snapshot this one is an alternative figure for`,
+        );
+      }
+      // A variant is an alternative figure for its base's date, so it grows from where the base does,
+      // not from the base itself (which is the same date's other figure).
+      anchor = base;
+    }
+    const prev = before(anchor);
+    x.growthPct = prev ? growthPct(prev.totals.h100e.central, x.totals.h100e.central) : null;
+    x.growthFrom = prev?.id ?? null;
+  }
   const snap = (id: string, where: string): SnapshotResult => {
     const x = snapshotById.get(id);
     if (!x) throw new BenchError('E_BAD_INPUT', `${where}: no snapshot with id "${id}"`);
