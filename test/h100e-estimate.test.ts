@@ -10,6 +10,7 @@ import { formatEstimateReport } from '../src/h100e/estimate-format.js';
 import { peaksFromCatalog } from '../src/h100e/peaks.js';
 import { rooflineBound } from '../src/h100e/roofline.js';
 import { specH100e } from '../src/h100e/spec.js';
+import type { RunResult } from '../src/results/schema.js';
 import { env, file, run } from './h100e-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-est-'));
@@ -82,7 +83,9 @@ describe('bench estimate on a CPU result', () => {
     const r = estimateFile(f, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu });
     const e = r.runs[0]!;
     expect(e.measured.h100e).toBeNull();
-    expect(e.measured.method).toMatch(/^no matching H100 reference for net@abc\|ort\|cpu\|fp32\|b1/);
+    expect(e.measured.method).toBe(
+      'no matching H100 reference: none of the 0 reference runs measured net@abc|fp32|b1|offline|c1 (model@sha256|precision|batch|scenario|concurrency)',
+    );
     expect(e.spec16.h100e).toBeCloseTo(3.2342834e-4, 10); // 0.32 / 989.4
     expect(e.spec8.h100e).toBeCloseTo(6.467913e-4, 9); // 1.28 / 1979
     expect(e.spec16.method).toMatch(/Epoch 16-bit rule.*derived from \/proc\/cpuinfo/);
@@ -105,13 +108,15 @@ describe('bench estimate on a CPU result', () => {
     expect(e.spec16.method).toMatch(/no catalog entry for CPU 'Some Other CPU'/);
   });
 
-  it('refuses a measured estimate on a file with no GPU runs', () => {
+  it('refuses --method measured when no run has a reference, and says which workload it looked for', () => {
     try {
       estimateFile(f, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu, measuredOnly: true });
       throw new Error('expected a BenchError');
     } catch (e) {
       expect((e as BenchError).code).toBe('E_BAD_INPUT');
-      expect((e as BenchError).message).toMatch(/^cpu\.json: no GPU runs/);
+      expect((e as BenchError).message).toMatch(
+        /^cpu\.json: no run has a matching H100 reference, .*net@abc\|fp32\|b1\|offline\|c1/,
+      );
     }
   });
 
@@ -164,7 +169,9 @@ describe('bench estimate on a GPU result with an H100 reference', () => {
   it('says so when no reference matches, and uses --as for a GPU the catalog does not know', () => {
     const unknown = file(env('Host CPU', ['NVIDIA GeForce GTX 1080']), [gpuRun]);
     const e = estimateFile(unknown, 'gtx.json', { referenceDir: emptyRefs }).runs[0]!;
-    expect(e.measured.method).toMatch(/no matching H100 reference for net@abc\|ort\|cuda\|fp16\|b8/);
+    expect(e.measured.method).toMatch(
+      /none of the 0 reference runs measured net@abc\|fp16\|b8\|offline\|c1 /,
+    );
     expect(e.spec16.method).toMatch(/unknown GPU 'NVIDIA GeForce GTX 1080'/);
     const as = estimateFile(unknown, 'gtx.json', { referenceDir: emptyRefs, as: 'T4' }).runs[0]!;
     expect(as.spec16.h100e).toBeCloseTo(65 / 989.4, 12);
@@ -193,7 +200,94 @@ describe('bench estimate on a GPU result with an H100 reference', () => {
     const notH100 = join(dir, 'a100.json');
     writeFileSync(notH100, JSON.stringify(file(env('Host CPU', ['NVIDIA A100-SXM4-80GB']), [gpuRun])));
     expect(() => estimateFile(local, 't4.json', { reference: notH100 })).toThrow(
-      /--reference .*a100\.json: no successful H100 runs/,
+      /--reference .*a100\.json: no successful H100 SXM or H200 SXM runs/,
+    );
+  });
+});
+
+describe('measured method: which reference a run is paired with', () => {
+  const work = { model: 'r50', precision: 'fp16' as const, batch: 8, flopsPerImage: 8e9 };
+  const cudaRef = run({ ...work, device: 'cuda', samplesPerS: 10000 });
+  const webgpuRef = run({ ...work, device: 'cuda', provider: 'webgpu', samplesPerS: 4000 });
+  const serverRef: RunResult = {
+    ...run({ ...work, device: 'cuda', samplesPerS: 100 }),
+    config: { ...cudaRef.config, scenario: 'server' },
+  };
+  const refDir = mkdtempSync(join(tmpdir(), 'h100e-refs-'));
+  writeFileSync(
+    join(refDir, 'h100.json'),
+    JSON.stringify(
+      file(env('Host', ['NVIDIA H100 80GB HBM3']), [webgpuRef, cudaRef, serverRef], 'bench run --h100'),
+    ),
+  );
+  const estimate = (r: RunResult, gpus: string[] = []) =>
+    estimateFile(file(env('Test CPU 9000', gpus), [r]), 'x.json', { referenceDir: refDir, cpuInfo: cpu })
+      .runs[0]!;
+
+  it('pairs a CPU run with the fastest H100 configuration of the same workload, and says so', () => {
+    const e = estimate(run({ ...work, device: 'cpu', samplesPerS: 50 }));
+    expect(e.measured.h100e).toBe(0.005); // 50 / 10,000 (cuda beats webgpu's 4,000)
+    expect(e.measured.method).toBe(
+      `measured: 50 / 10,000 img/s of the fastest H100 SXM reference of this workload (ort/cuda, transfer include; none ran ort/cpu there) ${join(refDir, 'h100.json')} (made by: bench run --h100)`,
+    );
+  });
+
+  it('prefers the same provider for a GPU run, even when another provider was faster there', () => {
+    const e = estimate(run({ ...work, device: 'cuda', provider: 'webgpu', samplesPerS: 1000 }), ['Tesla T4']);
+    expect(e.measured.h100e).toBe(0.25); // 1,000 / 4,000
+    expect(e.measured.method).toMatch(/^measured: 1,000 \/ 4,000 img\/s of the H100 SXM reference /);
+  });
+
+  it('never divides by a reference of another scenario, batch or concurrency', () => {
+    const single = estimate({
+      ...run({ ...work, device: 'cpu', samplesPerS: 50 }),
+      config: { ...cudaRef.config, scenario: 'single-stream' },
+    });
+    expect(single.measured.h100e).toBeNull();
+    expect(single.measured.method).toMatch(
+      /none of the 3 reference runs measured r50@abc\|fp16\|b8\|single-stream\|c1 /,
+    );
+    const c2 = estimate({
+      ...run({ ...work, device: 'cpu', samplesPerS: 50 }),
+      config: { ...cudaRef.config, concurrency: 2 },
+    });
+    expect(c2.measured.h100e).toBeNull();
+    expect(estimate(run({ ...work, batch: 4, device: 'cpu', samplesPerS: 50 })).measured.h100e).toBeNull();
+  });
+
+  it('gives a server run no measured figure and no efficiency: its throughput is the offered load', () => {
+    const e = estimate({
+      ...run({ ...work, device: 'cpu', samplesPerS: 50, weightBytes: 1e6, activationBytesPerImage: 1e6 }),
+      config: { ...cudaRef.config, scenario: 'server' },
+    });
+    expect(e.measured.h100e).toBeNull();
+    expect(e.measured.method).toMatch(
+      /^no matching H100 reference: a server run measures latency at an offered load/,
+    );
+    expect(e.roofline.h100e).not.toBeNull();
+    expect(e.roofline.efficiency).toBeNull();
+  });
+
+  it('takes an H200 SXM run as a reference, labelled as one, and refuses an H100 PCIe file', () => {
+    const h200 = join(dir, 'h200.json');
+    writeFileSync(h200, JSON.stringify(file(env('Host', ['NVIDIA H200']), [cudaRef], 'bench run --h200')));
+    const e = estimateFile(
+      file(env('Test CPU 9000'), [run({ ...work, device: 'cpu', samplesPerS: 50 })]),
+      'x.json',
+      {
+        reference: h200,
+        cpuInfo: cpu,
+        measuredOnly: true,
+      },
+    ).runs[0]!;
+    expect(e.measured.h100e).toBe(0.005);
+    expect(e.measured.method).toMatch(
+      /of the fastest H200 SXM reference .*; an H200 counts as 1 H100e \(same dense compute\)/,
+    );
+    const pcie = join(dir, 'h100-pcie.json');
+    writeFileSync(pcie, JSON.stringify(file(env('Host', ['NVIDIA H100 PCIe']), [cudaRef])));
+    expect(() => estimateFile(file(env('Test CPU 9000'), [cudaRef]), 'x.json', { reference: pcie })).toThrow(
+      /no successful H100 SXM or H200 SXM runs/,
     );
   });
 });

@@ -8,8 +8,8 @@
 #     bash .device/remote.sh 'bash bench/anchors/h100-campaign.sh --part 2 $OUT [CPU_RESULT.json]'
 #   (--part all runs both in one go, for a machine without those limits; it writes up to 14 files.)
 #   CPU_RESULT.json: optional, a CPU result file in the carried working tree (path relative to the
-#   project root) for `bench estimate`. Note: its measured method pairs only GPU runs with an H100
-#   reference of the same provider, so a CPU file gets the spec and roofline H100-equivalents.
+#   project root) for `bench estimate`: its measured method divides each CPU run by the fastest H100
+#   configuration of the same workload (model, precision, batch, scenario), beside spec and roofline.
 #
 # Part 1 (onnxruntime-node, about 7 minutes), files in OUTDIR:
 #   part1.log             every step with its command, exit code and seconds; nvidia-smi's report;
@@ -162,10 +162,10 @@ probe() {
     --duration 0.2 --max-duration 0.5 --min-iterations 1 --warmup 1 --quiet --force --out "$STATE/probe-$1.json"
 }
 
-# estimate_against CPU_FILE OUTFILE H100_FILE...: `bench estimate` of a CPU result file. Its measured
-# method only pairs GPU runs with an H100 reference of the same provider, so a CPU file gets the spec
-# and roofline figures (and says no reference matches). The H100 files are still installed into
-# results/reference/ when this is the device's scratch copy (no .git), so later runs there see them.
+# estimate_against CPU_FILE OUTFILE H100_FILE...: `bench estimate` of a CPU result file against the new
+# H100 files (measured: CPU img/s over the fastest H100 configuration of the same workload). They are
+# installed into results/reference/ when this is the device's scratch copy (no .git), so later runs
+# there see them.
 estimate_against() {
   local cpu=$1 out=$2 ref
   shift 2

@@ -11,7 +11,6 @@ import {
   findAnchor,
   findReference,
   gpuOfRun,
-  isGpuRun,
   loadAnchors,
   loadReferenceDir,
   loadReferenceFile,
@@ -162,17 +161,30 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
 
   // measured
   let measured: MethodFigure;
-  const ref = isGpuRun(run) ? findReference(run, ctx.refs) : undefined;
-  if (ref && ref.run.throughput) {
-    const r = ref.run.throughput.samplesPerS;
+  const found = findReference(run, ctx.refs);
+  // Reference runs always carry a throughput (referenceRunsOf keeps successful runs only).
+  const r = found.match?.ref.run.throughput?.samplesPerS;
+  if (found.match && r) {
+    const { ref, kind } = found.match;
+    const how =
+      kind === 'same-config'
+        ? `the ${ref.device} reference`
+        : `the fastest ${ref.device} reference of this workload (${ref.run.engine.name}/${ref.run.engine.provider}, transfer ${ref.run.config.transfer}; none ran ${run.engine.name}/${run.engine.provider} there)`;
     measured = {
       h100e: samplesPerS / r,
-      method: `measured: ${formatH100e(samplesPerS)} / ${formatH100e(r)} img/s of the ${ref.device} reference ${ref.file} (made by: ${ref.command})`,
+      method:
+        `measured: ${formatH100e(samplesPerS)} / ${formatH100e(r)} img/s of ${how} ${ref.file} (made by: ${ref.command})` +
+        // Same compute as the H100 SXM, faster memory: memory-bound models run faster there.
+        (ref.device.startsWith('H200')
+          ? '; an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models'
+          : ''),
     };
   } else {
     measured = {
       h100e: null,
-      method: `no matching H100 reference for ${key}${ranOnCpu(run) ? ' (references are GPU runs of the same provider)' : ''}`,
+      method: found.match
+        ? `no throughput in the reference for ${key}`
+        : `no matching H100 reference: ${found.why}`,
     };
   }
   const a = findAnchor(run, ctx.anchors);
@@ -225,7 +237,12 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
         efficiency: null,
       };
     } else {
-      const efficiency = ctx.as && ranOnCpu(run) ? null : samplesPerS / here.value.samplesPerS;
+      // A server run's throughput is its offered load, and --as describes another device: neither
+      // says how close this device came to its own bound.
+      const efficiency =
+        (ctx.as && ranOnCpu(run)) || run.config.scenario === 'server'
+          ? null
+          : samplesPerS / here.value.samplesPerS;
       roofline = {
         h100e: here.value.samplesPerS / there.value.samplesPerS,
         method:
@@ -291,12 +308,13 @@ export function estimateFile(file: ResultFile, path: string, opts: EstimateOptio
   }
   // Load (and so check) a named --reference first: a typo in its path is the error the user needs.
   const ctx = contextOf(opts);
-  if ((opts.measuredOnly || opts.reference) && !ok.some(isGpuRun)) {
+  const runs = ok.map((r) => estimateOne(r, file.environment, ctx));
+  if (opts.measuredOnly && !runs.some((e) => e.measured.h100e !== null)) {
     throw new BenchError(
       'E_BAD_INPUT',
-      `${path}: no GPU runs, and the measured method compares GPU runs with an H100 reference of the same provider`,
+      `${path}: no run has a matching H100 reference, so the measured method gives nothing (${runs[0]!.measured.method})`,
       {
-        hint: 'measure on a GPU (bench run --device cuda), or drop --reference/--method measured for spec and roofline figures',
+        hint: 'measure the same models, precisions and batches on an H100 (results/reference/README.md), or drop --method measured for spec and roofline figures',
       },
     );
   }
@@ -306,7 +324,7 @@ export function estimateFile(file: ResultFile, path: string, opts: EstimateOptio
   return {
     file: path,
     command: file.command,
-    runs: ok.map((r) => estimateOne(r, file.environment, ctx)),
+    runs,
     skipped,
     rules: {
       dense16Tflops: H100_DENSE16_TFLOPS,

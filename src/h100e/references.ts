@@ -57,9 +57,25 @@ export interface ReferenceRun {
   run: RunResult;
 }
 
-/** The key a local run and its reference must share: model (by hash), engine, provider, precision, batch. */
+/**
+ * Catalog ids whose measurements can stand for one H100-equivalent. The unit is the H100 SXM (Epoch
+ * AI divides by its dense figures); the H200 SXM carries the same GH100 compute (989.4 dense 16-bit
+ * TFLOP/s) with faster memory, so Epoch counts it as one H100e too. A PCIe or NVL H100 has less compute
+ * and would inflate every ratio.
+ */
+export const REFERENCE_DEVICE_IDS: readonly string[] = ['h100-sxm', 'h200-sxm'];
+
+/** The workload a run measured, whatever ran it: model (by hash), precision, batch, scenario, concurrency. */
+export function workloadKey(run: RunResult): string {
+  return `${run.model.name}@${run.model.sha256.slice(0, 12)}|${run.model.precision}|b${run.config.batch}|${run.config.scenario}|c${run.config.concurrency}`;
+}
+
+/**
+ * The key of a like-for-like pairing: model (by hash), engine, provider, precision, batch, scenario,
+ * concurrency and where the host-device copies were timed.
+ */
 export function matchKey(run: RunResult): string {
-  return `${run.model.name}@${run.model.sha256.slice(0, 12)}|${run.engine.name}|${run.engine.provider}|${run.model.precision}|b${run.config.batch}`;
+  return `${run.model.name}@${run.model.sha256.slice(0, 12)}|${run.engine.name}|${run.engine.provider}|${run.model.precision}|b${run.config.batch}|${run.config.scenario}|c${run.config.concurrency}|${run.config.transfer}`;
 }
 
 /** Catalog name of the GPU a run used, from the environment's nvidia-smi list or the run's device name. */
@@ -86,13 +102,13 @@ export function isGpuRun(run: RunResult): boolean {
   return run.status === 'ok' && run.throughput !== undefined && !ranOnCpu(run);
 }
 
-/** H100 runs of one result file (runs on other GPUs are ignored). */
+/** H100 (or H200, see REFERENCE_DEVICE_IDS) runs of one result file; runs on other GPUs are ignored. */
 export function referenceRunsOf(file: ResultFile, path: string): ReferenceRun[] {
   const out: ReferenceRun[] = [];
   for (const run of file.runs) {
     if (!isGpuRun(run)) continue;
     const gpu = gpuOfRun(run, file.environment);
-    if (gpu.device?.id.startsWith('h100'))
+    if (gpu.device && REFERENCE_DEVICE_IDS.includes(gpu.device.id))
       out.push({ file: path, command: file.command, device: gpu.device.name, run });
   }
   return out;
@@ -102,9 +118,13 @@ export function referenceRunsOf(file: ResultFile, path: string): ReferenceRun[] 
 export function loadReferenceFile(path: string): ReferenceRun[] {
   const refs = referenceRunsOf(readResultFile(path), path);
   if (refs.length === 0) {
-    throw new BenchError('E_BAD_INPUT', `--reference ${path}: no successful H100 runs in this file`, {
-      hint: 'pass a result file measured on an H100 (its environment.gpus names the GPU)',
-    });
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `--reference ${path}: no successful H100 SXM or H200 SXM runs in this file`,
+      {
+        hint: 'pass a result file measured on an H100 SXM or H200 SXM (its environment.gpus names the GPU)',
+      },
+    );
   }
   return refs;
 }
@@ -145,10 +165,50 @@ export function loadAnchors(dir: string = REFERENCE_DIR): Anchor[] {
   return anchors;
 }
 
-/** The reference run with the same match key, if any. */
-export function findReference(run: RunResult, refs: ReferenceRun[]): ReferenceRun | undefined {
+/** The reference a run is measured against, and how it was chosen. */
+export interface ReferenceMatch {
+  ref: ReferenceRun;
+  /**
+   * same-config: same engine, provider and transfer (like-for-like software);
+   * fastest: no such run, so the fastest reference configuration of the same workload (a CPU run, or
+   * a provider the reference machine did not run) — how many H100s this device is worth.
+   */
+  kind: 'same-config' | 'fastest';
+}
+
+/**
+ * The reference for a run: a run with the same match key, else the fastest one of the same workload;
+ * undefined (with the reason) when none, or for server runs, whose throughput is the offered load.
+ */
+export function findReference(
+  run: RunResult,
+  refs: ReferenceRun[],
+): { match: ReferenceMatch } | { match: undefined; why: string } {
+  if (run.config.scenario === 'server') {
+    return {
+      match: undefined,
+      why: 'a server run measures latency at an offered load (--qps), not capacity; compare offline or single-stream runs',
+    };
+  }
   const key = matchKey(run);
-  return refs.find((r) => matchKey(r.run) === key);
+  const same = refs.filter((r) => matchKey(r.run) === key);
+  const work = workloadKey(run);
+  const candidates = same.length > 0 ? same : refs.filter((r) => workloadKey(r.run) === work);
+  const best = candidates.reduce<ReferenceRun | undefined>(
+    (a, r) => (a === undefined || samplesPerSOf(r) > samplesPerSOf(a) ? r : a),
+    undefined,
+  );
+  if (!best) {
+    return {
+      match: undefined,
+      why: `none of the ${refs.length} reference runs measured ${work} (model@sha256|precision|batch|scenario|concurrency)`,
+    };
+  }
+  return { match: { ref: best, kind: same.length > 0 ? 'same-config' : 'fastest' } };
+}
+
+function samplesPerSOf(r: ReferenceRun): number {
+  return r.run.throughput?.samplesPerS ?? 0;
 }
 
 /** The anchor for this run's model, if one exists (matched by model name). */
