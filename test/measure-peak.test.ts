@@ -96,11 +96,16 @@ describe('peak confirmation', () => {
         qps: peak.final.qps,
         arrived: 1,
         dropped: 0,
+        p99Ms: peak.final.p99Ms,
+        latencyBoundMs: 100,
+        met: false,
         peakFound: true,
         confirmations: peak.confirmations,
       },
     });
     expect(warnings.map((w) => w.code)).toContain('W_PEAK_NOT_CONFIRMED');
+    // The search explains the miss; the fixed-rate warning would repeat it.
+    expect(warnings.map((w) => w.code)).not.toContain('W_BOUND_MISSED');
     expect(warnings.find((w) => w.code === 'W_PEAK_NOT_CONFIRMED')?.message).toMatch(
       /^no peak confirmed: 3 full-length runs/,
     );

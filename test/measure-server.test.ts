@@ -73,6 +73,19 @@ describe('server scenario', () => {
     expect(a.warnings.map((w) => w.code)).toEqual(['W_FEW_SAMPLES_FOR_P99']);
   });
 
+  it('warns that a fixed-rate run missing its bound is not a valid result at that load', async () => {
+    // Every query takes 12 ms against a 10 ms bound, at 10 QPS: nothing queues up, every query is late.
+    const { clock, model } = setup([12]);
+    const r = await measure(model, 1, server(), { clock });
+    expect(r.server).toMatchObject({ met: false, p99Ms: r.latency.p99Ms });
+    expect(r.latency.p99Ms).toBeGreaterThanOrEqual(12);
+    const missed = r.warnings.find((w) => w.code === 'W_BOUND_MISSED');
+    expect(missed?.message).toBe(
+      `p99 ${r.latency.p99Ms.toFixed(1)} ms misses the 10.0 ms bound at 10.0 QPS: not a valid result at this load`,
+    );
+    expect(missed?.advice).toMatch(/--find-peak/);
+  });
+
   it('queues behind `concurrency` in-flight queries and charges the wait to latency', async () => {
     // 1000 qps against 2 ms service on one stream (capacity 500/s): a backlog builds up.
     const { clock, model } = setup([2]);

@@ -81,6 +81,7 @@ export type MeasureWarningCode =
   | 'W_WALL_CLOCK_GAP'
   | 'W_ABORTED'
   | 'W_SERVER_BACKLOG'
+  | 'W_BOUND_MISSED'
   | 'W_FEW_SAMPLES_FOR_P99'
   | 'W_PEAK_NOT_FOUND'
   | 'W_PEAK_NOT_CONFIRMED'

@@ -36,6 +36,10 @@ export interface DiagnoseInput {
     qps: number;
     arrived: number;
     dropped: number;
+    /** p99 of completed queries against the bound; met also needs nothing dropped. */
+    p99Ms: number;
+    latencyBoundMs: number;
+    met: boolean;
     peakFound?: boolean;
     /** --find-peak confirmation runs, in order (the last one is the reported one). */
     confirmations?: { qps: number; p99Ms: number; met: boolean }[];
@@ -139,6 +143,17 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
           'W_SERVER_BACKLOG',
           `${s.dropped} of ${s.arrived} queries were still queued at --max-duration: the system cannot sustain ${fmt(s.qps)} QPS`,
           'lower --qps, or use --find-peak',
+        ),
+      );
+    }
+    // --find-peak runs explain a miss with their own warnings below; a fixed --qps run that misses is
+    // what LoadGen reports as INVALID, and its figures describe an overloaded system.
+    if (!s.met && s.dropped === 0 && s.peakFound === undefined) {
+      out.push(
+        warning(
+          'W_BOUND_MISSED',
+          `p99 ${fmt(s.p99Ms)} ms misses the ${fmt(s.latencyBoundMs)} ms bound at ${fmt(s.qps)} QPS: not a valid result at this load`,
+          'lower --qps, or use --find-peak for the highest rate that meets the bound',
         ),
       );
     }

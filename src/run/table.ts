@@ -1,5 +1,6 @@
 /** The table `bench run` prints on stdout: one row per configuration. */
 import { alignColumns } from '../columns.js';
+import { summarizeServer } from '../compare/server.js';
 import type { Environment, RunResult } from '../results/schema.js';
 
 /** Extra columns supplied by other modules (e.g. H100-equivalents), computed per run. */
@@ -11,12 +12,28 @@ function fmt(n: number, digits = 3): string {
   return n.toPrecision(digits);
 }
 
-/** Throughput with its 95 % CI as ±percent of the central figure. */
+/** Throughput with its 95 % CI as ±percent of the central figure; "wall" marks completions over wall time. */
 function throughputCell(run: RunResult): string {
   const t = run.throughput;
   if (!t) return '-';
   const half = (t.ci95[1] - t.ci95[0]) / 2;
-  return `${fmt(t.samplesPerS, 4)} ±${((100 * half) / t.samplesPerS).toFixed(1)}%`;
+  return `${fmt(t.samplesPerS, 4)} ±${((100 * half) / t.samplesPerS).toFixed(1)}%${t.method === 'wall-clock' ? ' wall' : ''}`;
+}
+
+/**
+ * The scenario, and for a server run what it is judged on: the rate (or the confirmed peak of a
+ * --find-peak search) and whether p99 met the bound. A miss is in capitals: such a run is not valid
+ * at that load, whatever its img/s says.
+ */
+function scenarioCell(run: RunResult): string {
+  const s = summarizeServer(run);
+  if (!s) return run.config.scenario;
+  const rate = s.findPeak
+    ? s.peakQps === null
+      ? 'no peak'
+      : `peak ${fmt(s.peakQps)} QPS`
+    : `${fmt(s.targetQps)} QPS`;
+  return `server ${rate}, p99 ${s.met ? 'met' : 'MISSED'} (≤${fmt(s.latencyBoundMs)} ms)`;
 }
 
 /** Achieved GFLOP/s from the analyzer's FLOPs per image; '-' when cost is unknown. */
@@ -30,7 +47,10 @@ function warningsCell(run: RunResult): string {
   return run.warnings.map((w) => w.code).join(', ');
 }
 
-/** The run table: model, engine/provider, device, precision, batch, throughput ± CI, latencies, GFLOP/s, extras, warnings. */
+/**
+ * The run table: model, engine/provider, device, precision, batch, scenario, throughput ± CI,
+ * latencies, GFLOP/s, extras, warnings; then a line saying how img/s was computed.
+ */
 export function formatRunTable(runs: RunResult[], env: Environment, extras: ExtraColumn[] = []): string {
   const headers = [
     'model',
@@ -38,6 +58,7 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
     'device',
     'prec',
     'batch',
+    'scenario',
     'img/s ±CI95',
     'p50 ms',
     'p90 ms',
@@ -54,6 +75,7 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
       : `${r.device.actual} (asked ${r.device.requested})`,
     r.model.precision,
     String(r.config.batch),
+    scenarioCell(r),
     throughputCell(r),
     r.latency ? fmt(r.latency.p50Ms) : '-',
     r.latency ? fmt(r.latency.p90Ms) : '-',
@@ -62,5 +84,11 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
     ...extras.map((e) => (r.status === 'ok' ? e.value(r, env) : '-')),
     warningsCell(r),
   ]);
-  return alignColumns([headers, ...rows], { rule: true }).join('\n') + '\n';
+  const wall = runs.some((r) => r.throughput?.method === 'wall-clock');
+  return (
+    alignColumns([headers, ...rows], { rule: true }).join('\n') +
+    '\nimg/s: batch x concurrency / median latency, CI95 from order statistics' +
+    (wall ? '; "wall": completed images over wall time (server runs: it follows --qps)' : '') +
+    '\n'
+  );
 }

@@ -1,0 +1,51 @@
+/** The table `bench run` prints: scenario cells, the wall-clock marker and the legend under it. */
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../src/results/schema.js';
+import { formatRunTable } from '../src/run/table.js';
+import { env, run } from './h100e-fixtures.js';
+
+const offline = run({ device: 'cpu', samplesPerS: 100, flopsPerImage: 1e9 });
+const server = (met: boolean, findPeak: boolean, peak?: number): RunResult => ({
+  ...offline,
+  config: {
+    ...offline.config,
+    scenario: 'server',
+    qps: 10,
+    latencyBoundMs: 50,
+    ...(findPeak ? { findPeak } : {}),
+  },
+  throughput: { samplesPerS: 9.5, ci95: [9, 10], method: 'wall-clock', wallClockSamplesPerS: 9.5 },
+  server: {
+    targetQps: peak ?? 10,
+    achievedQps: 9.5,
+    p99Ms: met ? 40 : 80,
+    latencyBoundMs: 50,
+    met,
+    ...(findPeak ? { confirmations: [{ qps: peak ?? 10, p99Ms: met ? 40 : 80, met }] } : {}),
+  },
+});
+
+describe('bench run table', () => {
+  it('names the scenario, and for a server run the rate and whether p99 met the bound', () => {
+    const text = formatRunTable(
+      [offline, server(true, false), server(false, false), server(true, true, 37)],
+      env('CPU'),
+    );
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^model +engine\/provider +device +prec +batch +scenario +img\/s ±CI95 /);
+    expect(lines[2]).toMatch(/ offline +100\.0 ±0\.0% /);
+    expect(lines[3]).toMatch(/ server 10\.0 QPS, p99 met \(≤50\.0 ms\) +9\.500 ±5\.3% wall /);
+    expect(lines[4]).toContain(' server 10.0 QPS, p99 MISSED (≤50.0 ms) ');
+    expect(lines[5]).toContain(' server peak 37.0 QPS, p99 met (≤50.0 ms) ');
+    expect(lines[6]).toBe(
+      'img/s: batch x concurrency / median latency, CI95 from order statistics; "wall": completed images over wall time (server runs: it follows --qps)',
+    );
+  });
+
+  it('leaves the wall-clock note out when no row needs it', () => {
+    const text = formatRunTable([offline], env('CPU'));
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      'img/s: batch x concurrency / median latency, CI95 from order statistics',
+    );
+  });
+});
