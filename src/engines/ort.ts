@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import ort from 'onnxruntime-node';
+import { physicalCores } from '../env/environment.js';
 import { BenchError, errorMessage } from '../errors.js';
 import { float16BitsToFloat32 } from '../graph/fp16.js';
 import type { DeviceKind, TensorDType, Transfer } from '../results/schema.js';
@@ -193,7 +194,7 @@ export class OrtEngine implements Engine {
         },
       );
     }
-    recorded['intraOpNumThreads'] = threads > 0 ? threads : `default (${cpus().length} logical cores)`;
+    recorded['intraOpNumThreads'] = threads > 0 ? threads : defaultThreadsText();
     const model = new OrtLoadedModel(session, request.device, recorded);
     if (transfer) model.transfer = transfer;
     if (warnings.length > 0) model.warnings = warnings;
@@ -208,4 +209,15 @@ function firstLine(s: string): string {
 /** A fresh onnxruntime-node engine. */
 export function createOrtEngine(): OrtEngine {
   return new OrtEngine();
+}
+
+/**
+ * What intraOpNumThreads 0 means here: ORT sizes its pool to the physical cores (not the logical ones,
+ * which would double the figure on SMT machines); without topology in /proc/cpuinfo it says so.
+ */
+function defaultThreadsText(): string {
+  const physical = physicalCores();
+  return physical !== undefined
+    ? `default (${physical} physical cores)`
+    : `default (one per physical core; ${cpus().length} logical cores here)`;
 }

@@ -65,7 +65,8 @@ export function physicalCoresFromCpuinfo(text: string): number | undefined {
   return cores.size > 0 ? cores.size : undefined;
 }
 
-function physicalCores(): number | undefined {
+/** Physical cores of this Linux machine from /proc/cpuinfo; undefined elsewhere or without topology. */
+export function physicalCores(): number | undefined {
   if (platform() !== 'linux') return undefined;
   try {
     return physicalCoresFromCpuinfo(readFileSync('/proc/cpuinfo', 'utf8'));
