@@ -58,8 +58,8 @@ describe('bench compare', () => {
     expect(r.error?.exitCode).toBe(1);
   });
 
-  it('same configuration with --fail-on-regression 10: no error', async () => {
-    const r = await bench(
+  it('same configurations with --fail-on-regression 10: no error with --allow-missing, lost ones fail without', async () => {
+    const args = [
       'compare',
       fx('base.json'),
       fx('same.json'),
@@ -67,7 +67,14 @@ describe('bench compare', () => {
       '10',
       '--bootstrap',
       '200',
+    ];
+    // same.json measured three of base.json's five configurations.
+    const strict = await bench(...args);
+    expect(strict.error?.code).toBe('E_REGRESSION');
+    expect(strict.error?.message).toMatch(
+      /is missing where the base ran, which fails --fail-on-regression at any limit \(10 % given\) and 1 more$/,
     );
+    const r = await bench(...args, '--allow-missing');
     expect(r.error).toBeNull();
     expect(r.stdout).toContain('0 faster, 0 slower, 3 unchanged, 0 not comparable');
   });
@@ -113,11 +120,15 @@ describe('bench compare', () => {
         'E_BAD_INPUT',
         /no configuration in common \(they differ in threads\)/,
       ],
-      [[fx('base.json'), fx('new.json'), '--ignore-key', 'colour'], 'E_USAGE', /^--ignore-key: /],
+      [
+        [fx('base.json'), fx('new.json'), '--ignore-key', 'colour'],
+        'E_USAGE',
+        /^--ignore-key 'colour': expected a comma-separated list of model, sha256, .* \('colour' is not one of them\)$/,
+      ],
       [
         [fx('base.json'), fx('new.json'), '--fail-on-regression', 'lots'],
         'E_USAGE',
-        /^--fail-on-regression: /,
+        /^--fail-on-regression 'lots': expected a number from 0 to 100$/,
       ],
       [[fx('base.json'), fx('new.json'), '--json', '--markdown'], 'E_USAGE', /exclusive/],
     ];

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareFiles, findRegressions, regressionError, type Comparison } from '../src/compare/compare.js';
 import { runKey } from '../src/compare/key.js';
-import { loadResultFiles } from '../src/compare/load.js';
+import { loadResultFiles, type LoadedFile } from '../src/compare/load.js';
 import { BenchError } from '../src/errors.js';
 
 // Synthetic fixtures (see test/fixtures/results/README.md): hand-picked samples, not measurements.
@@ -62,7 +62,11 @@ describe('compareFiles', () => {
 
   it('lists unmatched keys instead of dropping them', () => {
     expect(c.unmatched).toEqual([
-      { key: 'only_in_base@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2', files: ['base.json'] },
+      {
+        key: 'only_in_base@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2',
+        files: ['base.json'],
+        baseStatus: 'ok',
+      },
       { key: 'only_in_new@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2', files: ['new.json'] },
     ]);
   });
@@ -91,11 +95,19 @@ describe('regression gate', () => {
 
   it('trips only when significantly slower by more than the limit', () => {
     // The b4 key is 20 % slower (1 - 0.8): over a 10 % limit, not over 20 % (strictly more) or 25 %.
-    const found = findRegressions(c, 10);
+    // b8 failed in new.json and only_in_base is gone: lost at any limit.
+    const slowdowns = (pct: number) => findRegressions(c, pct).filter((r) => r.metric === 'throughput');
+    const found = slowdowns(10);
     expect(found.map((r) => r.key)).toEqual([`${TINY}|b4|offline|c1|t2`]);
     expect(found[0]?.slowdownPct).toBeCloseTo(20, 9);
-    expect(findRegressions(c, 20)).toEqual([]);
-    expect(findRegressions(c, 25)).toEqual([]);
+    expect(slowdowns(20)).toEqual([]);
+    expect(findRegressions(c, 25).map((r) => [r.key, r.what])).toEqual([
+      [`${TINY}|b8|offline|c1|t2`, 'failed where the base ran'],
+      ['only_in_base@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2', 'is missing where the base ran'],
+    ]);
+    expect(findRegressions(c, 25, { allowMissing: true }).map((r) => r.key)).toEqual([
+      `${TINY}|b8|offline|c1|t2`,
+    ]);
     const error = regressionError(found, 10);
     expect(error).toBeInstanceOf(BenchError);
     expect(error?.code).toBe('E_REGRESSION');
@@ -104,10 +116,36 @@ describe('regression gate', () => {
     expect(regressionError([], 10)).toBeNull();
   });
 
+  it('trips at any limit when a configuration the base ran failed or is gone in the new file', () => {
+    // Copies of base.json itself: every other configuration is identical, so only the edits count.
+    const [base] = load('base.json') as [LoadedFile];
+    const [first, ...rest] = base.data.runs;
+    const failed: LoadedFile = {
+      ...base,
+      label: 'broken.json',
+      data: { ...base.data, runs: [{ ...first!, status: 'failed', error: 'boom' }, ...rest] },
+    };
+    const dropped: LoadedFile = { ...base, label: 'short.json', data: { ...base.data, runs: rest } };
+    const found = findRegressions(compareFiles([base, failed, dropped], { bootstrapIterations: 50 }), 50);
+    const key = runKey(first!);
+    expect(found.map((r) => [r.key, r.file, r.metric, r.what])).toEqual([
+      [key, 'broken.json', 'lost', 'failed where the base ran'],
+      [key, 'short.json', 'lost', 'is missing where the base ran'],
+    ]);
+    expect(regressionError(found, 50)?.message).toBe(
+      `regression: ${key} in broken.json failed where the base ran, which fails --fail-on-regression at any limit (50 % given) and 1 more`,
+    );
+    // Only in the base and gone from the one new file: listed as unmatched, still lost.
+    const alone = findRegressions(compareFiles([base, dropped], { bootstrapIterations: 50 }), 50);
+    expect(alone.map((r) => [r.key, r.file, r.metric])).toEqual([[key, 'short.json', 'lost']]);
+  });
+
   it('identical configurations never trip it', () => {
     const same = compareFiles(load('base.json', 'same.json'), { bootstrapIterations: 200 });
     expect(same.rows.every((r) => r.cells[0]?.verdict === 'no-change')).toBe(true);
-    expect(findRegressions(same, 0)).toEqual([]);
+    // same.json measured a subset of base.json: only the two configurations it lacks trip the gate.
+    expect(findRegressions(same, 0).map((r) => r.metric)).toEqual(['lost', 'lost']);
+    expect(findRegressions(same, 0, { allowMissing: true })).toEqual([]);
   });
 });
 
@@ -134,7 +172,7 @@ describe('matching keys', () => {
     expect(cell?.ratio).toBeCloseTo(5.5 / 9.5, 12);
     expect(cell?.pValue).toBeCloseTo(2 / 705432, 15);
     expect(c.warnings).toContain('threads differs: threads-2.json "2" vs threads-1.json "1"');
-    expect(findRegressions(c, 5)).toHaveLength(1);
+    expect(findRegressions(c, 5).map((r) => r.metric)).toEqual(['throughput']);
   });
 
   it('reads a file from an older tool version and rebuilds its key from the fields', () => {

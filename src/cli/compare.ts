@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { compareCommand } from '../compare/commands.js';
 import { KEY_FIELDS } from '../compare/key.js';
 import { BenchError } from '../errors.js';
-import { parseOptions } from './parse.js';
+import { boundedNumber, choiceList, parseOptions } from './parse.js';
 
 /** Comma-separated key fields, e.g. "threads,provider". */
 export const KeyFieldListSchema = z
@@ -17,14 +17,25 @@ export const KeyFieldListSchema = z
   )
   .pipe(z.array(z.enum(KEY_FIELDS)));
 
+/** Flag parsers: each message echoes the value typed and says what is expected (zod below is a backstop). */
+const parseFailOnRegression = boundedNumber('--fail-on-regression', { min: 0, max: 100 });
+const parseAlpha = boundedNumber('--alpha', { min: 0, max: 1, minExclusive: true, maxExclusive: true });
+const parseBootstrap = boundedNumber('--bootstrap', { integer: true, min: 100, max: 1_000_000 });
+/** Non-negative like `bench run --seed`, so one seed works for both commands. */
+const parseSeed = boundedNumber('--seed', { integer: true, min: 0 });
+/** --ignore-key as typed: a comma list of key fields. */
+export const parseIgnoreKey = choiceList('--ignore-key', KEY_FIELDS);
+
 const OptionsSchema = z.object({
   json: z.boolean().optional(),
   markdown: z.boolean().optional(),
   failOnRegression: z.coerce.number().min(0).max(100).optional(),
-  ignoreKey: KeyFieldListSchema.optional(),
+  allowMissing: z.boolean().optional(),
+  // An array from the flag parser, or a string from an API caller.
+  ignoreKey: z.union([z.array(z.enum(KEY_FIELDS)), KeyFieldListSchema]).optional(),
   alpha: z.coerce.number().gt(0).lt(1).default(0.05),
   bootstrap: z.coerce.number().int().min(100).max(1_000_000).default(2000),
-  seed: z.coerce.number().int().default(1),
+  seed: z.coerce.number().int().min(0).default(1),
 });
 
 /** The hint for a bad flag of `command`: --ignore-key lists the key fields, others point at --help. */
@@ -59,20 +70,37 @@ export function register(program: Command): void {
     .option('--markdown', 'print a Markdown table (for a pull-request comment)')
     .option(
       '--fail-on-regression <pct>',
-      'exit 1 when a configuration is significantly slower by more than PCT percent (server keys: p99 rise, or peak QPS drop with --find-peak; a newly missed latency bound always fails)',
+      'exit 1 when a configuration is significantly slower by more than PCT percent (server keys: p99 rise, or peak QPS drop with --find-peak); a newly missed latency bound, or a configuration BASE measured that failed or is missing later, always fails',
+      parseFailOnRegression,
+    )
+    .option(
+      '--allow-missing',
+      'with --fail-on-regression: configurations of BASE missing from a later file do not fail (comparing a subset on purpose); failed ones still do',
     )
     .option(
       '--ignore-key <fields>',
       `key fields to leave out of matching, comma-separated (${KEY_FIELDS.join(', ')})`,
+      parseIgnoreKey,
     )
-    .option('--alpha <p>', 'significance level of the Mann-Whitney test', '0.05')
-    .option('--bootstrap <n>', 'bootstrap replicates per configuration', '2000')
-    .option('--seed <n>', 'bootstrap seed (same seed, same intervals)', '1')
+    .option(
+      '--alpha <p>',
+      'significance level of the Mann-Whitney test, above 0 and below 1',
+      parseAlpha,
+      0.05,
+    )
+    .option(
+      '--bootstrap <n>',
+      'bootstrap replicates per configuration (100 to 1000000)',
+      parseBootstrap,
+      2000,
+    )
+    .option('--seed <n>', 'bootstrap seed, a non-negative integer (same seed, same intervals)', parseSeed, 1)
     .action(async (base: string, others: string[], raw: unknown) => {
       const opts = parseCompareOptions(raw);
       const result = await compareCommand([base, ...others], {
         format: opts.json ? 'json' : opts.markdown ? 'markdown' : 'table',
         failOnRegressionPct: opts.failOnRegression,
+        allowMissing: opts.allowMissing ?? false,
         ignore: opts.ignoreKey ?? [],
         alpha: opts.alpha,
         bootstrapIterations: opts.bootstrap,

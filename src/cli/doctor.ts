@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { runDoctor } from '../doctor/doctor.js';
 import { formatDoctorReport } from '../doctor/format.js';
-import { parseOptions } from './parse.js';
+import { parseOptions, positiveNumber } from './parse.js';
 
 const OptionsSchema = z.object({
   json: z.boolean().default(false),
@@ -20,7 +20,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print the report as JSON')
     .option('--no-tfjs', 'skip the TensorFlow.js backend checks')
-    .option('--timeout <s>', 'time limit per provider check in seconds', '30')
+    .option('--timeout <s>', 'time limit per provider check in seconds', positiveNumber('--timeout'), 30)
     .action(async (raw: unknown) => {
       const opts = parseOptions(
         OptionsSchema,

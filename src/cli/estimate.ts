@@ -1,10 +1,12 @@
 /** `bench estimate RESULT.json`: H100-equivalents of measured runs by each method. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { readResultFile } from '../results/io.js';
 import { estimateFile } from '../h100e/estimate.js';
 import { formatEstimateReport } from '../h100e/estimate-format.js';
-import { parseOptions } from './parse.js';
+import { choice, parseOptions, positiveNumber } from './parse.js';
+
+const METHODS = ['all', 'measured'] as const;
 
 const OptionsSchema = z.object({
   reference: z.string().min(1).optional(),
@@ -24,16 +26,22 @@ export function register(program: Command): void {
     .argument('<result>', 'result file written by bench run --out')
     .option(
       '--reference <file>',
-      'H100 reference result file (default: every result file in results/reference/)',
+      'H100 SXM or H200 SXM reference result file (default: every result file in results/reference/)',
     )
     .option(
       '--as <device>',
       'catalog device the spec and roofline figures describe (for GPUs the catalog does not know)',
     )
-    .option('--method <method>', 'all | measured (measured only: fails without GPU runs)', 'all')
+    .addOption(
+      new Option('--method <method>', 'measured only: fails when no run has a matching reference')
+        .choices(METHODS)
+        .argParser(choice('--method', METHODS))
+        .default('all'),
+    )
     .option(
       '--cpu-bandwidth <GBps>',
-      'CPU memory bandwidth for the CPU roofline (default: a documented assumption)',
+      'CPU memory bandwidth for the CPU roofline, GB/s (default: a documented assumption)',
+      positiveNumber('--cpu-bandwidth'),
     )
     .option('--json', 'print JSON instead of text')
     .action((result: string, raw: Record<string, unknown>) => {

@@ -1,12 +1,20 @@
-/** `bench models`: list the zoo, export a zoo model, inspect any ONNX file's static cost. */
-import type { Command } from 'commander';
+/** `bench models`: list the zoo, export a zoo model, inspect any ONNX file's (or zoo model's) static cost. */
+import { existsSync } from 'node:fs';
+import { Option, type Command } from 'commander';
 import { z } from 'zod';
+import { getZooEntry } from '../../models/index.js';
 import { formatAnalysis, formatZooTable, unknownCostLine } from '../analyze/format.js';
 import { analyzeModel, parseShapeFlags } from '../analyze/index.js';
 import { exportZooModel } from '../analyze/zoo-export.js';
 import { zooTable } from '../analyze/zoo-table.js';
 import { BenchError } from '../errors.js';
-import { collect, flagOfIssue } from './parse.js';
+import { looksLikePath } from '../run/models.js';
+import { zooModelPath } from '../zoo/cache.js';
+import { boundedNumber, choice, collect, flagOfIssue, unknownCommandError } from './parse.js';
+
+const PRECISIONS = ['fp32', 'fp16'] as const;
+/** Zoo weight seeds are 32-bit (the cache key and the builder's generator). */
+const MAX_SEED = 0xffffffff;
 
 const ListSchema = z.object({ json: z.boolean().default(false) });
 
@@ -22,6 +30,7 @@ const InspectSchema = z.object({
   shape: z.array(z.string()).default([]),
 });
 
+/** Backstop for values the flag parsers let through (e.g. an empty --out): one line naming the flag. */
 function parse<T>(schema: z.ZodType<T>, raw: unknown, command: string, hint: string): T {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -34,6 +43,19 @@ function parse<T>(schema: z.ZodType<T>, raw: unknown, command: string, hint: str
   return parsed.data;
 }
 
+/**
+ * The .onnx file `inspect` reads: an existing file as given, else a zoo name built (or taken from the
+ * cache) as `bench run` does, so `bench models inspect squeezenet1_1` works like `--model squeezenet1_1`.
+ */
+function inspectTarget(spec: string): { path: string; label: string } {
+  if (existsSync(spec) || looksLikePath(spec)) return { path: spec, label: spec };
+  const entry = getZooEntry(spec); // unknown names: E_UNKNOWN_MODEL with the close names
+  return {
+    path: zooModelPath(entry.name, { precision: 'fp32', seed: 0 }),
+    label: `${entry.name} (zoo model, fp32, seed 0)`,
+  };
+}
+
 /** Registers `bench models` with its `export` and `inspect` subcommands. */
 export function register(program: Command): void {
   const models = program
@@ -42,7 +64,29 @@ export function register(program: Command): void {
       'list the model zoo with params and GMACs (counted by the analyzer); export or inspect models',
     )
     .option('--json', 'print the listing as JSON')
-    .action((raw: unknown) => {
+    // A mistyped subcommand (`models exprot`) arrives as an extra argument: name it and suggest instead
+    // of commander's "too many arguments".
+    .allowExcessArguments(true)
+    .action((raw: unknown, cmd: Command) => {
+      const [word, sub] = cmd.args;
+      // `bench models help export` reads like `bench help models export`: answer it the same way.
+      if (word === 'help') {
+        const target = sub === undefined ? cmd : cmd.commands.find((c) => c.name() === sub);
+        if (!target)
+          throw unknownCommandError(
+            sub ?? '',
+            cmd.commands.map((c) => c.name()),
+            'models',
+          );
+        target.help();
+      }
+      if (word !== undefined) {
+        throw unknownCommandError(
+          word,
+          cmd.commands.map((c) => c.name()),
+          'models',
+        );
+      }
       const opts = parse(ListSchema, raw, 'models', 'run bench models --help');
       const rows = zooTable({
         onBuild: (name) => process.stderr.write(`building ${name} (first listing only)...\n`),
@@ -53,8 +97,14 @@ export function register(program: Command): void {
   models
     .command('export <name>')
     .description('write a zoo model as an ONNX file')
-    .option('--precision <p>', 'fp32 or fp16', 'fp32')
-    .option('--seed <n>', 'weight seed (non-negative integer)', '0')
+    .allowExcessArguments(false) // subcommands inherit the parent's true, set above for typos
+    .addOption(
+      new Option('--precision <p>', 'weights and activations')
+        .choices(PRECISIONS)
+        .argParser(choice('--precision', PRECISIONS))
+        .default('fp32'),
+    )
+    .option('--seed <n>', 'weight seed', boundedNumber('--seed', { integer: true, min: 0, max: MAX_SEED }), 0)
     .requiredOption('--out <file>', 'where to write the .onnx file')
     .option('--force', 'replace --out if it exists')
     .action((name: string, raw: unknown) => {
@@ -71,8 +121,11 @@ export function register(program: Command): void {
     });
 
   models
-    .command('inspect <file>')
-    .description('static cost of an ONNX file: params, GMACs, GFLOPs, weight and activation MB, per-op table')
+    .command('inspect <file|name>')
+    .description(
+      'static cost of an ONNX file or zoo model: params, GMACs, GFLOPs, weight and activation MB, per-op table',
+    )
+    .allowExcessArguments(false)
     .option(
       '--shape <name:dims>',
       'concrete input shape, e.g. input:1x3x224x224 (repeat per input)',
@@ -88,13 +141,15 @@ export function register(program: Command): void {
         'models inspect',
         'e.g. bench models inspect model.onnx --shape input:1x3x224x224',
       );
-      const analysis = analyzeModel(file, { shapes: parseShapeFlags(opts.shape) });
+      const shapes = parseShapeFlags(opts.shape);
+      const target = inspectTarget(file);
+      const analysis = analyzeModel(target.path, { shapes });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(analysis, null, 2)}\n`);
         const missing = unknownCostLine(analysis);
         if (missing) process.stderr.write(`warning: ${missing}\n`);
       } else {
-        process.stdout.write(formatAnalysis(file, analysis));
+        process.stdout.write(formatAnalysis(target.label, analysis));
       }
     });
 }

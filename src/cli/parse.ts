@@ -1,4 +1,5 @@
 /** Flag value parsers for commander that fail with one-line usage errors naming the flag. */
+import { closest, distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
 import { BenchError } from '../errors.js';
 
@@ -35,6 +36,104 @@ export function positiveNumber(
     }
     return n;
   };
+}
+
+/** Bounds of {@link boundedNumber}; a missing bound is open. */
+export interface NumberBounds {
+  min?: number;
+  max?: number;
+  /** `min` itself is not allowed (e.g. a significance level above 0). */
+  minExclusive?: boolean;
+  /** `max` itself is not allowed. */
+  maxExclusive?: boolean;
+  integer?: boolean;
+}
+
+/** "an integer from 100 to 1000000", "a number above 0 and below 1": the words of an error message. */
+export function describeBounds(b: NumberBounds): string {
+  const kind = b.integer ? 'an integer' : 'a number';
+  // The common half-open ranges in the words `positiveNumber` uses, so every command reads alike.
+  if (b.min === 0 && b.max === undefined) {
+    return `${b.minExclusive ? 'a positive' : 'a non-negative'} ${b.integer ? 'integer' : 'number'}`;
+  }
+  const lower = b.min === undefined ? undefined : b.minExclusive ? `above ${b.min}` : `at least ${b.min}`;
+  const upper = b.max === undefined ? undefined : b.maxExclusive ? `below ${b.max}` : `at most ${b.max}`;
+  if (b.min !== undefined && b.max !== undefined && !b.minExclusive && !b.maxExclusive) {
+    return `${kind} from ${b.min} to ${b.max}`;
+  }
+  return [kind, [lower, upper].filter(Boolean).join(' and ')].filter(Boolean).join(' ');
+}
+
+/** Parses a number within bounds; the error echoes the value and states the range. */
+export function boundedNumber(flag: string, bounds: NumberBounds): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    const ok =
+      value.trim() !== '' &&
+      Number.isFinite(n) &&
+      (!bounds.integer || Number.isInteger(n)) &&
+      (bounds.min === undefined || (bounds.minExclusive ? n > bounds.min : n >= bounds.min)) &&
+      (bounds.max === undefined || (bounds.maxExclusive ? n < bounds.max : n <= bounds.max));
+    if (!ok) throw new BenchError('E_USAGE', `${flag} '${value}': expected ${describeBounds(bounds)}`);
+    return n;
+  };
+}
+
+/** Parses a comma-separated list whose every entry is one of `allowed` (e.g. --ignore-key threads,provider). */
+export function choiceList<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T[] {
+  return (value) => {
+    const parts = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = parts.find((p) => !(allowed as readonly string[]).includes(p));
+    if (parts.length === 0 || bad !== undefined) {
+      const what = bad === undefined ? 'empty list' : `'${bad}' is not one of them`;
+      throw new BenchError(
+        'E_USAGE',
+        `${flag} '${value}': expected a comma-separated list of ${allowed.join(', ')} (${what})`,
+        bad !== undefined && nearestName(bad, allowed) !== undefined
+          ? { hint: `did you mean ${nearestName(bad, allowed)}?` }
+          : {},
+      );
+    }
+    return parts as T[];
+  };
+}
+
+/**
+ * Parses --gpus: 'all' or GPU indices like 0,1. Only the form is checked here, so a typo is a usage
+ * error (exit 2) even on a machine without a GPU; which indices exist is checked against nvidia-smi later.
+ */
+export function gpuList(flag: string): (value: string) => string {
+  return (value) => {
+    const v = value.trim();
+    if (v === 'all' || /^\d+(\s*,\s*\d+)*$/.test(v)) return v;
+    throw new BenchError('E_USAGE', `${flag} '${value}': expected 'all' or GPU indices like 0,1`);
+  };
+}
+
+/**
+ * The closest of `candidates` to a mistyped `word`, or undefined when none is close enough to be a
+ * plausible typo (so `bench bogus` lists the commands instead of suggesting an unrelated one).
+ */
+export function nearestName(word: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const best = closest(word, [...candidates]);
+  return distance(word, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+/**
+ * The usage error for a word that is no command: `bench cmopare` (no `under`) or `bench models exprot`
+ * (`under` = 'models'). The hint suggests the closest name when it is a plausible typo, else lists them.
+ */
+export function unknownCommandError(word: string, names: readonly string[], under?: string): BenchError {
+  const near = nearestName(word, names);
+  const prefix = under === undefined ? '' : `${under} `;
+  const list = `bench ${prefix}--help lists them: ${names.join(', ')}`;
+  return new BenchError('E_USAGE', `unknown command '${prefix}${word}'`, {
+    hint: near ? `did you mean ${prefix}${near}? (${list})` : list,
+  });
 }
 
 /** Collects a repeatable string flag. */

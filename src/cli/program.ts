@@ -13,6 +13,7 @@ import { register as registerReport } from './report.js';
 import { register as registerEstimate } from './estimate.js';
 import { register as registerFleet } from './fleet.js';
 import { register as registerModels } from './models.js';
+import { unknownCommandError } from './parse.js';
 
 /** Registers a command on the program. */
 export type Registrar = (program: Command) => void;
@@ -37,7 +38,31 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION)
     .option('--verbose', 'print the stack trace with an error')
     .showSuggestionAfterError(true)
-    .exitOverride();
+    .exitOverride()
+    // commander's own help command prints the full help (exit 2) for `bench help bogus` without saying
+    // what was wrong; ours names the unknown command like `bench bogus` does.
+    .helpCommand(false);
   for (const register of registrars) register(program);
+  registerHelp(program);
   return program;
+}
+
+/** `bench help [COMMAND...]`: help for the program, a command or a subcommand (`bench help models export`). */
+function registerHelp(program: Command): void {
+  program
+    .command('help')
+    .description('display help for a command')
+    .argument('[command...]', 'command and subcommand, e.g. run or models export')
+    .action((words: string[]) => {
+      let cmd = program;
+      const path: string[] = [];
+      for (const word of words) {
+        const names = cmd.commands.map((c) => c.name()).filter((n) => n !== 'help');
+        const sub = cmd.commands.find((c) => c.name() === word);
+        if (!sub) throw unknownCommandError(word, names, path.length > 0 ? path.join(' ') : undefined);
+        path.push(word);
+        cmd = sub;
+      }
+      cmd.help(); // exits 0 (a CommanderError under exitOverride, which the entry point maps to 0)
+    });
 }

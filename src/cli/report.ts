@@ -1,14 +1,17 @@
 /** `bench report FILES... --html out.html [--markdown out.md]`: a self-contained page with charts. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { KEY_FIELDS } from '../compare/key.js';
 import { reportCommand } from '../compare/commands.js';
-import { flagHint, KeyFieldListSchema } from './compare.js';
+import { BenchError } from '../errors.js';
+import { flagHint, KeyFieldListSchema, parseIgnoreKey } from './compare.js';
 import { parseOptions } from './parse.js';
 
 const OptionsSchema = z.object({
   html: z.string().min(1).optional(),
   markdown: z.string().min(1).optional(),
-  ignoreKey: KeyFieldListSchema.optional(),
+  ignoreKey: z.union([z.array(z.enum(KEY_FIELDS)), KeyFieldListSchema]).optional(),
   title: z.string().min(1).optional(),
   force: z.boolean().optional(),
 });
@@ -21,11 +24,25 @@ export function register(program: Command): void {
     .argument('<files...>', 'result files; with two or more, the others are compared with the first')
     .option('--html <file>', 'write a self-contained HTML report here')
     .option('--markdown <file>', 'write a Markdown report here')
-    .option('--ignore-key <fields>', 'key fields to leave out when matching files, comma-separated')
+    .option(
+      '--ignore-key <fields>',
+      `key fields to leave out when matching files, comma-separated (${KEY_FIELDS.join(', ')})`,
+      parseIgnoreKey,
+    )
     .option('--title <text>', 'page title')
     .option('--force', 'replace existing --html / --markdown files')
     .action(async (files: string[], raw: unknown) => {
       const opts = parseOptions(OptionsSchema, raw, flagHint('report'));
+      // One file for both would leave only the second report, with --force silently eating the first.
+      if (
+        opts.html !== undefined &&
+        opts.markdown !== undefined &&
+        resolve(opts.html) === resolve(opts.markdown)
+      ) {
+        throw new BenchError('E_USAGE', `--html and --markdown both name ${opts.markdown}`, {
+          hint: 'give each report its own file, e.g. --html report.html --markdown report.md',
+        });
+      }
       const result = await reportCommand(files, {
         html: opts.html,
         markdown: opts.markdown,

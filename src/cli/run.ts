@@ -1,14 +1,19 @@
 /** `bench [run]`: thin wrapper over runBenchmarks() — flags, suite defaults, progress bar, Ctrl-C, table. */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { closest } from 'fastest-levenshtein';
-import { BenchError, ExitCode } from '../errors.js';
-import { loadSuite, type RunOptionsInput } from '../run/options.js';
+import { ExitCode } from '../errors.js';
+import { loadSuite, parseRunOptions, type RunOptionsInput } from '../run/options.js';
+import { splitModelSpecs } from '../run/models.js';
 import { resolveGpuList, runOnGpus } from '../run/multi-gpu.js';
 import { runBenchmarks, type RunHooks, type RunOutcome } from '../run/run.js';
 import { h100eColumn } from '../h100e/estimate.js';
 import { formatRunTable, type ExtraColumn } from '../run/table.js';
-import { choice, collect, intList, positiveNumber } from './parse.js';
+import { choice, collect, gpuList, intList, positiveNumber, unknownCommandError } from './parse.js';
+
+const DEVICES = ['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu'] as const;
+const PRECISIONS = ['fp32', 'fp16'] as const;
+const SCENARIOS = ['offline', 'single-stream', 'server'] as const;
+const TRANSFERS = ['include', 'exclude'] as const;
 
 /** Run options a suite may set, with the flag attribute that overrides each (a flag given on the command line wins). */
 const SUITE_KEYS = {
@@ -39,7 +44,8 @@ interface RunFlags {
   warmup: number;
   duration: number;
   minIterations: number;
-  maxDuration: number;
+  /** Undefined unless given: the run options then default it from --duration. */
+  maxDuration?: number;
   relCi: number;
   transfer: 'include' | 'exclude';
   seed: number;
@@ -72,7 +78,7 @@ function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
     warmup: flags.warmup,
     durationS: flags.duration,
     minIterations: flags.minIterations,
-    maxDurationS: flags.maxDuration,
+    ...(flags.maxDuration !== undefined ? { maxDurationS: flags.maxDuration } : {}),
     relCiPct: flags.relCi,
     transfer: flags.transfer,
     seed: flags.seed,
@@ -84,6 +90,16 @@ function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
     for (const [key, flag] of Object.entries(SUITE_KEYS) as [keyof typeof SUITE_KEYS, string][]) {
       const value = suite[key];
       if (value !== undefined && !fromCli(flag)) Object.assign(options, { [key]: value });
+    }
+    // A --duration typed past the suite's max-duration wins over it: the user never typed --max-duration,
+    // so it takes the default that follows --duration rather than failing on the suite's window.
+    if (
+      fromCli('duration') &&
+      !fromCli('maxDuration') &&
+      suite.maxDurationS !== undefined &&
+      suite.maxDurationS < flags.duration
+    ) {
+      delete options.maxDurationS;
     }
     // A single-stream scenario chosen on the command line implies batch 1 over the suite's sweep.
     if (options.scenario === 'single-stream' && !fromCli('batch')) options.batches = [1];
@@ -131,15 +147,22 @@ export function register(program: Command): void {
   program
     .command('run', { isDefault: true })
     .description('measure models and write a result file (bare `bench` runs the default suite)')
-    // As the default command, run receives any word that is not a command: catch it to name the typo.
-    .argument('[unknown...]')
+    // As the default command, run receives any word that is not a command: it arrives in cmd.args (no
+    // declared argument, so help shows no internal name) and the action names the typo.
+    .allowExcessArguments(true)
     .addOption(new Option('--engine <name>', 'inference engine').choices(['ort', 'tfjs']).default('ort'))
     .addOption(
-      new Option('--device <device>', 'device: the first usable of cuda, webgpu, cpu for auto')
-        .argParser(choice('--device', ['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu'] as const))
+      // choices() first lists them in --help; argParser() then replaces commander's message with ours.
+      new Option('--device <device>', 'where to run; auto: the first usable of cuda, webgpu, cpu')
+        .choices(DEVICES)
+        .argParser(choice('--device', DEVICES))
         .default('auto'),
     )
-    .option('--model <name|path>', 'zoo name or .onnx path (repeatable, or a comma list)', collect)
+    .option(
+      '--model <name|path>',
+      'zoo name, .onnx path, or model.json with --engine tfjs (repeatable, or a comma list)',
+      collect,
+    )
     .option(
       '--shape <name:dims>',
       'concrete shape for an input with symbolic dimensions, e.g. input:1x3x224x224 (repeatable)',
@@ -152,7 +175,8 @@ export function register(program: Command): void {
     )
     .addOption(
       new Option('--precision <p>', 'weights and activations')
-        .argParser(choice('--precision', ['fp32', 'fp16'] as const))
+        .choices(PRECISIONS)
+        .argParser(choice('--precision', PRECISIONS))
         .default('fp32'),
     )
     .option(
@@ -172,7 +196,8 @@ export function register(program: Command): void {
         '--scenario <s>',
         'offline (throughput), single-stream (p90 latency), server (Poisson arrivals)',
       )
-        .argParser(choice('--scenario', ['offline', 'single-stream', 'server'] as const))
+        .choices(SCENARIOS)
+        .argParser(choice('--scenario', SCENARIOS))
         .default('offline'),
     )
     .option('--qps <n>', 'server scenario: target queries per second', positiveNumber('--qps'))
@@ -200,9 +225,10 @@ export function register(program: Command): void {
       10,
     )
     .addOption(
-      new Option('--max-duration <s>', 'stop here even if the CI target is not met')
-        .argParser(positiveNumber('--max-duration'))
-        .default(30),
+      new Option(
+        '--max-duration <s>',
+        'stop here even if the CI target is not met (default: 30, or 2 x --duration when that is longer)',
+      ).argParser(positiveNumber('--max-duration')),
     )
     .addOption(
       new Option('--rel-ci <pct>', 'stop once the 95 % CI of median throughput is within ±pct')
@@ -214,7 +240,8 @@ export function register(program: Command): void {
         '--transfer <mode>',
         'host-device copies inside (include) or outside (exclude) the timed region',
       )
-        .argParser(choice('--transfer', ['include', 'exclude'] as const))
+        .choices(TRANSFERS)
+        .argParser(choice('--transfer', TRANSFERS))
         .default('include'),
     )
     .option(
@@ -231,16 +258,17 @@ export function register(program: Command): void {
     .option(
       '--gpus <list>',
       "run on several GPUs at once, one worker process each: 'all' or indices like 0,1",
+      gpuList('--gpus'),
     )
-    .action(async (unknown: string[], flags: RunFlags, cmd: Command) => {
-      const [word] = unknown;
+    .action(async (flags: RunFlags, cmd: Command) => {
+      const [word] = cmd.args;
       if (word !== undefined) {
         const commands = (cmd.parent?.commands ?? []).map((c) => c.name()).filter((n) => n !== 'help');
-        throw new BenchError('E_USAGE', `unknown command '${word}'`, {
-          hint: `did you mean ${closest(word, commands)}? (bench --help lists the commands)`,
-        });
+        throw unknownCommandError(word, commands);
       }
       const options = optionsFrom(flags, cmd);
+      // Bad options must be a usage error (exit 2) before nvidia-smi is asked about --gpus (exit 3).
+      if (flags.gpus !== undefined) parseRunOptions({ ...options, models: splitModelSpecs(options.models) });
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = () => {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { setupCuda } from '../doctor/setup-cuda.js';
-import { parseOptions } from './parse.js';
+import { parseOptions, positiveNumber } from './parse.js';
 
 const OptionsSchema = z.object({
   force: z.boolean().default(false),
@@ -19,7 +19,7 @@ export function register(program: Command): void {
       "download onnxruntime-node's CUDA 12 provider (needs network), then check the driver, CUDA 12 and cuDNN 9",
     )
     .option('--force', 'download again even when the provider files are present')
-    .option('--timeout <s>', 'time limit for the download in seconds', '900')
+    .option('--timeout <s>', 'time limit for the download in seconds', positiveNumber('--timeout'), 900)
     .option('--json', 'print the outcome as JSON')
     .action(async (raw: unknown) => {
       const opts = parseOptions(

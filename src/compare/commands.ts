@@ -19,8 +19,13 @@ import { mergeFiles } from './merge.js';
 /** Options of {@link compareCommand}. */
 export interface CompareCommandOptions extends CompareOptions {
   format: Exclude<ExportFormat, 'html'>;
-  /** Fail (E_REGRESSION, exit 1) when a key is significantly slower by more than this many percent. */
+  /**
+   * Fail (E_REGRESSION, exit 1) when a key is significantly slower by more than this many percent, or
+   * when a configuration the base measured failed or is missing in a later file.
+   */
   failOnRegressionPct?: number;
+  /** With the gate: configurations missing from a later file do not trip it (a subset on purpose). */
+  allowMissing?: boolean;
 }
 
 /** What a command produced: text for stdout, lines for stderr, and an error to raise after printing. */
@@ -67,7 +72,12 @@ export async function compareCommand(
   );
   const threshold = options.failOnRegressionPct;
   const error =
-    threshold === undefined ? null : regressionError(findRegressions(comparison, threshold), threshold);
+    threshold === undefined
+      ? null
+      : regressionError(
+          findRegressions(comparison, threshold, { allowMissing: options.allowMissing ?? false }),
+          threshold,
+        );
   return { stdout, warnings, error };
 }
 

@@ -125,6 +125,8 @@ export interface UnmatchedKey {
   key: string;
   /** Labels of the files that have it. */
   files: string[];
+  /** The base file's run status when the base has the key (the regression gate counts a lost 'ok'). */
+  baseStatus?: RunResult['status'];
 }
 
 /** Everything `bench compare` reports. */
@@ -408,19 +410,25 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     peakTolerancePct: settings.peakTolerancePct,
     rows,
     summary,
-    unmatched: [...unmatchedKeys].map(([key, labels]) => ({ key, files: labels })),
+    unmatched: [...unmatchedKeys].map(([key, labels]) => {
+      const baseStatus = baseIndex.get(key)?.status;
+      return { key, files: labels, ...(baseStatus ? { baseStatus } : {}) };
+    }),
     warnings,
   };
 }
 
 /** What a regression is measured on. */
-export type RegressionMetric = 'throughput' | 'p99' | 'peak-qps' | 'latency-bound';
+export type RegressionMetric = 'throughput' | 'p99' | 'peak-qps' | 'latency-bound' | 'lost';
 
 /** A cell that trips the regression gate, with its key. */
 export interface Regression {
   key: string;
   file: string;
-  /** throughput (offline, single-stream); server keys: p99, peak-qps, or a newly missed latency bound. */
+  /**
+   * throughput (offline, single-stream); server keys: p99, peak-qps, or a newly missed latency bound;
+   * lost: a configuration the base measured failed or is missing in the new file.
+   */
   metric: RegressionMetric;
   /** How much worse in percent: throughput or peak-QPS drop, p99 rise (for latency-bound: the p99 change). */
   slowdownPct: number;
@@ -477,17 +485,41 @@ function serverRegression(
 const formatPct = (pct: number): string => `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %`;
 
 /**
- * Cells with verdict 'slower' that trip the gate at `thresholdPct` percent. Throughput keys: judged on
+ * What trips the gate at `thresholdPct` percent. A configuration the base measured that failed or was
+ * skipped in a later file always trips it (metric 'lost'), and so does one missing there unless
+ * `allowMissing` (comparing a subset on purpose). Cells with verdict 'slower': Throughput keys: judged on
  * the point estimate of the ratio, 1 - ratio > thresholdPct/100. Server keys: a latency bound the base
  * met and the new run missed always trips; otherwise the peak-QPS drop (--find-peak runs) or the p99
  * rise (runs at the same --qps) must exceed thresholdPct percent.
  */
-export function findRegressions(comparison: Comparison, thresholdPct: number): Regression[] {
+export function findRegressions(
+  comparison: Comparison,
+  thresholdPct: number,
+  options: { allowMissing?: boolean } = {},
+): Regression[] {
   const found: Regression[] = [];
+  const lost = (key: string, file: string, what: string): Regression => ({
+    key,
+    file,
+    metric: 'lost',
+    slowdownPct: 100,
+    ratio: 0,
+    ci: null,
+    what,
+  });
   for (const row of comparison.rows) {
+    const base = row.runs[0];
     for (const cell of row.cells) {
-      if (cell.verdict !== 'slower') continue;
       const file = comparison.files[cell.fileIndex]?.label ?? String(cell.fileIndex);
+      // A crash or a dropped configuration is the worst slowdown a gate can miss.
+      const other = row.runs[cell.fileIndex];
+      if (base?.status === 'ok' && other?.status !== 'ok' && !(other === null && options.allowMissing)) {
+        found.push(
+          lost(row.key, file, other ? `${other.status} where the base ran` : 'is missing where the base ran'),
+        );
+        continue;
+      }
+      if (cell.verdict !== 'slower') continue;
       if (cell.server) {
         const regression = serverRegression(cell, cell.server, row.runs[0] ?? null, thresholdPct);
         if (regression) found.push({ key: row.key, file, ...regression });
@@ -508,6 +540,12 @@ export function findRegressions(comparison: Comparison, thresholdPct: number): R
       }
     }
   }
+  for (const u of comparison.unmatched) {
+    if (u.baseStatus !== 'ok' || options.allowMissing) continue;
+    for (const f of comparison.files.slice(1)) {
+      if (!u.files.includes(f.label)) found.push(lost(u.key, f.label, 'is missing where the base ran'));
+    }
+  }
   return found;
 }
 
@@ -517,13 +555,13 @@ export function findRegressions(comparison: Comparison, thresholdPct: number): R
  */
 export function regressionError(regressions: readonly Regression[], thresholdPct: number): BenchError | null {
   if (regressions.length === 0) return null;
-  const rank = (r: Regression): number => (r.metric === 'latency-bound' ? 1 : 0);
+  const rank = (r: Regression): number => (r.metric === 'latency-bound' || r.metric === 'lost' ? 1 : 0);
   const worst = [...regressions].sort(
     (a, b) => rank(b) - rank(a) || b.slowdownPct - a.slowdownPct,
   )[0] as Regression;
   const more = regressions.length > 1 ? ` and ${regressions.length - 1} more` : '';
   const limit =
-    worst.metric === 'latency-bound'
+    worst.metric === 'latency-bound' || worst.metric === 'lost'
       ? `which fails --fail-on-regression at any limit (${thresholdPct} % given)`
       : `over the --fail-on-regression ${thresholdPct} % limit`;
   return new BenchError(

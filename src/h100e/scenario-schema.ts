@@ -37,7 +37,12 @@ export const ItemSchema = z
     label: z.string().optional(),
     /** Catalog device name or alias. */
     device: z.string().min(1),
-    count: z.number().nonnegative().optional(),
+    /** Whole devices: a fractional count is a typo or a share, and shares belong in utilisation. */
+    count: z
+      .number()
+      .int('must be a whole number of devices (use utilisation for a share)')
+      .nonnegative()
+      .optional(),
     budgetUsd: z.number().nonnegative().optional(),
     priceUsd: z.number().positive().optional(),
     /** Take the price implied by another item (its budgetUsd / count). */
@@ -112,17 +117,37 @@ export const ClaimSchema = z
 
 /** A whole scenario file. */
 export const ScenarioSchema = z
-  .object({
-    scenarioVersion: z.literal(1),
-    name: z.string(),
-    description: z.string().optional(),
-    sources: z.array(SourceSchema).default([]),
-    assumptions: z.array(z.string()).default([]),
-    items: z.array(ItemSchema).default([]),
-    snapshots: z.array(SnapshotSchema).default([]),
-    claims: z.array(ClaimSchema).default([]),
-  })
-  .strict();
+  .object(
+    {
+      scenarioVersion: z.literal(1),
+      name: z.string(),
+      description: z.string().optional(),
+      sources: z.array(SourceSchema).default([]),
+      assumptions: z.array(z.string()).default([]),
+      // May be left out when snapshots carry the fleet; written out, it must list something.
+      items: z.array(ItemSchema).min(1, 'the list is empty: give at least one fleet line').default([]),
+      snapshots: z.array(SnapshotSchema).default([]),
+      claims: z.array(ClaimSchema).default([]),
+    },
+    {
+      // An empty YAML file parses to null: say so rather than "expected object, received null".
+      error: (iss) =>
+        iss.input === null || iss.input === undefined
+          ? 'the file is empty (expected scenarioVersion, name and items)'
+          : undefined,
+    },
+  )
+  .strict()
+  .superRefine((s, ctx) => {
+    // Neither items nor snapshots: the report would be an empty table that looks like a result.
+    if (s.items.length === 0 && s.snapshots.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['items'],
+        message: 'the scenario lists no fleet: give items (or snapshots with items) with at least one line',
+      });
+    }
+  });
 
 /** A validated scenario. */
 export type Scenario = z.infer<typeof ScenarioSchema>;

@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { getZooEntry } from '../../models/index.js';
-import { loadOnnx } from '../analyze/load.js';
-import { BenchError } from '../errors.js';
+import { loadOnnx, type LoadedOnnx } from '../analyze/load.js';
+import { num } from '../analyze/onnx.js';
+import type { TensorSignature } from '../engines/engine.js';
+import { BenchError, isBenchError } from '../errors.js';
 import type { EngineName, Precision } from '../results/schema.js';
 import { zooModelPath } from '../zoo/cache.js';
 
@@ -18,6 +20,27 @@ export interface ResolvedModel {
   /** The .onnx file the analyzer reads, when there is one. */
   onnxPath: string | undefined;
   sha256: string;
+  /**
+   * The model's inputs as declared in its ONNX graph (zoo: its builder's), so --shape and --batch can be
+   * checked for every model before anything is measured; undefined for a TensorFlow.js model.json.
+   */
+  inputs: TensorSignature[] | undefined;
+}
+
+/** Graph inputs of a decoded ONNX model (initializers listed as inputs are not inputs to feed). */
+export function onnxInputs(model: LoadedOnnx): TensorSignature[] {
+  const initNames = new Set((model.graph.initializer ?? []).map((t) => t.name ?? ''));
+  return (model.graph.input ?? [])
+    .filter((i) => !initNames.has(i.name ?? ''))
+    .map((i) => ({
+      name: i.name ?? '',
+      // Only names and shapes are checked up front; the engine reports the real type when it loads.
+      dtype: 'float32' as const,
+      shape: (i.type?.tensorType?.shape?.dim ?? []).map((d) => {
+        const value = num(d.dimValue);
+        return value > 0 ? value : d.dimParam ? d.dimParam : null;
+      }),
+    }));
 }
 
 /** True when a --model value names a file rather than a zoo model. */
@@ -54,6 +77,8 @@ export function resolveModel(
       path: opts.engine === 'tfjs' ? entry.name : path,
       onnxPath: path,
       sha256: sha256File(path),
+      // Every zoo builder names its one input "input" (see models/index.ts buildGraph).
+      inputs: [{ name: 'input', dtype: 'float32', shape: [...entry.inputShape] }],
     };
   }
   let size: number;
@@ -76,13 +101,41 @@ export function resolveModel(
       hint: 'use --engine ort for ONNX files, or a zoo name with --engine tfjs',
     });
   }
-  // Decode now so a corrupt or truncated file is a usage error before any measuring, not a failed run.
-  if (ext === '.onnx') loadOnnx(spec);
+  if (opts.engine === 'tfjs') {
+    if (ext !== '.json') {
+      throw new BenchError('E_USAGE', `--model ${spec}: the tfjs engine loads a TensorFlow.js model.json`, {
+        hint: 'give the path of a model.json, a zoo name (bench models lists them), or --engine ort for ONNX',
+      });
+    }
+    return {
+      name: basename(spec, extname(spec)),
+      source: 'file',
+      path: spec,
+      onnxPath: undefined,
+      sha256: sha256File(spec),
+      inputs: undefined,
+    };
+  }
+  // onnxruntime reads any file name, so decode every file now: a corrupt, truncated or non-ONNX file
+  // (say /etc/passwd) is a usage error before any measuring, not a failed run after minutes of others.
+  let model: LoadedOnnx;
+  try {
+    model = loadOnnx(spec);
+  } catch (e) {
+    if (!isBenchError(e) || e.code !== 'E_FILE_CORRUPT') throw e;
+    // Without the .onnx extension the likelier mistake is the wrong file, not a damaged model.
+    const hint =
+      ext === '.onnx'
+        ? e.hint
+        : 'give a zoo name (bench models lists them), an .onnx file, or a model.json with --engine tfjs';
+    throw new BenchError('E_FILE_CORRUPT', `--model ${e.message}`, { ...(hint ? { hint } : {}), cause: e });
+  }
   return {
     name: basename(spec, extname(spec)),
     source: 'file',
     path: spec,
-    onnxPath: ext === '.onnx' ? spec : undefined,
+    onnxPath: spec,
     sha256: sha256File(spec),
+    inputs: onnxInputs(model),
   };
 }

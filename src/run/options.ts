@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { BenchError, errorMessage } from '../errors.js';
-import { fieldIssue } from '../results/io.js';
 import {
   DeviceRequestSchema,
   EngineNameSchema,
@@ -19,6 +19,21 @@ import {
 import { PACKAGE_ROOT } from '../version.js';
 
 const positiveInt = z.number().int().positive();
+
+/**
+ * --max-duration when not given: 30 s, or twice --duration when that is longer. Twice, so a long
+ * --duration still leaves as much time again for the CI target before the cut (as 3 s vs 30 s does
+ * generously), and `--duration 60` just works instead of failing on a limit the user never typed.
+ */
+export function defaultMaxDurationS(durationS: number): number {
+  return Math.max(30, 2 * durationS);
+}
+
+/** Custom-issue params: `standalone` messages name their flags themselves (no `--flag:` prefix). */
+interface IssueParams {
+  standalone?: boolean;
+  hint?: string;
+}
 
 /** Every option of a run, after defaults. */
 export const RunOptionsSchema = z
@@ -41,7 +56,8 @@ export const RunOptionsSchema = z
     warmup: z.number().int().nonnegative().default(5),
     durationS: z.number().positive('must be a positive number of seconds').default(3),
     minIterations: z.number().int().nonnegative().default(10),
-    maxDurationS: z.number().positive().default(30),
+    /** Default {@link defaultMaxDurationS}(durationS). */
+    maxDurationS: z.number().positive().optional(),
     relCiPct: z.number().positive().default(2),
     transfer: TransferSchema.default('include'),
     seed: z.number().int().nonnegative().default(0),
@@ -52,11 +68,16 @@ export const RunOptionsSchema = z
     gpuIndex: z.number().int().nonnegative().default(0),
   })
   .superRefine((o, ctx) => {
-    if (o.maxDurationS < o.durationS) {
+    if (o.maxDurationS !== undefined && o.maxDurationS < o.durationS) {
+      const params: IssueParams = {
+        standalone: true,
+        hint: `give --max-duration at least ${o.durationS}, or leave it out (default: the longer of 30 s and 2 x --duration)`,
+      };
       ctx.addIssue({
         code: 'custom',
         path: ['maxDurationS'],
-        message: `--max-duration (${o.maxDurationS}) is shorter than --duration (${o.durationS})`,
+        message: `--max-duration ${o.maxDurationS} is shorter than --duration ${o.durationS}`,
+        params,
       });
     }
     if (o.scenario === 'server' && o.qps === undefined && !o.findPeak) {
@@ -95,7 +116,8 @@ export const RunOptionsSchema = z
         message: 'the single-stream scenario runs batch 1 only; drop --batch or use --scenario offline',
       });
     }
-  });
+  })
+  .transform((o) => ({ ...o, maxDurationS: o.maxDurationS ?? defaultMaxDurationS(o.durationS) }));
 
 /** Validated run options. */
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
@@ -123,16 +145,20 @@ export function parseRunOptions(input: RunOptionsInput): RunOptions {
   const issue = parsed.error.issues[0];
   const key = String(issue?.path[0] ?? '');
   const flag = FLAG_OF[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  throw new BenchError('E_USAGE', `${flag}: ${issue?.message ?? 'invalid value'}`);
+  const params = (issue?.code === 'custom' ? issue.params : undefined) as IssueParams | undefined;
+  const message = issue?.message ?? 'invalid value';
+  throw new BenchError('E_USAGE', params?.standalone ? message : `${flag}: ${message}`, {
+    ...(params?.hint ? { hint: params.hint } : {}),
+  });
 }
 
-/** A suite file: defaults for a run, plus a description. */
+/** A suite file: defaults for a run, plus an optional description. */
 const SuiteSchema = z
   .object({
-    name: z.string(),
-    description: z.string(),
-    models: z.array(z.string()).min(1),
-    batches: z.array(positiveInt).optional(),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    models: z.array(z.string().min(1)).min(1),
+    batches: z.array(positiveInt).min(1).optional(),
     durationS: z.number().positive().optional(),
     maxDurationS: z.number().positive().optional(),
     minIterations: z.number().int().nonnegative().optional(),
@@ -148,6 +174,63 @@ export type Suite = z.infer<typeof SuiteSchema>;
 
 /** Folder of the built-in suites. */
 export const SUITES_DIR = join(PACKAGE_ROOT, 'bench', 'suites');
+
+/** Every key a suite may have, in the order the hint lists them. */
+const SUITE_FIELDS = Object.keys(SuiteSchema.shape);
+
+/** The hint of every suite error: the format in one line and a file to copy. */
+function suiteHint(): string {
+  return `a suite needs name and models; optional: ${SUITE_FIELDS.filter((k) => k !== 'name' && k !== 'models').join(', ')} (example: ${join(SUITES_DIR, 'smoke.yaml')})`;
+}
+
+/** What a suite field should have been, in the words the flags use ("expected a positive number"). */
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_small':
+      if (issue.origin === 'array') return `expected at least ${issue.minimum} entry`;
+      if (issue.minimum === 0) return `expected a ${issue.inclusive ? 'non-negative' : 'positive'} number`;
+      return `expected a number ${issue.inclusive ? 'of at least' : 'above'} ${issue.minimum}`;
+    case 'invalid_type':
+      return issue.expected === 'int' ? 'expected an integer' : `expected ${issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map(String).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** Every problem of a suite in one line, so a user fixes them all at once rather than one per try. */
+function suiteProblems(error: z.ZodError, raw: Record<string, unknown>): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys
+          .map((k) => {
+            // Case and separators aside, a close key is a typo (duration -> durationS, max-duration ->
+            // maxDurationS); a far one gets no guess (the hint lists every key).
+            const bare = k.replace(/[-_]/g, '').toLowerCase();
+            const near = closest(
+              bare,
+              SUITE_FIELDS.map((f) => f.toLowerCase()),
+            );
+            const known = SUITE_FIELDS.find((f) => f.toLowerCase() === near) ?? near;
+            return distance(bare, near) <= Math.max(2, Math.floor(near.length / 3))
+              ? `unknown key "${k}" (did you mean "${known}"?)`
+              : `unknown key "${k}"`;
+          })
+          .join('; ');
+      }
+      const top = issue.path[0];
+      if (issue.path.length === 1 && typeof top === 'string' && !(top in raw)) return `missing "${field}"`;
+      const value = issue.path.reduce<unknown>(
+        (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+        raw,
+      );
+      return `field "${field}" (${JSON.stringify(value)}): ${expectation(issue)}`;
+    })
+    .join('; ');
+}
 
 /** Loads a suite by built-in name (smoke, default, full) or by path to a YAML/JSON file. */
 export function loadSuite(nameOrPath: string): Suite {
@@ -167,16 +250,31 @@ export function loadSuite(nameOrPath: string): Suite {
   let raw: unknown;
   try {
     const text = readFileSync(path, 'utf8');
-    raw = extname(path) === '.json' ? JSON.parse(text) : YAML.parse(text);
+    raw = extname(path) === '.json' && text.trim() !== '' ? JSON.parse(text) : YAML.parse(text);
   } catch (e) {
     throw new BenchError(
       'E_FILE_CORRUPT',
       `--suite ${path}: cannot parse (${errorMessage(e).split('\n')[0]})`,
+      { hint: suiteHint() },
     );
+  }
+  if (raw === null || raw === undefined) {
+    throw new BenchError('E_SCHEMA', `--suite ${path}: the file is empty`, { hint: suiteHint() });
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new BenchError('E_SCHEMA', `--suite ${path}: expected a mapping of keys (name, models, ...)`, {
+      hint: suiteHint(),
+    });
   }
   const parsed = SuiteSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new BenchError('E_SCHEMA', `--suite ${path}: ${fieldIssue(parsed.error)}`);
+    throw new BenchError(
+      'E_SCHEMA',
+      `--suite ${path}: ${suiteProblems(parsed.error, raw as Record<string, unknown>)}`,
+      {
+        hint: suiteHint(),
+      },
+    );
   }
   return parsed.data;
 }

@@ -261,6 +261,31 @@ async function measureOne(
 }
 
 /**
+ * Checks --shape and --batch against every model's declared inputs before anything is measured, so a
+ * shape that fits the first model but not the second (or names no input, or has the wrong rank) is a
+ * usage error at once rather than after the first model's minutes. measureOne checks again against the
+ * engine's own view of the inputs; this is the early, same-rules copy of that check.
+ */
+function checkShapes(models: ResolvedModel[], o: RunOptions): void {
+  const flags = parseShapeFlags(o.shapes);
+  for (const m of models) {
+    if (!m.inputs) continue; // a model.json: its inputs are known once tfjs loads it
+    for (const batch of o.batches) {
+      try {
+        resolveInputShapes(m.inputs, batch, flags);
+      } catch (e) {
+        if (!(e instanceof BenchError)) throw e;
+        // With several models the message must say which one the shape does not fit.
+        throw new BenchError(e.code, `--model ${m.source === 'file' ? m.path : m.name}: ${e.message}`, {
+          ...(e.hint ? { hint: e.hint } : {}),
+          cause: e,
+        });
+      }
+    }
+  }
+}
+
+/**
  * Runs every configuration (models x batches) and returns the result file. The file is rewritten after
  * each configuration. Throws E_INTERRUPTED (exit 130) after saving when `hooks.signal` aborts.
  */
@@ -274,6 +299,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   const models = o.models.map((spec) =>
     resolveModel(spec, { engine: o.engine, precision: o.precision, seed: o.seed }),
   );
+  checkShapes(models, o);
   const engine = await loadEngine(o.engine);
   const choice = await chooseDevice(engine, o.device, o.fallback);
   if (choice.notice) notice(choice.notice);
