@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareFiles, findRegressions, regressionError, type Comparison } from '../src/compare/compare.js';
+import { compareFiles, type Comparison } from '../src/compare/compare.js';
+import { findRegressions, regressionError } from '../src/compare/gate.js';
 import { runKey } from '../src/compare/key.js';
 import { loadResultFiles, type LoadedFile } from '../src/compare/load.js';
 import { BenchError } from '../src/errors.js';

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareCommand } from '../src/compare/commands.js';
+import { findRegressions, regressionError } from '../src/compare/gate.js';
 import {
   compareFiles,
-  findRegressions,
-  regressionError,
   type CellComparison,
   type Comparison,
   type CompareOptions,

@@ -5,13 +5,8 @@
 import { BenchError, isBenchError } from '../errors.js';
 import { exporterFor, type ExportFormat, type ReportDocument } from '../export/index.js';
 import { checkOutFile, writeFileAtomic, writeResultFile } from '../results/io.js';
-import {
-  compareFiles,
-  findRegressions,
-  regressionError,
-  type CompareOptions,
-  type Comparison,
-} from './compare.js';
+import { compareFiles, type CompareOptions, type Comparison } from './compare.js';
+import { findRegressions, regressionError } from './gate.js';
 import type { KeyField } from './key.js';
 import { loadResultFiles, type LoadedFile } from './load.js';
 import { mergeFiles } from './merge.js';

@@ -1,6 +1,7 @@
 /** Comparing, merging and reporting result files: the public API of this area. */
 export { runKey, keyFieldValue, differingKeyFields, KEY_FIELDS, type KeyField } from './key.js';
 export * from './compare.js';
+export * from './gate.js';
 export * from './server.js';
 export { loadResultFiles, fileLabels, type LoadedFile } from './load.js';
 export { environmentOf, environmentsOf, environmentWarnings } from './environment.js';

@@ -14,10 +14,15 @@ export const EngineNameSchema = z.enum(['ort', 'tfjs']);
 export const DeviceKindSchema = z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']);
 /** What the user may ask for: a concrete device or `auto`. */
 export const DeviceRequestSchema = z.enum(['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu']);
+/** Numeric precision of a model's weights and activations. */
 export const PrecisionSchema = z.enum(['fp32', 'fp16']);
+/** MLPerf LoadGen scenarios: throughput, batch-1 latency, Poisson arrivals against a p99 bound. */
 export const ScenarioSchema = z.enum(['offline', 'single-stream', 'server']);
+/** Whether host-device copies are inside (include) or outside (exclude) the timed region. */
 export const TransferSchema = z.enum(['include', 'exclude']);
+/** How a configuration ended. */
 export const StatusSchema = z.enum(['ok', 'failed', 'skipped']);
+/** Element types of model inputs and outputs. */
 export const TensorDTypeSchema = z.enum(['float32', 'float16', 'int64', 'int32', 'int8', 'uint8', 'bool']);
 
 /** One GPU as nvidia-smi reports it. */
@@ -234,6 +239,7 @@ export const ResultFileSchema = z.object({
   sources: z.array(z.object({ file: z.string(), environment: EnvironmentSchema })).optional(),
 });
 
+/* The TypeScript type of each schema above (z.infer), under the schema's name without "Schema". */
 export type EngineName = z.infer<typeof EngineNameSchema>;
 export type DeviceKind = z.infer<typeof DeviceKindSchema>;
 export type DeviceRequest = z.infer<typeof DeviceRequestSchema>;

@@ -1,0 +1,162 @@
+/**
+ * The regression gate of `bench compare --fail-on-regression`: which cells of a comparison trip it and
+ * the one-line error that names the worst. Apart from compare.ts, which only judges.
+ */
+import { BenchError } from '../errors.js';
+import type { CellComparison, Comparison, RunSummary } from './compare.js';
+import type { ServerCellComparison } from './server.js';
+
+/** What a regression is measured on. */
+export type RegressionMetric = 'throughput' | 'p99' | 'peak-qps' | 'latency-bound' | 'lost';
+
+/** A cell that trips the regression gate, with its key. */
+export interface Regression {
+  key: string;
+  file: string;
+  /**
+   * throughput (offline, single-stream); server keys: p99, peak-qps, or a newly missed latency bound;
+   * lost: a configuration the base measured failed or is missing in the new file.
+   */
+  metric: RegressionMetric;
+  /** How much worse in percent: throughput or peak-QPS drop, p99 rise (for latency-bound: the p99 change). */
+  slowdownPct: number;
+  /** New over base of the metric (throughput, p99 or peak QPS). */
+  ratio: number;
+  ci: [number, number] | null;
+  /** What happened, for the error message, e.g. "is 20.0 % slower (throughput ratio 0.800, significant)". */
+  what: string;
+}
+
+/** The regression of a server cell with verdict 'slower', if it trips the gate at `thresholdPct`. */
+function serverRegression(
+  cell: CellComparison,
+  server: ServerCellComparison,
+  base: RunSummary | null,
+  thresholdPct: number,
+): Omit<Regression, 'key' | 'file'> | null {
+  if (server.basis === 'bound') {
+    const bound = base?.server?.latencyBoundMs;
+    const change = cell.p99ChangePct;
+    return {
+      metric: 'latency-bound',
+      slowdownPct: change ?? 0,
+      ratio: change === null ? 1 : 1 + change / 100,
+      ci: null,
+      what: `missed the ${bound ?? '?'} ms p99 bound that the base met (p99 ${change === null ? 'change unknown' : formatPct(change)})`,
+    };
+  }
+  if (server.basis === 'peak-qps' && server.peakQpsChangePct !== null) {
+    const drop = -server.peakQpsChangePct;
+    if (!(drop > thresholdPct)) return null;
+    return {
+      metric: 'peak-qps',
+      slowdownPct: drop,
+      ratio: 1 - drop / 100,
+      ci: null,
+      what: `has a ${drop.toFixed(1)} % lower peak QPS (ratio ${(1 - drop / 100).toFixed(3)})`,
+    };
+  }
+  if (server.basis === 'p99' && server.p99Ratio !== null) {
+    const rise = (server.p99Ratio - 1) * 100;
+    if (!(rise > thresholdPct)) return null;
+    return {
+      metric: 'p99',
+      slowdownPct: rise,
+      ratio: server.p99Ratio,
+      ci: server.p99Ci,
+      what: `has a ${rise.toFixed(1)} % higher p99 latency (p99 ratio ${server.p99Ratio.toFixed(3)}, significant)`,
+    };
+  }
+  return null;
+}
+
+const formatPct = (pct: number): string => `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %`;
+
+/**
+ * What trips the gate at `thresholdPct` percent. A configuration the base measured that failed or was
+ * skipped in a later file always trips it (metric 'lost'), and so does one missing there unless
+ * `allowMissing` (comparing a subset on purpose). Cells with verdict 'slower': Throughput keys: judged on
+ * the point estimate of the ratio, 1 - ratio > thresholdPct/100. Server keys: a latency bound the base
+ * met and the new run missed always trips; otherwise the peak-QPS drop (--find-peak runs) or the p99
+ * rise (runs at the same --qps) must exceed thresholdPct percent.
+ */
+export function findRegressions(
+  comparison: Comparison,
+  thresholdPct: number,
+  options: { allowMissing?: boolean } = {},
+): Regression[] {
+  const found: Regression[] = [];
+  const lost = (key: string, file: string, what: string): Regression => ({
+    key,
+    file,
+    metric: 'lost',
+    slowdownPct: 100,
+    ratio: 0,
+    ci: null,
+    what,
+  });
+  for (const row of comparison.rows) {
+    const base = row.runs[0];
+    for (const cell of row.cells) {
+      const file = comparison.files[cell.fileIndex]?.label ?? String(cell.fileIndex);
+      // A crash or a dropped configuration is the worst slowdown a gate can miss.
+      const other = row.runs[cell.fileIndex];
+      if (base?.status === 'ok' && other?.status !== 'ok' && !(other === null && options.allowMissing)) {
+        found.push(
+          lost(row.key, file, other ? `${other.status} where the base ran` : 'is missing where the base ran'),
+        );
+        continue;
+      }
+      if (cell.verdict !== 'slower') continue;
+      if (cell.server) {
+        const regression = serverRegression(cell, cell.server, row.runs[0] ?? null, thresholdPct);
+        if (regression) found.push({ key: row.key, file, ...regression });
+        continue;
+      }
+      if (cell.ratio === null || cell.ci === null) continue;
+      const slowdownPct = (1 - cell.ratio) * 100;
+      if (slowdownPct > thresholdPct) {
+        found.push({
+          key: row.key,
+          file,
+          metric: 'throughput',
+          slowdownPct,
+          ratio: cell.ratio,
+          ci: cell.ci,
+          what: `is ${slowdownPct.toFixed(1)} % slower (throughput ratio ${cell.ratio.toFixed(3)}, significant)`,
+        });
+      }
+    }
+  }
+  for (const u of comparison.unmatched) {
+    if (u.baseStatus !== 'ok' || options.allowMissing) continue;
+    for (const f of comparison.files.slice(1)) {
+      if (!u.files.includes(f.label)) found.push(lost(u.key, f.label, 'is missing where the base ran'));
+    }
+  }
+  return found;
+}
+
+/**
+ * The E_REGRESSION error for `regressions` (one line naming the worst: a missed latency bound first,
+ * then the largest slowdown), or null when there are none.
+ */
+export function regressionError(regressions: readonly Regression[], thresholdPct: number): BenchError | null {
+  if (regressions.length === 0) return null;
+  const rank = (r: Regression): number => (r.metric === 'latency-bound' || r.metric === 'lost' ? 1 : 0);
+  const worst = [...regressions].sort(
+    (a, b) => rank(b) - rank(a) || b.slowdownPct - a.slowdownPct,
+  )[0] as Regression;
+  const more = regressions.length > 1 ? ` and ${regressions.length - 1} more` : '';
+  const limit =
+    worst.metric === 'latency-bound' || worst.metric === 'lost'
+      ? `which fails --fail-on-regression at any limit (${thresholdPct} % given)`
+      : `over the --fail-on-regression ${thresholdPct} % limit`;
+  return new BenchError(
+    'E_REGRESSION',
+    `regression: ${worst.key} in ${worst.file} ${worst.what}, ${limit}${more}`,
+    {
+      hint: 'see the comparison table above; rerun on a quiet machine if the slowdown is unexpected',
+    },
+  );
+}
