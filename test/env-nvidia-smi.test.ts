@@ -6,6 +6,7 @@ import { GpuInfoSchema } from '../src/results/schema.js';
 import {
   findOnPath,
   GPU_QUERY_ARGS,
+  GPU_QUERY_ARGS_NO_MIG,
   parseCudaVersion,
   parseGpuCsv,
   probeNvidiaSmi,
@@ -14,11 +15,11 @@ import {
 
 // Sample text in nvidia-smi's documented `--format=csv,noheader,nounits` layout for the fields in
 // GPU_QUERY_FIELDS (index, name, uuid, driver_version, memory.total [MiB], clocks.max.sm [MHz],
-// clocks.max.mem [MHz], power.limit [W]). Written for the parser test; not a measurement.
+// clocks.max.mem [MHz], power.limit [W], mig.mode.current). Written for the parser test; not a measurement.
 const SAMPLE_CSV = [
-  '0, NVIDIA H100 80GB HBM3, GPU-0a1b2c3d-0000-1111-2222-333344445555, 550.54.15, 81559, 1980, 2619, 700.00',
-  '1, NVIDIA A10G, GPU-99999999-8888-7777-6666-555544443333, 550.54.15, 23028, 1710, 6251, [N/A]',
-  '2, Tesla T4, [Not Supported], [N/A], 15360, [Not Supported], 5001, 70.00',
+  '0, NVIDIA H100 80GB HBM3, GPU-0a1b2c3d-0000-1111-2222-333344445555, 550.54.15, 81559, 1980, 2619, 700.00, Enabled',
+  '1, NVIDIA A10G, GPU-99999999-8888-7777-6666-555544443333, 550.54.15, 23028, 1710, 6251, [N/A], [N/A]',
+  '2, Tesla T4, [Not Supported], [N/A], 15360, [Not Supported], 5001, 70.00, [N/A]',
   '',
 ].join('\n');
 
@@ -51,6 +52,7 @@ describe('parseGpuCsv', () => {
         smClockMaxMHz: 1980,
         memClockMaxMHz: 2619,
         powerLimitW: 700,
+        migEnabled: true,
       },
       {
         index: 1,
@@ -116,6 +118,21 @@ describe('probeNvidiaSmi with a fake binary on PATH', () => {
       [2, 'Tesla T4', '12.4'],
     ]);
     expect(readFileSync(argsFile, 'utf8').trim()).toBe(GPU_QUERY_ARGS.join(' '));
+  });
+
+  it('asks again without MIG mode when an old driver refuses the field', async () => {
+    const argsFile = join(tmp, 'args-old.txt');
+    const dir = fakeSmi(
+      `if [ "$#" -eq 0 ]; then exit 0; fi\necho "$@" >> ${argsFile}\ncase "$*" in *mig.mode.current*) echo 'Field "mig.mode.current" is not a valid field to query.'; exit 2 ;; esac\necho '0, Tesla V100-SXM2-16GB, GPU-v, 418.87, 16160, 1530, 877, 300.00'`,
+    );
+    const gpus = await queryGpus({ env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` } });
+    expect(gpus.map((g) => [g.name, g.powerLimitW, g.migEnabled])).toEqual([
+      ['Tesla V100-SXM2-16GB', 300, undefined],
+    ]);
+    expect(readFileSync(argsFile, 'utf8').trim().split('\n')).toEqual([
+      GPU_QUERY_ARGS.join(' '),
+      GPU_QUERY_ARGS_NO_MIG.join(' '),
+    ]);
   });
 
   it('reports the driver failure nvidia-smi prints, with no GPUs', async () => {

@@ -284,6 +284,17 @@ describe('measured method: which reference a run is paired with', () => {
     expect(e.measured.method).toMatch(
       /of the fastest H200 SXM reference .*; an H200 counts as 1 H100e \(same dense compute\)/,
     );
+    // A MIG slice of an H100 is no reference (a fraction of the GPU), and estimates of it say so.
+    const migEnv = env('Host', ['NVIDIA H100 80GB HBM3']);
+    migEnv.gpus[0]!.migEnabled = true;
+    const mig = join(dir, 'h100-mig.json');
+    writeFileSync(mig, JSON.stringify(file(migEnv, [cudaRef])));
+    expect(() => estimateFile(file(env('Test CPU 9000'), [cudaRef]), 'x.json', { reference: mig })).toThrow(
+      /no successful H100 SXM or H200 SXM runs \(whole GPUs, MIG off\)/,
+    );
+    expect(estimateFile(file(migEnv, [cudaRef]), 'x.json', { reference: h200 }).runs[0]!.ranOn).toBe(
+      'NVIDIA H100 80GB HBM3 (a MIG slice: the figures below describe the whole GPU)',
+    );
     const pcie = join(dir, 'h100-pcie.json');
     writeFileSync(pcie, JSON.stringify(file(env('Host', ['NVIDIA H100 PCIe']), [cudaRef])));
     expect(() => estimateFile(file(env('Test CPU 9000'), [cudaRef]), 'x.json', { reference: pcie })).toThrow(

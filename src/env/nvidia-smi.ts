@@ -17,10 +17,19 @@ export const GPU_QUERY_FIELDS = [
   'clocks.max.sm',
   'clocks.max.mem',
   'power.limit',
+  // Last, so a driver that does not know it can be asked again without it (see probeNvidiaSmi).
+  'mig.mode.current',
 ] as const;
 
+const queryArgs = (fields: readonly string[]): string[] => [
+  `--query-gpu=${fields.join(',')}`,
+  '--format=csv,noheader,nounits',
+];
+
 /** Arguments of the GPU inventory query (CSV, no header, no units). */
-export const GPU_QUERY_ARGS = [`--query-gpu=${GPU_QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'];
+export const GPU_QUERY_ARGS = queryArgs(GPU_QUERY_FIELDS);
+/** The same query without MIG mode, for drivers older than R450 that refuse the field. */
+export const GPU_QUERY_ARGS_NO_MIG = queryArgs(GPU_QUERY_FIELDS.filter((f) => f !== 'mig.mode.current'));
 
 /** What nvidia-smi said, or why it said nothing. */
 export interface NvidiaSmiProbe {
@@ -79,12 +88,14 @@ export function parseGpuCsv(text: string): GpuInfo[] {
     const smClockMaxMHz = numberCell(cells[5]);
     const memClockMaxMHz = numberCell(cells[6]);
     const powerLimitW = numberCell(cells[7]);
+    const mig = textCell(cells[8]);
     if (uuid !== undefined) gpu.uuid = uuid;
     if (driverVersion !== undefined) gpu.driverVersion = driverVersion;
     if (memoryTotalMiB !== undefined) gpu.memoryTotalMiB = memoryTotalMiB;
     if (smClockMaxMHz !== undefined) gpu.smClockMaxMHz = smClockMaxMHz;
     if (memClockMaxMHz !== undefined) gpu.memClockMaxMHz = memClockMaxMHz;
     if (powerLimitW !== undefined) gpu.powerLimitW = powerLimitW;
+    if (mig === 'Enabled' || mig === 'Disabled') gpu.migEnabled = mig === 'Enabled';
     gpus.push(gpu);
   }
   return gpus;
@@ -142,7 +153,11 @@ function run(
 export async function probeNvidiaSmi(options: NvidiaSmiOptions = {}): Promise<NvidiaSmiProbe> {
   const bin = nvidiaSmiBinary(options);
   if (!bin) return { available: false, gpus: [], error: 'nvidia-smi not found on PATH' };
-  const [query, header] = await Promise.all([run(bin, GPU_QUERY_ARGS, options), run(bin, [], options)]);
+  const [first, header] = await Promise.all([run(bin, GPU_QUERY_ARGS, options), run(bin, [], options)]);
+  const query =
+    !first.ok && /not a valid field/i.test(first.error ?? '')
+      ? await run(bin, GPU_QUERY_ARGS_NO_MIG, options)
+      : first;
   if (!query.ok)
     return { available: false, gpus: [], error: query.error ?? 'nvidia-smi failed', binary: bin };
   const cudaVersion = header.ok ? parseCudaVersion(header.stdout) : undefined;

@@ -113,15 +113,17 @@ function peaksOfRun(
     };
   }
   const gpu = gpuOfRun(run, env);
-  if (ctx.as) return { peaks: ctx.as, ranOn: gpu.name, why: '' };
+  // Spec and roofline describe the whole GPU; a MIG slice gets a fraction of it.
+  const ranOn = gpu.mig ? `${gpu.name} (a MIG slice: the figures below describe the whole GPU)` : gpu.name;
+  if (ctx.as) return { peaks: ctx.as, ranOn, why: '' };
   if (!gpu.device) {
     return {
       peaks: null,
-      ranOn: gpu.name,
+      ranOn,
       why: `unknown GPU '${gpu.name}': not in the catalog (pass --as DEVICE)`,
     };
   }
-  return { peaks: peaksFromCatalog(gpu.device), ranOn: gpu.name, why: '' };
+  return { peaks: peaksFromCatalog(gpu.device), ranOn, why: '' };
 }
 
 function workOf(run: RunResult): { work: RooflineWork | null; why: string; note: string } {

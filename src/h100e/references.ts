@@ -78,18 +78,24 @@ export function matchKey(run: RunResult): string {
   return `${run.model.name}@${run.model.sha256.slice(0, 12)}|${run.engine.name}|${run.engine.provider}|${run.model.precision}|b${run.config.batch}|${run.config.scenario}|c${run.config.concurrency}|${run.config.transfer}`;
 }
 
-/** Catalog name of the GPU a run used, from the environment's nvidia-smi list or the run's device name. */
+/**
+ * Catalog entry of the GPU a run used, from the environment's nvidia-smi list or the run's device name;
+ * `mig` when nvidia-smi reported MIG mode enabled (the run then had a slice of that GPU).
+ */
 export function gpuOfRun(
   run: RunResult,
   env: Environment,
   catalog: Catalog = loadCatalog(),
-): { name: string; device: ReturnType<typeof matchGpuName> } {
-  const smi =
-    run.device.gpuIndex !== undefined
-      ? env.gpus.find((g) => g.index === run.device.gpuIndex)?.name
-      : undefined;
-  const name = smi ?? env.gpus[0]?.name ?? run.device.name;
-  return { name, device: matchGpuName(name, catalog) ?? matchGpuName(run.device.name, catalog) };
+): { name: string; device: ReturnType<typeof matchGpuName>; mig: boolean } {
+  const info =
+    (run.device.gpuIndex !== undefined ? env.gpus.find((g) => g.index === run.device.gpuIndex) : undefined) ??
+    env.gpus[0];
+  const name = info?.name ?? run.device.name;
+  return {
+    name,
+    device: matchGpuName(name, catalog) ?? matchGpuName(run.device.name, catalog),
+    mig: info?.migEnabled === true,
+  };
 }
 
 /** True when a run ran on the CPU: the CPU provider, or a GPU API emulated on the CPU (lavapipe). */
@@ -102,13 +108,17 @@ export function isGpuRun(run: RunResult): boolean {
   return run.status === 'ok' && run.throughput !== undefined && !ranOnCpu(run);
 }
 
-/** H100 (or H200, see REFERENCE_DEVICE_IDS) runs of one result file; runs on other GPUs are ignored. */
+/**
+ * H100 (or H200, see REFERENCE_DEVICE_IDS) runs of one result file; runs on other GPUs or on a MIG
+ * slice are ignored.
+ */
 export function referenceRunsOf(file: ResultFile, path: string): ReferenceRun[] {
   const out: ReferenceRun[] = [];
   for (const run of file.runs) {
     if (!isGpuRun(run)) continue;
     const gpu = gpuOfRun(run, file.environment);
-    if (gpu.device && REFERENCE_DEVICE_IDS.includes(gpu.device.id))
+    // A MIG slice is a fraction of the GPU: dividing by it would inflate every H100e.
+    if (gpu.device && REFERENCE_DEVICE_IDS.includes(gpu.device.id) && !gpu.mig)
       out.push({ file: path, command: file.command, device: gpu.device.name, run });
   }
   return out;
@@ -120,7 +130,7 @@ export function loadReferenceFile(path: string): ReferenceRun[] {
   if (refs.length === 0) {
     throw new BenchError(
       'E_BAD_INPUT',
-      `--reference ${path}: no successful H100 SXM or H200 SXM runs in this file`,
+      `--reference ${path}: no successful H100 SXM or H200 SXM runs (whole GPUs, MIG off) in this file`,
       {
         hint: 'pass a result file measured on an H100 SXM or H200 SXM (its environment.gpus names the GPU)',
       },

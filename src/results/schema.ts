@@ -36,6 +36,8 @@ export const GpuInfoSchema = z.object({
   smClockMaxMHz: z.number().optional(),
   memClockMaxMHz: z.number().optional(),
   powerLimitW: z.number().optional(),
+  /** MIG mode: when enabled, CUDA work runs on a slice of this GPU, not the whole of it. */
+  migEnabled: z.boolean().optional(),
 });
 
 /** The machine and software a result file was measured with. */
