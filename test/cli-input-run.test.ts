@@ -141,6 +141,16 @@ describe('--suite files', () => {
     });
   });
 
+  it('finds model files named in a suite beside the suite, and leaves zoo names alone', () => {
+    const path = suite('paths.yaml', `name: p\nmodels: [tiny_cnn, sub/a.onnx, b.onnx, /abs/c.onnx]\n`);
+    expect(loadSuite(path).models).toEqual([
+      'tiny_cnn',
+      join(dir, 'sub', 'a.onnx'),
+      join(dir, 'b.onnx'),
+      '/abs/c.onnx',
+    ]);
+  });
+
   it('reports every problem at once, suggests close keys and points to an example', async () => {
     const path = suite('bad.yaml', 'duration: 2\nmax-duration: 4\ncolour: red\nbatches: [0]\n');
     const e = await thrown(() => loadSuite(path));

@@ -136,6 +136,7 @@ describe('regression gate', () => {
     expect(regressionError(found, 50)?.message).toBe(
       `regression: ${key} in broken.json failed where the base ran, which fails --fail-on-regression at any limit (50 % given) and 1 more`,
     );
+    expect(regressionError(found, 50)?.hint).toMatch(/failed or was not measured; pass --allow-missing/);
     // Only in the base and gone from the one new file: listed as unmatched, still lost.
     const alone = findRegressions(compareFiles([base, dropped], { bootstrapIterations: 50 }), 50);
     expect(alone.map((r) => [r.key, r.file, r.metric])).toEqual([[key, 'short.json', 'lost']]);

@@ -172,7 +172,7 @@ describe('bench run: models', () => {
     const run = readResultFile(out).runs[0];
     // ConvInteger 4x3x3x3 over 8x8 (same padding): 4*8*8*27 = 6912 integer MACs, all of the model's.
     expect(run?.model.macsPerImage).toBe(6912);
-    expect(run?.warnings.find((w) => w.code === 'integer-model')?.message).toMatch(
+    expect(run?.warnings.find((w) => w.code === 'W_INTEGER_MODEL')?.message).toMatch(
       /^100 % of this model's MACs are 8-bit integer/,
     );
   });

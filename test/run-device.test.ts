@@ -55,7 +55,9 @@ describe('device choice', () => {
     expect(choice.fallbackReason).toBe(
       'auto: cuda not usable: cuda absent; webgpu runs only on software Vulkan (lavapipe) on the CPU',
     );
-    expect(choice.notice).toBe('device auto: using cpu (cuda, webgpu not usable here: see `bench doctor`)');
+    expect(choice.notice).toBe(
+      'device auto: using cpu (cuda not usable here; webgpu only on a CPU driver, skipped: see `bench doctor`)',
+    );
     expect((await chooseDevice(engineWith({ cpu, cuda: { usable: true } }), 'auto', true)).actual).toBe(
       'cuda',
     );

@@ -1,7 +1,7 @@
 /** The table `bench run` prints: scenario cells, the wall-clock marker and the legend under it. */
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../src/results/schema.js';
-import { formatRunTable } from '../src/run/table.js';
+import { formatRunTable, formatWarningNotes } from '../src/run/table.js';
 import { env, run } from './h100e-fixtures.js';
 
 const offline = run({ device: 'cpu', samplesPerS: 100, flopsPerImage: 1e9 });
@@ -47,5 +47,23 @@ describe('bench run table', () => {
     expect(text.trimEnd().split('\n').at(-1)).toBe(
       'img/s: batch x concurrency / median latency, CI95 from order statistics',
     );
+  });
+});
+
+describe('warning notes under the run table', () => {
+  it('lists each code once with its configurations, the first message and the advice', () => {
+    const cv = (batch: number, pct: number): RunResult => ({
+      ...run({ device: 'cpu', batch, samplesPerS: 100, flopsPerImage: 1e9 }),
+      warnings: [
+        { code: 'W_HIGH_CV', message: `latency varies (cv ${pct} %).`, advice: 'close other programs' },
+        ...(batch === 8 ? [{ code: 'W_ENGINE', message: 'outputs copied to the host' }] : []),
+      ],
+    });
+    expect(formatWarningNotes([cv(1, 12), cv(8, 30)])).toBe(
+      'warnings:\n' +
+        '  W_HIGH_CV [net b1, net b8]: latency varies (cv 12 %) (e.g. net b1). Advice: close other programs\n' +
+        '  W_ENGINE [net b8]: outputs copied to the host\n',
+    );
+    expect(formatWarningNotes([offline])).toBe('');
   });
 });

@@ -7,7 +7,7 @@ import { splitModelSpecs } from '../run/models.js';
 import { resolveGpuList, runOnGpus } from '../run/multi-gpu.js';
 import { runBenchmarks, type RunHooks, type RunOutcome } from '../run/run.js';
 import { h100eColumn } from '../h100e/estimate.js';
-import { formatRunTable, type ExtraColumn } from '../run/table.js';
+import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../run/table.js';
 import { choice, collect, gpuList, intList, positiveNumber, unknownCommandError } from './parse.js';
 
 const DEVICES = ['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu'] as const;
@@ -297,6 +297,7 @@ export function register(program: Command): void {
         if (flags.json) process.stdout.write(JSON.stringify(file, null, 2) + '\n');
         else if (!flags.quiet) {
           process.stdout.write(formatRunTable(file.runs, file.environment, [H100E_COLUMN]));
+          process.stdout.write(formatWarningNotes(file.runs));
           for (const a of file.aggregates ?? []) {
             process.stdout.write(
               `total over GPUs ${a.gpuIndices.join(',')}: ${a.totalSamplesPerS.toFixed(1)} img/s  (${a.key})\n`,

@@ -156,7 +156,10 @@ export function regressionError(regressions: readonly Regression[], thresholdPct
     'E_REGRESSION',
     `regression: ${worst.key} in ${worst.file} ${worst.what}, ${limit}${more}`,
     {
-      hint: 'see the comparison table above; rerun on a quiet machine if the slowdown is unexpected',
+      hint:
+        worst.metric === 'lost'
+          ? 'see the comparison table above: the run failed or was not measured; pass --allow-missing if a later file measures a subset on purpose'
+          : 'see the comparison table above; rerun on a quiet machine if the slowdown is unexpected',
     },
   );
 }

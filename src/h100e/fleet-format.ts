@@ -38,7 +38,7 @@ function itemRows(items: ItemResult[]): string[][] {
       i.device,
       num(i.count),
       rangeText(i.perDeviceH100e),
-      `${num(i.availableHoursPerWeek)} h/wk`,
+      `${num(100 * i.utilisation)} % (${num(i.availableHoursPerWeek)} h/wk)`,
       rangeText(i.h100e),
       power(i.powerW),
       usd(i.costUsd),

@@ -29,22 +29,27 @@ export async function chooseDevice(
 ): Promise<DeviceChoice> {
   if (requested === 'auto') {
     const skipped: string[] = [];
-    const skippedNames: string[] = [];
+    const unusable: string[] = [];
+    const software: string[] = [];
     for (const device of AUTO_ORDER) {
       const probe = await engine.probe(device);
       if (probe.usable && probe.software) {
         skipped.push(`${device} runs only on ${probe.deviceName ?? 'a software driver'}`);
-        skippedNames.push(device);
+        software.push(device);
         continue;
       }
       if (probe.usable) {
         const fallbackReason = skipped.length > 0 ? `auto: ${skipped.join('; ')}` : undefined;
         // One short line; the full reasons go into the result file and `bench doctor`.
-        const notice = `device auto: using ${device}${skippedNames.length ? ` (${skippedNames.join(', ')} not usable here: see \`bench doctor\`)` : ''}`;
+        const why = [
+          ...(unusable.length ? [`${unusable.join(', ')} not usable here`] : []),
+          ...(software.length ? [`${software.join(', ')} only on a CPU driver, skipped`] : []),
+        ];
+        const notice = `device auto: using ${device}${why.length ? ` (${why.join('; ')}: see \`bench doctor\`)` : ''}`;
         return { requested, actual: device, probe, ...(fallbackReason ? { fallbackReason } : {}), notice };
       }
       skipped.push(`${device} not usable: ${probe.reason ?? 'unknown reason'}`);
-      skippedNames.push(device);
+      unusable.push(device);
     }
     throw new BenchError('E_DEVICE_UNAVAILABLE', `--device auto: no device can run (${skipped.join('; ')})`);
   }

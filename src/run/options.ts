@@ -4,7 +4,7 @@
  * line win.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import YAML from 'yaml';
 import { z } from 'zod';
@@ -276,5 +276,11 @@ export function loadSuite(nameOrPath: string): Suite {
       },
     );
   }
-  return parsed.data;
+  // A model file named in a suite is found beside the suite, as an include would be, not wherever
+  // the command happens to run; zoo names (no slash, no extension) stay as they are.
+  const here = dirname(resolve(path));
+  const models = parsed.data.models.map((m) =>
+    !isAbsolute(m) && (m.includes('/') || /\.(onnx|json)$/i.test(m)) ? join(here, m) : m,
+  );
+  return { ...parsed.data, models };
 }

@@ -113,7 +113,7 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
     const uncosted = [...a.unknownOps, ...(a.unresolvedOps ?? [])];
     if (uncosted.length > 0) {
       warnings.push({
-        code: 'unknown-cost',
+        code: 'W_UNKNOWN_COST',
         message: `cost unknown for operators: ${uncosted.join(', ')}`,
         advice: 'GFLOP/s and roofline figures are left out for this model',
       });
@@ -123,8 +123,9 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
     if (intMacs > 0) {
       // A quantized file still has float inputs, so --precision alone would misdescribe what runs.
       warnings.push({
-        code: 'integer-model',
+        code: 'W_INTEGER_MODEL',
         message: `${((100 * intMacs) / Math.max(1, a.macs)).toFixed(0)} % of this model's MACs are 8-bit integer (a quantized model); the precision column names its input type, and GFLOP/s counts integer operations too`,
+        advice: 'compare it with quantized models only; its H100e spec figure is the 8-bit rule',
       });
     }
     return {
@@ -136,9 +137,42 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
       activationBytesPerImage: a.activationBytes / a.batch,
     };
   } catch (e) {
-    warnings.push({ code: 'analysis-failed', message: `static analysis failed: ${errorMessage(e)}` });
+    warnings.push({
+      code: 'W_ANALYSIS_FAILED',
+      message: `static analysis failed: ${errorMessage(e)}`,
+      advice:
+        'GFLOP/s and roofline figures are left out; `bench models inspect FILE` shows where the analyzer stops',
+    });
     return { ...withPath, params: 0, macsPerImage: null, flopsPerImage: null };
   }
+}
+
+/**
+ * What every run on this device should carry as a warning: a GPU that was asked for but is not what
+ * ran (fallback to CPU), or a GPU API emulated on the CPU. `--device auto` choosing the CPU is no
+ * warning: the user asked for whatever is best here.
+ */
+function deviceWarnings(choice: DeviceChoice): RunWarning[] {
+  if (choice.requested !== 'auto' && choice.actual === 'cpu' && choice.requested !== 'cpu') {
+    return [
+      {
+        code: 'W_CPU_FALLBACK',
+        message: `--device ${choice.requested} could not run (${choice.fallbackReason ?? 'unknown reason'}): these are CPU figures`,
+        advice:
+          '`bench doctor` names the missing piece and its remedy; --no-fallback fails instead of falling back',
+      },
+    ];
+  }
+  if (choice.actual !== 'cpu' && choice.probe.software === true) {
+    return [
+      {
+        code: 'W_SOFTWARE_DEVICE',
+        message: `--device ${choice.actual} ran on ${choice.probe.deviceName ?? 'a software driver'}: these are CPU figures, not GPU ones`,
+        advice: 'measure on a machine with a GPU and its Vulkan driver for GPU figures',
+      },
+    ];
+  }
+  return [];
 }
 
 /** Device facts for the result, with the GPU name from nvidia-smi where one is known. */
@@ -216,7 +250,7 @@ async function measureOne(
       leaked !== undefined && leaked > 0
         ? [
             {
-              code: 'tensor-leak',
+              code: 'W_TENSOR_LEAK',
               message: `${leaked} tensors leaked per iteration`,
               advice: 'the model or engine keeps intermediate tensors alive; memory grows with every run',
             },
@@ -319,10 +353,10 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
 
   let index = 0;
   for (const resolved of models) {
-    const warnings: RunWarning[] = [];
+    const warnings: RunWarning[] = [...deviceWarnings(choice)];
     if (o.precision === 'fp16' && choice.actual === 'cpu') {
       warnings.push({
-        code: 'fp16-on-cpu',
+        code: 'W_FP16_ON_CPU',
         message:
           'fp16 on the CPU provider: onnxruntime runs the model without error but inserts casts and computes in fp32 (its verbose log shows the fp16 weights folded into fp32 nodes), so this measures fp32 work plus casts and is slower than fp32, not faster',
         advice: 'use --precision fp32 on CPU; fp16 is meant for cuda, tensorrt and webgpu',
@@ -352,7 +386,12 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         seed: o.seed,
       });
       sessionCreateMs = performance.now() - t0;
-      for (const line of loaded.warnings ?? []) warnings.push({ code: 'engine', message: line });
+      for (const line of loaded.warnings ?? [])
+        warnings.push({
+          code: 'W_ENGINE',
+          message: line,
+          advice: 'see README, GPUs, for what each provider supports',
+        });
     } catch (e) {
       if (e instanceof BenchError && e.code === 'E_USAGE') throw e;
       // An engine that cannot do what was asked at all (e.g. tfjs and fp16) skips; anything else failed.

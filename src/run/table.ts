@@ -92,3 +92,33 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
     '\n'
   );
 }
+
+/**
+ * The warnings of a run table, one entry per code: the configurations it applies to, the first
+ * configuration's message and the advice. Empty when no run has warnings. The table shows only codes;
+ * this says what they mean and what to do.
+ */
+export function formatWarningNotes(runs: RunResult[]): string {
+  const byCode = new Map<string, { where: string[]; message: string; advice?: string }>();
+  for (const r of runs) {
+    for (const w of r.warnings) {
+      const where = `${r.model.name} b${r.config.batch}`;
+      const seen = byCode.get(w.code);
+      if (seen) {
+        if (!seen.where.includes(where)) seen.where.push(where);
+      } else {
+        byCode.set(w.code, { where: [where], message: w.message, ...(w.advice ? { advice: w.advice } : {}) });
+      }
+    }
+  }
+  if (byCode.size === 0) return '';
+  const lines = ['warnings:'];
+  for (const [code, w] of byCode) {
+    const example = w.where.length > 1 ? ` (e.g. ${w.where[0]})` : '';
+    const message = w.message.replace(/\.$/, '');
+    lines.push(
+      `  ${code} [${w.where.join(', ')}]: ${message}${example}${w.advice ? `. Advice: ${w.advice}` : ''}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
