@@ -52,6 +52,10 @@ describe('bench compare', () => {
       /tiny_cnn@aaaaaaaaaaaa\|ort\|cpu\|fp32\|b4\|offline\|c1\|t2 .* 0\.800× .* slower/,
     );
     expect(r.stdout).toContain('geometric mean');
+    // The caption is the table's legend, as in Markdown and HTML.
+    expect(r.stdout.split('\n')[0]).toBe(
+      'Throughput ratio = median images/s of each file over base.json, with a 95 % bootstrap CI; p50 Δ and p99 Δ = change of latency percentiles (negative: lower latency); p = two-sided Mann-Whitney U on per-iteration samples; a verdict needs p < 0.05 and a CI that excludes 1.',
+    );
     expect(r.stdout).toContain('only_in_new@cccccccccccc');
     expect(r.stderr).toContain('warning: host differs: base.json "host-a" vs new.json "host-b"');
     expect(r.error?.code).toBe('E_REGRESSION');
@@ -97,12 +101,22 @@ describe('bench compare', () => {
     const json = await bench('compare', fx('base.json'), fx('new.json'), '--json', '--bootstrap', '200');
     const parsed = JSON.parse(json.stdout) as {
       compareJsonVersion: number;
-      comparison: { rows: unknown[] };
+      comparison: Record<string, unknown> & { rows: unknown[] };
       warnings: string[];
     };
-    expect(parsed.compareJsonVersion).toBe(1);
+    // Version 2: the warnings are listed once, at the top level (no copy inside the comparison).
+    expect(parsed.compareJsonVersion).toBe(2);
     expect(parsed.comparison.rows).toHaveLength(4);
     expect(parsed.warnings.length).toBeGreaterThan(0);
+    expect(parsed.comparison).not.toHaveProperty('warnings');
+    // What it takes to reproduce the intervals, and how to read keys and ratios.
+    expect(parsed.comparison).toMatchObject({ bootstrapIterations: 200, seed: 1, alpha: 0.05 });
+    expect(parsed.comparison['keyFormat']).toMatch(
+      /^model@sha12\|engine\|provider\|precision\|bN\|scenario\|cN\|tN; /,
+    );
+    expect(parsed.comparison['ratioDirection']).toMatch(
+      /^ratio = median throughput of each file over the first file's \(above 1: faster\)/,
+    );
     const md = await bench('compare', fx('base.json'), fx('new.json'), '--markdown', '--bootstrap', '200');
     expect(md.stdout).toContain('| configuration | base.json img/s | new.json img/s | ratio |');
     expect(md.stdout).toContain('> **Warning:** host differs');

@@ -314,16 +314,17 @@ describe('scenarios in one comparison', () => {
       'verdict',
     ]);
     const row = server?.rows[0] ?? [];
+    // Figures and units are joined by no-break spaces (U+00A0), so HTML cells never split them.
     expect(row.slice(0, 7)).toEqual([
       runKey(base.data.runs[1] as RunResult),
       '99.00',
       '28.81',
-      'met (50 ms)',
+      'met (50\u00a0ms)',
       '99.00',
       '58.81',
-      'missed (50 ms)',
+      'missed (50\u00a0ms)',
     ]);
-    expect(row.slice(7, 9)).toEqual(['±0.0 %', '2.041×']);
+    expect(row.slice(7, 9)).toEqual(['±0.0\u00a0%', '2.041×']);
     expect(row.at(-1)).toBe('slower (missed the bound)');
     expect(server?.rows.at(-1)?.at(-1)).toBe('0 faster, 1 slower, 0 unchanged, 0 not comparable');
     expect(server?.rows.at(-1)).toHaveLength(server?.header.length ?? 0);
@@ -351,7 +352,7 @@ describe('bench compare on server result files', () => {
     expect(out.stdout).toContain('Server scenario (MLPerf LoadGen style)');
     expect(out.stdout).toContain('| base.json peak QPS |');
     expect(out.stdout).toContain(
-      '| 99.00 | 100.0 | 28.81 | met \\(50 ms\\) | 79.20 | 80.00 | 28.81 | met \\(50 ms\\) | −20.0 % | −20.0 % | – | – | – | slower \\(peak −20.0 %\\) |',
+      '| 99.00 | 100.0 | 28.81 | met \\(50\u00a0ms\\) | 79.20 | 80.00 | 28.81 | met \\(50\u00a0ms\\) | −20.0\u00a0% | −20.0\u00a0% | – | – | – | slower \\(peak −20.0\u00a0%\\) |',
     );
     expect(out.stdout).not.toContain('img/s');
     expect(out.error?.code).toBe('E_REGRESSION');

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { reportCommand } from '../src/compare/commands.js';
 import { runKey } from '../src/compare/key.js';
 import { BenchError } from '../src/errors.js';
-import { CONTENT_WIDTH, wrapLabel } from '../src/export/charts.js';
+import { CHART_WIDTH, CONTENT_WIDTH, wrapLabel } from '../src/export/charts.js';
 import { escapeHtml, escapeMarkdown } from '../src/export/escape.js';
 import { writeResultFile } from '../src/results/io.js';
 import type { Environment, RunResult } from '../src/results/schema.js';
@@ -37,8 +37,25 @@ describe('wrapLabel', () => {
     expect(wrapLabel('m@sha|ort|cpu|fp32|b1', 10, 80)).toEqual(['m@sha|ort|', 'cpu|fp32|', 'b1']);
     expect(wrapLabel('short', 10, 80)).toEqual(['short']);
   });
-  it('leaves a piece longer than a line whole (the mark\u2019s limit cuts it)', () => {
-    expect(wrapLabel('abcdefghijklmnop · x', 10, 80)).toEqual(['abcdefghijklmnop ·', 'x']);
+  it('splits a word longer than a line where the line ends, so the mark never cuts it', () => {
+    expect(wrapLabel('abcdefghijklmnop · x', 10, 80)).toEqual(['abcdefghij', 'klmnop · x']);
+    // A key breaks after "@" too, before its sha.
+    expect(wrapLabel('efficientnet@0123456789ab|ort', 10, 80)).toEqual([
+      'efficientn',
+      'et@',
+      '0123456789',
+      'ab|ort',
+    ]);
+  });
+  it('breaks a piece longer than a line at its spaces, on lines of its own', () => {
+    // "cuda NVIDIA H100 SXM ·" is 22 characters: over 10, so it starts a line and wraps by word.
+    expect(wrapLabel('m · cuda NVIDIA H100 SXM · f.json', 10, 80)).toEqual([
+      'm ·',
+      'cuda',
+      'NVIDIA',
+      'H100 SXM ·',
+      'f.json',
+    ]);
   });
 });
 
@@ -65,9 +82,9 @@ describe('bench report', () => {
     expect(page).toContain('&lt;img src=x onerror=alert(2)&gt;');
     // Environments of each file and batch sizes on the throughput axis.
     expect(page).toContain('<h2>Environments</h2>');
-    // Every chart fits the page's content box, which the CSS sets to the same width.
+    // Every chart is CHART_WIDTH wide at most: what an 800 px window leaves, inside the page's box.
     expect(page).toContain(`max-width: ${CONTENT_WIDTH}px;`);
-    for (const width of svgWidths(page)) expect(width).toBeLessThanOrEqual(CONTENT_WIDTH);
+    for (const width of svgWidths(page)) expect(width).toBeLessThanOrEqual(CHART_WIDTH);
     // No server runs: one runs table, and the captions do not mention server runs.
     expect(page).toContain('<h2 id="runs-runs">Runs</h2>');
     expect(page).not.toContain('runs-server');
@@ -91,7 +108,7 @@ describe('bench report', () => {
       html: join(dir, 'disjoint.html'),
     });
     expect(r.warnings).toContain(
-      'no comparison: threads-2.json and threads-1.json have no configuration in common (they differ in threads)',
+      'no comparison: threads-2.json and threads-1.json have no configuration in common (they differ in threads); to compare across threads, pass --ignore-key threads',
     );
   });
 
@@ -262,10 +279,10 @@ describe('bench report: many configurations and server runs', () => {
     expect(widths).toHaveLength(3);
     // Comparison and throughput fill the width exactly (autosize fit-x); the latency panels are
     // laid out inside it.
-    expect(widths[0]).toBe(CONTENT_WIDTH);
-    expect(widths[1]).toBe(CONTENT_WIDTH);
-    expect(widths[2]).toBeLessThanOrEqual(CONTENT_WIDTH);
-    expect(widths[2]).toBeGreaterThan(CONTENT_WIDTH - 20);
+    expect(widths[0]).toBe(CHART_WIDTH);
+    expect(widths[1]).toBe(CHART_WIDTH);
+    expect(widths[2]).toBeLessThanOrEqual(CHART_WIDTH);
+    expect(widths[2]).toBeGreaterThan(CHART_WIDTH - 20);
     expect(page).toContain(`max-width: ${CONTENT_WIDTH}px;`);
     expect(page).toContain('figure svg { max-width: 100%; height: auto; }');
     // One latency panel per model, device and file (the server runs sit in resnet50's): 3 × 3,
@@ -273,13 +290,15 @@ describe('bench report: many configurations and server runs', () => {
     const latency = figureOf(page, 'latency');
     const titles = [
       ...latency.matchAll(
-        /font-size="11px" font-weight="bold"[^>]*>((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>/g,
+        /font-size="12px" font-weight="bold"[^>]*>((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>/g,
       ),
     ].map((m) => [...(m[1] ?? '').matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((t) => t[1]));
     expect(titles).toHaveLength(9);
+    // At FONT px in CHART_WIDTH the device part is longer than a line: it breaks at a space.
     expect(titles[2]).toEqual([
       'resnet50_synthetic fp32 ·',
-      `cuda ${DEVICE} (ort/cuda, 4 threads) · wide-a.json`,
+      `cuda ${DEVICE}`,
+      '(ort/cuda, 4 threads) · wide-a.json',
     ]);
     // No label anywhere was cut to fit (Vega marks a cut with an ellipsis).
     expect(page).not.toContain('…');
@@ -293,28 +312,30 @@ describe('bench report: many configurations and server runs', () => {
     const page = readFileSync(html, 'utf8');
     const key = (batch: number): string =>
       `resnet50_synthetic@dddddddddddd|ort|cuda|fp32|b${batch}|server|c1|t4`;
-    // The runs table: 2 files × 18 offline runs, no server key, img/s as before.
+    // The runs table: 2 files × 18 offline runs, no server key, img/s with its CI as ± percent.
     const runs = section(page, '<h2 id="runs-runs">Runs</h2>');
     expect(runs).toContain(
-      '<tr><th>file</th><th>configuration</th><th>status</th><th>device</th><th>host</th><th>samples</th><th>img/s</th><th>p50 ms</th><th>p99 ms</th></tr>',
+      '<tr><th>file</th><th>configuration</th><th>precision</th><th>status</th><th>device</th><th>host</th><th>samples</th><th>img/s</th><th>95 % CI</th><th>p50 ms</th><th>p99 ms</th><th>warnings</th></tr>',
     );
     expect(runs.match(/<tr><td>/g)).toHaveLength(36);
     expect(runs).not.toContain('|server|');
     // The server table: target and achieved QPS, p50, p99 and the bound, no img/s.
     const server = section(page, '<h2 id="runs-server">Server-scenario runs</h2>');
     expect(server).toContain(
-      '<tr><th>file</th><th>configuration</th><th>status</th><th>device</th><th>host</th><th>queries</th><th>target QPS</th><th>achieved QPS</th><th>p50 ms</th><th>p99 ms</th><th>p99 bound</th></tr>',
+      '<tr><th>file</th><th>configuration</th><th>precision</th><th>status</th><th>device</th><th>host</th><th>queries</th><th>target QPS</th><th>achieved QPS</th><th>p50 ms</th><th>p99 ms</th><th>p99 bound</th><th>warnings</th></tr>',
     );
     expect(server).not.toContain('img/s');
     expect(server.match(/<tr><td>/g)).toHaveLength(4);
     // p50 of 10 … 29 ms = 19.5; p99 = 28.81; 40 … 59 ms (×1): p50 49.5, p99 58.81.
+    // Keys may break after each "|" (<wbr>); a bound's figure and unit may not (no-break space).
     const cells = (row: string[]): string =>
-      `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+      `<tr>${row.map((c) => `<td>${escapeHtml(c).replaceAll('|', '|<wbr>')}</td>`).join('')}</tr>`;
     const device = `cuda: ${DEVICE}`;
     expect(server).toContain(
       cells([
         'srv-a.json',
         key(1),
+        'fp32',
         'ok',
         device,
         'synthetic-host',
@@ -323,13 +344,15 @@ describe('bench report: many configurations and server runs', () => {
         '99.00',
         '19.50',
         '28.81',
-        'met (50 ms)',
+        'met (50\u00a0ms)',
+        '',
       ]),
     );
     expect(server).toContain(
       cells([
         'srv-a.json',
         key(2),
+        'fp32',
         'ok',
         device,
         'synthetic-host',
@@ -338,7 +361,8 @@ describe('bench report: many configurations and server runs', () => {
         '312.5',
         '49.50',
         '58.81',
-        'missed (50 ms)',
+        'missed (50\u00a0ms)',
+        '',
       ]),
     );
     // The throughput chart leaves the 4 server runs out and says so; its data has no server run.
@@ -361,10 +385,10 @@ describe('bench report: many configurations and server runs', () => {
       '### Server-scenario runs\n\nServer scenario \\(MLPerf LoadGen style\\): queries arrive at random \\(Poisson\\) at the target QPS; achieved QPS = completed queries per second; p99 bound = whether the p99 latency met the run’s bound.\n',
     );
     expect(markdown).toContain(
-      '| file | configuration | status | device | host | queries | target QPS | achieved QPS | p50 ms | p99 ms | p99 bound |',
+      '| file | configuration | precision | status | device | host | queries | target QPS | achieved QPS | p50 ms | p99 ms | p99 bound | warnings |',
     );
     expect(markdown).toContain(
-      `| ${['srv-b.json', key(2), 'ok', device, 'synthetic-host', '20', '400.0', '312.5', '53.50', '62.81', 'missed (50 ms)'].map(escapeMarkdown).join(' | ')} |`,
+      `| ${['srv-b.json', key(2), 'fp32', 'ok', device, 'synthetic-host', '20', '400.0', '312.5', '53.50', '62.81', 'missed (50\u00a0ms)', ''].map(escapeMarkdown).join(' | ')} |`,
     );
   });
 

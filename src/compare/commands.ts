@@ -149,7 +149,7 @@ export async function reportCommand(
     } catch (e) {
       // Files with nothing in common still make a report; say why there is no comparison.
       if (!isBenchError(e) || e.code !== 'E_BAD_INPUT') throw e;
-      warnings.push(`no comparison: ${e.message}`);
+      warnings.push(`no comparison: ${e.message}${e.hint ? `; ${e.hint}` : ''}`);
     }
   }
   const doc = documentFor(options.title ?? 'h100e benchmark report', files, comparison, warnings, true);

@@ -8,7 +8,7 @@
  * shifts on long runs; the CI alone ignores the shape of the distributions.
  */
 import { BenchError } from '../errors.js';
-import type { RunResult, Scenario } from '../results/schema.js';
+import type { RunResult, RunWarning, Scenario } from '../results/schema.js';
 import {
   bootstrapMedianRatio,
   geometricMean,
@@ -17,8 +17,8 @@ import {
   type MannWhitneyMethod,
 } from '../stats/significance.js';
 import { percentile } from '../stats/statistics.js';
-import { environmentWarnings } from './environment.js';
-import { differingKeyFields, runKey, type KeyField } from './key.js';
+import { environmentWarnings, keyFieldWarnings } from './environment.js';
+import { differingKeyFields, KEY_FIELDS, keyFieldValue, runKey, type KeyField } from './key.js';
 import type { LoadedFile } from './load.js';
 import {
   compareServerRuns,
@@ -60,11 +60,16 @@ export interface CompareOptions {
 
 /** What one file measured for one key. */
 export interface RunSummary {
+  /** The run's own key, every field written out (the row's key has `*` for --ignore-key fields). */
+  key: string;
   status: RunResult['status'];
   scenario: Scenario;
+  precision: RunResult['model']['precision'];
   samples: number;
   /** Images per second: the run's reported figure, else batch·concurrency·1000/median latency. */
   throughputPerS: number | null;
+  /** The run's reported 95 % CI of `throughputPerS`; null when the file has no throughput summary. */
+  throughputCi95: [number, number] | null;
   p50Ms: number | null;
   p99Ms: number | null;
   provider: string;
@@ -72,6 +77,11 @@ export interface RunSummary {
   deviceName: string;
   /** Server scenario: target and achieved QPS, p99 against its bound, peak; null otherwise. */
   server: ServerRunSummary | null;
+  /**
+   * Codes of the warnings `bench run` recorded for the run (W_HIGH_CV, fp16-on-cpu, ...): a verdict
+   * on a noisy or cut run deserves a second look. The messages are in the comparison's `runWarnings`.
+   */
+  warnings: string[];
 }
 
 /** One key in one file, relative to the same key in the first file. */
@@ -96,7 +106,13 @@ export interface CellComparison {
 
 /** One configuration across all files. */
 export interface ComparisonRow {
+  /** The matching key (`*` for --ignore-key fields). */
   key: string;
+  /**
+   * The key as tables and charts show it: each --ignore-key field written out, as its distinct
+   * values in file order (`fp32/fp16`) where the runs differ.
+   */
+  label: string;
   model: string;
   batch: number;
   /** Scenario of the first file's run (server keys get their own table). */
@@ -129,12 +145,33 @@ export interface UnmatchedKey {
   baseStatus?: RunResult['status'];
 }
 
+/** One warning `bench run` recorded, with every compared run that carries it. */
+export interface RunWarningNote extends RunWarning {
+  /** Which runs: file label and the run's own key. */
+  runs: { file: string; key: string }[];
+}
+
+/** What a key looks like, for readers of the JSON. */
+export const KEY_FORMAT =
+  "model@sha12|engine|provider|precision|bN|scenario|cN|tN; a field left out of matching (--ignore-key) is `*` in `key`, and `label` shows its distinct values in file order (a/b); each run's own key is in runs[].key";
+
+/** Which way the ratios point, for readers of the JSON. */
+export const RATIO_DIRECTION =
+  "ratio = median throughput of each file over the first file's (above 1: faster); server p99Ratio = p99 latency of each file over the first file's (above 1: slower); *ChangePct = percent change against the first file";
+
 /** Everything `bench compare` reports. */
 export interface Comparison {
   files: { path: string; label: string; createdAt: string; command: string }[];
   ignore: KeyField[];
+  /** {@link KEY_FORMAT}: how to read `key` and `label`. */
+  keyFormat: string;
+  /** {@link RATIO_DIRECTION}: which way ratios and changes point. */
+  ratioDirection: string;
   alpha: number;
   confidence: number;
+  /** Bootstrap replicates per key and the seed: with the same files they give the same intervals. */
+  bootstrapIterations: number;
+  seed: number;
   /** Peak-QPS change (percent) beyond which two --find-peak server runs get a verdict. */
   peakTolerancePct: number;
   rows: ComparisonRow[];
@@ -142,6 +179,57 @@ export interface Comparison {
   unmatched: UnmatchedKey[];
   /** Environment differences and input problems, shown above the table. */
   warnings: string[];
+  /** The distinct warnings of the compared runs (rows' runs), each with the runs that carry it. */
+  runWarnings: RunWarningNote[];
+}
+
+/**
+ * Groups the warnings of `runs` by code, message and advice: the same fp16-on-cpu warning on four
+ * runs is listed once, with its four runs. Ordered by code, model and engine warnings (fp16-on-cpu,
+ * ...) before the W_ measurement ones, so a list reads code by code; first seen first within a code.
+ */
+export function collectRunWarnings(
+  runs: readonly { file: string; key: string; warnings: readonly RunWarning[] }[],
+): RunWarningNote[] {
+  const notes = new Map<string, RunWarningNote>();
+  for (const { file, key, warnings } of runs) {
+    for (const w of warnings) {
+      const id = JSON.stringify([w.code, w.message, w.advice ?? null]);
+      const note = notes.get(id) ?? { ...w, runs: [] };
+      if (!note.runs.some((r) => r.file === file && r.key === key)) note.runs.push({ file, key });
+      notes.set(id, note);
+    }
+  }
+  const rank = (code: string): number => (code.startsWith('W_') ? 1 : 0);
+  // Array.prototype.sort is stable: first-seen order survives within a code.
+  return [...notes.values()].sort(
+    (a, b) => rank(a.code) - rank(b.code) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
+}
+
+/** Prefix of a key field's value inside a key (`b8`, `c1`, `t2`). */
+const KEY_PREFIX: Partial<Record<KeyField, string>> = { batch: 'b', concurrency: 'c', threads: 't' };
+
+/**
+ * A row's key for display: like the matching key, but each field in `ignore` written out, its
+ * distinct values over the files that have the key in file order where they differ (`fp32/fp16`).
+ * A `*` hides exactly what the reader needs to know when fp16 is compared with fp32; which file had
+ * which value is in the warnings above the table and in each run's own key.
+ */
+function rowLabel(runs: readonly (RunResult | undefined)[], ignore: readonly KeyField[]): string {
+  const present = runs.filter((r): r is RunResult => r !== undefined);
+  const base = present[0];
+  if (!base) return '';
+  // Every field as `*`: the key's shape (separators, any `|gpu1` extension) from key.ts itself,
+  // filled in field order by position (a model name may itself contain a `*`).
+  const pieces = runKey(base, KEY_FIELDS).split('*');
+  const shown = KEY_FIELDS.map((field) => {
+    const text = (run: RunResult): string => `${KEY_PREFIX[field] ?? ''}${keyFieldValue(run, field)}`;
+    return ignore.includes(field) ? [...new Set(present.map(text))].join('/') : text(base);
+  });
+  return (
+    shown.map((value, i) => `${pieces[i] ?? ''}${value}`).join('') + pieces.slice(shown.length).join('*')
+  );
 }
 
 /**
@@ -164,16 +252,20 @@ export function summarizeRun(run: RunResult): RunSummary {
   const medianMs = hasSamples ? percentile(sorted, 50) : (run.latency?.p50Ms ?? null);
   const fromLatency = medianMs && medianMs > 0 ? imagesPerS(run, medianMs) : null;
   return {
+    key: runKey(run),
     status: run.status,
     scenario: run.config.scenario,
+    precision: run.model.precision,
     samples: run.samplesMs.length,
     throughputPerS: run.throughput?.samplesPerS ?? fromLatency,
+    throughputCi95: run.throughput ? [run.throughput.ci95[0], run.throughput.ci95[1]] : null,
     p50Ms: medianMs,
     p99Ms: hasSamples ? percentile(sorted, 99) : (run.latency?.p99Ms ?? null),
     provider: run.engine.provider,
     threads: run.config.threads,
     deviceName: run.device.name,
     server: summarizeServer(run),
+    warnings: run.warnings.map((w) => w.code),
   };
 }
 
@@ -342,10 +434,17 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
           : 'compare result files that measured the same models',
       });
     }
-    warnings.push(message);
+    // Only some files are disjoint: the others are compared, and this one says how to match it.
+    const movable = fields.filter((f) => f !== 'model');
+    warnings.push(
+      movable.length
+        ? `${message}; to compare across ${movable.join(', ')}, pass --ignore-key ${movable.join(',')}`
+        : message,
+    );
   }
 
   const rows: ComparisonRow[] = [];
+  const matchedRuns: (RunResult | undefined)[][] = [];
   const replicatesByFile: Float64Array[][] = others.map(() => []);
   for (const [key, baseRun] of baseIndex) {
     const otherRuns = indexes.slice(1).map((index) => index.get(key));
@@ -362,8 +461,10 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       if (replicates) (replicatesByFile[i] as Float64Array[]).push(replicates);
       return cell;
     });
+    matchedRuns.push([baseRun, ...otherRuns]);
     rows.push({
       key,
+      label: rowLabel([baseRun, ...otherRuns], ignore),
       model: baseRun.model.name,
       batch: baseRun.config.batch,
       scenario: baseRun.config.scenario,
@@ -405,8 +506,12 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       command: f.data.command,
     })),
     ignore,
+    keyFormat: KEY_FORMAT,
+    ratioDirection: RATIO_DIRECTION,
     alpha: settings.alpha,
     confidence: settings.confidence,
+    bootstrapIterations: settings.bootstrapIterations,
+    seed: settings.seed,
     peakTolerancePct: settings.peakTolerancePct,
     rows,
     summary,
@@ -414,6 +519,21 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       const baseStatus = baseIndex.get(key)?.status;
       return { key, files: labels, ...(baseStatus ? { baseStatus } : {}) };
     }),
-    warnings,
+    // Key fields left out of matching come first: they change what a verdict is about.
+    warnings: [
+      ...keyFieldWarnings(
+        files.map((f) => f.label),
+        matchedRuns,
+        ignore,
+      ),
+      ...warnings,
+    ],
+    runWarnings: collectRunWarnings(
+      matchedRuns.flatMap((runs) =>
+        runs.flatMap((run, i) =>
+          run ? [{ file: (files[i] as LoadedFile).label, key: runKey(run), warnings: run.warnings }] : [],
+        ),
+      ),
+    ),
   };
 }

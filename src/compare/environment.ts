@@ -1,5 +1,6 @@
 /** Which machine and software each run was measured with, and how two files differ in that. */
 import type { Environment, ResultFile, RunResult } from '../results/schema.js';
+import { KEY_FIELDS, keyFieldValue, type KeyField } from './key.js';
 import type { LoadedFile } from './load.js';
 
 /** The environment `run` was measured in: its merge source's when the file came from `bench merge`. */
@@ -41,9 +42,8 @@ const ASPECTS: readonly EnvironmentAspect[] = [
       ),
   },
   { name: 'engine version', read: (f) => f.runs.map((r) => `${r.engine.name} ${r.engine.version}`) },
-  { name: 'provider', read: (f) => f.runs.map((r) => r.engine.provider) },
+  // Provider, threads and the other key fields: keyFieldWarnings, from the runs actually matched.
   { name: 'device', read: (f) => f.runs.map((r) => r.device.name) },
-  { name: 'threads', read: (f) => f.runs.map((r) => String(r.config.threads)) },
   { name: 'Node.js', read: (f) => environmentsOf(f).map((e) => e.node) },
   { name: 'tool version', read: (f) => environmentsOf(f).map((e) => `${e.tool.name} ${e.tool.version}`) },
 ];
@@ -71,6 +71,56 @@ export function environmentWarnings(files: readonly LoadedFile[]): string[] {
           `${aspect.name} differs: ${base.label} ${JSON.stringify(baseValue)} vs ${other.label} ${JSON.stringify(otherValue)}`,
         );
       }
+    }
+  }
+  return warnings;
+}
+
+/** How a key field is named in a warning; the sha256 is the model file's identity. */
+const FIELD_NAMES: Record<KeyField, string> = {
+  model: 'model',
+  sha256: 'model file',
+  engine: 'engine',
+  provider: 'provider',
+  precision: 'precision',
+  batch: 'batch',
+  scenario: 'scenario',
+  concurrency: 'concurrency',
+  threads: 'threads',
+};
+
+/** A field's value as a warning shows it: a model file as `name@sha12`, so values of several models line up. */
+function fieldText(run: RunResult, field: KeyField): string {
+  return field === 'sha256' ? `${run.model.name}@${keyFieldValue(run, field)}` : keyFieldValue(run, field);
+}
+
+/**
+ * One line per --ignore-key field whose values differ between matched runs of the first file and
+ * another, e.g. `precision differs: t1.json "fp32" vs fp16.json "fp16"` or `model file differs:
+ * a.json "resnet18@0123456789ab" vs b.json "resnet18@ba9876543210"`. Matching across a field makes
+ * the comparison about that field: the reader must see it, not a `*`. `matched` holds each matched
+ * key's runs, one per file (undefined where a file lacks it); `labels` the files' labels.
+ */
+export function keyFieldWarnings(
+  labels: readonly string[],
+  matched: readonly (readonly (RunResult | undefined)[])[],
+  ignore: readonly KeyField[],
+): string[] {
+  const warnings: string[] = [];
+  for (const field of KEY_FIELDS.filter((f) => ignore.includes(f))) {
+    for (let i = 1; i < labels.length; i++) {
+      const differing = matched.flatMap(([base, ...rest]) => {
+        const other = rest[i - 1];
+        return base && other && keyFieldValue(base, field) !== keyFieldValue(other, field)
+          ? [[base, other] as const]
+          : [];
+      });
+      if (differing.length === 0) continue;
+      const baseValue = distinct(differing.map(([base]) => fieldText(base, field)));
+      const otherValue = distinct(differing.map(([, other]) => fieldText(other, field)));
+      warnings.push(
+        `${FIELD_NAMES[field]} differs: ${labels[0] ?? ''} ${JSON.stringify(baseValue)} vs ${labels[i] ?? ''} ${JSON.stringify(otherValue)}`,
+      );
     }
   }
   return warnings;

@@ -1,4 +1,4 @@
-/** The sentence printed above each comparison table, shared by the Markdown and HTML exporters. */
+/** The sentence printed above each comparison table, shared by the terminal, Markdown and HTML exporters. */
 import type { Comparison } from '../compare/compare.js';
 import type { ComparisonTable } from './rows.js';
 
@@ -8,18 +8,23 @@ import type { ComparisonTable } from './rows.js';
  */
 export function captions(
   base: string,
-  comparison: Pick<Comparison, 'confidence' | 'alpha' | 'peakTolerancePct'>,
+  comparison: Pick<Comparison, 'confidence' | 'alpha' | 'peakTolerancePct' | 'ignore'>,
   lt = '<',
 ): Record<ComparisonTable['kind'], string> {
   const ci = `${Math.round(comparison.confidence * 100)} %`;
+  // Without it a configuration such as "fp32/fp16" would look like a typo.
+  const ignored = comparison.ignore.length
+    ? ` Matched across ${comparison.ignore.join(', ')} (--ignore-key): where files differ in one, the configuration shows its values in file order (a/b).`
+    : '';
   return {
     throughput:
       `Throughput ratio = median images/s of each file over ${base}, with a ${ci} bootstrap CI; ` +
-      `p = two-sided Mann-Whitney U on per-iteration samples; a verdict needs p ${lt} ${comparison.alpha} and a CI that excludes 1.`,
+      `p50 Δ and p99 Δ = change of latency percentiles (negative: lower latency); ` +
+      `p = two-sided Mann-Whitney U on per-iteration samples; a verdict needs p ${lt} ${comparison.alpha} and a CI that excludes 1.${ignored}`,
     server:
       `Server scenario (MLPerf LoadGen style): QPS = achieved queries/s, p99 against each run's latency bound. ` +
       `p99 ratio = p99 latency of each file over ${base}, with a ${ci} bootstrap CI; p = two-sided Mann-Whitney U on per-query latencies. ` +
       `A run that misses a bound ${base} met is slower (meeting one it missed, faster); otherwise two --find-peak runs are judged on ` +
-      `the confirmed peak QPS (a change beyond ±${comparison.peakTolerancePct} %), and runs at the same --qps on p99 (p ${lt} ${comparison.alpha} and a CI that excludes 1).`,
+      `the confirmed peak QPS (a change beyond ±${comparison.peakTolerancePct} %), and runs at the same --qps on p99 (p ${lt} ${comparison.alpha} and a CI that excludes 1).${ignored}`,
   };
 }

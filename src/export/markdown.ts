@@ -2,7 +2,7 @@
 import { escapeMarkdown } from './escape.js';
 import type { Exporter, ReportDocument } from './exporter.js';
 import { captions } from './captions.js';
-import { comparisonTables, environmentTable, runsTables, type TextTable } from './rows.js';
+import { comparisonTables, environmentTable, runsTables, type TableNotes, type TextTable } from './rows.js';
 
 /** A Markdown table with every cell escaped. */
 export function renderMarkdownTable(table: TextTable): string {
@@ -12,6 +12,16 @@ export function renderMarkdownTable(table: TextTable): string {
       '\n',
     ) + '\n'
   );
+}
+
+/** Notes under a table as a paragraph and a list, every item escaped; '' without notes. */
+export function renderMarkdownNotes(notes: TableNotes | null): string {
+  if (!notes) return '';
+  const lines = notes.items.flatMap(({ text, details }) => [
+    `- ${escapeMarkdown(text)}`,
+    ...details.map((d) => `  - ${escapeMarkdown(d)}`),
+  ]);
+  return [escapeMarkdown(notes.intro), ...(lines.length ? ['', ...lines] : [])].join('\n') + '\n';
 }
 
 /** The Markdown exporter. */
@@ -26,9 +36,10 @@ export const markdownExporter: Exporter = {
     const c = doc.comparison;
     if (c) {
       const base = escapeMarkdown(c.files[0]?.label ?? 'the first file');
-      for (const { kind, table } of comparisonTables(c)) {
+      for (const { kind, table, notes } of comparisonTables(c, !doc.sections.runs)) {
         parts.push(`${captions(base, c)[kind]}\n`);
         parts.push(renderMarkdownTable(table));
+        if (notes) parts.push(renderMarkdownNotes(notes));
       }
       if (c.unmatched.length) {
         parts.push(
@@ -41,10 +52,11 @@ export const markdownExporter: Exporter = {
       }
     }
     if (doc.sections.runs) {
-      for (const { title, caption, table } of runsTables(doc)) {
+      for (const { title, caption, table, notes } of runsTables(doc)) {
         parts.push(`### ${escapeMarkdown(title)}\n`);
         if (caption) parts.push(`${escapeMarkdown(caption)}\n`);
         parts.push(renderMarkdownTable(table));
+        if (notes) parts.push(renderMarkdownNotes(notes));
       }
     }
     if (doc.sections.environments)

@@ -1,18 +1,127 @@
 /** Table rows shared by the text exporters, so terminal, Markdown and HTML agree cell for cell. */
-import { VERDICT_TEXT, type Comparison, type RunSummary } from '../compare/compare.js';
+import {
+  collectRunWarnings,
+  VERDICT_TEXT,
+  type Comparison,
+  type RunSummary,
+  type RunWarningNote,
+} from '../compare/compare.js';
 import { environmentOf } from '../compare/environment.js';
 import { runKey } from '../compare/key.js';
 import type { LoadedFile } from '../compare/load.js';
 import { summarizeServer, type ServerRunSummary } from '../compare/server.js';
 import type { RunResult } from '../results/schema.js';
 import type { ReportDocument } from './exporter.js';
-import { formatChange, formatInterval, formatNumber, formatP, formatRatio } from './format.js';
+import {
+  formatChange,
+  formatInterval,
+  formatNumber,
+  formatP,
+  formatRatio,
+  formatRelativeCi,
+  NBSP,
+} from './format.js';
 
 /** A plain table: header and rows of unescaped cell text (each exporter escapes for its medium). */
 export interface TextTable {
   header: string[];
   rows: string[][];
 }
+
+/** One entry of a table's notes, with the lines listed under it (none for most). */
+export interface NoteItem {
+  text: string;
+  details: string[];
+}
+
+/** What the exporters print under a table: a sentence and a list (plain text: exporters escape). */
+export interface TableNotes {
+  intro: string;
+  items: NoteItem[];
+}
+
+/** Marks a comparison figure whose run carries warnings from `bench run`; the notes list them. */
+export const WARNING_MARK = '⚠';
+
+/** `text` ending in a full stop (messages in result files have none; some might). */
+const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+/**
+ * Which runs of a note: per file, "both runs" or "all N runs" when the note covers every run of that
+ * file in the table (`inTable` counts them), else the runs' keys.
+ */
+function whereText(note: RunWarningNote, inTable: ReadonlyMap<string, number>): string {
+  const files = [...new Set(note.runs.map((r) => r.file))];
+  return files
+    .map((file) => {
+      const keys = note.runs.filter((r) => r.file === file).map((r) => r.key);
+      const all = keys.length > 1 && keys.length === inTable.get(file);
+      const every = keys.length === 2 ? 'both runs' : `all ${keys.length} runs`;
+      return `${file}: ${all ? every : keys.join(', ')}`;
+    })
+    .join('; ');
+}
+
+/**
+ * One item per warning code and advice. A code with one message is one line: `fp16-on-cpu
+ * (fp16.json: all 4 runs): fp16 on the CPU provider: …. Advice: use --precision fp32 on CPU; ….` A
+ * code whose message differs per run (W_HIGH_CV gives each run's cv) states its advice once and
+ * lists each run's message under it, so ten noisy runs do not repeat the same advice ten times.
+ */
+function warningItems(notes: readonly RunWarningNote[], inTable: ReadonlyMap<string, number>): NoteItem[] {
+  const groups = new Map<string, RunWarningNote[]>();
+  for (const note of notes) {
+    const id = JSON.stringify([note.code, note.advice ?? null]);
+    groups.set(id, [...(groups.get(id) ?? []), note]);
+  }
+  return [...groups.values()].map((group) => {
+    const [first] = group as [RunWarningNote, ...RunWarningNote[]];
+    const advice = first.advice ? ` Advice: ${sentence(first.advice)}` : '';
+    if (group.length === 1) {
+      return {
+        text: `${first.code} (${whereText(first, inTable)}): ${sentence(first.message)}${advice}`,
+        details: [],
+      };
+    }
+    const runs = group.reduce((n, note) => n + note.runs.length, 0);
+    return {
+      text: `${first.code} (${runs} runs):${advice}`,
+      details: group.map((note) => `${whereText(note, inTable)}: ${sentence(note.message)}`),
+    };
+  });
+}
+
+/** Notes for the runs `inTable` (file label and run key) out of `notes`; null when none has a warning. */
+function notesFor(
+  notes: readonly RunWarningNote[],
+  inTable: readonly { file: string; key: string }[],
+  intro: string,
+): TableNotes | null {
+  const has = (r: { file: string; key: string }): boolean =>
+    inTable.some((t) => t.file === r.file && t.key === r.key);
+  const shown = notes.flatMap((n) => {
+    const runs = n.runs.filter(has);
+    return runs.length ? [{ ...n, runs }] : [];
+  });
+  if (shown.length === 0) return null;
+  const counts = new Map<string, number>();
+  for (const { file } of inTable) counts.set(file, (counts.get(file) ?? 0) + 1);
+  return { intro, items: warningItems(shown, counts) };
+}
+
+/** A figure of a comparison table, marked when its run carries warnings. */
+function marked(text: string, run: RunSummary | null | undefined): string {
+  return run && run.warnings.length > 0 ? `${text}${NBSP}${WARNING_MARK}` : text;
+}
+
+/** The runs of `rows` as file label and run key, for {@link notesFor}. */
+function comparedRuns(comparison: Comparison, rows: readonly Row[]): { file: string; key: string }[] {
+  return rows.flatMap((row) =>
+    row.runs.flatMap((run, i) => (run ? [{ file: comparison.files[i]?.label ?? '', key: run.key }] : [])),
+  );
+}
+
+const COMPARISON_NOTES_INTRO = `${WARNING_MARK} marks a run for which bench run recorded warnings:`;
 
 type Row = Comparison['rows'][number];
 type Cell = Row['cells'][number];
@@ -46,11 +155,12 @@ export function comparisonTable(comparison: Comparison): TextTable {
     );
   }
   const rows = shown.map((row) => {
-    const cells = [row.key, formatNumber(row.runs[0]?.throughputPerS ?? null)];
+    const cells = [row.label, marked(formatNumber(row.runs[0]?.throughputPerS ?? null), row.runs[0])];
     row.cells.forEach((cell, i) => {
       const verdict = VERDICT_TEXT[cell.verdict] + (cell.reason ? ` (${cell.reason})` : '');
+      const run = row.runs[i + 1];
       cells.push(
-        formatNumber(row.runs[i + 1]?.throughputPerS ?? null),
+        marked(formatNumber(run?.throughputPerS ?? null), run),
         formatRatio(cell.ratio),
         formatInterval(cell.ci),
         formatChange(cell.p50ChangePct),
@@ -79,7 +189,7 @@ export function comparisonTable(comparison: Comparison): TextTable {
 
 /** "met (50 ms)" or "missed (50 ms)": whether a server run's p99 met its bound. */
 function boundText(s: ServerRunSummary | null | undefined): string {
-  return s ? `${s.met ? 'met' : 'missed'} (${s.latencyBoundMs} ms)` : '–';
+  return s ? `${s.met ? 'met' : 'missed'} (${s.latencyBoundMs}${NBSP}ms)` : '–';
 }
 
 /** The verdict of a server cell with what decided it. */
@@ -116,7 +226,7 @@ export function serverComparisonTable(comparison: Comparison): TextTable | null 
     `${label} p99 bound`,
   ];
   const runCells = (run: RunSummary | null): string[] => [
-    formatNumber(run?.server?.achievedQps ?? null),
+    marked(formatNumber(run?.server?.achievedQps ?? null), run),
     ...(peaks ? [formatNumber(run?.server?.peakQps ?? null)] : []),
     formatNumber(run?.server?.p99Ms ?? run?.p99Ms ?? null),
     boundText(run?.server),
@@ -133,7 +243,7 @@ export function serverComparisonTable(comparison: Comparison): TextTable | null 
   const header = ['configuration', ...runHeader(base)];
   for (const file of comparison.files.slice(1)) header.push(...runHeader(file.label), ...changeHeader);
   const rows = shown.map((row) => {
-    const cells = [row.key, ...runCells(row.runs[0] ?? null)];
+    const cells = [row.label, ...runCells(row.runs[0] ?? null)];
     row.cells.forEach((cell, i) => {
       cells.push(
         ...runCells(row.runs[i + 1] ?? null),
@@ -160,22 +270,35 @@ export function serverComparisonTable(comparison: Comparison): TextTable | null 
   return { header, rows };
 }
 
-/** A comparison table and what it compares. */
+/** A comparison table, what it compares, and the warnings of its runs (null when none has any). */
 export interface ComparisonTable {
   kind: 'throughput' | 'server';
   table: TextTable;
+  notes: TableNotes | null;
 }
 
 /**
  * The comparison's tables in print order: throughput (when any key is not a server key, or none is)
- * then server.
+ * then server, each with the warnings `bench run` recorded for its runs listed once. With
+ * `listWarnings` false (a report, whose runs tables list every run's warnings) the notes only say
+ * what the mark means and where the list is.
  */
-export function comparisonTables(comparison: Comparison): ComparisonTable[] {
+export function comparisonTables(comparison: Comparison, listWarnings = true): ComparisonTable[] {
   const tables: ComparisonTable[] = [];
-  if (comparison.rows.length === 0 || comparison.rows.some((r) => !isServer(r)))
-    tables.push({ kind: 'throughput', table: comparisonTable(comparison) });
+  const notes = (rows: readonly Row[]): TableNotes | null => {
+    const found = notesFor(comparison.runWarnings, comparedRuns(comparison, rows), COMPARISON_NOTES_INTRO);
+    if (!found || listWarnings) return found;
+    return {
+      intro: `${WARNING_MARK} marks a run for which bench run recorded warnings: the runs tables below list them.`,
+      items: [],
+    };
+  };
+  if (comparison.rows.length === 0 || comparison.rows.some((r) => !isServer(r))) {
+    const rows = comparison.rows.filter((r) => !isServer(r));
+    tables.push({ kind: 'throughput', table: comparisonTable(comparison), notes: notes(rows) });
+  }
   const server = serverComparisonTable(comparison);
-  if (server) tables.push({ kind: 'server', table: server });
+  if (server) tables.push({ kind: 'server', table: server, notes: notes(comparison.rows.filter(isServer)) });
   return tables;
 }
 
@@ -186,6 +309,7 @@ function runHead(file: LoadedFile, run: RunResult): string[] {
   return [
     file.label,
     runKey(run),
+    run.model.precision,
     run.status + (run.error ? `: ${run.error}` : ''),
     `${run.device.actual}: ${run.device.name}`,
     environmentOf(file.data, run).hostname,
@@ -193,7 +317,24 @@ function runHead(file: LoadedFile, run: RunResult): string[] {
   ];
 }
 
-const RUN_HEAD = ['file', 'configuration', 'status', 'device', 'host'];
+const RUN_HEAD = ['file', 'configuration', 'precision', 'status', 'device', 'host'];
+
+/** The warnings column: the codes `bench run` recorded for the run (the notes give the messages). */
+const warningCodes = (run: RunResult): string => run.warnings.map((w) => w.code).join(', ');
+
+/** The warnings of `runs`, listed once each under a runs table; null when none has any. */
+function runsNotes(runs: readonly { file: LoadedFile; run: RunResult }[]): TableNotes | null {
+  const entries = runs.map(({ file, run }) => ({
+    file: file.label,
+    key: runKey(run),
+    warnings: run.warnings,
+  }));
+  return notesFor(
+    collectRunWarnings(entries),
+    entries,
+    'Warnings bench run recorded (codes in the warnings column):',
+  );
+}
 
 function eachRun(doc: ReportDocument, server: boolean): { file: LoadedFile; run: RunResult }[] {
   return doc.files.flatMap((file) =>
@@ -206,12 +347,14 @@ function eachRun(doc: ReportDocument, server: boolean): { file: LoadedFile; run:
  * figures (server runs are in {@link serverRunsTable}).
  */
 export function runsTable(doc: ReportDocument): TextTable {
-  const header = [...RUN_HEAD, 'samples', 'img/s', 'p50 ms', 'p99 ms'];
+  const header = [...RUN_HEAD, 'samples', 'img/s', '95 % CI', 'p50 ms', 'p99 ms', 'warnings'];
   const rows = eachRun(doc, false).map(({ file, run }) => [
     ...runHead(file, run),
     formatNumber(run.throughput?.samplesPerS ?? null),
+    formatRelativeCi(run.throughput?.samplesPerS ?? null, run.throughput?.ci95 ?? null),
     formatNumber(run.latency?.p50Ms ?? null),
     formatNumber(run.latency?.p99Ms ?? null),
+    warningCodes(run),
   ]);
   return { header, rows };
 }
@@ -234,6 +377,7 @@ export function serverRunsTable(doc: ReportDocument): TextTable | null {
     'p50 ms',
     'p99 ms',
     'p99 bound',
+    'warnings',
   ];
   const rows = runs.map(({ file, run }) => {
     const s = summarizeServer(run);
@@ -245,17 +389,22 @@ export function serverRunsTable(doc: ReportDocument): TextTable | null {
       formatNumber(run.latency?.p50Ms ?? null),
       formatNumber(s?.p99Ms ?? run.latency?.p99Ms ?? null),
       boundText(s),
+      warningCodes(run),
     ];
   });
   return { header, rows };
 }
 
-/** A runs table with its heading and the sentence under it (plain text: exporters escape). */
+/**
+ * A runs table with its heading, the sentence under it and the warnings of its runs listed once
+ * (null when none has any); plain text: exporters escape.
+ */
 export interface RunsTable {
   kind: 'runs' | 'server';
   title: string;
   caption: string | null;
   table: TextTable;
+  notes: TableNotes | null;
 }
 
 /**
@@ -265,8 +414,17 @@ export interface RunsTable {
 export function runsTables(doc: ReportDocument): RunsTable[] {
   const tables: RunsTable[] = [];
   const server = serverRunsTable(doc);
-  if (!server || eachRun(doc, false).length > 0)
-    tables.push({ kind: 'runs', title: 'Runs', caption: null, table: runsTable(doc) });
+  if (!server || eachRun(doc, false).length > 0) {
+    tables.push({
+      kind: 'runs',
+      title: 'Runs',
+      caption:
+        'img/s with its 95 % CI as \u00b1 percent of the figure (half the interval, as bench run prints it); ' +
+        'p50 and p99 of the per-iteration latency.',
+      table: runsTable(doc),
+      notes: runsNotes(eachRun(doc, false)),
+    });
+  }
   if (server) {
     tables.push({
       kind: 'server',
@@ -275,6 +433,7 @@ export function runsTables(doc: ReportDocument): RunsTable[] {
         'Server scenario (MLPerf LoadGen style): queries arrive at random (Poisson) at the target QPS; ' +
         'achieved QPS = completed queries per second; p99 bound = whether the p99 latency met the run\u2019s bound.',
       table: server,
+      notes: runsNotes(eachRun(doc, true)),
     });
   }
   return tables;
