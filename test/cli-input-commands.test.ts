@@ -11,31 +11,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../src/cli/program.js';
 import { BenchError } from '../src/errors.js';
 import { parseScenario } from '../src/h100e/fleet.js';
+import { runInProcess } from './cli-in-process.js';
 import { runCommand } from './run-command.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'h100e-cli-input-'));
 const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
 
-/** Runs `bench ARGS` in-process; returns stdout and how it ended (a BenchError, a CommanderError, or null). */
-async function bench(
-  ...args: string[]
-): Promise<{ stdout: string; stderr: string; error: BenchError | CommanderError | null }> {
-  const program = buildProgram();
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { stdout, stderr, error: null };
-  } catch (e) {
-    if (e instanceof BenchError || e instanceof CommanderError) return { stdout, stderr, error: e };
-    throw e;
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+/** Runs `bench ARGS` in-process through the real program. */
+const bench = (...args: string[]) => runInProcess(buildProgram(), args);
 
 /** The BenchError `bench ARGS` ends with; it must be one line and exit code 2. */
 async function usageError(...args: string[]): Promise<BenchError> {

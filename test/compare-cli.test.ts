@@ -6,33 +6,19 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register as registerCompare } from '../src/cli/compare.js';
 import { register as registerMerge } from '../src/cli/merge.js';
 import { environmentOf } from '../src/compare/environment.js';
-import { BenchError } from '../src/errors.js';
 import { readResultFile } from '../src/results/io.js';
+import { runInProcess } from './cli-in-process.js';
 
 // Synthetic fixtures (see test/fixtures/results/README.md).
 const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
 const dir = mkdtempSync(join(tmpdir(), 'h100e-compare-'));
 
-/** Runs one command in-process; returns stdout, stderr and the BenchError it ended with, if any. */
-async function bench(
-  ...args: string[]
-): Promise<{ stdout: string; stderr: string; error: BenchError | null }> {
+/** Runs one command in-process with only compare and merge registered. */
+function bench(...args: string[]) {
   const program = new Command('bench').exitOverride();
   registerCompare(program);
   registerMerge(program);
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { stdout, stderr, error: null };
-  } catch (e) {
-    if (e instanceof BenchError) return { stdout, stderr, error: e };
-    throw e;
-  } finally {
-    vi.restoreAllMocks();
-  }
+  return runInProcess(program, args);
 }
 
 afterEach(() => vi.restoreAllMocks());
