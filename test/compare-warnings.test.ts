@@ -8,14 +8,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareCommand, reportCommand } from '../src/compare/commands.js';
 import { compareFiles, type Comparison } from '../src/compare/compare.js';
-import { runKey } from '../src/compare/key.js';
 import { loadResultFiles } from '../src/compare/load.js';
 import { escapeHtml, escapeMarkdown } from '../src/export/escape.js';
 import { comparisonTables } from '../src/export/rows.js';
 import { writeResultFile } from '../src/results/io.js';
 import type { RunResult, RunWarning } from '../src/results/schema.js';
-import { summarize, throughputFromLatency } from '../src/stats/statistics.js';
-import { syntheticConfig, syntheticEnv } from './synthetic.js';
+import { syntheticEnv, syntheticRun } from './synthetic.js';
 
 // SYNTHETIC runs with hand-picked latencies and hand-written warnings: nothing here was measured.
 
@@ -40,33 +38,15 @@ interface Spec {
 }
 
 function run({ precision, batch, samplesMs, warnings = [] }: Spec): RunResult {
-  const model = {
-    name: 'tiny_cnn',
-    source: 'zoo' as const,
-    // The fp16 model is another file: another sha256.
-    sha256: (precision === 'fp32' ? 'a' : 'b').repeat(64),
-    params: 1000,
-    macsPerImage: 1_000_000,
-    flopsPerImage: 2_000_000,
-    inputs: [{ name: 'input', dtype: 'float32' as const, shape: [batch, 3, 32, 32] }],
-    precision,
-  };
-  const engine = { name: 'ort' as const, version: '1.30.0', provider: 'cpu' };
-  const config = syntheticConfig('offline', batch, 2);
-  const latency = summarize(samplesMs);
-  return {
-    key: runKey({ model, engine, config }),
-    startedAt: '2026-01-01T00:00:00.000Z',
-    model,
-    engine,
-    device: { requested: 'cpu', actual: 'cpu', name: 'Synthetic CPU' },
-    config,
-    status: 'ok',
-    latency,
-    throughput: throughputFromLatency(latency, batch, 1, 1000),
+  // The fp16 model is another file: another sha256.
+  return syntheticRun({
+    model: 'tiny_cnn',
+    batch,
     samplesMs,
+    precision,
+    shaChar: precision === 'fp32' ? 'a' : 'b',
     warnings,
-  };
+  });
 }
 
 /** n values from `start` in steps of 0.1 ms. */

@@ -3,13 +3,11 @@
  * logarithmic, what the captions say, and the text size the SVG is drawn with.
  */
 import { describe, expect, it } from 'vitest';
-import { runKey } from '../src/compare/key.js';
 import type { LoadedFile } from '../src/compare/load.js';
 import { CHART_WIDTH, FONT, latencyChart, throughputChart } from '../src/export/charts.js';
 import { renderSvg } from '../src/export/svg.js';
 import type { RunResult, Scenario } from '../src/results/schema.js';
-import { summarize, throughputFromLatency } from '../src/stats/statistics.js';
-import { syntheticConfig, syntheticEnv } from './synthetic.js';
+import { syntheticEnv, syntheticRun } from './synthetic.js';
 
 // SYNTHETIC runs with hand-picked latencies: nothing here was measured.
 
@@ -20,39 +18,15 @@ interface Spec {
   scenario?: Scenario;
 }
 
-function run({ model: name, batch, samplesMs, scenario = 'offline' }: Spec): RunResult {
-  const model = {
-    name,
-    source: 'zoo' as const,
-    sha256: 'a'.repeat(64),
-    params: 1000,
-    macsPerImage: 1_000_000,
-    flopsPerImage: 2_000_000,
-    inputs: [{ name: 'input', dtype: 'float32' as const, shape: [batch, 3, 32, 32] }],
-    precision: 'fp32' as const,
-  };
-  const engine = { name: 'ort' as const, version: '1.30.0', provider: 'cpu' };
-  const server = scenario === 'server';
-  const config = syntheticConfig(scenario, batch, 2, server ? { qps: 50, latencyBoundMs: 40 } : {});
-  const latency = summarize(samplesMs);
-  return {
-    key: runKey({ model, engine, config }),
-    startedAt: '2026-01-01T00:00:00.000Z',
+function run({ model, batch, samplesMs, scenario = 'offline' }: Spec): RunResult {
+  return syntheticRun({
     model,
-    engine,
-    device: { requested: 'cpu', actual: 'cpu', name: 'Synthetic CPU' },
-    config,
-    status: 'ok',
-    latency,
-    throughput: throughputFromLatency(latency, batch, 1, 1000),
+    batch,
     samplesMs,
-    ...(server
-      ? {
-          server: { targetQps: 50, achievedQps: 49.5, p99Ms: 30, latencyBoundMs: 40, met: true },
-        }
-      : {}),
-    warnings: [],
-  };
+    ...(scenario === 'server'
+      ? { server: { qps: 50, boundMs: 40, achievedQps: 49.5, met: true, p99Ms: 30 } }
+      : { scenario }),
+  });
 }
 
 function file(runs: RunResult[]): LoadedFile {

@@ -3,14 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { reportCommand } from '../src/compare/commands.js';
-import { runKey } from '../src/compare/key.js';
 import { BenchError } from '../src/errors.js';
 import { CHART_WIDTH, CONTENT_WIDTH, wrapLabel } from '../src/export/charts.js';
 import { escapeHtml, escapeMarkdown } from '../src/export/escape.js';
 import { writeResultFile } from '../src/results/io.js';
 import type { Environment, RunResult } from '../src/results/schema.js';
-import { summarize, throughputFromLatency } from '../src/stats/statistics.js';
-import { syntheticConfig, syntheticEnv } from './synthetic.js';
+import { syntheticEnv, syntheticRun } from './synthetic.js';
 
 // Synthetic fixtures (see test/fixtures/results/README.md).
 const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
@@ -174,49 +172,18 @@ interface SynthSpec {
   server?: { qps: number; boundMs: number; achievedQps: number; met: boolean };
 }
 
-function synthRun({ model: name, batch, samplesMs, server }: SynthSpec): RunResult {
-  const model = {
-    name,
-    source: 'zoo' as const,
-    sha256: 'd'.repeat(64),
-    params: 1000,
-    macsPerImage: 1_000_000,
-    flopsPerImage: 2_000_000,
-    inputs: [{ name: 'input', dtype: 'float32' as const, shape: [batch, 3, 224, 224] }],
-    precision: 'fp32' as const,
-  };
-  const engine = { name: 'ort' as const, version: '1.30.0', provider: 'cuda' };
-  const config = syntheticConfig(
-    server ? 'server' : 'offline',
-    batch,
-    4,
-    server ? { qps: server.qps, latencyBoundMs: server.boundMs } : {},
-  );
-  const latency = summarize(samplesMs);
-  return {
-    key: runKey({ model, engine, config }),
-    startedAt: '2026-01-01T00:00:00.000Z',
+function synthRun({ model, batch, samplesMs, server }: SynthSpec): RunResult {
+  return syntheticRun({
     model,
-    engine,
-    device: { requested: 'cuda', actual: 'cuda', name: DEVICE },
-    config,
-    status: 'ok',
-    latency,
-    throughput: throughputFromLatency(latency, batch, 1, 1000),
+    batch,
     samplesMs,
-    ...(server
-      ? {
-          server: {
-            targetQps: server.qps,
-            achievedQps: server.achievedQps,
-            p99Ms: latency.p99Ms,
-            latencyBoundMs: server.boundMs,
-            met: server.met,
-          },
-        }
-      : {}),
-    warnings: [],
-  };
+    shaChar: 'd',
+    provider: 'cuda',
+    device: { requested: 'cuda', actual: 'cuda', name: DEVICE },
+    threads: 4,
+    imageSize: 224,
+    ...(server ? { server } : {}),
+  });
 }
 
 /** n values from `start` in steps of `step`. */
