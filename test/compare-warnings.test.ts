@@ -20,7 +20,7 @@ import { syntheticEnv, syntheticRun } from './synthetic.js';
 const dir = mkdtempSync(join(tmpdir(), 'h100e-compare-warnings-'));
 
 const FP16: RunWarning = {
-  code: 'fp16-on-cpu',
+  code: 'W_FP16_ON_CPU',
   message: 'fp16 on the CPU provider computes in fp32',
   advice: 'use --precision fp32 on CPU',
 };
@@ -65,7 +65,7 @@ function write(name: string, runs: RunResult[]): string {
   return path;
 }
 
-// fp32: a noisy batch 1; fp16: both runs carry the fp16-on-cpu warning, batch 4 is noisy too.
+// fp32: a noisy batch 1; fp16: both runs carry the W_FP16_ON_CPU warning, batch 4 is noisy too.
 const fp32 = write('fp32.json', [
   run({ precision: 'fp32', batch: 1, samplesMs: ramp(10, 10), warnings: [cv('6.0')] }),
   run({ precision: 'fp32', batch: 4, samplesMs: ramp(10, 30) }),
@@ -88,7 +88,7 @@ const NOTES = {
   intro: '⚠ marks a run for which bench run recorded warnings:',
   items: [
     {
-      text: 'fp16-on-cpu (fp16.json: both runs): fp16 on the CPU provider computes in fp32. Advice: use --precision fp32 on CPU.',
+      text: 'W_FP16_ON_CPU (fp16.json: both runs): fp16 on the CPU provider computes in fp32. Advice: use --precision fp32 on CPU.',
       details: [],
     },
     {
@@ -151,7 +151,7 @@ describe('warnings bench run recorded', () => {
     const [b1] = c.rows;
     expect(b1?.runs.map((r) => [r?.key, r?.precision, r?.warnings])).toEqual([
       [KEY32(1), 'fp32', ['W_HIGH_CV']],
-      [KEY16(1), 'fp16', ['fp16-on-cpu']],
+      [KEY16(1), 'fp16', ['W_FP16_ON_CPU']],
     ]);
     const [base] = loadResultFiles([fp32], { emptyIs: 'error' }).files;
     expect(b1?.runs[0]?.throughputCi95).toEqual(base?.data.runs[0]?.throughput?.ci95);
@@ -207,7 +207,7 @@ describe('warnings bench run recorded', () => {
     const json = await compareCommand([fp32, fp16], { ...options, format: 'json' });
     const parsed = JSON.parse(json.stdout) as { comparison: Comparison; warnings: string[] };
     expect(parsed.comparison.runWarnings).toEqual(compare().runWarnings);
-    expect(parsed.comparison.rows[1]?.runs[1]?.warnings).toEqual(['fp16-on-cpu', 'W_HIGH_CV']);
+    expect(parsed.comparison.rows[1]?.runs[1]?.warnings).toEqual(['W_FP16_ON_CPU', 'W_HIGH_CV']);
     expect(parsed.warnings).toEqual(compare().warnings);
   });
 
@@ -219,7 +219,7 @@ describe('warnings bench run recorded', () => {
     const runs = page.slice(page.indexOf('<h2 id="runs-runs">'), page.indexOf('<h2>Environments</h2>'));
     // The fp16 batch-4 run: precision column, its CI as ± percent, and both codes.
     expect(runs).toMatch(
-      /<td>fp16<\/td><td>ok<\/td><td>cpu: Synthetic CPU<\/td><td>host-a<\/td><td>10<\/td><td>[\d.]+<\/td><td>±[\d.]+\u00a0%<\/td><td>40\.45<\/td><td>[\d.]+<\/td><td>fp16-on-cpu, W_HIGH_CV<\/td><\/tr>/,
+      /<td>fp16<\/td><td>ok<\/td><td>cpu: Synthetic CPU<\/td><td>host-a<\/td><td>10<\/td><td>[\d.]+<\/td><td>±[\d.]+\u00a0%<\/td><td>40\.45<\/td><td>[\d.]+<\/td><td>W_FP16_ON_CPU, W_HIGH_CV<\/td><\/tr>/,
     );
     const item = (text: string, details: string[] = []): string =>
       `<li>${escapeHtml(text)}${details.length ? `<ul>${details.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>` : ''}</li>`;
@@ -238,6 +238,6 @@ describe('warnings bench run recorded', () => {
     expect(chart).not.toContain('|*|');
     const markdown = readFileSync(md, 'utf8');
     expect(markdown).toContain(`| ${['fp16.json', KEY16(4), 'fp16'].map(escapeMarkdown).join(' | ')} | ok |`);
-    expect(markdown).toContain('| fp16-on-cpu, W\\_HIGH\\_CV |');
+    expect(markdown).toContain('| W\\_FP16\\_ON\\_CPU, W\\_HIGH\\_CV |');
   });
 });

@@ -78,7 +78,7 @@ export interface RunSummary {
   /** Server scenario: target and achieved QPS, p99 against its bound, peak; null otherwise. */
   server: ServerRunSummary | null;
   /**
-   * Codes of the warnings `bench run` recorded for the run (W_HIGH_CV, fp16-on-cpu, ...): a verdict
+   * Codes of the warnings `bench run` recorded for the run (W_HIGH_CV, W_FP16_ON_CPU, ...): a verdict
    * on a noisy or cut run deserves a second look. The messages are in the comparison's `runWarnings`.
    */
   warnings: string[];
@@ -184,9 +184,9 @@ export interface Comparison {
 }
 
 /**
- * Groups the warnings of `runs` by code, message and advice: the same fp16-on-cpu warning on four
- * runs is listed once, with its four runs. Ordered by code, model and engine warnings (fp16-on-cpu,
- * ...) before the W_ measurement ones, so a list reads code by code; first seen first within a code.
+ * Groups the warnings of `runs` by code, message and advice: the same W_FP16_ON_CPU warning on four
+ * runs is listed once, with its four runs. Ordered by code, so a list reads code by code; first seen
+ * first within a code.
  */
 export function collectRunWarnings(
   runs: readonly { file: string; key: string; warnings: readonly RunWarning[] }[],
@@ -200,11 +200,8 @@ export function collectRunWarnings(
       notes.set(id, note);
     }
   }
-  const rank = (code: string): number => (code.startsWith('W_') ? 1 : 0);
   // Array.prototype.sort is stable: first-seen order survives within a code.
-  return [...notes.values()].sort(
-    (a, b) => rank(a.code) - rank(b.code) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
-  );
+  return [...notes.values()].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
 /** Prefix of a key field's value inside a key (`b8`, `c1`, `t2`). */

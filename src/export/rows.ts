@@ -63,7 +63,7 @@ function whereText(note: RunWarningNote, inTable: ReadonlyMap<string, number>): 
 }
 
 /**
- * One item per warning code and advice. A code with one message is one line: `fp16-on-cpu
+ * One item per warning code and advice. A code with one message is one line: `W_FP16_ON_CPU
  * (fp16.json: all 4 runs): fp16 on the CPU provider: …. Advice: use --precision fp32 on CPU; ….` A
  * code whose message differs per run (W_HIGH_CV gives each run's cv) states its advice once and
  * lists each run's message under it, so ten noisy runs do not repeat the same advice ten times.
