@@ -125,6 +125,13 @@ const SMALL: V3Block[] = [
   v3(96, 5, 576, 96, true, 'HS', 1),
 ];
 
+/**
+ * MobileNetV3's BatchNorm epsilon: torchvision builds it with
+ * `norm_layer = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)` (models/mobilenetv3.py), not the
+ * 1e-5 default the other zoo models use; bench/anchors/torchvision-parity.ts caught the difference.
+ */
+const V3_BN_EPS = 1e-3;
+
 /** MobileNetV3 InvertedResidual: [expand 1x1] -> depthwise kxk -> [SE] -> project 1x1 (+ residual). */
 function invertedResidualV3(b: GraphBuilder, x: Value, p: string, c: V3Block): Value {
   const act: Activation = c.act === 'HS' ? 'hardswish' : 'relu';
@@ -133,7 +140,8 @@ function invertedResidualV3(b: GraphBuilder, x: Value, p: string, c: V3Block): V
   const out = makeDivisible(c.out);
   let y = x;
   let j = 0;
-  if (expanded !== cin) y = convBnAct(b, y, { name: `${p}.block.${j++}`, out: expanded, kernel: 1, act });
+  if (expanded !== cin)
+    y = convBnAct(b, y, { name: `${p}.block.${j++}`, out: expanded, kernel: 1, act, eps: V3_BN_EPS });
   y = convBnAct(b, y, {
     name: `${p}.block.${j++}`,
     out: expanded,
@@ -141,6 +149,7 @@ function invertedResidualV3(b: GraphBuilder, x: Value, p: string, c: V3Block): V
     stride: c.stride,
     groups: expanded,
     act,
+    eps: V3_BN_EPS,
   });
   if (c.se)
     y = squeezeExcite(b, y, {
@@ -149,7 +158,7 @@ function invertedResidualV3(b: GraphBuilder, x: Value, p: string, c: V3Block): V
       act: 'relu',
       gate: 'hardsigmoid',
     });
-  y = convBnAct(b, y, { name: `${p}.block.${j}`, out, kernel: 1, act: 'none' });
+  y = convBnAct(b, y, { name: `${p}.block.${j}`, out, kernel: 1, act: 'none', eps: V3_BN_EPS });
   return c.stride === 1 && cin === out ? b.add(x, y) : y;
 }
 
@@ -164,6 +173,7 @@ function mobilenetV3(blocks: V3Block[], lastChannel: number) {
       kernel: 3,
       stride: 2,
       act: 'hardswish',
+      eps: V3_BN_EPS,
     });
     blocks.forEach((c, i) => (x = invertedResidualV3(b, x, `features.${i + 1}`, c)));
     x = convBnAct(b, x, {
@@ -171,6 +181,7 @@ function mobilenetV3(blocks: V3Block[], lastChannel: number) {
       out: 6 * b.channels(x),
       kernel: 1,
       act: 'hardswish',
+      eps: V3_BN_EPS,
     });
     const h = b.hardSwish(
       b.linear(b.flatten(b.globalAvgPool(x)), { name: 'classifier.0', out: lastChannel, init: LINEAR_INIT }),

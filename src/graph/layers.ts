@@ -31,7 +31,16 @@ export function activate(b: GraphBuilder, x: Value, act: Activation): Value {
 export function convBnAct(
   b: GraphBuilder,
   x: Value,
-  o: { name: string; out: number; kernel: number; stride?: number; groups?: number; act: Activation },
+  o: {
+    name: string;
+    out: number;
+    kernel: number;
+    stride?: number;
+    groups?: number;
+    act: Activation;
+    /** BatchNorm epsilon; torchvision's default 1e-5 unless the model's norm_layer says otherwise. */
+    eps?: number;
+  },
 ): Value {
   const conv = b.conv(x, {
     name: `${o.name}.0`,
@@ -40,7 +49,7 @@ export function convBnAct(
     stride: o.stride ?? 1,
     groups: o.groups ?? 1,
   });
-  return activate(b, b.batchNorm(conv, `${o.name}.1`), o.act);
+  return activate(b, b.batchNorm(conv, `${o.name}.1`, o.eps), o.act);
 }
 
 /**
