@@ -4,7 +4,7 @@
  * expected values; a stand-in `torch` package (test/fixtures/anchors-fake-torch, a few lines of pure Python)
  * then drives the real sweep loop end to end on "cpu". No figure here is a measurement.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ describe('pytorch_anchor.py', () => {
     expect(r.stdout).toContain('ok wall_images_per_s = 160.0\n');
     expect(r.stdout).toContain('ok plan_count = 6\n');
     expect(r.stdout).not.toContain('FAIL');
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('self-test: 21 passed, 0 failed');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('self-test: 22 passed, 0 failed');
   });
 
   it('rejects bad flags with a message naming the flag (exit 2)', () => {
@@ -162,6 +162,52 @@ describe('pytorch_anchor.py', () => {
     const doc = JSON.parse(readFileSync(out, 'utf8')) as { runs: { status: string; error?: string }[] };
     expect(doc.runs.map((x) => x.status)).toEqual(['ok', 'skipped', 'skipped']);
     expect(doc.runs[1]?.error).toBe('time budget of 0.1 s spent');
+  });
+
+  it('fails a configuration that runs past --config-timeout-s and goes on', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'pt-anchor-')), 'pytorch.json');
+    // Each configuration wants at least 2 s of measurement; the limit ends it after 0.3 s.
+    const r = python(
+      ['--device', 'cpu', '--models', 'resnet18', '--batches', '1,2', '--precisions', 'fp32', '--modes', 'eager',
+       '--warmup', '0', '--duration', '2', '--max-duration', '3', '--config-timeout-s', '0.3', '--out', out], // prettier-ignore
+      { PYTHONPATH: FAKE_TORCH },
+    );
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+      settings: { configTimeoutS: number };
+      runs: { status: string; error?: string }[];
+    };
+    expect(doc.settings.configTimeoutS).toBe(0.3);
+    expect(doc.runs.map((x) => x.status)).toEqual(['failed', 'failed']);
+    expect(doc.runs[0]?.error).toBe('timed out after 0 s (--config-timeout-s / --budget-s)');
+  });
+
+  it('on SIGTERM records the configuration in flight as failed, the rest as skipped, and writes the table', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'pt-anchor-')), 'pytorch.json');
+    const child = spawn(
+      'python3',
+      ['-B', SCRIPT, '--device', 'cpu', '--models', 'resnet18', '--batches', '1,2,4', '--precisions', 'fp32',
+       '--modes', 'eager', '--warmup', '0', '--duration', '5', '--max-duration', '5', '--out', out], // prettier-ignore
+      { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: FAKE_TORCH } },
+    );
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // The first configuration has started: interrupt it as `timeout` would.
+      if (!sent && stderr.includes('[1/3]')) sent = child.kill('SIGTERM');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(143);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { runs: { status: string; error?: string }[] };
+    expect(doc.runs.map((x) => `${x.status}: ${x.error}`)).toEqual([
+      'failed: interrupted by SIGTERM (outer timeout) while running',
+      'skipped: interrupted by SIGTERM before it started',
+      'skipped: interrupted by SIGTERM before it started',
+    ]);
+    expect(stdout).toContain('failed: interrupted by SIGTERM');
   });
 
   it('says PyTorch is missing instead of failing with a traceback', () => {

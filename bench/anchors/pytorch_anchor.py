@@ -12,7 +12,10 @@ channels_last by default, input 3x224x224.
 
 Timing: a closed loop of one batch at a time, like `bench run --scenario offline --concurrency 1`.
 On CUDA each iteration is bracketed by CUDA events and followed by torch.cuda.synchronize(), so the
-per-iteration time is GPU time of that batch and the loop never queues ahead. images/s =
+per-iteration time is the GPU-side span of that batch (kernel launch gaps included: the queue is empty
+when it starts) and the loop never queues ahead. Warm-up: one first call (cuDNN autotuning; for
+torch.compile the compilation, recorded as compileS and never timed), then --warmup calls. Eager
+configurations of one model and precision share one model instance across batches. images/s =
 batch * 1000 / median(ms); the wall-clock figure (images over the measured wall time) sits beside it.
 Percentiles use linear interpolation between order statistics (R-7, numpy's default), the same rule
 as src/stats/statistics.ts.
@@ -25,13 +28,22 @@ Commands (Python 3.10+, torch and torchvision only):
 
 Output JSON (format "h100e-pytorch-anchor", formatVersion 1; NOT a bench result file):
   createdAt, command (argv), environment {python, platform, hostname, torch, torchvision, cuda, cudnn,
-  gpu, driver}, settings {device, warmup, durationS, maxDurationS, minIterations, channelsLast,
-  fp16Method, compileMode, budgetS},
+  gpu, driver, triton, gpuCapability, gpuMemoryMiB, tf32 {cudnn, matmul}, float32MatmulPrecision,
+  compileProbe {ok, seconds, error?}}, settings {device, warmup, durationS, maxDurationS, minIterations,
+  channelsLast, fp16Method (half: model.to(dtype) and input cast; autocast: torch.autocast, fp32
+  weights), compileMode, budgetS, configTimeoutS},
   runs[] {model, precision (fp32|fp16|bf16), batch, mode (eager|compile), status (ok|failed|skipped),
           error?, iterations, medianMs, p50Ms, p90Ms, p99Ms, meanMs, minMs, maxMs, imagesPerS,
-          wallClockImagesPerS, measuredS, compileS (compile mode: first call incl. compilation)}
-A failed configuration (CUDA out of memory, a compile error) is recorded with its error and the sweep
-goes on; configurations not started because --budget-s ran out are recorded as skipped.
+          wallClockImagesPerS, measuredS, compileS (compile mode: first call incl. compilation),
+          graphs, graphBreaks (compile mode: Dynamo graphs compiled / graph breaks during the run;
+          graphs > 1 means part of the model ran eager or was recompiled), peakMemoryMiB (CUDA)}
+A failed configuration (CUDA out of memory, a compile error, --config-timeout-s exceeded) is recorded
+with its error and the sweep goes on; configurations not started because --budget-s ran out are
+recorded as skipped, and so are compiled ones when torch.compile cannot work here (PyTorch 1.x, no
+triton, no C compiler for triton: a tiny probe compile before the first one says which). torch.compile
+runs with dynamic=False, one shape per compilation, Dynamo reset between configurations. On SIGTERM
+(the campaign's `timeout`) the configuration in flight is recorded as failed, the rest as skipped,
+and the JSON and table are still written.
 """
 from __future__ import annotations
 
@@ -40,9 +52,12 @@ import json
 import math
 import os
 import platform
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -173,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-duration", type=positive_float, default=3.0, help="cap on measured seconds")
     p.add_argument("--min-iterations", type=int, default=10)
     p.add_argument("--budget-s", type=positive_float, default=None, help="start no configuration after this")
+    p.add_argument(
+        "--config-timeout-s",
+        type=positive_float,
+        default=300.0,
+        help="fail a configuration (compilation included) that runs longer; with --budget-s also ended "
+        "at most 45 s past the budget",
+    )
     p.add_argument("--out", default="pytorch.json", help="JSON output file")
     p.add_argument("--self-test", action="store_true", help="check the torch-free code and exit")
     return p
@@ -299,6 +321,11 @@ def self_test() -> int:
     except argparse.ArgumentTypeError:
         check("int_list_rejects_zero", "rejected", "rejected")
 
+    inductor = RuntimeError("backend='inductor' raised:\nRuntimeError: Cannot find a working triton installation.\n\n"
+                            "Set TORCH_LOGS=\"+dynamo\" and TORCHDYNAMO_VERBOSE=1 for more information")
+    check("error_text_keeps_cause", error_text(inductor),
+          "backend='inductor' raised: RuntimeError: Cannot find a working triton installation.")
+
     run = {"model": "resnet18", "precision": "fp16", "batch": 8, "mode": "eager", "status": "ok", **s}
     failed = {"model": "vit_b_16", "precision": "fp32", "batch": 256, "mode": "compile", "status": "failed",
               "error": "CUDA out of memory. Tried to allocate 2.00 GiB"}
@@ -349,8 +376,29 @@ def environment(torch: Any, torchvision: Any, device: str) -> dict[str, Any]:
         "cpu": cpu_model(),
         "threads": torch.get_num_threads(),
     }
+    try:
+        import triton  # noqa: F401 — torch.compile's GPU code generator; its version matters for compile
+
+        env["triton"] = getattr(triton, "__version__", "unknown")
+    except Exception:  # noqa: BLE001 — ImportError, or a broken install
+        env["triton"] = None
     if device == "cuda":
         env["gpu"] = torch.cuda.get_device_name(0)
+        try:
+            props = torch.cuda.get_device_properties(0)
+            env["gpuCapability"] = f"{props.major}.{props.minor}"
+            env["gpuMemoryMiB"] = round(props.total_memory / 2**20)
+        except Exception:  # noqa: BLE001 — informative only
+            pass
+        # fp32 figures depend on these: cuDNN convolutions default to TF32, matmuls do not.
+        try:
+            env["tf32"] = {
+                "cudnn": bool(torch.backends.cudnn.allow_tf32),
+                "matmul": bool(torch.backends.cuda.matmul.allow_tf32),
+            }
+            env["float32MatmulPrecision"] = torch.get_float32_matmul_precision()
+        except Exception:  # noqa: BLE001 — informative only
+            pass
         try:
             out = subprocess.run(
                 ["nvidia-smi", "--query-gpu=name,driver_version,memory.total,power.limit,clocks.max.sm",
@@ -370,21 +418,111 @@ def is_oom(e: BaseException) -> bool:
     return type(e).__name__ == "OutOfMemoryError" or "out of memory" in str(e).lower()
 
 
-def measure_config(torch: Any, torchvision: Any, args: argparse.Namespace, cfg: dict[str, Any]) -> dict[str, Any]:
-    """Builds, optionally compiles, warms up and times one configuration; raises on failure."""
+def error_text(e: BaseException, limit: int = 500) -> str:
+    """One line for the JSON. torch.compile's errors put the cause on later lines
+    ("backend='inductor' raised:\\nRuntimeError: ..."), so non-empty lines are joined, not cut at the first."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    # Dynamo's hints (TORCH_LOGS, TORCHDYNAMO_VERBOSE, suppress_errors) say nothing about the cause.
+    lines = [ln for ln in lines if not ln.startswith(("Set TORCH", "You can suppress", "import torch._dynamo",
+                                                      "torch._dynamo.config", "For even more developer"))]
+    msg = " ".join(lines) if lines else type(e).__name__
+    return msg[:limit]
+
+
+class ConfigTimeout(BaseException):
+    """Raised by SIGALRM when a configuration runs past its limit. A BaseException so that torch's
+    internal `except Exception` handlers do not swallow it."""
+
+
+class Terminated(BaseException):
+    """Raised by SIGTERM (the campaign's `timeout`): write what we have and stop."""
+
+
+def compile_toolchain_problem(device: str) -> str | None:
+    """What torch.compile's inductor backend visibly lacks here, or None (a hint for the probe's error)."""
+    if device == "cuda":
+        # triton builds a small C launcher at first use: $CC, else gcc, else clang; with Python.h.
+        if not (os.environ.get("CC") or shutil.which("gcc") or shutil.which("clang")):
+            return "no C compiler for triton (CC unset, no gcc or clang on PATH)"
+        scheme = sysconfig.get_default_scheme() if hasattr(sysconfig, "get_default_scheme") else None
+        scheme = "posix_prefix" if scheme == "posix_local" else scheme
+        inc = sysconfig.get_paths(scheme=scheme)["include"] if scheme else sysconfig.get_paths()["include"]
+        if not os.path.exists(os.path.join(inc, "Python.h")):
+            return f"no Python.h in {inc} (python3-dev) for triton's launcher"
+    elif not (os.environ.get("CXX") or shutil.which("g++") or shutil.which("clang++") or shutil.which("c++")):
+        return "no C++ compiler for inductor's CPU code (CXX unset, no g++/clang++/c++ on PATH)"
+    return None
+
+
+def compile_probe(torch: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Compiles and runs a two-op function once: proves inductor (triton, C compiler) works here, and
+    takes the one-time costs (triton import, launcher build) out of the first model's compileS.
+    CUDA only: on the CPU a failing compile is recorded per configuration."""
+    t0 = time.perf_counter()
+    try:
+        if not hasattr(torch, "compile"):
+            raise RuntimeError(f"torch.compile needs PyTorch 2.0 or newer (this is {torch.__version__})")
+        if args.device == "cuda":
+            try:
+                import triton  # noqa: F401
+            except Exception as e:  # noqa: BLE001
+                raise RuntimeError(f"triton is not importable ({error_text(e, 200)}); inductor needs it on CUDA") from None
+        fn = torch.compile(lambda t: torch.relu(t * 2 + 1), mode=args.compile_mode, dynamic=False)
+        with torch.inference_mode():
+            fn(torch.randn(64, 64, device=torch.device(args.device)))
+        if args.device == "cuda":
+            torch.cuda.synchronize()
+        return {"ok": True, "seconds": time.perf_counter() - t0}
+    except (ConfigTimeout, Terminated):
+        raise
+    except Exception as e:  # noqa: BLE001
+        hint = compile_toolchain_problem(args.device)
+        return {"ok": False, "seconds": time.perf_counter() - t0,
+                "error": error_text(e, 400) + (f" [{hint}]" if hint else "")}
+    finally:
+        try:
+            torch._dynamo.reset()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def dynamo_counts(torch: Any) -> tuple[int, int] | None:
+    """(graphs compiled, graph breaks) so far, from Dynamo's counters (private API: None if absent)."""
+    try:
+        counters = torch._dynamo.utils.counters
+        return int(counters["stats"]["unique_graphs"]), int(sum(counters["graph_break"].values()))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def build_model(torch: Any, torchvision: Any, args: argparse.Namespace, cfg: dict[str, Any]) -> Any:
+    """The torchvision model on the device, eval mode, channels_last and cast as the settings say."""
+    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[cfg["precision"]]
+    model = getattr(torchvision.models, cfg["model"])(weights=None).eval().to(torch.device(args.device))
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    if cfg["precision"] != "fp32" and args.fp16_method != "autocast":
+        model = model.to(dtype)
+    return model
+
+
+def measure_config(torch: Any, torchvision: Any, args: argparse.Namespace, cfg: dict[str, Any],
+                   model: Any = None) -> dict[str, Any]:
+    """Builds (unless given), optionally compiles, warms up and times one configuration; raises on failure."""
     dev = torch.device(args.device)
     dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[cfg["precision"]]
     autocast = cfg["precision"] != "fp32" and args.fp16_method == "autocast"
-    model = getattr(torchvision.models, cfg["model"])(weights=None).eval().to(dev)
+    if model is None:
+        model = build_model(torch, torchvision, args, cfg)
     x = torch.randn(cfg["batch"], 3, 224, 224, device=dev)
     if args.channels_last:
-        model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
     if cfg["precision"] != "fp32" and not autocast:
-        model = model.to(dtype)
         x = x.to(dtype)
     fn = model
-    if cfg["mode"] == "compile":
+    compiled = cfg["mode"] == "compile"
+    if compiled:
+        # dynamic=False: one static shape per compilation (no automatic dynamic-shape recompile).
         fn = torch.compile(model, mode=args.compile_mode, dynamic=False)
 
     def call() -> Any:
@@ -396,11 +534,15 @@ def measure_config(torch: Any, torchvision: Any, args: argparse.Namespace, cfg: 
     cuda = args.device == "cuda"
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     extra: dict[str, Any] = {}
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    counts0 = dynamo_counts(torch) if compiled else None
     with torch.inference_mode():
+        sync()
         t0 = time.perf_counter()
         call()  # first call: compilation for torch.compile, cuDNN autotuning for eager
         sync()
-        if cfg["mode"] == "compile":
+        if compiled:
             extra["compileS"] = time.perf_counter() - t0
         for _ in range(args.warmup):
             call()
@@ -414,7 +556,7 @@ def measure_config(torch: Any, torchvision: Any, args: argparse.Namespace, cfg: 
                 a.record()
                 call()
                 b.record()
-                b.synchronize()
+                torch.cuda.synchronize()  # every stream, not just b's
                 samples.append(a.elapsed_time(b))
             else:
                 t = time.perf_counter()
@@ -426,7 +568,30 @@ def measure_config(torch: Any, torchvision: Any, args: argparse.Namespace, cfg: 
             if elapsed >= args.duration and len(samples) >= args.min_iterations:
                 break
         wall = time.perf_counter() - start
+    if compiled and counts0 is not None:
+        counts1 = dynamo_counts(torch)
+        if counts1 is not None:
+            extra["graphs"] = counts1[0] - counts0[0]
+            extra["graphBreaks"] = counts1[1] - counts0[1]
+    if cuda:
+        extra["peakMemoryMiB"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     return {**summarize(samples, cfg["batch"], wall), **extra}
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise ConfigTimeout()
+
+
+_STATE = {"terminated": False, "inConfig": False}
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    """SIGTERM: interrupts a configuration in flight; between configurations only sets the flag, so the
+    loop records the rest as skipped and still writes the JSON and the table."""
+    _STATE["terminated"] = True
+    if _STATE["inConfig"]:
+        _STATE["inConfig"] = False
+        raise Terminated()
 
 
 def main(argv: list[str]) -> int:
@@ -467,41 +632,110 @@ def main(argv: list[str]) -> int:
             "fp16Method": args.fp16_method,
             "compileMode": args.compile_mode,
             "budgetS": args.budget_s,
+            "configTimeoutS": args.config_timeout_s,
             "input": [3, 224, 224],
             "weights": "random init (weights=None)",
         },
         "runs": [],
     }
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGALRM, _on_alarm)
     t_start = time.perf_counter()
     configs = plan(args)
+    compile_blocked: str | None = None
+    probed = False
+    cached: tuple[tuple[str, str], Any] | None = None  # eager: one model per (model, precision)
+    rc = 0
+
+    def free_cached() -> None:
+        nonlocal cached
+        cached = None
+        if args.device == "cuda":
+            torch.cuda.empty_cache()
+
+    def arm(now: float) -> float:
+        limit = args.config_timeout_s
+        if args.budget_s is not None:
+            limit = min(limit, max(1.0, args.budget_s + 45 - now))
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        return limit
+
     for i, cfg in enumerate(configs):
         label = f"[{i + 1}/{len(configs)}] {cfg['model']} {cfg['precision']} b{cfg['batch']} {cfg['mode']}"
         run: dict[str, Any] = {**cfg}
-        if cfg["mode"] == "compile":
+        compiled = cfg["mode"] == "compile"
+        if compiled:
             run["compileMode"] = args.compile_mode
-        if args.budget_s is not None and time.perf_counter() - t_start > args.budget_s:
+        now = time.perf_counter() - t_start
+        if _STATE["terminated"]:
+            run.update(status="skipped", error="interrupted by SIGTERM before it started")
+        elif args.budget_s is not None and now > args.budget_s:
             run.update(status="skipped", error=f"time budget of {args.budget_s} s spent")
-        elif cfg["mode"] == "compile" and not hasattr(torch, "compile"):
+        elif compiled and not hasattr(torch, "compile"):
             run.update(status="skipped", error=f"torch.compile needs PyTorch 2.0 or newer (this is {torch.__version__})")
         else:
-            print(label, file=sys.stderr, flush=True)
+            limit = 0.0
             try:
-                run.update(status="ok", **measure_config(torch, torchvision, args, cfg))
+                try:
+                    _STATE["inConfig"] = True
+                    if _STATE["terminated"]:  # SIGTERM just before the flag was set
+                        raise Terminated()
+                    limit = arm(now)
+                    if compiled and cached is not None:
+                        free_cached()  # the last eager model is no longer needed
+                    if compiled and not probed and args.device == "cuda":
+                        free_cached()
+                        probed = True
+                        probe = compile_probe(torch, args)
+                        doc["environment"]["compileProbe"] = probe
+                        if not probe["ok"]:
+                            compile_blocked = f"torch.compile does not work here: {probe['error']}"
+                            print(f"  {compile_blocked}", file=sys.stderr, flush=True)
+                    if compiled and compile_blocked:
+                        run.update(status="skipped", error=compile_blocked[:500])
+                    else:
+                        print(label, file=sys.stderr, flush=True)
+                        model = None
+                        if not compiled:
+                            key = (cfg["model"], cfg["precision"])
+                            if cached is None or cached[0] != key:
+                                free_cached()
+                                cached = (key, build_model(torch, torchvision, args, cfg))
+                            model = cached[1]
+                        run.update(status="ok", **measure_config(torch, torchvision, args, cfg, model))
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    _STATE["inConfig"] = False
+            except ConfigTimeout:
+                run.update(status="failed", error=f"timed out after {limit:.0f} s (--config-timeout-s / --budget-s)")
+                print(f"  failed: {run['error']}", file=sys.stderr, flush=True)
+            except Terminated:
+                run.update(status="failed", error="interrupted by SIGTERM (outer timeout) while running")
+                print(f"  failed: {run['error']}", file=sys.stderr, flush=True)
             except Exception as e:  # noqa: BLE001 — one failed configuration must not end the sweep
-                msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-                run.update(status="failed", error=("out of memory: " if is_oom(e) else "") + msg[:500])
+                run.update(status="failed", error=("out of memory: " if is_oom(e) else "") + error_text(e))
                 print(f"  failed: {run['error']}", file=sys.stderr, flush=True)
             finally:
-                if cfg["mode"] == "compile" and hasattr(torch, "_dynamo"):
-                    torch._dynamo.reset()
-                if args.device == "cuda":
-                    torch.cuda.empty_cache()
+                try:
+                    if run.get("status") == "failed":
+                        free_cached()  # an OOM or a timeout may have left the model in a bad state
+                    if compiled and hasattr(torch, "_dynamo"):
+                        torch._dynamo.reset()
+                    if args.device == "cuda":
+                        torch.cuda.empty_cache()
+                except Exception as e:  # noqa: BLE001 — e.g. a sticky CUDA error
+                    run.setdefault("cleanupError", error_text(e, 200))
         doc["runs"].append(run)
         write_json(args.out, doc)
     write_json(args.out, doc)
     sys.stdout.write(format_table(doc["runs"]))
+    sys.stdout.flush()
     print(f"wrote {args.out}", file=sys.stderr)
-    return 0 if all(r["status"] != "failed" for r in doc["runs"]) else 1
+    if _STATE["terminated"]:
+        rc = 128 + signal.SIGTERM
+    elif any(r["status"] == "failed" for r in doc["runs"]):
+        rc = 1
+    return rc
 
 
 if __name__ == "__main__":
