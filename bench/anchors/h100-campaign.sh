@@ -11,7 +11,7 @@
 #   project root) for `bench estimate`: its measured method divides each CPU run by the fastest H100
 #   configuration of the same workload (model, precision, batch, scenario), beside spec and roofline.
 #
-# Part 1 (onnxruntime-node, about 7 minutes), files in OUTDIR:
+# Part 1 (onnxruntime-node, at most H100E_CAMPAIGN_BUDGET_S = 300 s), files in OUTDIR:
 #   part1.log             every step with its command, exit code and seconds; nvidia-smi's report;
 #                         host and GPU memory per run with gpu-buffer outputs (bench/webgpu-gpu-buffer.ts)
 #   doctor.json           bench doctor --json
@@ -21,7 +21,7 @@
 #   ort-single-stream.json  batch 1, single-stream, fp32 and fp16, every provider that ran (merged)
 #   estimate.txt          bench estimate CPU_RESULT.json (when given), the new H100 files installed
 #                         as references in the device's scratch copy
-# Part 2 (PyTorch and comparisons, about 7 minutes), files in OUTDIR:
+# Part 2 (PyTorch and comparisons, at most 300 s), files in OUTDIR:
 #   part2.log, pytorch.json (bench/anchors/pytorch_anchor.py), pytorch.txt (its table),
 #   compare-pytorch.md (ours vs PyTorch, from part 1's files when this machine still holds them),
 #   cpu-host.json (the GPU machine's own CPU, default suite: a CPU side for estimate when no
@@ -40,7 +40,7 @@
 #
 # Robust to partial failure: no `set -e`; every step runs under `timeout`, its exit code is logged,
 # and the next step goes on. Bounded in time: each part stops starting steps when its budget
-# (H100E_CAMPAIGN_BUDGET_S, default 540 s) is spent; bench run rewrites its result file after every
+# (H100E_CAMPAIGN_BUDGET_S, default 300 s) is spent; bench run rewrites its result file after every
 # configuration, so a step cut by its timeout still leaves a valid file with what finished.
 set -u
 
@@ -70,7 +70,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
 BENCH=(node dist/src/cli.js)
 PYTHON=${H100E_PYTHON:-python3}
-BUDGET_S=${H100E_CAMPAIGN_BUDGET_S:-540}
+# 300 s a part: a task's device time is 15 minutes in all, the machine's start included (about 2-3
+# minutes), so both parts must fit in about 12 minutes with their unpacking and transfers.
+BUDGET_S=${H100E_CAMPAIGN_BUDGET_S:-300}
 # Providers tried in part 1, in this order. When CUDA works too, four offline files may not fit in
 # one call: then run part 1 twice, with H100E_PROVIDERS=cuda and H100E_PROVIDERS=webgpu.
 PROVIDERS=${H100E_PROVIDERS:-cuda webgpu}
@@ -225,11 +227,15 @@ part2() {
   PART_START=$SECONDS
   : >"$LOG"
   log "h100e campaign part 2 in $ROOT; budget ${BUDGET_S}s"
-  local pt_budget=$((BUDGET_S - 150)) refs=()
-  # Eager everywhere (fp32, fp16, bf16 x 5 batches), then torch.compile (fp16 at batch 256 and 1)
-  # until --budget-s, keeping 150 s of this part for the CPU run and the comparisons.
-  step pytorch "$((pt_budget + 90))" "$OUTDIR/pytorch.txt" "$PYTHON" bench/anchors/pytorch_anchor.py --device cuda \
-    --batches "$BATCHES" --precisions fp32,fp16,bf16 --modes eager,compile --compile-precisions fp16 \
+  # Keep 60 s of this part for the comparisons, and 90 s more for a run of this machine's CPU when
+  # no CPU_RESULT.json was given.
+  local pt_budget=$((BUDGET_S - 60)) refs=()
+  [ -z "$CPU_FILE" ] && pt_budget=$((pt_budget - 90))
+  # Eager everywhere (fp32, fp16, bf16 at batch 1, 32, 256: 81 configurations, about 2 s each), then
+  # torch.compile (fp16 at batch 256, then 1) until --budget-s.
+  local pt_batches=${H100E_PYTORCH_BATCHES:-${H100E_BATCHES:-1,32,256}}
+  step pytorch "$((pt_budget + 60))" "$OUTDIR/pytorch.txt" "$PYTHON" bench/anchors/pytorch_anchor.py --device cuda \
+    --batches "$pt_batches" --precisions fp32,fp16,bf16 --modes eager,compile --compile-precisions fp16 \
     --compile-batches 256,1 --duration 0.5 --max-duration 1.5 --warmup 5 --min-iterations 10 \
     --budget-s "$pt_budget" --out "$OUTDIR/pytorch.json"
   for f in "$STATE"/ort-*-fp32.json "$STATE"/ort-*-fp16.json; do [ -f "$f" ] && refs+=("$f"); done
@@ -239,10 +245,14 @@ part2() {
   else
     log "compare-pytorch skipped: part 1's files are not on this machine (fresh machine?) or no pytorch.json; run it locally"
   fi
-  step "ort cpu (host CPU, default suite)" 120 - "${BENCH[@]}" run --device cpu --suite default --quiet --force \
-    --out "$OUTDIR/cpu-host.json"
-  [ -f "$OUTDIR/cpu-host.json" ] && estimate_against "$OUTDIR/cpu-host.json" "$OUTDIR/estimate-host-cpu.txt" "${refs[@]}"
-  [ -n "$CPU_FILE" ] && estimate_against "$CPU_FILE" "$OUTDIR/estimate.txt" "${refs[@]}"
+  if [ -n "$CPU_FILE" ]; then
+    estimate_against "$CPU_FILE" "$OUTDIR/estimate.txt" "${refs[@]}"
+  else
+    # No CPU file to estimate: this machine's CPU stands in.
+    step "ort cpu (host CPU, default suite)" 90 - "${BENCH[@]}" run --device cpu --suite default --quiet --force \
+      --out "$OUTDIR/cpu-host.json"
+    [ -f "$OUTDIR/cpu-host.json" ] && estimate_against "$OUTDIR/cpu-host.json" "$OUTDIR/estimate-host-cpu.txt" "${refs[@]}"
+  fi
   log "part 2 done in $((SECONDS - PART_START))s"
 }
 
