@@ -26,7 +26,7 @@ import { endianness, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { getZooEntry } from '../../models/index.js';
+import { getZooEntry, listZoo } from '../../models/index.js';
 import { loadOnnx } from '../../src/analyze/load.js';
 import {
   ElemType,
@@ -43,18 +43,13 @@ import { generateInputs } from '../../src/run/inputs.js';
 import { PACKAGE_ROOT } from '../../src/version.js';
 import { zooModelPath } from '../../src/zoo/cache.js';
 
-/** The zoo models that are torchvision architectures (tiny_cnn is ours alone), checked by default. */
-export const TORCHVISION_MODELS = [
-  'resnet18',
-  'resnet50',
-  'mobilenet_v2',
-  'mobilenet_v3_small',
-  'mobilenet_v3_large',
-  'efficientnet_b0',
-  'squeezenet1_1',
-  'convnext_tiny',
-  'vit_b_16',
-] as const;
+/**
+ * The zoo models that are torchvision architectures, checked by default: those with torchvision's
+ * published figures (tiny_cnn is ours alone).
+ */
+export const TORCHVISION_MODELS: readonly string[] = listZoo()
+  .filter((e) => e.expected !== undefined)
+  .map((e) => e.name);
 
 /** Default bound on max |diff| / max |torch logit| (see the file comment for why 1e-4). */
 export const DEFAULT_TOLERANCE = 1e-4;
@@ -111,7 +106,7 @@ export function parseParityArgs(
   if (models.length === 0) throw new BenchError('E_USAGE', '--models: no model named', { hint: USAGE });
   for (const m of models) {
     getZooEntry(m); // unknown names: E_UNKNOWN_MODEL with close suggestions
-    if (!(TORCHVISION_MODELS as readonly string[]).includes(m)) {
+    if (!TORCHVISION_MODELS.includes(m)) {
       throw new BenchError('E_USAGE', `--models: ${m} is not a torchvision architecture`, {
         hint: `choose from ${TORCHVISION_MODELS.join(', ')}`,
       });
