@@ -107,14 +107,7 @@ export function resolveModel(
         hint: 'give the path of a model.json, a zoo name (bench models lists them), or --engine ort for ONNX',
       });
     }
-    return {
-      name: basename(spec, extname(spec)),
-      source: 'file',
-      path: spec,
-      onnxPath: undefined,
-      sha256: sha256File(spec),
-      inputs: undefined,
-    };
+    return fileModel(spec, undefined);
   }
   // onnxruntime reads any file name, so decode every file now: a corrupt, truncated or non-ONNX file
   // (say /etc/passwd) is a usage error before any measuring, not a failed run after minutes of others.
@@ -130,12 +123,17 @@ export function resolveModel(
         : 'give a zoo name (bench models lists them), an .onnx file, or a model.json with --engine tfjs';
     throw new BenchError('E_FILE_CORRUPT', `--model ${e.message}`, { ...(hint ? { hint } : {}), cause: e });
   }
+  return fileModel(spec, onnxInputs(model));
+}
+
+/** A model given as a file: named after it, identified by its hash; `inputs` only for an ONNX file. */
+function fileModel(spec: string, inputs: TensorSignature[] | undefined): ResolvedModel {
   return {
     name: basename(spec, extname(spec)),
     source: 'file',
     path: spec,
-    onnxPath: spec,
+    onnxPath: inputs ? spec : undefined,
     sha256: sha256File(spec),
-    inputs: onnxInputs(model),
+    inputs,
   };
 }
