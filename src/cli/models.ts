@@ -8,11 +8,12 @@ import { analyzeModel, parseShapeFlags } from '../analyze/index.js';
 import { exportZooModel } from '../analyze/zoo-export.js';
 import { zooTable } from '../analyze/zoo-table.js';
 import { BenchError } from '../errors.js';
+import { PrecisionSchema } from '../results/schema.js';
 import { looksLikePath } from '../run/models.js';
 import { zooModelPath } from '../zoo/cache.js';
 import { boundedNumber, choice, collect, flagOfIssue, unknownCommandError } from './parse.js';
 
-const PRECISIONS = ['fp32', 'fp16'] as const;
+const PRECISIONS = PrecisionSchema.options;
 /** Zoo weight seeds are 32-bit (the cache key and the builder's generator). */
 const MAX_SEED = 0xffffffff;
 

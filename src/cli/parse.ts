@@ -23,19 +23,7 @@ export function positiveNumber(
   flag: string,
   opts: { integer?: boolean; allowZero?: boolean } = {},
 ): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    const ok =
-      value.trim() !== '' &&
-      Number.isFinite(n) &&
-      (opts.allowZero ? n >= 0 : n > 0) &&
-      (!opts.integer || Number.isInteger(n));
-    if (!ok) {
-      const what = `${opts.allowZero ? 'non-negative' : 'positive'} ${opts.integer ? 'integer' : 'number'}`;
-      throw new BenchError('E_USAGE', `${flag} '${value}': expected a ${what}`);
-    }
-    return n;
-  };
+  return boundedNumber(flag, { min: 0, minExclusive: !opts.allowZero, integer: opts.integer ?? false });
 }
 
 /** Bounds of {@link boundedNumber}; a missing bound is open. */

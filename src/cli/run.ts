@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { ExitCode } from '../errors.js';
+import { DeviceRequestSchema, PrecisionSchema, ScenarioSchema, TransferSchema } from '../results/schema.js';
 import { loadSuite, parseRunOptions, type RunOptionsInput } from '../run/options.js';
 import { splitModelSpecs } from '../run/models.js';
 import { resolveGpuList, runOnGpus } from '../run/multi-gpu.js';
@@ -10,10 +11,11 @@ import { h100eColumn } from '../h100e/estimate.js';
 import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../run/table.js';
 import { choice, collect, gpuList, intList, positiveNumber, unknownCommandError } from './parse.js';
 
-const DEVICES = ['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu'] as const;
-const PRECISIONS = ['fp32', 'fp16'] as const;
-const SCENARIOS = ['offline', 'single-stream', 'server'] as const;
-const TRANSFERS = ['include', 'exclude'] as const;
+// The choices are the result schema's enums, so a flag can never accept what a result file cannot record.
+const DEVICES = DeviceRequestSchema.options;
+const PRECISIONS = PrecisionSchema.options;
+const SCENARIOS = ScenarioSchema.options;
+const TRANSFERS = TransferSchema.options;
 
 /** Run options a suite may set, with the flag attribute that overrides each (a flag given on the command line wins). */
 const SUITE_KEYS = {

@@ -17,6 +17,7 @@ import {
   TransferSchema,
 } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
+import { looksLikePath } from './models.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -279,8 +280,6 @@ export function loadSuite(nameOrPath: string): Suite {
   // A model file named in a suite is found beside the suite, as an include would be, not wherever
   // the command happens to run; zoo names (no slash, no extension) stay as they are.
   const here = dirname(resolve(path));
-  const models = parsed.data.models.map((m) =>
-    !isAbsolute(m) && (m.includes('/') || /\.(onnx|json)$/i.test(m)) ? join(here, m) : m,
-  );
+  const models = parsed.data.models.map((m) => (!isAbsolute(m) && looksLikePath(m) ? join(here, m) : m));
   return { ...parsed.data, models };
 }
