@@ -17,6 +17,16 @@ export function mulberry32U32(seed: number): () => number {
   };
 }
 
+/**
+ * A 32-bit seed derived from `seed` and a string (FNV-1a over its UTF-16 code units, mixed with the
+ * seed): gives every key of a comparison its own bootstrap stream, reproducibly.
+ */
+export function seedFor(seed: number, text: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 /** mulberry32 as uniforms in [0, 1). */
 export function mulberry32(seed: number): () => number {
   const next = mulberry32U32(seed);

@@ -40,7 +40,7 @@ describe('bench compare', () => {
     expect(r.stdout).toContain('geometric mean');
     // The caption is the table's legend, as in Markdown and HTML.
     expect(r.stdout.split('\n')[0]).toBe(
-      'Throughput ratio = median images/s of each file over base.json, with a 95 % bootstrap CI; p50 Δ and p99 Δ = change of latency percentiles (negative: lower latency); p = two-sided Mann-Whitney U on per-iteration samples; a verdict needs p < 0.05 and a CI that excludes 1.',
+      "Throughput ratio = median images/s of each file over base.json, with a 95 % bootstrap CI (marked p90, single-stream keys: base.json's p90 latency over each file's, so above 1 is faster too, and the CI alone decides); p50 Δ and p99 Δ = change of latency percentiles (negative: lower latency); p = two-sided Mann-Whitney U on per-iteration samples; a verdict needs p < 0.05 and a CI that excludes 1.",
     );
     expect(r.stdout).toContain('only_in_new@cccccccccccc');
     expect(r.stderr).toContain('warning: host differs: base.json "host-a" vs new.json "host-b"');

@@ -85,6 +85,10 @@ describe('offline closed loop', () => {
       'stopped at --max-duration 0.5 s before the throughput CI reached ±5 % (it is ±66.7 %)',
     );
     expect(r.warnings[0]?.advice).toMatch(/--max-duration.*--rel-ci/);
+    // Median 2 (between the 125th 1 and 3), MAD 1: robust cv 1.4826 · 1 / 2 = 74.1 %.
+    expect(r.warnings[1]?.message).toBe(
+      'latency varies a lot: robust cv 74.1 % (1.4826·MAD/median, above 5 %)',
+    );
   });
 
   it('runs `concurrency` streams at once and scales the throughput by it', async () => {
@@ -150,7 +154,8 @@ describe('warnings and interruption', () => {
     expect(r.iterations).toBe(73);
     // The slow start also shows in wall time: 73 images in 0.2 s = 365/s against 1000/2 = 500/s from the
     // median, a 27 % gap.
-    expect(codes(r)).toEqual(['W_HIGH_CV', 'W_SLOW_START', 'W_WALL_CLOCK_GAP', 'W_OUTLIERS']);
+    // 70 of 73 samples are 2 ms (MAD 0, robust cv 0): no W_HIGH_CV, the three stalls are the outliers.
+    expect(codes(r)).toEqual(['W_SLOW_START', 'W_WALL_CLOCK_GAP', 'W_OUTLIERS']);
     expect(r.warnings.find((w) => w.code === 'W_WALL_CLOCK_GAP')?.message).toMatch(
       /\(365\/s\) are 27\.0 % below .* \(500\/s\)/,
     );
@@ -163,8 +168,9 @@ describe('warnings and interruption', () => {
   it('warns about too few samples', async () => {
     const { clock, model } = setup([50]);
     const r = await measure(model, 1, settings({ minDurationS: 0.1 }), { clock });
-    // 50 ms runs: the check at t = 100 sees 2 identical samples → CI [50, 50] → stop.
-    expect(r.iterations).toBe(2);
+    // 50 ms runs: the checks at t = 100 and 200 see 2 and 4 samples, too few for a 95 % CI of the
+    // median; the one at t = 300 sees 6 identical samples → CI [50, 50] → stop.
+    expect(r.iterations).toBe(6);
     expect(codes(r)).toEqual(['W_FEW_SAMPLES']);
     expect(r.warnings[0]?.advice).toBe('increase --duration or --min-iterations');
   });
@@ -229,5 +235,21 @@ describe('real clock', () => {
     await realClock.sleep(60_000, ctl.signal);
     expect(performance.now() - t0).toBeLessThan(5000);
     await expect(realClock.sleep(60_000, ctl.signal)).resolves.toBeUndefined();
+  });
+
+  it('sleepUntil never resolves before its time (a server arrival is never admitted early)', async () => {
+    for (const ahead of [0, 0.3, 1, 3, 7]) {
+      const at = performance.now() + ahead;
+      await realClock.sleepUntil?.(at);
+      expect(performance.now()).toBeGreaterThanOrEqual(at);
+    }
+  });
+
+  it('sleepUntil returns at once when aborted', async () => {
+    const ctl = new AbortController();
+    ctl.abort();
+    const t0 = performance.now();
+    await realClock.sleepUntil?.(t0 + 60_000, ctl.signal);
+    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });

@@ -59,9 +59,10 @@ describe('server scenario', () => {
     expect(a.iterations).toBeLessThan(80);
     expect(a.samplesMs.every((x) => x >= 2)).toBe(true);
     expect(a.latency.medianMs).toBe(2);
-    expect(a.server).toMatchObject({ targetQps: 10, latencyBoundMs: 10, met: true });
-    expect(a.server?.p99Ms).toBe(a.latency.p99Ms);
-    expect(a.headline).toEqual({ metric: 'p99Ms', value: a.latency.p99Ms });
+    expect(a.server).toMatchObject({ targetQps: 10, latencyBoundMs: 10, met: true, arrivalLagP99Ms: 0 });
+    // Below 100 queries LoadGen's p99 (rank ⌊0.99·n⌋) is the slowest query; the interpolated one is below it.
+    expect(a.server?.p99Ms).toBe(a.latency.maxMs);
+    expect(a.headline).toEqual({ metric: 'p99Ms', value: a.latency.maxMs });
     // Throughput is completions over wall time with a Poisson interval (N ± 1.96√N)/T.
     const n = a.iterations;
     const t = a.wallTimeS;
@@ -73,15 +74,60 @@ describe('server scenario', () => {
     expect(a.warnings.map((w) => w.code)).toEqual(['W_FEW_SAMPLES_FOR_P99']);
   });
 
+  it('gives each query the latency of a FIFO single-server queue (Lindley recursion)', async () => {
+    // Independent model of the same schedule: arrivals a_i from the seeded gaps, one stream of 7 ms
+    // service; query i starts at max(a_i, end of i-1) and its latency runs from a_i to its end.
+    const service = 7;
+    const { clock, model } = setup([service]);
+    const r = await measure(model, 1, server({ qps: 100, minDurationS: 1, maxDurationS: 5 }), { clock });
+    const gap = exponentialGapsMs(42, 100);
+    const arrivals: number[] = [];
+    // Arrivals stop at the first wake-up at or after 1 s, which admits the arrival due then.
+    for (let t = gap(); ; t += gap()) {
+      arrivals.push(t);
+      if (t >= 1000) break;
+    }
+    let free = 0;
+    const expected = arrivals.map((at) => {
+      free = Math.max(at, free) + service;
+      return free - at;
+    });
+    expect(r.samplesMs.length).toBe(arrivals.length);
+    r.samplesMs.forEach((ms, i) => expect(ms).toBeCloseTo(expected[i] as number, 9));
+  });
+
+  it('is not valid when cut at --max-duration short of --min-iterations, even within the bound', async () => {
+    // 5 QPS for at most 2 s cannot bring the 200 queries asked for; every query is fast.
+    const { clock, model } = setup([1]);
+    const r = await measure(
+      model,
+      1,
+      server({ qps: 5, minDurationS: 1, minIterations: 200, maxDurationS: 2 }),
+      {
+        clock,
+      },
+    );
+    expect(r.cutByMaxDuration).toBe(true);
+    expect(r.server?.p99Ms).toBe(1);
+    expect(r.server?.met).toBe(false);
+    const cut = r.warnings.find((w) => w.code === 'W_CUT_BY_MAX_DURATION');
+    expect(cut?.message).toBe(
+      `stopped at --max-duration 2 s with ${r.iterations} of the 200 minimum queries`,
+    );
+    expect(cut?.advice).toBe('raise --max-duration, or lower --min-iterations or raise --qps');
+    // The bound itself was not missed, so no W_BOUND_MISSED.
+    expect(r.warnings.map((w) => w.code)).not.toContain('W_BOUND_MISSED');
+  });
+
   it('warns that a fixed-rate run missing its bound is not a valid result at that load', async () => {
     // Every query takes 12 ms against a 10 ms bound, at 10 QPS: nothing queues up, every query is late.
     const { clock, model } = setup([12]);
     const r = await measure(model, 1, server(), { clock });
-    expect(r.server).toMatchObject({ met: false, p99Ms: r.latency.p99Ms });
-    expect(r.latency.p99Ms).toBeGreaterThanOrEqual(12);
+    expect(r.server).toMatchObject({ met: false, p99Ms: r.latency.maxMs });
+    expect(r.latency.maxMs).toBeGreaterThanOrEqual(12);
     const missed = r.warnings.find((w) => w.code === 'W_BOUND_MISSED');
     expect(missed?.message).toBe(
-      `p99 ${r.latency.p99Ms.toFixed(1)} ms misses the 10.0 ms bound at 10.0 QPS: not a valid result at this load`,
+      `p99 ${r.latency.maxMs.toFixed(1)} ms misses the 10.0 ms bound at 10.0 QPS: not a valid result at this load`,
     );
     expect(missed?.advice).toMatch(/--find-peak/);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyStatsSchema, ThroughputSchema } from '../src/results/schema.js';
 import {
+  loadgenPercentile,
   mad,
   median,
   medianCi95,
@@ -37,8 +38,30 @@ describe('percentile (numpy linear)', () => {
   });
   it('rejects p outside [0, 100]', () => {
     expect(() => percentile([1], 101)).toThrow(RangeError);
+    expect(() => loadgenPercentile([1], 100)).toThrow(RangeError);
     expect(() => percentile([1], -1)).toThrow(RangeError);
     expect(() => percentile([1], Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('loadgenPercentile (MLPerf LoadGen: sorted[⌊n·p/100⌋], no interpolation)', () => {
+  it('takes a measured sample, never a value between two', () => {
+    const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    // ⌊10 · 0.9⌋ = 9 → x[9] = 10 (numpy's linear gives 9.1); ⌊10 · 0.5⌋ = 5 → 6; ⌊10 · 0.99⌋ = 9 → 10
+    expect(loadgenPercentile(sorted, 90)).toBe(10);
+    expect(loadgenPercentile(sorted, 50)).toBe(6);
+    expect(loadgenPercentile(sorted, 99)).toBe(10);
+    expect(loadgenPercentile(sorted, 0)).toBe(1);
+    expect(loadgenPercentile([], 99)).toBe(0);
+  });
+  it('puts p99 above the bound when 1 % of 1000 queries are late', () => {
+    // 990 queries at 5 ms and 10 at 50 ms: rank ⌊1000 · 0.99⌋ = 990 is the first late one, so LoadGen's
+    // p99 is 50 ms; numpy's h = 999 · 0.99 = 989.01 interpolates to 5 + 0.01 · 45 = 5.45 ms.
+    const sorted = [...Array<number>(990).fill(5), ...Array<number>(10).fill(50)];
+    expect(loadgenPercentile(sorted, 99)).toBe(50);
+    expect(percentile(sorted, 99)).toBeCloseTo(5.45, 9);
+    // One late query fewer and rank 990 is on time.
+    expect(loadgenPercentile([...Array<number>(991).fill(5), ...Array<number>(9).fill(50)], 99)).toBe(5);
   });
 });
 

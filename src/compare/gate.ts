@@ -7,20 +7,20 @@ import type { CellComparison, Comparison, RunSummary } from './compare.js';
 import type { ServerCellComparison } from './server.js';
 
 /** What a regression is measured on. */
-export type RegressionMetric = 'throughput' | 'p99' | 'peak-qps' | 'latency-bound' | 'lost';
+export type RegressionMetric = 'throughput' | 'p90' | 'p99' | 'peak-qps' | 'latency-bound' | 'lost';
 
 /** A cell that trips the regression gate, with its key. */
 export interface Regression {
   key: string;
   file: string;
   /**
-   * throughput (offline, single-stream); server keys: p99, peak-qps, or a newly missed latency bound;
+   * throughput (offline), p90 (single-stream); server keys: p99, peak-qps, or a newly missed latency bound;
    * lost: a configuration the base measured failed or is missing in the new file.
    */
   metric: RegressionMetric;
-  /** How much worse in percent: throughput or peak-QPS drop, p99 rise (for latency-bound: the p99 change). */
+  /** How much worse in percent: throughput or peak-QPS drop, p90/p99 rise (for latency-bound: the p99 change). */
   slowdownPct: number;
-  /** New over base of the metric (throughput, p99 or peak QPS). */
+  /** New over base of the metric (throughput, p90, p99 or peak QPS). */
   ratio: number;
   ci: [number, number] | null;
   /** What happened, for the error message, e.g. "is 20.0 % slower (throughput ratio 0.800, significant)". */
@@ -75,8 +75,8 @@ const formatPct = (pct: number): string => `${pct >= 0 ? '+' : ''}${pct.toFixed(
 /**
  * What trips the gate at `thresholdPct` percent. A configuration the base measured that failed or was
  * skipped in a later file always trips it (metric 'lost'), and so does one missing there unless
- * `allowMissing` (comparing a subset on purpose). Cells with verdict 'slower': Throughput keys: judged on
- * the point estimate of the ratio, 1 - ratio > thresholdPct/100. Server keys: a latency bound the base
+ * `allowMissing` (comparing a subset on purpose). Cells with verdict 'slower': offline keys: judged on
+ * the point estimate of the ratio, 1 - ratio > thresholdPct/100; single-stream keys: the p90 rise. Server keys: a latency bound the base
  * met and the new run missed always trips; otherwise the peak-QPS drop (--find-peak runs) or the p99
  * rise (runs at the same --qps) must exceed thresholdPct percent.
  */
@@ -114,6 +114,23 @@ export function findRegressions(
         continue;
       }
       if (cell.ratio === null || cell.ci === null) continue;
+      if (cell.ratioBasis === 'p90-latency') {
+        // The cell's ratio is base p90 over new (above 1: faster); the gate speaks of the rise.
+        const p90Ratio = 1 / cell.ratio;
+        const rise = (p90Ratio - 1) * 100;
+        if (rise > thresholdPct) {
+          found.push({
+            key: row.key,
+            file,
+            metric: 'p90',
+            slowdownPct: rise,
+            ratio: p90Ratio,
+            ci: [1 / cell.ci[1], 1 / cell.ci[0]],
+            what: `has a ${rise.toFixed(1)} % higher p90 latency (p90 ratio ${p90Ratio.toFixed(3)}, significant)`,
+          });
+        }
+        continue;
+      }
       const slowdownPct = (1 - cell.ratio) * 100;
       if (slowdownPct > thresholdPct) {
         found.push({

@@ -18,7 +18,8 @@ export function captions(
     : '';
   return {
     throughput:
-      `Throughput ratio = median images/s of each file over ${base}, with a ${ci} bootstrap CI; ` +
+      `Throughput ratio = median images/s of each file over ${base}, with a ${ci} bootstrap CI ` +
+      `(marked p90, single-stream keys: ${base}'s p90 latency over each file's, so above 1 is faster too, and the CI alone decides); ` +
       `p50 Δ and p99 Δ = change of latency percentiles (negative: lower latency); ` +
       `p = two-sided Mann-Whitney U on per-iteration samples; a verdict needs p ${lt} ${comparison.alpha} and a CI that excludes 1.${ignored}`,
     server:

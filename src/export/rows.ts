@@ -161,7 +161,7 @@ export function comparisonTable(comparison: Comparison): TextTable {
       const run = row.runs[i + 1];
       cells.push(
         marked(formatNumber(run?.throughputPerS ?? null), run),
-        formatRatio(cell.ratio),
+        formatRatio(cell.ratio) + (cell.ratioBasis === 'p90-latency' ? ' p90' : ''),
         formatInterval(cell.ci),
         formatChange(cell.p50ChangePct),
         formatChange(cell.p99ChangePct),

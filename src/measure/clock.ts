@@ -15,10 +15,28 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Milliseconds before a deadline that sleepUntil spins instead of sleeping: Node's timers have
+ * millisecond granularity and fire up to about a millisecond late on an idle machine. Spinning costs
+ * main-thread CPU (at most this much per server arrival), so it is kept short.
+ */
+export const SPIN_MS = 1.5;
+
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Sleeps on a timer until SPIN_MS before `atMs`, then yields to the event loop until `atMs` has come. */
+async function sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
+  const ahead = atMs - performance.now() - SPIN_MS;
+  if (ahead > 0) await sleep(ahead, signal);
+  // setImmediate, not a bare loop: completions of queries in flight still run while we wait.
+  while (!signal?.aborted && performance.now() < atMs) await nextTick();
+}
+
 /** High-resolution wall clock used by real measurements. */
 export const realClock: Clock = {
   now: () => performance.now(),
   sleep,
+  sleepUntil,
   // setImmediate, not setTimeout(0): it costs microseconds, where a timer waits at least 1 ms.
-  yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
+  yieldToEventLoop: nextTick,
 };

@@ -3,12 +3,13 @@
  * back to back (concurrency 1 is strictly sequential) until the stop rule holds.
  *
  * Stop rule: elapsed ≥ minDuration AND iterations ≥ minIterations AND the relative half-width of the
- * throughput's 95 % CI (from the median's order-statistic CI) ≤ relCiPct; or elapsed ≥ maxDuration.
+ * throughput's 95 % CI (from the median's order-statistic CI, which needs 6 samples) ≤ relCiPct; or
+ * elapsed ≥ maxDuration.
  * The rule is checked only when a run completes after `nextCheckAt`, never per iteration: the check
  * sorts a copy of the samples, so after each check the next one waits max(100 ms, 100 × the check's
  * own cost), keeping the checks below ~1 % of the measured time even for very fast models.
  */
-import { medianCi95, percentile, throughputRelCiPct } from '../stats/statistics.js';
+import { MIN_CI_SAMPLES, medianCi95, percentile, throughputRelCiPct } from '../stats/statistics.js';
 import type { Clock, ProgressCallback, Runnable } from './types.js';
 
 /** Settings of one closed-loop measurement. */
@@ -38,8 +39,12 @@ export const CHECK_INTERVAL_MS = 100;
 /** A check may cost at most 1/CHECK_COST_FACTOR of the time until the next one. */
 const CHECK_COST_FACTOR = 100;
 
-/** Relative CI half-width (percent) of the throughput implied by `samplesMs` (sorted copy; O(n log n)). */
+/**
+ * Relative CI half-width (percent) of the throughput implied by `samplesMs` (sorted copy; O(n log n)).
+ * Infinity below MIN_CI_SAMPLES, where no 95 % interval exists: two close samples must not end a run.
+ */
 export function samplesRelCiPct(samplesMs: readonly number[]): number {
+  if (samplesMs.length < MIN_CI_SAMPLES) return Infinity;
   const sorted = Float64Array.from(samplesMs).sort();
   return throughputRelCiPct(percentile(sorted, 50), medianCi95(sorted));
 }

@@ -35,6 +35,12 @@ export interface Clock {
   /** Resolves after `ms` milliseconds, or as soon as `signal` aborts (never rejects). */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /**
+   * Resolves at clock time `atMs` or just after (or when `signal` aborts). Optional: where absent, the
+   * server scenario sleeps `atMs - now()` instead. The real clock spins the last moments, because a
+   * timer that fires a millisecond late would add that millisecond to every query's latency.
+   */
+  sleepUntil?(atMs: number, signal?: AbortSignal): Promise<void>;
+  /**
    * Lets pending I/O and signal handlers (Ctrl-C) run. The closed loop calls it at each stop-rule
    * check (~every 100 ms), so an engine whose run() never leaves the microtask queue stays
    * interruptible. Optional: the virtual test clock leaves it out.
@@ -82,6 +88,7 @@ export type MeasureWarningCode =
   | 'W_ABORTED'
   | 'W_SERVER_BACKLOG'
   | 'W_BOUND_MISSED'
+  | 'W_ARRIVAL_LAG'
   | 'W_FEW_SAMPLES_FOR_P99'
   | 'W_PEAK_NOT_FOUND'
   | 'W_PEAK_NOT_CONFIRMED'

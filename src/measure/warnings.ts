@@ -6,7 +6,7 @@ import type { LatencyStats, RunWarning, Scenario, Throughput } from '../results/
 import { median } from '../stats/statistics.js';
 import type { MeasureWarningCode } from './types.js';
 
-/** cv (sd/mean) above which latency is called noisy. */
+/** Robust cv (1.4826·MAD/median) above which latency is called noisy. */
 export const HIGH_CV = 0.05;
 /** Fewer samples than this make every statistic shaky. */
 export const FEW_SAMPLES = 10;
@@ -36,8 +36,10 @@ export interface DiagnoseInput {
     qps: number;
     arrived: number;
     dropped: number;
-    /** p99 of completed queries against the bound; met also needs nothing dropped. */
+    /** p99 of completed queries (LoadGen's rank rule) against the bound; met also needs nothing dropped. */
     p99Ms: number;
+    /** p99 of how late the harness admitted scheduled arrivals, ms. */
+    arrivalLagP99Ms: number;
     latencyBoundMs: number;
     met: boolean;
     peakFound?: boolean;
@@ -45,6 +47,12 @@ export interface DiagnoseInput {
     confirmations?: { qps: number; p99Ms: number; met: boolean }[];
   };
 }
+
+/** 1/Φ⁻¹(0.75): scales the MAD to the sd of normal data, so the robust cv reads like a cv. */
+const MAD_TO_SD = 1.4826;
+
+/** Share of the latency bound above which the harness's own arrival lag earns a warning. */
+const ARRIVAL_LAG_SHARE = 0.1;
 
 function warning(code: MeasureWarningCode, message: string, advice: string): RunWarning {
   return { code, message, advice };
@@ -79,26 +87,33 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
     );
   }
   if (input.cutByMaxDuration && !input.aborted) {
+    // A server run stops on duration and query count alone (no CI rule); cut short it is not valid.
+    const server = scenario === 'server';
     const why =
       n < input.minIterations
-        ? `with ${n} of the ${input.minIterations} minimum iterations`
+        ? `with ${n} of the ${input.minIterations} minimum ${server ? 'queries' : 'iterations'}`
         : `before the throughput CI reached ±${input.targetRelCiPct} % (it is ±${fmt(input.relCiPct)} %)`;
     out.push(
       warning(
         'W_CUT_BY_MAX_DURATION',
         `stopped at --max-duration ${input.maxDurationS} s ${why}`,
-        'raise --max-duration or relax --rel-ci',
+        server
+          ? 'raise --max-duration, or lower --min-iterations or raise --qps'
+          : 'raise --max-duration or relax --rel-ci',
       ),
     );
   }
   // Server latencies include queueing by design, so spread and outliers say nothing about noise there.
   if (scenario !== 'server') {
-    if (n >= 2 && stats.cv > HIGH_CV) {
+    // Robust spread: a few stalls inflate sd/mean without making the median less certain, and they
+    // already get W_OUTLIERS; this warning is for latency that is spread out as a whole.
+    const robustCv = stats.medianMs > 0 ? (MAD_TO_SD * stats.madMs) / stats.medianMs : 0;
+    if (n >= 2 && robustCv > HIGH_CV) {
       out.push(
         warning(
           'W_HIGH_CV',
-          `latency varies a lot: cv ${fmt(stats.cv * 100)} % (above ${HIGH_CV * 100} %)`,
-          'close other programs, pin threads with --threads, or measure longer with --duration',
+          `latency varies a lot: robust cv ${(robustCv * 100).toPrecision(3)} % (1.4826·MAD/median, above ${HIGH_CV * 100} %)`,
+          'close other programs, or measure longer with --duration',
         ),
       );
     }
@@ -148,12 +163,21 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
     }
     // --find-peak runs explain a miss with their own warnings below; a fixed --qps run that misses is
     // what LoadGen reports as INVALID, and its figures describe an overloaded system.
-    if (!s.met && s.dropped === 0 && s.peakFound === undefined) {
+    if (!s.met && s.dropped === 0 && s.p99Ms > s.latencyBoundMs && s.peakFound === undefined) {
       out.push(
         warning(
           'W_BOUND_MISSED',
           `p99 ${fmt(s.p99Ms)} ms misses the ${fmt(s.latencyBoundMs)} ms bound at ${fmt(s.qps)} QPS: not a valid result at this load`,
           'lower --qps, or use --find-peak for the highest rate that meets the bound',
+        ),
+      );
+    }
+    if (s.arrivalLagP99Ms > ARRIVAL_LAG_SHARE * s.latencyBoundMs) {
+      out.push(
+        warning(
+          'W_ARRIVAL_LAG',
+          `the harness admitted arrivals up to ${fmt(s.arrivalLagP99Ms)} ms late (p99), more than ${ARRIVAL_LAG_SHARE * 100} % of the ${fmt(s.latencyBoundMs)} ms bound: that lag is in every latency`,
+          'the machine is busy (other processes, or the engine blocking the main thread): measure on a quieter machine, or with fewer --threads than cores',
         ),
       );
     }

@@ -182,9 +182,17 @@ export const WarningSchema = z.object({
 export const ServerResultSchema = z.object({
   targetQps: z.number(),
   achievedQps: z.number(),
+  /**
+   * p99 latency in ms by LoadGen's rule (the sample at rank ⌊0.99·n⌋, not interpolated), the figure
+   * checked against the bound; `latency.p99Ms` interpolates. Files written before the harness adopted
+   * LoadGen's rule (2026-11-30) hold the interpolated value here.
+   */
   p99Ms: z.number(),
   latencyBoundMs: z.number(),
+  /** p99 ≤ bound, no query dropped, and the minimum duration and query count reached. */
   met: z.boolean(),
+  /** p99 in ms of how late the harness admitted scheduled arrivals (part of every latency). */
+  arrivalLagP99Ms: z.number().optional(),
   /** Steps of the peak search, when --find-peak. */
   search: z.array(z.object({ qps: z.number(), p99Ms: z.number(), met: z.boolean() })).optional(),
   /** Full-length confirmation runs of the peak, in order; the figures above are the last one's. */

@@ -10,6 +10,11 @@
  * - The 95 % CI of the median is the order-statistic interval from the normal approximation to the
  *   binomial: 1-based ranks lo = ⌊n/2 - 0.98·√n⌋ and hi = ⌈n/2 + 1 + 0.98·√n⌉ (0.98 = 1.96/2),
  *   clamped to [1, n]. Floor/ceil make it conservative. For n ≤ 10 this clamps to [min, max].
+ *   For n ≤ 5 no 95 % interval exists ([min, max] covers the median with probability 1 - 2^(1-n):
+ *   50 % at n = 2, 94 % at n = 5), so the measurement loop never stops on a CI of fewer than
+ *   MIN_CI_SAMPLES samples.
+ * - MLPerf LoadGen's percentile is the sample at 0-based rank ⌊n·p/100⌋ of the sorted latencies, without
+ *   interpolation (loadgenPercentile); the server scenario's bound check uses it, as LoadGen does.
  * - Outliers are samples whose modified z-score |0.6745·(x - median)/MAD| exceeds 3.5
  *   (Iglewicz and Hoaglin, 1993).
  *
@@ -56,6 +61,21 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return frac === 0 ? a : a + frac * (at(sorted, hi) - a);
 }
 
+/**
+ * The p-th percentile (p in [0, 100)) of ascending `sorted` by MLPerf LoadGen's rule: the sample at
+ * 0-based rank ⌊n·p/100⌋ (loadgen/results.cc), never interpolated, so it is always a measured latency
+ * and at p = 99 at least 1 % of the samples lie at or above it. Returns 0 for an empty array.
+ */
+export function loadgenPercentile(sorted: ArrayLike<number>, p: number): number {
+  if (!(p >= 0 && p < 100)) throw new RangeError(`LoadGen percentile p must be in [0, 100), got ${p}`);
+  const n = sorted.length;
+  if (n === 0) return 0;
+  return at(sorted, Math.min(n - 1, Math.floor((n * p) / 100)));
+}
+
+/** Fewest samples for which the order-statistic 95 % CI of the median exists (see medianCi95Ranks). */
+export const MIN_CI_SAMPLES = 6;
+
 /** Median of `values` (any order); 0 for an empty array. */
 export function median(values: readonly number[]): number {
   return percentile(sortedCopy(values), 50);
@@ -87,7 +107,8 @@ function zScoresWith(values: readonly number[], med: number, madValue: number): 
 
 /**
  * 1-based ranks [lo, hi] of the order statistics bounding the 95 % CI of the median of n samples:
- * lo = ⌊n/2 - 0.98·√n⌋, hi = ⌈n/2 + 1 + 0.98·√n⌉, clamped to [1, n]. [0, 0] for n = 0.
+ * lo = ⌊n/2 - 0.98·√n⌋, hi = ⌈n/2 + 1 + 0.98·√n⌉, clamped to [1, n]. [0, 0] for n = 0. Below
+ * MIN_CI_SAMPLES this is [1, n], whose coverage (1 - 2^(1-n)) is under 95 %.
  */
 export function medianCi95Ranks(n: number): [number, number] {
   if (n <= 0) return [0, 0];
