@@ -84,7 +84,7 @@ describe('bench estimate on a CPU result', () => {
     const e = r.runs[0]!;
     expect(e.measured.h100e).toBeNull();
     expect(e.measured.method).toBe(
-      'no matching H100 reference: none of the 0 reference runs measured net@abc|fp32|b1|offline|c1 (model@sha256|precision|batch|scenario|concurrency)',
+      'no matching H100 reference: no H100 or H200 reference run exists to divide by (results/reference/README.md says what is missing, --reference FILE names one); looked for net@abc|fp32|b1|offline|c1 (model@sha256|precision|batch|scenario|concurrency)',
     );
     expect(e.spec16.h100e).toBeCloseTo(3.2342834e-4, 10); // 0.32 / 989.4
     expect(e.spec8.h100e).toBeCloseTo(6.467913e-4, 9); // 1.28 / 1979
@@ -99,6 +99,23 @@ describe('bench estimate on a CPU result', () => {
     const text = formatEstimateReport(r);
     expect(text).toMatch(/spec 16-bit/);
     expect(text).toMatch(/roofline: bound 320 img\/s/);
+  });
+
+  it('prints a derivation that recurs on every row once, as a numbered note', () => {
+    const two = file(env('Test CPU 9000'), [
+      ...f.runs,
+      { ...(f.runs[0] as RunResult), config: { ...(f.runs[0] as RunResult).config, batch: 8 } },
+    ]);
+    const text = formatEstimateReport(
+      estimateFile(two, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu }),
+    );
+    const derivation =
+      "derived from /proc/cpuinfo: 2 cores x 2.500 GHz ('cpu MHz' of processor 0, the clock when read; no cpuinfo_max_freq to read) x 64 FLOP/cycle (AVX-512 FMA: 16 lanes x 2 x 2 units (assumed))";
+    expect(text.split(derivation).length - 1).toBe(1);
+    const note = /^ {2}\[(\d)\] derived from \/proc\/cpuinfo: .*AVX-512 FMA.*$/m.exec(text);
+    expect(note).not.toBeNull();
+    // Both roofline lines point at it.
+    expect(text.split(`compute: see note [${note?.[1]}]`).length - 1).toBe(2);
   });
 
   it('says "no catalog entry" for a CPU that is not this machine and suggests a way out', () => {
@@ -170,7 +187,7 @@ describe('bench estimate on a GPU result with an H100 reference', () => {
     const unknown = file(env('Host CPU', ['NVIDIA GeForce GTX 1080']), [gpuRun]);
     const e = estimateFile(unknown, 'gtx.json', { referenceDir: emptyRefs }).runs[0]!;
     expect(e.measured.method).toMatch(
-      /none of the 0 reference runs measured net@abc\|fp16\|b8\|offline\|c1 /,
+      /no H100 or H200 reference run exists .*; looked for net@abc\|fp16\|b8\|offline\|c1 /,
     );
     expect(e.spec16.method).toMatch(/unknown GPU 'NVIDIA GeForce GTX 1080'/);
     const as = estimateFile(unknown, 'gtx.json', { referenceDir: emptyRefs, as: 'T4' }).runs[0]!;

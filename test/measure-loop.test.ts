@@ -91,6 +91,23 @@ describe('offline closed loop', () => {
     );
   });
 
+  it('cut short of --min-iterations, it advises fewer iterations, not a looser CI', async () => {
+    const { clock, model } = setup([10]);
+    const r = await measure(
+      model,
+      1,
+      settings({ minDurationS: 0.1, minIterations: 100, maxDurationS: 0.5 }),
+      {
+        clock,
+      },
+    );
+    // 10 ms runs: 50 by the 0.5 s deadline.
+    expect(r.iterations).toBe(50);
+    const cut = r.warnings.find((w) => w.code === 'W_CUT_BY_MAX_DURATION');
+    expect(cut?.message).toBe('stopped at --max-duration 0.5 s with 50 of the 100 minimum iterations');
+    expect(cut?.advice).toBe('raise --max-duration or lower --min-iterations');
+  });
+
   it('runs `concurrency` streams at once and scales the throughput by it', async () => {
     const { clock, model } = setup([5]);
     const r = await measure(model, 1, settings({ minDurationS: 0.1, concurrency: 3 }), { clock });

@@ -42,6 +42,25 @@ describe('bench run table', () => {
     );
   });
 
+  it('says in the device column when the device was software on the CPU, and what was asked', () => {
+    const lavapipe: RunResult = {
+      ...offline,
+      device: {
+        requested: 'webgpu',
+        actual: 'webgpu',
+        name: 'llvmpipe (LLVM 19.1.7, 256 bits)',
+        software: true,
+      },
+    };
+    const fellBack: RunResult = {
+      ...offline,
+      device: { requested: 'cuda', actual: 'cpu', name: 'Synthetic CPU' },
+    };
+    const lines = formatRunTable([lavapipe, fellBack], env('CPU')).split('\n');
+    expect(lines[2]).toContain(' webgpu (software, CPU) ');
+    expect(lines[3]).toContain(' cpu (asked cuda) ');
+  });
+
   it('leaves the wall-clock note out when no row needs it', () => {
     const text = formatRunTable([offline], env('CPU'));
     expect(text.trimEnd().split('\n').at(-1)).toBe(

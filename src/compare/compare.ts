@@ -461,17 +461,21 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
   );
   for (const file of disjoint) {
     const fields = differingKeyFields(base.data.runs, file.data.runs).filter((f) => !ignore.includes(f));
+    // Ignoring the model matches different networks, and ignoring the scenario when a side ran the
+    // server scenario matches runs compare cannot judge together: never suggest those.
+    const hasServer = [base, file].some((f) => f.data.runs.some((r) => r.config.scenario === 'server'));
+    const movable = fields.filter((f) => f !== 'model' && !(f === 'scenario' && hasServer));
     const message = `${base.label} and ${file.label} have no configuration in common${fields.length ? ` (they differ in ${fields.join(', ')})` : ''}`;
     if (disjoint.length === others.length) {
-      const movable = fields.filter((f) => f !== 'model');
       throw new BenchError('E_BAD_INPUT', message, {
         hint: movable.length
           ? `to compare across ${movable.join(', ')}, pass --ignore-key ${movable.join(',')}`
-          : 'compare result files that measured the same models',
+          : hasServer && fields.includes('scenario')
+            ? 'server-scenario runs compare only with server runs (at the same --qps and bound)'
+            : 'compare result files that measured the same models',
       });
     }
     // Only some files are disjoint: the others are compared, and this one says how to match it.
-    const movable = fields.filter((f) => f !== 'model');
     warnings.push(
       movable.length
         ? `${message}; to compare across ${movable.join(', ')}, pass --ignore-key ${movable.join(',')}`

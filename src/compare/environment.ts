@@ -16,11 +16,23 @@ export function environmentsOf(file: ResultFile): Environment[] {
     : [file.environment];
 }
 
-/** A property compared across files; `read` gives one display value per file. */
+/** A property compared across files; `read` gives the file's display values. */
 interface EnvironmentAspect {
   name: string;
   read: (file: ResultFile) => string[];
+  /**
+   * Where a file may hold several kinds (two engines, a CPU and a GPU), the kind of a value: values
+   * are compared only within kinds both files have, so a file with ort and tfjs runs does not "differ"
+   * from one with ort runs alone.
+   */
+  kindOf?: (value: string) => string;
 }
+
+/** The text before the first `sep`: the kind part of "ort 1.30.0" or "cpu: AMD EPYC". */
+const before =
+  (sep: string) =>
+  (value: string): string =>
+    value.slice(0, Math.max(0, value.indexOf(sep)));
 
 const none = (values: string[]): string[] => (values.length === 0 ? ['none'] : values);
 
@@ -41,9 +53,17 @@ const ASPECTS: readonly EnvironmentAspect[] = [
         ),
       ),
   },
-  { name: 'engine version', read: (f) => f.runs.map((r) => `${r.engine.name} ${r.engine.version}`) },
+  {
+    name: 'engine version',
+    read: (f) => f.runs.map((r) => `${r.engine.name} ${r.engine.version}`),
+    kindOf: before(' '),
+  },
   // Provider, threads and the other key fields: keyFieldWarnings, from the runs actually matched.
-  { name: 'device', read: (f) => f.runs.map((r) => r.device.name) },
+  {
+    name: 'device',
+    read: (f) => f.runs.map((r) => `${r.device.actual}: ${r.device.name}`),
+    kindOf: before(': '),
+  },
   { name: 'Node.js', read: (f) => environmentsOf(f).map((e) => e.node) },
   { name: 'tool version', read: (f) => environmentsOf(f).map((e) => `${e.tool.name} ${e.tool.version}`) },
 ];
@@ -63,9 +83,18 @@ export function environmentWarnings(files: readonly LoadedFile[]): string[] {
   if (!base) return [];
   const warnings: string[] = [];
   for (const aspect of ASPECTS) {
-    const baseValue = distinct(aspect.read(base.data));
+    const baseValues = aspect.read(base.data);
     for (const other of others) {
-      const otherValue = distinct(aspect.read(other.data));
+      let mine = baseValues;
+      let theirs = aspect.read(other.data);
+      if (aspect.kindOf) {
+        const kind = aspect.kindOf;
+        const shared = new Set(mine.map(kind).filter((k) => theirs.some((v) => kind(v) === k)));
+        mine = mine.filter((v) => shared.has(kind(v)));
+        theirs = theirs.filter((v) => shared.has(kind(v)));
+      }
+      const baseValue = distinct(mine);
+      const otherValue = distinct(theirs);
       if (otherValue !== baseValue && otherValue !== '' && baseValue !== '') {
         warnings.push(
           `${aspect.name} differs: ${base.label} ${JSON.stringify(baseValue)} vs ${other.label} ${JSON.stringify(otherValue)}`,

@@ -311,7 +311,7 @@ function runHead(file: LoadedFile, run: RunResult): string[] {
     runKey(run),
     run.model.precision,
     run.status + (run.error ? `: ${run.error}` : ''),
-    `${run.device.actual}: ${run.device.name}`,
+    `${run.device.actual}${run.device.software ? ' (software, CPU)' : ''}: ${run.device.name}`,
     environmentOf(file.data, run).hostname,
     String(run.samplesMs.length),
   ];

@@ -211,7 +211,10 @@ export function findReference(
   if (!best) {
     return {
       match: undefined,
-      why: `none of the ${refs.length} reference runs measured ${work} (model@sha256|precision|batch|scenario|concurrency)`,
+      why:
+        refs.length === 0
+          ? `no H100 or H200 reference run exists to divide by (results/reference/README.md says what is missing, --reference FILE names one); looked for ${work} (model@sha256|precision|batch|scenario|concurrency)`
+          : `none of the ${refs.length} reference runs measured ${work} (model@sha256|precision|batch|scenario|concurrency)`,
     };
   }
   return { match: { ref: best, kind: same.length > 0 ? 'same-config' : 'fastest' } };

@@ -99,7 +99,9 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
         `stopped at --max-duration ${input.maxDurationS} s ${why}`,
         server
           ? 'raise --max-duration, or lower --min-iterations or raise --qps'
-          : 'raise --max-duration or relax --rel-ci',
+          : n < input.minIterations
+            ? 'raise --max-duration or lower --min-iterations'
+            : 'raise --max-duration or relax --rel-ci',
       ),
     );
   }

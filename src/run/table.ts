@@ -48,6 +48,17 @@ function warningsCell(run: RunResult): string {
 }
 
 /**
+ * What ran: a software device (WebGPU on lavapipe) says so here, not only in its warning, because
+ * `webgpu` alone reads as a GPU figure; a fallback names what was asked.
+ */
+function deviceCell(r: RunResult): string {
+  const actual = r.device.software ? `${r.device.actual} (software, CPU)` : r.device.actual;
+  return r.device.actual === r.device.requested || r.device.requested === 'auto'
+    ? actual
+    : `${actual} (asked ${r.device.requested})`;
+}
+
+/**
  * The run table: model, engine/provider, device, precision, batch, scenario, throughput ± CI,
  * latencies, GFLOP/s, extras, warnings; then a line saying how img/s was computed.
  */
@@ -70,9 +81,7 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
   const rows = runs.map((r) => [
     r.model.name,
     `${r.engine.name}/${r.engine.provider}`,
-    r.device.actual === r.device.requested || r.device.requested === 'auto'
-      ? r.device.actual
-      : `${r.device.actual} (asked ${r.device.requested})`,
+    deviceCell(r),
     r.model.precision,
     String(r.config.batch),
     scenarioCell(r),
