@@ -2,7 +2,7 @@
  * The model zoo: torchvision architectures rebuilt from source with seeded random weights (no
  * downloads), plus a tiny CNN for fast tests. One family per file; this file is the registry.
  */
-import { closest, distance } from 'fastest-levenshtein';
+import { distance } from 'fastest-levenshtein';
 import { GraphBuilder } from '../src/graph/builder.js';
 import type { Graph } from '../src/graph/ir.js';
 import { emitOnnx } from '../src/graph/onnx-emit.js';
@@ -38,10 +38,16 @@ function findDef(name: string): ZooModelDef {
   const def = defs.find((d) => d.entry.name === name);
   if (def) return def;
   const names = defs.map((d) => d.entry.name);
-  const near = names.filter((n) => distance(n, name) <= Math.max(2, Math.floor(name.length / 3)));
-  const suggestions = near.length > 0 ? near : [closest(name, names)];
+  const near = names.filter((n) => {
+    const d = distance(n, name);
+    return d <= Math.max(2, Math.floor(name.length / 3)) && d < name.length;
+  });
+  // No close name: list the zoo rather than guess an unrelated model (nope -> tiny_cnn).
   throw new BenchError('E_UNKNOWN_MODEL', `unknown model '${name}'`, {
-    hint: `did you mean ${suggestions.join(' or ')}? (bench models lists the zoo)`,
+    hint:
+      near.length > 0
+        ? `did you mean ${near.join(' or ')}? (bench models lists the zoo)`
+        : `zoo models: ${names.join(', ')} (bench models describes them), or give an .onnx path`,
   });
 }
 

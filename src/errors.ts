@@ -7,8 +7,12 @@ export const ExitCode = {
   usage: 2,
   /** The requested device is unavailable and fallback was refused. */
   deviceUnavailable: 3,
-  /** Interrupted by SIGINT. */
+  /** Interrupted by SIGINT (Ctrl-C). */
   interrupted: 130,
+  /** Interrupted by SIGHUP (the terminal closed): the shell's 128 + 1. */
+  hangup: 129,
+  /** Interrupted by SIGTERM (a supervisor, `docker stop`, a CI timeout): the shell's 128 + 15. */
+  terminated: 143,
 } as const;
 
 /** One of the exit codes above. */
@@ -60,11 +64,16 @@ export class BenchError extends Error {
   /** What the user can do about it, printed after the message. */
   readonly hint: string | undefined;
 
-  constructor(code: BenchErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(
+    code: BenchErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown; exitCode?: ExitCodeValue } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'BenchError';
     this.code = code;
-    this.exitCode = exitCodeOf[code];
+    // Only E_INTERRUPTED varies: which signal stopped the run decides 130, 143 or 129.
+    this.exitCode = options.exitCode ?? exitCodeOf[code];
     this.hint = options.hint;
   }
 }

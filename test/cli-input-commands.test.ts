@@ -117,7 +117,13 @@ describe('commands and subcommands', () => {
     expect(stdout.replace(/\s+/g, ' ')).toContain(
       '(choices: "auto", "cpu", "cuda", "tensorrt", "webgpu", default: "auto")',
     );
-    expect(stdout.replace(/\s+/g, ' ')).toContain('(choices: "fp32", "fp16", default: "fp32")');
+    expect(stdout.replace(/\s+/g, ' ')).toContain(
+      'zoo models: weights and activations (default: fp32); a model file runs at its own (choices: "fp32", "fp16")',
+    );
+    // Help defaults say what really happens: bare `bench` runs the default suite's batches.
+    expect(stdout.replace(/\s+/g, ' ')).toContain(
+      "(default: the suite's, or 1 with --model and no --suite; bare `bench`: 1,8)",
+    );
   });
 
   it("a --duration past the suite's max-duration wins; a typed --max-duration below it is named once", async () => {

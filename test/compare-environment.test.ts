@@ -2,23 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { compareFiles } from '../src/compare/compare.js';
 import { environmentWarnings } from '../src/compare/environment.js';
 import { BenchError } from '../src/errors.js';
-import type { LoadedFile } from '../src/compare/load.js';
 import type { RunResult } from '../src/results/schema.js';
-import { syntheticEnv, syntheticRun } from './synthetic.js';
+import { syntheticFile, syntheticRun } from './synthetic.js';
 
 // Synthetic files (nothing measured): which environment differences compare reports above its table.
 
-const file = (label: string, runs: RunResult[]): LoadedFile => ({
-  path: label,
-  label,
-  data: {
-    schemaVersion: 1,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    command: 'bench',
-    environment: syntheticEnv('synthetic-host'),
-    runs,
-  },
-});
+const file = syntheticFile;
 
 const cpuRun = syntheticRun({ model: 'm', batch: 1, samplesMs: [10, 10, 10, 10, 10] });
 const withEngine = (name: 'ort' | 'tfjs', version: string): RunResult => ({

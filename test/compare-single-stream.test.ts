@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { compareFiles, P90_MIN_SAMPLES } from '../src/compare/compare.js';
 import { findRegressions } from '../src/compare/gate.js';
-import type { LoadedFile } from '../src/compare/load.js';
 import type { RunResult } from '../src/results/schema.js';
-import { syntheticEnv, syntheticRun } from './synthetic.js';
+import { syntheticFile, syntheticRun } from './synthetic.js';
 
 // Synthetic runs (hand-picked latencies, nothing measured) for how compare judges single-stream keys
 // and how it seeds each key's bootstrap.
 
-const file = (label: string, runs: RunResult[]): LoadedFile => ({
-  path: label,
-  label,
-  data: {
-    schemaVersion: 1,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    command: 'bench',
-    environment: syntheticEnv('synthetic-host'),
-    runs,
-  },
-});
+const file = syntheticFile;
 
 const fill = (n: number, ms: number): number[] => Array<number>(n).fill(ms);
 // The same median (10 ms); only the slowest fifth moved, from 11 ms to 20 ms.

@@ -2,9 +2,9 @@
  * `bench run` end to end through the built CLI (dist/, built by `pretest`): real onnxruntime-node on
  * CPU, the zoo's tiny model and hand-built ONNX files.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
@@ -248,6 +248,45 @@ describe('bench run: bad input is a one-line error with exit code 2', () => {
       /already exists[\s\S]*--force/,
     ],
     ['missing .onnx', ['--model', join(dir, 'missing.onnx')], /missing\.onnx: no such file/],
+    [
+      'unknown engine',
+      ['--model', 'tiny_cnn', '--engine', 'torch'],
+      /^error: --engine 'torch': expected one of ort, tfjs$/m,
+    ],
+    [
+      'a far-off model name lists the zoo instead of guessing',
+      ['--model', 'nope'],
+      /unknown model 'nope'\n {2}hint: zoo models: tiny_cnn, /,
+    ],
+    [
+      'seed beyond 32 bits',
+      ['--model', 'tiny_cnn', '--seed', '5000000000'],
+      /^error: --seed '5000000000': expected an integer from 0 to 4294967295$/m,
+    ],
+    ['empty --out', ['--model', 'tiny_cnn', '--out', ''], /^error: --out is empty: pass a file path$/m],
+    [
+      'threads beyond 4 x the cores',
+      ['--model', 'tiny_cnn', '--threads', String(4 * availableParallelism() + 1)],
+      new RegExp(
+        `^error: --threads '${4 * availableParallelism() + 1}': expected an integer from 0 to ${4 * availableParallelism()} \\(4 x the ${availableParallelism()} logical cores here\\)$`,
+        'm',
+      ),
+    ],
+    [
+      'hex duration',
+      ['--model', 'tiny_cnn', '--duration', '0x10'],
+      /^error: --duration '0x10': expected a positive number\n {2}hint: write --duration in plain decimal/m,
+    ],
+    [
+      'concurrency with single-stream',
+      ['--model', 'tiny_cnn', '--scenario', 'single-stream', '--concurrency', '4'],
+      /--concurrency: the single-stream scenario runs one request at a time/,
+    ],
+    [
+      '--precision other than the file has',
+      ['--model', zooModelPath('tiny_cnn', { precision: 'fp32' }), '--precision', 'fp16'],
+      /^error: --precision fp16: --model .*\.onnx is an fp32 file, and a file runs as it is\n {2}hint: --precision applies to zoo models; make an fp16 copy with bench models export NAME --precision fp16$/m,
+    ],
     ['corrupt .onnx', ['--model', corrupt], /corrupt\.onnx is not a readable ONNX model/],
     [
       'truncated .onnx',
@@ -275,54 +314,60 @@ describe('bench run: bad input is a one-line error with exit code 2', () => {
   });
 });
 
+describe('bench run: model files, repeats and --quiet', () => {
+  it('records an fp16 file as fp16, measures a repeated key once, and names the file under --quiet', () => {
+    const fp16 = join(dir, 'tiny16.onnx');
+    const exported = bench(['models', 'export', 'tiny_cnn', '--precision', 'fp16', '--out', fp16, '--force']);
+    expect(exported.code).toBe(0);
+    const out = join(dir, 'fp16-file.json');
+    const r = bench([
+      '--device',
+      'cpu',
+      ...QUICK,
+      '--model',
+      `${fp16},${fp16}`,
+      '--batch',
+      '1,1',
+      '--quiet',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`results written to ${out}\n`);
+    const runs = readResultFile(out).runs;
+    expect(runs.map((x) => [x.model.precision, x.config.batch])).toEqual([['fp16', 1]]);
+    expect(runs[0]?.key).toMatch(/^tiny16@[0-9a-f]{12}\|ort\|cpu\|fp16\|b1\|offline\|c1\|t0$/);
+    expect(runs[0]?.warnings.map((w) => w.code)).toContain('W_FP16_ON_CPU');
+  });
+
+  it('says when --threads oversubscribes the cores', () => {
+    const cores = availableParallelism();
+    const out = join(dir, 'threads.json');
+    const r = bench([
+      '--device',
+      'cpu',
+      ...QUICK,
+      '--model',
+      'tiny_cnn',
+      '--threads',
+      String(cores + 1),
+      '--quiet',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `notice: --threads ${cores + 1} oversubscribes the ${cores} logical cores here; threads will wait on each other\n`,
+    );
+  });
+});
+
 describe('bench run: a malformed --shape', () => {
   it('fails before the first configuration starts', () => {
     const r = bench(['--device', 'cpu', ...QUICK, '--model', 'tiny_cnn', '--shape', 'foo']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: --shape 'foo' is not NAME:D1xD2x/m);
     expect(r.stderr).not.toContain('[1/1]'); // no progress line: nothing was measured
-  });
-});
-
-describe('bench run: Ctrl-C', () => {
-  it('keeps the finished configurations of a four-configuration sweep and exits 130', async () => {
-    const out = join(dir, 'interrupted.json');
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        '--device',
-        'cpu',
-        '--model',
-        'tiny_cnn',
-        '--batch',
-        '1,2,3,4',
-        '--duration',
-        '1.5',
-        '--max-duration',
-        '3',
-        '--out',
-        out,
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // Interrupt once the first configuration is on disk.
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      if (existsSync(out) && readResultFile(out).runs.length >= 1) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(stderr).toMatch(/interrupted: saving finished configurations/);
-    const file = readResultFile(out);
-    expect(file.runs.length).toBeGreaterThanOrEqual(1);
-    expect(file.runs.length).toBeLessThan(4);
-    expect(file.runs.every((r) => r.status === 'ok')).toBe(true);
   });
 });

@@ -1,13 +1,16 @@
 /**
  * --gpus plumbing without GPUs: a fake nvidia-smi on PATH lists two GPUs, each worker process asks for
- * cuda, falls back to CPU (recorded), and the parent merges per-GPU runs and the total.
+ * cuda, falls back to CPU (recorded), and the parent merges per-GPU runs and the total; a signal to the
+ * parent keeps what the workers finished and leaves no worker and no temporary folder behind.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
 import { aggregateByConfig, resolveGpuList, runOnGpus } from '../src/run/multi-gpu.js';
+import type { RunOptionsInput } from '../src/run/options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-gpus-test-'));
 const savedPath = process.env.PATH;
@@ -29,7 +32,42 @@ esac
 });
 afterAll(() => {
   process.env.PATH = savedPath;
+  rmSync(dir, { recursive: true, force: true });
 });
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
+/** Four configurations per GPU, each long enough to signal the parent in the middle of the sweep. */
+const SWEEP: RunOptionsInput = {
+  models: ['tiny_cnn'],
+  device: 'cuda',
+  batches: [1, 2, 3, 4],
+  durationS: 0.5,
+  maxDurationS: 1,
+  minIterations: 5,
+  warmup: 1,
+};
+
+/** A fresh folder to serve as TMPDIR, so the test sees exactly the temporary folders its run made. */
+function privateTmp(name: string): string {
+  const tmp = join(dir, name);
+  mkdirSync(tmp);
+  return tmp;
+}
+
+/** Waits until `out` holds at least one run. */
+async function firstMerge(out: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !(existsSync(out) && readResultFile(out).runs.length >= 1)) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Processes still running whose command line names `tmp` (the workers' options files live there). */
+function processesUsing(tmp: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(tmp) && !line.includes(' ps -eo'));
+}
 
 describe('--gpus', () => {
   it('resolves all, explicit indices, and refuses missing ones', async () => {
@@ -86,5 +124,90 @@ describe('--gpus', () => {
         run('m|b1|gpu2', 'ok', 50.5),
       ]),
     ).toEqual([{ key: 'm|b1', gpuIndices: [0, 2], perGpuSamplesPerS: [100, 50.5], totalSamplesPerS: 150.5 }]);
+  });
+
+  it('SIGTERM to the parent keeps what the workers finished, stops them and exits 143', async () => {
+    const tmp = privateTmp('sigterm-tmp');
+    const out = join(dir, 'sigterm.json');
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        '--device',
+        'cuda',
+        '--model',
+        'tiny_cnn',
+        '--batch',
+        '1,2,3,4',
+        '--duration',
+        '0.5',
+        '--max-duration',
+        '1',
+        '--warmup',
+        '1',
+        '--gpus',
+        'all',
+        '--out',
+        out,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // --out is merged as each worker finishes a configuration, long before the sweep ends.
+    await firstMerge(out);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    const file = readResultFile(out);
+    const n = file.runs.length;
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThan(8);
+    expect(file.interrupted).toEqual({
+      signal: 'SIGTERM',
+      finishedConfigurations: n,
+      plannedConfigurations: 8,
+    });
+    expect(stderr).toContain(`error: interrupted: ${n} finished configuration(s) saved in ${out}\n`);
+    // The workers' own "interrupted" errors name their temporary files: the parent's line is the only one.
+    expect(stderr.match(/^error:/gm)).toHaveLength(1);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('h100e-gpus-'))).toEqual([]);
+    expect(processesUsing(tmp)).toEqual([]);
+  });
+
+  it('a second signal (process.exit) still merges, kills the workers and removes the temporary folder', async () => {
+    const tmp = privateTmp('exit-tmp');
+    const out = join(dir, 'exit.json');
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    const controller = new AbortController();
+    const before = process.listeners('exit');
+    // Caught at once: it rejects while the test still checks the folder.
+    const ended = runOnGpus({ ...SWEEP, out }, [0, 1], { signal: controller.signal }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    try {
+      await firstMerge(out);
+      // What the CLI's second signal does: abort, then process.exit, which runs the 'exit' listeners.
+      controller.abort('SIGTERM');
+      const added = process.listeners('exit').filter((l) => !before.includes(l));
+      expect(added).toHaveLength(1);
+      for (const listener of added) listener.call(process, 143);
+      const file = readResultFile(out);
+      expect(file.interrupted).toEqual({
+        signal: 'SIGTERM',
+        finishedConfigurations: file.runs.length,
+        plannedConfigurations: 8,
+      });
+      expect(readdirSync(tmp).filter((f) => f.startsWith('h100e-gpus-'))).toEqual([]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(processesUsing(tmp)).toEqual([]);
+    } finally {
+      process.env.TMPDIR = savedTmp;
+      // In the test the process goes on: the killed workers left nothing to merge.
+      expect(String(await ended)).toMatch(/no worker produced a result \(exit codes 137, 137\)/);
+    }
+    expect(process.listeners('exit')).toEqual(before);
   });
 });

@@ -3,6 +3,7 @@
  * made-up machines and settings, nothing measured.
  */
 import { runKey } from '../src/compare/key.js';
+import type { LoadedFile } from '../src/compare/load.js';
 import type { DeviceInfo, Environment, RunConfig, RunResult, RunWarning } from '../src/results/schema.js';
 import { summarize, throughputFromLatency } from '../src/stats/statistics.js';
 
@@ -111,5 +112,20 @@ export function syntheticRun(o: SyntheticRunSpec): RunResult {
         }
       : {}),
     warnings: o.warnings ?? [],
+  };
+}
+
+/** A loaded synthetic result file named `label` holding `runs`, measured on syntheticEnv('synthetic-host'). */
+export function syntheticFile(label: string, runs: RunResult[]): LoadedFile {
+  return {
+    path: label,
+    label,
+    data: {
+      schemaVersion: 1,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      command: 'bench',
+      environment: syntheticEnv('synthetic-host'),
+      runs,
+    },
   };
 }

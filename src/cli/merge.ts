@@ -27,8 +27,9 @@ export function register(program: Command): void {
         { force: parsed.data.force ?? false },
       );
       for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+      const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
       process.stdout.write(
-        `merged ${result.runs} runs from ${result.sources} sources into ${parsed.data.out}\n`,
+        `merged ${plural(result.runs, 'run')} from ${plural(result.sources, 'source')} into ${parsed.data.out}\n`,
       );
     });
 }

@@ -1,5 +1,4 @@
 /** Flag value parsers for commander that fail with one-line usage errors naming the flag. */
-import { closest, distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
 import { BenchError } from '../errors.js';
 
@@ -7,15 +6,32 @@ import { BenchError } from '../errors.js';
 export function intList(flag: string): (value: string, previous?: number[]) => number[] {
   return (value) => {
     const parts = value.split(',').map((s) => s.trim());
-    const nums = parts.map(Number);
-    if (parts.some((p) => p === '') || nums.some((n) => !Number.isInteger(n) || n <= 0)) {
+    // Digits only: Number() would also take 0x10, 1e1 or '' (as 0) for a batch size.
+    if (parts.some((p) => !/^\d+$/.test(p) || Number(p) <= 0 || !Number.isSafeInteger(Number(p)))) {
       throw new BenchError(
         'E_USAGE',
         `${flag} '${value}': expected positive integers separated by commas, e.g. 1,8,32`,
       );
     }
-    return nums;
+    return unique(parts.map(Number));
   };
+}
+
+/** `values` without repeats, first occurrence kept: `--batch 1,1` measures batch 1 once, not twice. */
+export function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+/**
+ * Plain decimal notation, optionally signed and with an exponent (3, 0.5, .5, 1e3). Number() alone
+ * would also read hex (0x10 = 16), binary, 'Infinity' and padded strings (' 1'), none of which a
+ * user means when typing a duration or a count.
+ */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** True when `value` is a number in plain decimal notation (see {@link DECIMAL}). */
+export function isDecimal(value: string): boolean {
+  return DECIMAL.test(value);
 }
 
 /** Parses a number that must be positive (or, with `allowZero`, non-negative). */
@@ -56,8 +72,18 @@ export function describeBounds(b: NumberBounds): string {
 export function boundedNumber(flag: string, bounds: NumberBounds): (value: string) => number {
   return (value) => {
     const n = Number(value);
+    if (!isDecimal(value)) {
+      // Number() would read it (0x10, ' 1', 0b1): say why it is refused all the same.
+      const readable = value.trim() !== '' && Number.isFinite(n);
+      throw new BenchError(
+        'E_USAGE',
+        `${flag} '${value}': expected ${describeBounds(bounds)}`,
+        readable
+          ? { hint: `write ${flag} in plain decimal, e.g. ${bounds.integer ? '4' : '2.5 or 1e3'}` }
+          : {},
+      );
+    }
     const ok =
-      value.trim() !== '' &&
       Number.isFinite(n) &&
       (!bounds.integer || Number.isInteger(n)) &&
       (bounds.min === undefined || (bounds.minExclusive ? n > bounds.min : n >= bounds.min)) &&
@@ -85,7 +111,7 @@ export function choiceList<T extends string>(flag: string, allowed: readonly T[]
           : {},
       );
     }
-    return parts as T[];
+    return unique(parts) as T[];
   };
 }
 
@@ -107,8 +133,30 @@ export function gpuList(flag: string): (value: string) => string {
  */
 export function nearestName(word: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0) return undefined;
-  const best = closest(word, [...candidates]);
-  return distance(word, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+  // Swapped letters count one edit (cdua -> cuda, not cpu), as in the typos people make.
+  const scored = candidates.map((c) => ({ c, d: typoDistance(word, c) }));
+  const { c: best, d } = scored.reduce((a, b) => (b.d < a.d ? b : a));
+  // A third of the name (at least 2 edits) is a typo; replacing every letter of a short word is not.
+  return d <= Math.max(2, Math.floor(best.length / 3)) && d < word.length ? best : undefined;
+}
+
+/** Edit distance with adjacent transpositions as one edit (optimal string alignment). */
+export function typoDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
 }
 
 /**
@@ -133,7 +181,12 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function choice<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T {
   return (value) => {
     if ((allowed as readonly string[]).includes(value)) return value as T;
-    throw new BenchError('E_USAGE', `${flag} '${value}': expected one of ${allowed.join(', ')}`);
+    const near = nearestName(value, allowed);
+    throw new BenchError(
+      'E_USAGE',
+      `${flag} '${value}': expected one of ${allowed.join(', ')}`,
+      near === undefined ? {} : { hint: `did you mean ${flag} ${near}?` },
+    );
   };
 }
 

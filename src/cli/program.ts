@@ -44,7 +44,30 @@ export function buildProgram(): Command {
     .helpCommand(false);
   for (const register of registrars) register(program);
   registerHelp(program);
+  addMissingInputHints(program, []);
   return program;
+}
+
+/**
+ * commander prints its own "missing required argument" and "required option not specified" errors
+ * (before any action runs, so no BenchError hint); give each command's such errors a hint line
+ * with its usage, as every other error has.
+ */
+function addMissingInputHints(cmd: Command, path: readonly string[]): void {
+  for (const sub of cmd.commands) {
+    const words = [...path, sub.name()];
+    const name = `bench ${words.join(' ')}`;
+    sub.configureOutput({
+      outputError: (message, write) => {
+        write(message);
+        const option = /^error: required option '([^']+)'/.exec(message);
+        if (option) write(`  hint: pass ${option[1]} (usage: ${name} ${sub.usage()}; see ${name} --help)\n`);
+        else if (message.startsWith('error: missing required argument'))
+          write(`  hint: usage: ${name} ${sub.usage()} (see ${name} --help)\n`);
+      },
+    });
+    addMissingInputHints(sub, words);
+  }
 }
 
 /** `bench help [COMMAND...]`: help for the program, a command or a subcommand (`bench help models export`). */

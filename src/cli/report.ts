@@ -22,8 +22,8 @@ export function register(program: Command): void {
     .command('report')
     .description('write an HTML page (charts, works offline) and/or Markdown about result files')
     .argument('<files...>', 'result files; with two or more, the others are compared with the first')
-    .option('--html <file>', 'write a self-contained HTML report here')
-    .option('--markdown <file>', 'write a Markdown report here')
+    .option('--html <file>', "write a self-contained HTML report here ('-': stdout)")
+    .option('--markdown <file>', "write a Markdown report here ('-': stdout)")
     .option(
       '--ignore-key <fields>',
       `key fields to leave out when matching files, comma-separated (${KEY_FIELDS.join(', ')})`,
@@ -51,6 +51,9 @@ export function register(program: Command): void {
         force: opts.force ?? false,
       });
       for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
-      for (const path of result.written) process.stdout.write(`wrote ${path}\n`);
+      process.stdout.write(result.stdout);
+      // With a report on stdout, "wrote" lines go to stderr so a pipe gets the report alone.
+      const log = result.stdout ? process.stderr : process.stdout;
+      for (const path of result.written) log.write(`wrote ${path}\n`);
     });
 }

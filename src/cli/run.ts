@@ -3,19 +3,69 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { ExitCode } from '../errors.js';
 import { DeviceRequestSchema, PrecisionSchema, ScenarioSchema, TransferSchema } from '../results/schema.js';
-import { loadSuite, parseRunOptions, type RunOptionsInput } from '../run/options.js';
+import { availableParallelism } from 'node:os';
+import {
+  loadSuite,
+  maxThreads,
+  parseRunOptions,
+  SEED_BOUNDS,
+  threadsLimitMessage,
+  type RunOptionsInput,
+} from '../run/options.js';
 import { splitModelSpecs } from '../run/models.js';
 import { resolveGpuList, runOnGpus } from '../run/multi-gpu.js';
-import { runBenchmarks, type RunHooks, type RunOutcome } from '../run/run.js';
+import { runBenchmarks, signalExitCode, type RunHooks, type RunOutcome } from '../run/run.js';
 import { h100eColumn } from '../h100e/estimate.js';
 import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../run/table.js';
-import { choice, collect, gpuList, intList, positiveNumber, unknownCommandError } from './parse.js';
+import { BenchError } from '../errors.js';
+import {
+  boundedNumber,
+  choice,
+  collect,
+  gpuList,
+  intList,
+  positiveNumber,
+  unknownCommandError,
+} from './parse.js';
 
 // The choices are the result schema's enums, so a flag can never accept what a result file cannot record.
 const DEVICES = DeviceRequestSchema.options;
 const PRECISIONS = PrecisionSchema.options;
 const SCENARIOS = ScenarioSchema.options;
 const TRANSFERS = TransferSchema.options;
+const ENGINES = ['ort', 'tfjs'] as const;
+
+/**
+ * The help's default of a setting a suite also sets. Commander would print the flag's own default, but
+ * bare `bench` (no --model) runs the default suite's values, so the help names both, read from the suite
+ * file itself so they cannot drift.
+ */
+function suiteDefault(
+  value: string,
+  key: 'batches' | 'durationS' | 'maxDurationS' | 'warmup' | 'minIterations',
+): string {
+  let bare: string | undefined;
+  try {
+    const v = loadSuite('default')[key];
+    bare = Array.isArray(v) ? v.join(',') : v?.toString();
+  } catch {
+    bare = undefined; // help must print even if the suite file is damaged; running will say why
+  }
+  return `the suite's, or ${value} with --model and no --suite${bare === undefined ? '' : `; bare \`bench\`: ${bare}`}`;
+}
+
+/** Parses --threads: an integer from 0 to 4 x the logical cores (see maxThreads). */
+function threadsFlag(value: string): number {
+  const n = positiveNumber('--threads', { integer: true, allowZero: true })(value);
+  if (n > maxThreads()) throw new BenchError('E_USAGE', threadsLimitMessage(value));
+  return n;
+}
+
+/** Parses --out: any path but an empty one (which would only fail later, after device detection). */
+function outFlag(value: string): string {
+  if (value.trim() === '') throw new BenchError('E_USAGE', '--out is empty: pass a file path');
+  return value;
+}
 
 /** Run options a suite may set, with the flag attribute that overrides each (a flag given on the command line wins). */
 const SUITE_KEYS = {
@@ -36,7 +86,8 @@ interface RunFlags {
   shape: string[];
   suite?: string;
   batch: number[];
-  precision: 'fp32' | 'fp16';
+  /** Undefined unless given: zoo models then build at fp32 and files run at their own precision. */
+  precision?: 'fp32' | 'fp16';
   threads: number;
   concurrency: number;
   scenario: 'offline' | 'single-stream' | 'server';
@@ -70,7 +121,7 @@ function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
     models: flags.model ?? suite?.models ?? [],
     shapes: flags.shape,
     batches: flags.batch,
-    precision: flags.precision,
+    ...(flags.precision !== undefined ? { precision: flags.precision } : {}),
     threads: flags.threads,
     concurrency: flags.concurrency,
     scenario: flags.scenario,
@@ -108,6 +159,9 @@ function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
   }
   return options;
 }
+
+/** Signals that stop a run after saving its finished configurations. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** The H100-equivalent of each configuration, labelled with the method that gave it. */
 const H100E_COLUMN: ExtraColumn = { header: 'H100e', value: h100eColumn };
@@ -152,7 +206,12 @@ export function register(program: Command): void {
     // As the default command, run receives any word that is not a command: it arrives in cmd.args (no
     // declared argument, so help shows no internal name) and the action names the typo.
     .allowExcessArguments(true)
-    .addOption(new Option('--engine <name>', 'inference engine').choices(['ort', 'tfjs']).default('ort'))
+    .addOption(
+      new Option('--engine <name>', 'inference engine')
+        .choices(ENGINES)
+        .argParser(choice('--engine', ENGINES))
+        .default('ort'),
+    )
     .addOption(
       // choices() first lists them in --help; argParser() then replaces commander's message with ours.
       new Option('--device <device>', 'where to run; auto: the first usable of cuda, webgpu, cpu')
@@ -173,18 +232,22 @@ export function register(program: Command): void {
     )
     .option('--suite <name|path>', 'suite: smoke, default, full, or a YAML/JSON file')
     .addOption(
-      new Option('--batch <list>', 'batch sizes, e.g. 1,8,32').argParser(intList('--batch')).default([1]),
+      new Option('--batch <list>', 'batch sizes, e.g. 1,8,32')
+        .argParser(intList('--batch'))
+        .default([1], suiteDefault('1', 'batches')),
     )
     .addOption(
-      new Option('--precision <p>', 'weights and activations')
+      new Option(
+        '--precision <p>',
+        'zoo models: weights and activations (default: fp32); a model file runs at its own',
+      )
         .choices(PRECISIONS)
-        .argParser(choice('--precision', PRECISIONS))
-        .default('fp32'),
+        .argParser(choice('--precision', PRECISIONS)),
     )
     .option(
       '--threads <n>',
-      'intra-op threads (0 = engine default)',
-      positiveNumber('--threads', { integer: true, allowZero: true }),
+      `intra-op threads (0 = engine default; at most 4 x the ${availableParallelism()} logical cores)`,
+      threadsFlag,
       0,
     )
     .option(
@@ -209,27 +272,26 @@ export function register(program: Command): void {
       positiveNumber('--latency-bound'),
     )
     .option('--find-peak', 'server scenario: search the highest QPS that meets the bound')
-    .option(
-      '--warmup <n>',
-      'warm-up iterations before timing',
-      positiveNumber('--warmup', { integer: true, allowZero: true }),
-      5,
+    .addOption(
+      new Option('--warmup <n>', 'warm-up iterations before timing')
+        .argParser(positiveNumber('--warmup', { integer: true, allowZero: true }))
+        .default(5, suiteDefault('5', 'warmup')),
     )
     .addOption(
       new Option('--duration <s>', 'minimum measured seconds per configuration')
         .argParser(positiveNumber('--duration'))
-        .default(3),
+        .default(3, suiteDefault('3', 'durationS')),
     )
-    .option(
-      '--min-iterations <n>',
-      'minimum measured iterations',
-      positiveNumber('--min-iterations', { integer: true, allowZero: true }),
-      10,
+    .addOption(
+      new Option('--min-iterations <n>', 'minimum measured iterations')
+        .argParser(positiveNumber('--min-iterations', { integer: true, allowZero: true }))
+        .default(10, suiteDefault('10', 'minIterations')),
     )
     .addOption(
       new Option(
         '--max-duration <s>',
-        'stop here even if the CI target is not met (default: 30, or 2 x --duration when that is longer)',
+        // No default value: when not given it follows --duration (see defaultMaxDurationS).
+        `stop here even if the CI target is not met (default: ${suiteDefault('the longer of 30 and 2 x --duration', 'maxDurationS')})`,
       ).argParser(positiveNumber('--max-duration')),
     )
     .addOption(
@@ -246,16 +308,11 @@ export function register(program: Command): void {
         .argParser(choice('--transfer', TRANSFERS))
         .default('include'),
     )
-    .option(
-      '--seed <n>',
-      'seed for inputs and zoo weights',
-      positiveNumber('--seed', { integer: true, allowZero: true }),
-      0,
-    )
-    .option('--out <file>', 'result file (default results/<date>-<host>-<device>.json)')
+    .option('--seed <n>', 'seed for inputs and zoo weights', boundedNumber('--seed', SEED_BOUNDS), 0)
+    .option('--out <file>', 'result file (default results/<date>-<host>-<device>.json)', outFlag)
     .option('--force', 'overwrite an existing --out')
     .option('--json', 'print the result JSON on stdout instead of the table')
-    .option('--quiet', 'no progress and no table')
+    .option('--quiet', 'no progress and no table (still names the file written)')
     .option('--no-fallback', 'exit with code 3 instead of falling back to CPU')
     .option(
       '--gpus <list>',
@@ -269,18 +326,30 @@ export function register(program: Command): void {
         throw unknownCommandError(word, commands);
       }
       const options = optionsFrom(flags, cmd);
-      // Bad options must be a usage error (exit 2) before nvidia-smi is asked about --gpus (exit 3).
-      if (flags.gpus !== undefined) parseRunOptions({ ...options, models: splitModelSpecs(options.models) });
+      // Bad options must be a usage error (exit 2) before nvidia-smi is asked about --gpus (exit 3), and
+      // before the notice below speaks of a run that will not happen.
+      parseRunOptions({ ...options, models: splitModelSpecs(options.models) });
+      const cores = availableParallelism();
+      if (flags.threads > cores) {
+        process.stderr.write(
+          `notice: --threads ${flags.threads} oversubscribes the ${cores} logical cores here; threads will wait on each other\n`,
+        );
+      }
       const controller = new AbortController();
       let interrupts = 0;
-      const onSigint = () => {
-        if (++interrupts > 1) process.exit(ExitCode.interrupted);
+      // SIGTERM (systemd, docker stop, a CI runner's cancel) and SIGHUP (the terminal closed) stop the
+      // sweep like Ctrl-C: finished configurations are kept. The abort's reason names the signal, which
+      // the file records and the exit code reports (130, 143, 129). A second signal quits at once; the
+      // run's exit handlers still mark the file as interrupted and stop --gpus workers.
+      const onSignal = (name: NodeJS.Signals) => {
+        if (++interrupts > 1) process.exit(signalExitCode(name));
+        const again = name === 'SIGINT' ? 'Ctrl-C' : name;
         process.stderr.write(
-          '\ninterrupted: saving finished configurations (Ctrl-C again to quit at once)\n',
+          `\ninterrupted: saving finished configurations (${again} again to quit at once)\n`,
         );
-        controller.abort();
+        controller.abort(name);
       };
-      process.on('SIGINT', onSigint);
+      for (const name of STOP_SIGNALS) process.on(name, onSignal);
       const progress = progressHooks(flags.quiet || flags.gpus !== undefined);
       const common = {
         signal: controller.signal,
@@ -306,11 +375,12 @@ export function register(program: Command): void {
             );
           }
         }
-        if (!flags.quiet) process.stderr.write(`results written to ${path}\n`);
+        // Even under --quiet: with an auto-named file this line is the only way to know which was written.
+        process.stderr.write(`results written to ${path}\n`);
         if (file.runs.some((r) => r.status === 'failed')) process.exitCode = ExitCode.failed;
       } finally {
         progress.stop();
-        process.off('SIGINT', onSigint);
+        for (const name of STOP_SIGNALS) process.off(name, onSignal);
       }
     });
 }

@@ -2,6 +2,8 @@
  * The programmatic side of `bench compare`, `bench merge` and `bench report`: the CLI files only parse
  * options and print; tests call these directly.
  */
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { BenchError, isBenchError } from '../errors.js';
 import { exporterFor, type ExportFormat, type ReportDocument } from '../export/index.js';
 import { checkOutFile, writeFileAtomic, writeResultFile } from '../results/io.js';
@@ -76,6 +78,32 @@ export async function compareCommand(
   return { stdout, warnings, error };
 }
 
+/** The path a name refers to, through symlinks when it exists, so `./a.json` and a link to it match. */
+function canonicalPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * Refuses an output path that is one of the input files: with --force it would replace the data
+ * the command reads (a result file overwritten by its own HTML report).
+ */
+export function refuseInputAsOutput(out: string, flag: string, inputs: readonly string[]): void {
+  const target = canonicalPath(out);
+  const input = inputs.find((p) => canonicalPath(p) === target);
+  if (input !== undefined) {
+    throw new BenchError('E_USAGE', `${flag} ${out} is the input file ${input}`, {
+      hint: `give ${flag} a new file name; the command would overwrite its own input`,
+    });
+  }
+}
+
+/** `-` as an output path: write to stdout instead of a file (like most Unix tools). */
+export const STDOUT_PATH = '-';
+
 /** `bench merge FILES... --out FILE`: writes the merged file; returns what it did. */
 export function mergeCommand(
   paths: readonly string[],
@@ -87,6 +115,7 @@ export function mergeCommand(
     throw new BenchError('E_USAGE', 'merge needs at least one result file', {
       hint: 'bench merge a.json b.json --out all.json',
     });
+  refuseInputAsOutput(out, '--out', paths);
   checkOutFile(out, { force: options.force ?? false });
   const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
   const merged = mergeFiles(files, command);
@@ -100,7 +129,9 @@ export function mergeCommand(
 
 /** Options of {@link reportCommand}. */
 export interface ReportCommandOptions {
+  /** File for the HTML report; `-` for stdout. */
   html?: string;
+  /** File for the Markdown report; `-` for stdout. */
   markdown?: string;
   ignore?: readonly KeyField[];
   seed?: number;
@@ -116,7 +147,7 @@ export interface ReportCommandOptions {
 export async function reportCommand(
   paths: readonly string[],
   options: ReportCommandOptions,
-): Promise<{ written: string[]; warnings: string[] }> {
+): Promise<{ written: string[]; warnings: string[]; stdout: string }> {
   if (paths.length === 0)
     throw new BenchError('E_USAGE', 'report needs at least one result file', {
       hint: 'bench report results.json --html report.html',
@@ -128,8 +159,14 @@ export async function reportCommand(
   }
   // Check both targets before the (slow) rendering, so a typo in --markdown does not cost the HTML.
   const force = options.force ?? false;
-  if (options.html) checkOutFile(options.html, { flag: '--html', force });
-  if (options.markdown) checkOutFile(options.markdown, { flag: '--markdown', force });
+  for (const [flag, out] of [
+    ['--html', options.html],
+    ['--markdown', options.markdown],
+  ] as const) {
+    if (!out || out === STDOUT_PATH) continue;
+    refuseInputAsOutput(out, flag, paths);
+    checkOutFile(out, { flag, force });
+  }
   const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
   if (files.every((f) => f.data.runs.length === 0)) {
     throw new BenchError(
@@ -154,13 +191,19 @@ export async function reportCommand(
   }
   const doc = documentFor(options.title ?? 'h100e benchmark report', files, comparison, warnings, true);
   const written: string[] = [];
+  let stdout = '';
   for (const [format, path] of [
     ['html', options.html],
     ['markdown', options.markdown],
   ] as const) {
     if (!path) continue;
-    writeFileAtomic(path, await exporterFor(format).render(doc));
+    const text = await exporterFor(format).render(doc);
+    if (path === STDOUT_PATH) {
+      stdout += text;
+      continue;
+    }
+    writeFileAtomic(path, text);
     written.push(path);
   }
-  return { written, warnings };
+  return { written, warnings, stdout };
 }

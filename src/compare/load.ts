@@ -21,6 +21,7 @@ export function fileLabels(paths: readonly string[]): string[] {
 /**
  * Reads every file (each failure is a one-line BenchError naming the file). Files with zero runs are
  * an error when `emptyIs` is 'error' and are returned with a warning otherwise.
+ * A file cut short by a signal (its `interrupted` field) is returned with a warning saying so.
  */
 export function loadResultFiles(
   paths: readonly string[],
@@ -38,6 +39,13 @@ export function loadResultFiles(
         });
       }
       warnings.push(`${message}; it is left out`);
+    }
+    // A run stopped by a signal measured only part of its sweep: missing rows are not missing models.
+    const cut = data.interrupted;
+    if (cut) {
+      warnings.push(
+        `${path} was interrupted: ${cut.finishedConfigurations} of ${cut.plannedConfigurations} configurations measured`,
+      );
     }
     return { path, label: labels[i] as string, data };
   });

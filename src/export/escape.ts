@@ -17,12 +17,14 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * Text safe inside a Markdown table cell (GitHub flavour): HTML-significant characters become
- * entities (GitHub renders inline HTML), Markdown punctuation gets a backslash, newlines a space.
+ * Text safe inside a Markdown table cell (GitHub flavour): Markdown punctuation gets a backslash,
+ * then `&`, `<` and `>` become entities (GitHub renders inline HTML), newlines a space. Backslashes
+ * come first so no entity gets one (`&\#39;` would show literally); quotes need no entity outside
+ * an HTML attribute, so an apostrophe stays one.
  */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/[\r\n]+/g, ' ')
-    .replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c)
-    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`);
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/[&<>]/g, (c) => HTML_ENTITIES[c] ?? c);
 }

@@ -109,7 +109,7 @@ function peaksOfRun(
     return {
       peaks: null,
       ranOn,
-      why: `no catalog entry for CPU '${model}' and it is not this machine's CPU, so /proc/cpuinfo cannot describe it (run the estimate on that machine or pass --as)`,
+      why: `no catalog entry for CPU '${model}' and it is not this machine's CPU, so /proc/cpuinfo cannot describe it (run the estimate on that machine)`,
     };
   }
   const gpu = gpuOfRun(run, env);

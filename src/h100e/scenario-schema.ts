@@ -115,11 +115,20 @@ export const ClaimSchema = z
   })
   .strict();
 
-/** A whole scenario file. */
-export const ScenarioSchema = z
+/** The scenario version this tool reads. */
+export const SCENARIO_VERSION = 1;
+
+/** A whole scenario file, once it is known not to be some other kind of file. */
+const ScenarioObjectSchema = z
   .object(
     {
-      scenarioVersion: z.literal(1),
+      scenarioVersion: z.literal(SCENARIO_VERSION, {
+        // A later version is a file for a newer tool, not a typo: say so, as result files do.
+        error: (iss) =>
+          typeof iss.input === 'number' && Number.isInteger(iss.input) && iss.input > SCENARIO_VERSION
+            ? `scenario version ${iss.input} is newer than this tool understands (${SCENARIO_VERSION}); upgrade h100e to read it`
+            : undefined,
+      }),
       name: z.string(),
       description: z.string().optional(),
       sources: z.array(SourceSchema).default([]),
@@ -148,6 +157,23 @@ export const ScenarioSchema = z
       });
     }
   });
+
+/**
+ * Bench run output handed to `bench fleet` by mistake would otherwise fail on "scenarioVersion:
+ * expected 1", which reads like a broken scenario rather than the wrong kind of file.
+ */
+const NotAResultFile = z.unknown().superRefine((raw, ctx) => {
+  if (typeof raw === 'object' && raw !== null && 'schemaVersion' in raw && 'runs' in raw) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['schemaVersion'],
+      message: "this is a result file (bench run output), not a fleet scenario; see README 'Fleet scenarios'",
+    });
+  }
+});
+
+/** A whole scenario file; a result file is refused as such before the scenario fields are checked. */
+export const ScenarioSchema = NotAResultFile.pipe(ScenarioObjectSchema);
 
 /** A validated scenario. */
 export type Scenario = z.infer<typeof ScenarioSchema>;

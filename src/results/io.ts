@@ -1,8 +1,6 @@
 /** Reading and writing result files: validated both ways, written atomically. */
 import {
-  accessSync,
   closeSync,
-  constants,
   fsyncSync,
   openSync,
   readFileSync,
@@ -16,27 +14,59 @@ import type { z } from 'zod';
 import { BenchError, errorMessage } from '../errors.js';
 import { ResultFileSchema, SCHEMA_VERSION, type ResultFile } from './schema.js';
 
+/** A hidden temp name next to `path` (`.name.PID.TIME.tmp`), unique per process and call. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+}
+
 /**
  * Writes `data` to `path` atomically: a temp file in the same folder, fsync, rename. A crash or
- * Ctrl-C mid-write leaves the previous complete file, never a torn one.
+ * Ctrl-C mid-write leaves the previous complete file, never a torn one; without the fsync a power
+ * loss could leave the renamed file empty. Errors are the raw fs errors (callers word them).
  */
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+export function writeFileAtomicRaw(path: string, data: string | Uint8Array): void {
+  const tmp = tempPathFor(path);
   try {
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, data);
+      // writeSync may write less than asked for a large buffer; loop until all of it is down.
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // force covers a missing file but not a missing folder (ENOTDIR); the original error matters more
+    }
+    throw e;
+  }
+}
+
+/** {@link writeFileAtomicRaw} with a one-line E_UNWRITABLE naming `path` on failure. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileAtomicRaw(path, data);
+  } catch (e) {
     throw new BenchError('E_UNWRITABLE', `cannot write ${path}: ${errorMessage(e)}`, {
       hint: 'check free space and that the folder exists and is writable',
       cause: e,
     });
+  }
+}
+
+/** The nearest existing ancestor of `dir` (resolved), and whether it is a folder. */
+function nearestExisting(dir: string): { path: string; isDir: boolean } {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      return { path: d, isDir: statSync(d).isDirectory() };
+    } catch {
+      if (dirname(d) === d) return { path: d, isDir: true };
+    }
   }
 }
 
@@ -64,24 +94,34 @@ export function checkOutFile(out: string, opts: { flag?: string; force?: boolean
     });
   }
   const dir = dirname(path);
-  let dirOk = false;
-  try {
-    dirOk = statSync(dir).isDirectory();
-  } catch {
-    dirOk = false;
+  const found = nearestExisting(dir);
+  if (!found.isDir) {
+    // `mkdir -p` cannot help when a regular file sits where a folder should be.
+    throw new BenchError('E_UNWRITABLE', `${flag} ${out}: ${found.path} is a file, not a folder`, {
+      hint: `give ${flag} a path inside a folder`,
+    });
   }
-  if (!dirOk) {
+  if (found.path !== dir) {
     throw new BenchError('E_UNWRITABLE', `${flag} ${out}: folder ${dir} does not exist`, {
       hint: `create it first (mkdir -p ${dir})`,
     });
   }
+  // Really create a file: access(W_OK) says yes to root on /proc or /sys and on read-only mounts,
+  // and the write would then fail only after the measurement. Writers rename a temp file into
+  // place, so the folder is what must take a new file (an existing read-only target does not matter).
+  const probe = join(dir, `.${basename(path)}.${process.pid}.probe.tmp`);
   try {
-    accessSync(dir, constants.W_OK);
-    if (existing) accessSync(path, constants.W_OK);
-  } catch {
-    throw new BenchError('E_UNWRITABLE', `${flag} ${out} is not writable`, {
+    closeSync(openSync(probe, 'w'));
+  } catch (e) {
+    throw new BenchError('E_UNWRITABLE', `${flag} ${out}: cannot create a file in ${dir} (${errorMessage(e)})`, {
       hint: 'choose a folder you can write to',
     });
+  } finally {
+    try {
+      rmSync(probe, { force: true });
+    } catch {
+      // nothing to remove when the folder refused the file
+    }
   }
 }
 
@@ -125,30 +165,92 @@ function migrate(raw: Record<string, unknown>, path: string): Record<string, unk
   return raw;
 }
 
-/**
- * Reads a UTF-8 file the user named. A missing or unreadable file is a one-line BenchError starting with
- * `label` (default: the path), e.g. "--pytorch p.json: no such file".
- */
-export function readTextFile(path: string, options: { label?: string; hint?: string } = {}): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    const label = options.label ?? path;
-    throw new BenchError(
-      missing ? 'E_FILE_NOT_FOUND' : 'E_BAD_INPUT',
-      missing ? `${label}: no such file` : `${label}: cannot read (${errorMessage(e)})`,
-      options.hint ? { hint: options.hint } : {},
-    );
-  }
+/** What to pass instead, for errors about a result file the user named. */
+const RESULT_FILE_HINT = 'pass a result file written by `bench run --out`';
+
+/** One escape for characters a terminal would act on or that are invisible (JSON.stringify's, plus DEL, C1 and U+FFFD). */
+function escapeChar(ch: string): string {
+  const escaped = JSON.stringify(ch).slice(1, -1);
+  if (escaped !== ch) return escaped;
+  return /[\u007f-\u009f\ufffd]/.test(ch) ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch;
 }
 
-/** Parses JSON text from a user-named file; bad JSON is a one-line E_FILE_CORRUPT starting with `label`. */
+/**
+ * `text` quoted for a one-line error message: JSON-escaped (newlines, NUL and other control
+ * characters become \n, \u0000...), cut with `...` so the result is at most `max` characters. Binary
+ * or multi-line input echoed raw would garble the terminal and break the one-line contract.
+ */
+export function excerpt(text: string, max = 60): string {
+  const chars = Array.from(text, escapeChar);
+  if (chars.join('').length + 2 <= max) return `"${chars.join('')}"`;
+  let body = '';
+  // Whole escapes only (never half of a \u0000), leaving room for both quotes and the '...'.
+  for (const e of chars) {
+    if (body.length + e.length + 5 > max) break;
+    body += e;
+  }
+  return `"${body}"...`;
+}
+
+/** `text` with control characters escaped (quotes kept), for messages of libraries that quote input. */
+function escapeControls(text: string): string {
+  return Array.from(text, (ch) => (ch === '"' || ch === '\\' ? ch : escapeChar(ch))).join('');
+}
+
+/**
+ * Reads a UTF-8 text file the user named. A missing, unreadable or binary file is a one-line BenchError
+ * starting with `label` (default: the path), e.g. "--pytorch p.json: no such file", with `hint` (or a
+ * generic one) saying what to pass.
+ */
+export function readTextFile(path: string, options: { label?: string; hint?: string } = {}): string {
+  const label = options.label ?? path;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new BenchError('E_FILE_NOT_FOUND', `${label}: no such file`, {
+        hint: options.hint ? `check the path, or ${options.hint}` : 'check the path and its spelling',
+      });
+    }
+    if (code === 'EISDIR') {
+      throw new BenchError('E_BAD_INPUT', `${label} is a folder, not a file`, {
+        hint: options.hint ?? 'pass a file inside it',
+      });
+    }
+    throw new BenchError('E_BAD_INPUT', `${label}: cannot read (${errorMessage(e)})`, {
+      hint: 'check that the file exists and that you may read it (ls -l)',
+    });
+  }
+  // No text format this tool reads allows NUL; it means a model, an archive or other binary data.
+  if (text.includes('\u0000')) {
+    throw new BenchError('E_FILE_CORRUPT', `${label}: binary data, not a text file (it starts with ${excerpt(text, 40)})`, {
+      hint: options.hint ?? 'pass the text file (JSON or YAML) the command expects',
+    });
+  }
+  return text;
+}
+
+/**
+ * Parses JSON text from a user-named file; bad JSON or an empty file is a one-line E_FILE_CORRUPT
+ * starting with `label`, quoting the start of the file escaped and cut short.
+ */
 export function parseJsonText(text: string, label: string, options: { hint?: string } = {}): unknown {
+  if (text.trim() === '') {
+    throw new BenchError('E_FILE_CORRUPT', `${label}: the file is empty`, {
+      hint: options.hint ?? 'pass a JSON file; an interrupted write can leave an empty one',
+    });
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new BenchError('E_FILE_CORRUPT', `${label}: not valid JSON (${errorMessage(e)})`, options.hint ? { hint: options.hint } : {});
+    // V8 quotes up to ~30 raw characters of input ("line1\nline2" with a real newline); drop that
+    // and quote the file's start ourselves, escaped.
+    const reason = escapeControls(errorMessage(e).replace(/, ".*"(\.\.\.)? is not valid JSON$/s, ''));
+    throw new BenchError('E_FILE_CORRUPT', `${label}: not valid JSON (${reason}); it starts with ${excerpt(text)}`, {
+      hint: options.hint ?? 'pass a JSON file',
+    });
   }
 }
 
@@ -160,9 +262,11 @@ export function fieldIssue(error: z.ZodError): string {
 
 /** Reads, migrates and validates a result file; every failure is a one-line BenchError naming the file. */
 export function readResultFile(path: string): ResultFile {
-  const raw = parseJsonText(readTextFile(path), path);
+  const raw = parseJsonText(readTextFile(path, { hint: RESULT_FILE_HINT }), path, { hint: RESULT_FILE_HINT });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new BenchError('E_SCHEMA', `${path}: not a result file (expected a JSON object)`);
+    throw new BenchError('E_SCHEMA', `${path}: not a result file (expected a JSON object)`, {
+      hint: RESULT_FILE_HINT,
+    });
   }
   const migrated = migrate(raw as Record<string, unknown>, path);
   const parsed = ResultFileSchema.safeParse(migrated);

@@ -12,6 +12,15 @@ export const SCHEMA_VERSION = 1;
 export const EngineNameSchema = z.enum(['ort', 'tfjs']);
 /** Concrete devices a configuration can run on. */
 export const DeviceKindSchema = z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']);
+/**
+ * A measured amount that cannot be negative: times, rates, sizes, power. 0 stays valid because some
+ * fields use it for "none" or "not known" (statistics of zero samples, params of a model that could
+ * not be analysed, the QPS of a server run with no wall time).
+ */
+const amount = (): z.ZodNumber => z.number().nonnegative();
+/** A count of things: a non-negative integer. */
+const count = (): z.ZodNumber => z.number().int().nonnegative();
+
 /** What the user may ask for: a concrete device or `auto`. */
 export const DeviceRequestSchema = z.enum(['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu']);
 /** Numeric precision of a model's weights and activations. */
@@ -27,15 +36,15 @@ export const TensorDTypeSchema = z.enum(['float32', 'float16', 'int64', 'int32',
 
 /** One GPU as nvidia-smi reports it. */
 export const GpuInfoSchema = z.object({
-  index: z.number().int(),
+  index: count(),
   name: z.string(),
   uuid: z.string().optional(),
   driverVersion: z.string().optional(),
   cudaVersion: z.string().optional(),
-  memoryTotalMiB: z.number().optional(),
-  smClockMaxMHz: z.number().optional(),
-  memClockMaxMHz: z.number().optional(),
-  powerLimitW: z.number().optional(),
+  memoryTotalMiB: amount().optional(),
+  smClockMaxMHz: amount().optional(),
+  memClockMaxMHz: amount().optional(),
+  powerLimitW: amount().optional(),
   /** MIG mode: when enabled, CUDA work runs on a slice of this GPU, not the whole of it. */
   migEnabled: z.boolean().optional(),
 });
@@ -44,8 +53,9 @@ export const GpuInfoSchema = z.object({
 export const EnvironmentSchema = z.object({
   hostname: z.string(),
   os: z.object({ platform: z.string(), release: z.string(), arch: z.string() }),
-  cpu: z.object({ model: z.string(), logicalCores: z.number().int(), physicalCores: z.number().int().optional() }),
-  memoryBytes: z.number(),
+  // os.cpus() is empty on some hosts (no /proc), so 0 cores is possible and means "not known".
+  cpu: z.object({ model: z.string(), logicalCores: count(), physicalCores: count().optional() }),
+  memoryBytes: amount(),
   node: z.string(),
   tool: z.object({ name: z.string(), version: z.string(), gitCommit: z.string().optional() }),
   /** Package versions by name, e.g. {"onnxruntime-node": "1.30.0"}. */
@@ -67,15 +77,15 @@ export const ModelInfoSchema = z.object({
   path: z.string().optional(),
   sha256: z.string(),
   /** Parameter count (initializer elements). */
-  params: z.number(),
+  params: count(),
   /** Multiply-accumulates per image (batch 1), from the static analyzer; null when unknown ops exist. */
-  macsPerImage: z.number().nullable(),
+  macsPerImage: amount().nullable(),
   /** FLOPs per image (batch 1); null when unknown. */
-  flopsPerImage: z.number().nullable(),
+  flopsPerImage: amount().nullable(),
   /** Weight bytes at this precision. */
-  weightBytes: z.number().optional(),
+  weightBytes: amount().optional(),
   /** Activation bytes read+written per image, for roofline estimates. */
-  activationBytesPerImage: z.number().optional(),
+  activationBytesPerImage: amount().optional(),
   inputs: z.array(TensorInfoSchema),
   precision: PrecisionSchema,
 });
@@ -96,7 +106,7 @@ export const DeviceInfoSchema = z.object({
   /** Human-readable name of what ran: CPU model or GPU name. */
   name: z.string(),
   fallbackReason: z.string().optional(),
-  gpuIndex: z.number().int().optional(),
+  gpuIndex: count().optional(),
   /**
    * True when the device is emulated on the CPU (WebGPU over lavapipe or SwiftShader): the figures are
    * CPU figures, and `bench estimate` treats the run as a CPU run.
@@ -125,50 +135,50 @@ export const RunConfigSchema = z.object({
 
 /** Latency statistics of per-iteration samples, all in milliseconds except counts and ratios. */
 export const LatencyStatsSchema = z.object({
-  count: z.number().int(),
-  meanMs: z.number(),
-  sdMs: z.number(),
-  medianMs: z.number(),
-  p50Ms: z.number(),
-  p90Ms: z.number(),
-  p95Ms: z.number(),
-  p99Ms: z.number(),
-  p999Ms: z.number(),
-  minMs: z.number(),
-  maxMs: z.number(),
+  count: count(),
+  meanMs: amount(),
+  sdMs: amount(),
+  medianMs: amount(),
+  p50Ms: amount(),
+  p90Ms: amount(),
+  p95Ms: amount(),
+  p99Ms: amount(),
+  p999Ms: amount(),
+  minMs: amount(),
+  maxMs: amount(),
   /** Coefficient of variation, sd / mean (a ratio, not percent). */
-  cv: z.number(),
+  cv: amount(),
   /** Median absolute deviation (unscaled). */
-  madMs: z.number(),
+  madMs: amount(),
   /** 95 % confidence interval of the median (order-statistic method). */
-  medianCi95Ms: z.tuple([z.number(), z.number()]),
+  medianCi95Ms: z.tuple([amount(), amount()]),
   /** Samples whose modified z-score exceeds 3.5. */
-  outliers: z.number().int(),
+  outliers: count(),
 });
 
 /** Throughput in samples (images) per second with its 95 % CI. */
 export const ThroughputSchema = z.object({
   /** Central figure: images per second. */
-  samplesPerS: z.number(),
-  ci95: z.tuple([z.number(), z.number()]),
+  samplesPerS: amount(),
+  ci95: z.tuple([amount(), amount()]),
   /** How the central figure was obtained. */
   method: z.enum(['median-latency', 'wall-clock']),
   /** Completed images over the measured wall time, for reference. */
-  wallClockSamplesPerS: z.number(),
+  wallClockSamplesPerS: amount(),
 });
 
 /** Cold start, apart from the steady state. */
 export const ColdStartSchema = z.object({
-  sessionCreateMs: z.number(),
-  firstInferenceMs: z.number(),
+  sessionCreateMs: amount(),
+  firstInferenceMs: amount(),
 });
 
 /** Power sampled from nvidia-smi during the measurement window. */
 export const PowerSchema = z.object({
-  avgW: z.number(),
-  maxW: z.number(),
-  readings: z.number().int(),
-  samplesPerJoule: z.number(),
+  avgW: amount(),
+  maxW: amount(),
+  readings: count(),
+  samplesPerJoule: amount(),
 });
 
 /** A warning with advice; never a failure. */
@@ -180,23 +190,23 @@ export const WarningSchema = z.object({
 
 /** Server-scenario outcome (MLPerf LoadGen style). */
 export const ServerResultSchema = z.object({
-  targetQps: z.number(),
-  achievedQps: z.number(),
+  targetQps: amount(),
+  achievedQps: amount(),
   /**
    * p99 latency in ms by LoadGen's rule (the sample at rank ⌊0.99·n⌋, not interpolated), the figure
    * checked against the bound; `latency.p99Ms` interpolates. Files written before the harness adopted
    * LoadGen's rule (2026-11-30) hold the interpolated value here.
    */
-  p99Ms: z.number(),
-  latencyBoundMs: z.number(),
+  p99Ms: amount(),
+  latencyBoundMs: amount(),
   /** p99 ≤ bound, no query dropped, and the minimum duration and query count reached. */
   met: z.boolean(),
   /** p99 in ms of how late the harness admitted scheduled arrivals (part of every latency). */
-  arrivalLagP99Ms: z.number().optional(),
+  arrivalLagP99Ms: amount().optional(),
   /** Steps of the peak search, when --find-peak. */
-  search: z.array(z.object({ qps: z.number(), p99Ms: z.number(), met: z.boolean() })).optional(),
+  search: z.array(z.object({ qps: amount(), p99Ms: amount(), met: z.boolean() })).optional(),
   /** Full-length confirmation runs of the peak, in order; the figures above are the last one's. */
-  confirmations: z.array(z.object({ qps: z.number(), p99Ms: z.number(), met: z.boolean() })).optional(),
+  confirmations: z.array(z.object({ qps: amount(), p99Ms: amount(), met: z.boolean() })).optional(),
 });
 
 /** One measured (or failed) configuration. */
@@ -214,15 +224,15 @@ export const RunResultSchema = z.object({
   latency: LatencyStatsSchema.optional(),
   throughput: ThroughputSchema.optional(),
   /** Raw per-iteration latencies in ms, in order of completion. */
-  samplesMs: z.array(z.number()),
-  measuredDurationS: z.number().optional(),
-  iterations: z.number().int().optional(),
+  samplesMs: z.array(amount()),
+  measuredDurationS: amount().optional(),
+  iterations: count().optional(),
   power: PowerSchema.optional(),
-  memory: z.object({ rssMiB: z.number().optional(), gpuUsedMiB: z.number().optional() }).optional(),
+  memory: z.object({ rssMiB: amount().optional(), gpuUsedMiB: amount().optional() }).optional(),
   server: ServerResultSchema.optional(),
   warnings: z.array(WarningSchema),
   /** Index into the file's `sources` when the run came from `bench merge`. */
-  sourceIndex: z.number().int().optional(),
+  sourceIndex: count().optional(),
 });
 
 /** A whole result file. */
@@ -239,14 +249,26 @@ export const ResultFileSchema = z.object({
       z.object({
         /** The configuration's key without the GPU suffix. */
         key: z.string(),
-        gpuIndices: z.array(z.number().int()),
-        perGpuSamplesPerS: z.array(z.number()),
-        totalSamplesPerS: z.number(),
+        gpuIndices: z.array(count()),
+        perGpuSamplesPerS: z.array(amount()),
+        totalSamplesPerS: amount(),
       }),
     )
     .optional(),
   /** Files merged by `bench merge` keep each source's environment here, indexed by run.sourceIndex. */
   sources: z.array(z.object({ file: z.string(), environment: EnvironmentSchema })).optional(),
+  /**
+   * Present only when the run was stopped by a signal before its sweep ended: the file holds the
+   * configurations that finished, fewer than were planned (every GPU's, with --gpus).
+   */
+  interrupted: z
+    .object({
+      /** The signal that stopped the run: SIGINT (Ctrl-C), SIGTERM or SIGHUP. */
+      signal: z.string(),
+      finishedConfigurations: z.number().int().nonnegative(),
+      plannedConfigurations: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 /* The TypeScript type of each schema above (z.infer), under the schema's name without "Schema". */

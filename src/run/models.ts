@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { getZooEntry } from '../../models/index.js';
 import { loadOnnx, type LoadedOnnx } from '../analyze/load.js';
-import { num } from '../analyze/onnx.js';
+import { ElemType, num, tensorDims, product } from '../analyze/onnx.js';
 import type { TensorSignature } from '../engines/engine.js';
 import { BenchError, isBenchError } from '../errors.js';
 import type { EngineName, Precision } from '../results/schema.js';
@@ -25,6 +25,11 @@ export interface ResolvedModel {
    * checked for every model before anything is measured; undefined for a TensorFlow.js model.json.
    */
   inputs: TensorSignature[] | undefined;
+  /**
+   * What runs and is recorded: a zoo model's requested precision (fp32 when none was given), an ONNX
+   * file's own (see {@link onnxPrecision}); a model.json takes the request, which its engine checks.
+   */
+  precision: Precision;
 }
 
 /** Graph inputs of a decoded ONNX model (initializers listed as inputs are not inputs to feed). */
@@ -43,6 +48,28 @@ export function onnxInputs(model: LoadedOnnx): TensorSignature[] {
     }));
 }
 
+/**
+ * The precision an ONNX file has: fp16 when a float graph input is float16, or when most float
+ * initializer elements are (an fp16 export that keeps fp32 inputs and casts them); fp32 otherwise.
+ * onnxruntime runs a file as it is, so this, not --precision, is what a result must record.
+ */
+export function onnxPrecision(model: LoadedOnnx): Precision {
+  const half: number[] = [ElemType.FLOAT16, ElemType.BFLOAT16];
+  const initNames = new Set((model.graph.initializer ?? []).map((t) => t.name ?? ''));
+  const inputTypes = (model.graph.input ?? [])
+    .filter((i) => !initNames.has(i.name ?? ''))
+    .map((i) => i.type?.tensorType?.elemType ?? 0);
+  if (inputTypes.some((t) => half.includes(t))) return 'fp16';
+  let halfElems = 0;
+  let fullElems = 0;
+  for (const t of model.graph.initializer ?? []) {
+    const count = product(tensorDims(t));
+    if (half.includes(t.dataType ?? 0)) halfElems += count;
+    else if (t.dataType === ElemType.FLOAT) fullElems += count;
+  }
+  return halfElems > fullElems ? 'fp16' : 'fp32';
+}
+
 /** True when a --model value names a file rather than a zoo model. */
 export function looksLikePath(spec: string): boolean {
   return (
@@ -55,22 +82,28 @@ export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** Splits repeated / comma-separated --model values. */
+/** Splits repeated / comma-separated --model values; a model named twice is measured once. */
 export function splitModelSpecs(values: string[]): string[] {
-  return values
+  const specs = values
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v.length > 0);
+  return [...new Set(specs)];
 }
 
-/** Resolves one --model value for an engine; unknown names and missing files are usage errors. */
+/**
+ * Resolves one --model value for an engine; unknown names and missing files are usage errors.
+ * `precision` is the one asked for (undefined: not given): zoo models are built at it, while an ONNX
+ * file whose own precision differs from a given one is a usage error rather than a mislabelled result.
+ */
 export function resolveModel(
   spec: string,
-  opts: { engine: EngineName; precision: Precision; seed: number },
+  opts: { engine: EngineName; precision: Precision | undefined; seed: number },
 ): ResolvedModel {
   if (!looksLikePath(spec)) {
     const entry = getZooEntry(spec); // throws E_UNKNOWN_MODEL with close names
-    const path = zooModelPath(entry.name, { precision: opts.precision, seed: opts.seed });
+    const precision = opts.precision ?? 'fp32';
+    const path = zooModelPath(entry.name, { precision, seed: opts.seed });
     return {
       name: entry.name,
       source: 'zoo',
@@ -79,6 +112,7 @@ export function resolveModel(
       sha256: sha256File(path),
       // Every zoo builder names its one input "input" (see models/index.ts buildGraph).
       inputs: [{ name: 'input', dtype: 'float32', shape: [...entry.inputShape] }],
+      precision,
     };
   }
   let size: number;
@@ -107,7 +141,7 @@ export function resolveModel(
         hint: 'give the path of a model.json, a zoo name (bench models lists them), or --engine ort for ONNX',
       });
     }
-    return fileModel(spec, undefined);
+    return fileModel(spec, undefined, opts.precision ?? 'fp32');
   }
   // onnxruntime reads any file name, so decode every file now: a corrupt, truncated or non-ONNX file
   // (say /etc/passwd) is a usage error before any measuring, not a failed run after minutes of others.
@@ -123,12 +157,26 @@ export function resolveModel(
         : 'give a zoo name (bench models lists them), an .onnx file, or a model.json with --engine tfjs';
     throw new BenchError('E_FILE_CORRUPT', `--model ${e.message}`, { ...(hint ? { hint } : {}), cause: e });
   }
-  return fileModel(spec, onnxInputs(model));
+  const precision = onnxPrecision(model);
+  if (opts.precision !== undefined && opts.precision !== precision) {
+    throw new BenchError(
+      'E_USAGE',
+      `--precision ${opts.precision}: --model ${spec} is an ${precision} file, and a file runs as it is`,
+      {
+        hint:
+          opts.precision === 'fp16'
+            ? '--precision applies to zoo models; make an fp16 copy with bench models export NAME --precision fp16'
+            : '--precision applies to zoo models; drop it to run this file as it is, or give the fp32 original',
+      },
+    );
+  }
+  return fileModel(spec, onnxInputs(model), precision);
 }
 
 /** A model given as a file: named after it, identified by its hash; `inputs` only for an ONNX file. */
-function fileModel(spec: string, inputs: TensorSignature[] | undefined): ResolvedModel {
+function fileModel(spec: string, inputs: TensorSignature[] | undefined, precision: Precision): ResolvedModel {
   return {
+    precision,
     name: basename(spec, extname(spec)),
     source: 'file',
     path: spec,

@@ -1,18 +1,28 @@
 /**
  * `--gpus all|0,1,...`: one worker process per GPU, all at once, each with its own session; the parent
- * merges their result files and records per-GPU and total throughput per configuration.
+ * merges their result files into --out as they go and records per-GPU and total throughput per
+ * configuration.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryGpus } from '../env/nvidia-smi.js';
-import { BenchError } from '../errors.js';
+import { BenchError, errorMessage } from '../errors.js';
 import { checkOutFile, readResultFile, writeResultFile } from '../results/io.js';
 import type { ResultFile, RunResult } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { parseRunOptions, type RunOptionsInput } from './options.js';
-import { defaultOutPath, type RunOutcome } from './run.js';
+import { splitModelSpecs } from './models.js';
+import {
+  abortSignalName,
+  defaultOutPath,
+  interruptedError,
+  interruptedRecord,
+  plannedConfigurations,
+  signalExitCode,
+  type RunOutcome,
+} from './run.js';
 
 /** Turns a --gpus value into GPU indices, checking them against nvidia-smi. */
 export async function resolveGpuList(
@@ -44,24 +54,33 @@ export async function resolveGpuList(
   return [...new Set(wanted)];
 }
 
-/** Runs one worker and resolves with its exit code. */
-function runWorker(optionsPath: string, command: string, signal?: AbortSignal): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [join(PACKAGE_ROOT, 'dist', 'src', 'run', 'worker.js'), optionsPath],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, H100E_COMMAND: command },
-      },
-    );
-    const stop = () => child.kill('SIGINT');
-    signal?.addEventListener('abort', stop, { once: true });
-    child.on('close', (code) => {
-      signal?.removeEventListener('abort', stop);
-      resolve(code ?? 1);
-    });
+/** How long workers get to save and exit after a forwarded signal before they are killed. */
+const WORKER_GRACE_MS = 5_000;
+
+/** A running worker: its exit code once it ends, and the process to signal. */
+interface Worker {
+  child: ChildProcess;
+  exited: Promise<number>;
+}
+
+/**
+ * Starts one worker. It tells the parent (over IPC) each time it has saved a configuration, so the
+ * parent can merge into --out at once rather than only when every worker has ended.
+ */
+function startWorker(optionsPath: string, command: string, onSaved: () => void): Worker {
+  const child = spawn(
+    process.execPath,
+    [join(PACKAGE_ROOT, 'dist', 'src', 'run', 'worker.js'), optionsPath],
+    {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { ...process.env, H100E_COMMAND: command },
+    },
+  );
+  child.on('message', onSaved);
+  const exited = new Promise<number>((resolve) => {
+    child.on('close', (code, signal) => resolve(code ?? (signal ? signalExitCode(signal) : 1)));
   });
+  return { child, exited };
 }
 
 /** Per-GPU and total throughput of each configuration measured on several GPUs. */
@@ -86,52 +105,110 @@ export function aggregateByConfig(runs: RunResult[]): NonNullable<ResultFile['ag
 }
 
 /**
- * Runs the same configurations on every GPU in `gpus` at once and writes one merged file. Each run's
- * key gets a `|gpuN` suffix so runs on different GPUs stay distinct for `bench compare`.
+ * Runs the same configurations on every GPU in `gpus` at once and merges them into one file. Each
+ * run's key gets a `|gpuN` suffix so runs on different GPUs stay distinct for `bench compare`. --out is
+ * rewritten (atomically) each time a worker finishes a configuration, so a signal or a crash of the
+ * parent keeps every finished configuration, as a single-device run does. An abort of `hooks.signal`
+ * is forwarded to the workers (its reason, e.g. 'SIGTERM', names the signal; SIGINT otherwise).
  */
 export async function runOnGpus(
   input: RunOptionsInput,
   gpus: number[],
   hooks: { signal?: AbortSignal; command?: string; onNotice?: (line: string) => void } = {},
 ): Promise<RunOutcome> {
-  const o = parseRunOptions(input);
+  const o = parseRunOptions({ ...input, models: splitModelSpecs(input.models ?? []) });
   const out = o.out ?? defaultOutPath('multi-gpu');
   checkOutFile(out, { force: o.force || !o.out });
+  const planned = plannedConfigurations(o) * gpus.length;
+  const command = hooks.command ?? 'bench run --gpus';
   const dir = mkdtempSync(join(tmpdir(), 'h100e-gpus-'));
-  try {
-    const command = hooks.command ?? 'bench run --gpus';
-    hooks.onNotice?.(`running ${gpus.length} workers at once, one per GPU: ${gpus.join(', ')}`);
-    const codes = await Promise.all(
-      gpus.map((gpu) => {
-        const optionsPath = join(dir, `options-${gpu}.json`);
-        writeFileSync(
-          optionsPath,
-          JSON.stringify({ ...input, gpuIndex: gpu, out: join(dir, `gpu-${gpu}.json`), force: true }),
-        );
-        return runWorker(optionsPath, command, hooks.signal);
-      }),
-    );
-    const files = gpus.flatMap((gpu, i) => {
+  const workers: Worker[] = [];
+  const live = new Set<ChildProcess>();
+
+  /** Each worker's file as saved so far (a worker that saved nothing yet has none). */
+  const readWorkers = (): { gpu: number; file: ResultFile }[] =>
+    gpus.flatMap((gpu) => {
       try {
         return [{ gpu, file: readResultFile(join(dir, `gpu-${gpu}.json`)) }];
       } catch {
-        hooks.onNotice?.(`warning: the worker for GPU ${gpu} wrote no result (exit code ${codes[i]})`);
         return [];
       }
     });
+  /** Merges what the workers saved into --out; returns undefined while none has saved anything. */
+  const merge = (): ResultFile | undefined => {
+    const files = readWorkers();
     const first = files[0]?.file;
-    if (!first)
+    if (!first) return undefined;
+    const runs = files.flatMap(({ gpu, file }) =>
+      file.runs.map((r) => ({ ...r, key: `${r.key}|gpu${gpu}` })),
+    );
+    const { interrupted: _, ...rest } = first;
+    const merged: ResultFile = { ...rest, command, runs, aggregates: aggregateByConfig(runs) };
+    if (hooks.signal?.aborted) {
+      const record = interruptedRecord(abortSignalName(hooks.signal), runs.length, planned);
+      if (record) merged.interrupted = record;
+    }
+    writeResultFile(out, merged);
+    return merged;
+  };
+  const cleanUp = (): void => {
+    for (const child of live) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // A second Ctrl-C ends the parent at once (process.exit): merge what is saved, then leave no worker
+  // and no temporary folder behind.
+  const onExit = (): void => {
+    try {
+      merge();
+    } catch {
+      // Exiting anyway: --out keeps the last merge.
+    }
+    cleanUp();
+  };
+  let killer: NodeJS.Timeout | undefined;
+  const forward = (): void => {
+    const name = abortSignalName(hooks.signal) as NodeJS.Signals;
+    for (const child of live) child.kill(name);
+    killer = setTimeout(() => {
+      for (const child of live) child.kill('SIGKILL');
+    }, WORKER_GRACE_MS);
+  };
+  process.on('exit', onExit);
+  hooks.signal?.addEventListener('abort', forward, { once: true });
+  try {
+    hooks.onNotice?.(`running ${gpus.length} workers at once, one per GPU: ${gpus.join(', ')}`);
+    for (const gpu of gpus) {
+      const optionsPath = join(dir, `options-${gpu}.json`);
+      writeFileSync(
+        optionsPath,
+        JSON.stringify({ ...input, gpuIndex: gpu, out: join(dir, `gpu-${gpu}.json`), force: true }),
+      );
+      const worker = startWorker(optionsPath, command, () => {
+        try {
+          merge();
+        } catch (e) {
+          hooks.onNotice?.(`warning: could not merge the workers' results into ${out}: ${errorMessage(e)}`);
+        }
+      });
+      live.add(worker.child);
+      void worker.exited.then(() => live.delete(worker.child));
+      workers.push(worker);
+    }
+    // A signal that came before the workers existed still reaches them.
+    if (hooks.signal?.aborted) forward();
+    const codes = await Promise.all(workers.map((w) => w.exited));
+    const saved = new Set(readWorkers().map((f) => f.gpu));
+    gpus.forEach((gpu, i) => {
+      if (!saved.has(gpu))
+        hooks.onNotice?.(`warning: the worker for GPU ${gpu} wrote no result (exit code ${codes[i]})`);
+    });
+    const merged = merge();
+    if (!merged)
       throw new BenchError(
         'E_DEVICE_UNAVAILABLE',
         `--gpus: no worker produced a result (exit codes ${codes.join(', ')})`,
       );
-    const runs = files.flatMap(({ gpu, file }) =>
-      file.runs.map((r) => ({ ...r, key: `${r.key}|gpu${gpu}` })),
-    );
-    const merged: ResultFile = { ...first, command, runs, aggregates: aggregateByConfig(runs) };
-    writeResultFile(out, merged);
-    if (hooks.signal?.aborted)
-      throw new BenchError('E_INTERRUPTED', `interrupted: finished configurations saved in ${out}`);
+    if (hooks.signal?.aborted) throw interruptedError(out, merged.runs.length, abortSignalName(hooks.signal));
     if (codes.some((c) => c === 3)) {
       hooks.onNotice?.(
         'warning: some workers could not use their device; see the fallback reasons in the result file',
@@ -139,6 +216,9 @@ export async function runOnGpus(
     }
     return { file: merged, path: out };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    clearTimeout(killer);
+    hooks.signal?.removeEventListener('abort', forward);
+    process.off('exit', onExit);
+    cleanUp();
   }
 }

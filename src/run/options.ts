@@ -4,6 +4,7 @@
  * line win.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import YAML from 'yaml';
@@ -20,6 +21,31 @@ import { PACKAGE_ROOT } from '../version.js';
 import { looksLikePath } from './models.js';
 
 const positiveInt = z.number().int().positive();
+
+/** Zoo weight and input seeds are 32-bit (the zoo cache key and the builders' generator). */
+export const MAX_SEED = 0xffffffff;
+
+/** The seed's bounds, so `run --seed` and `models export --seed` accept and word the same range. */
+export const SEED_BOUNDS = { integer: true, min: 0, max: MAX_SEED } as const;
+
+/**
+ * The most intra-op threads a run accepts: 4 x the logical cores. Far more threads than cores makes
+ * onnxruntime spend minutes creating and spinning them with the event loop blocked (Ctrl-C included),
+ * and measures contention rather than the model.
+ */
+export function maxThreads(cores = availableParallelism()): number {
+  return 4 * cores;
+}
+
+/** The usage message of a --threads value over {@link maxThreads}. */
+export function threadsLimitMessage(value: string | number, cores = availableParallelism()): string {
+  return `--threads '${value}': expected an integer from 0 to ${maxThreads(cores)} (4 x the ${cores} logical cores here)`;
+}
+
+/** A list without repeats, first occurrence kept (`--batch 1,1` is batch 1 once). */
+function uniqueList<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
 
 /**
  * --max-duration when not given: 30 s, or twice --duration when that is longer. Twice, so a long
@@ -42,11 +68,15 @@ export const RunOptionsSchema = z
     engine: EngineNameSchema.default('ort'),
     device: DeviceRequestSchema.default('auto'),
     /** Zoo names or .onnx / model.json paths. */
-    models: z.array(z.string().min(1)).min(1, 'give at least one --model'),
+    models: z.array(z.string().min(1)).min(1, 'give at least one --model').transform(uniqueList),
     /** `name:1x3x224x224` for inputs with symbolic dimensions other than the batch. */
     shapes: z.array(z.string()).default([]),
-    batches: z.array(positiveInt).min(1).default([1]),
-    precision: PrecisionSchema.default('fp32'),
+    batches: z.array(positiveInt).min(1).transform(uniqueList).default([1]),
+    /**
+     * Zoo models are built at this precision (fp32 when not given); a model file runs at the precision it
+     * has, and giving another one for it is an error (see resolveModel).
+     */
+    precision: PrecisionSchema.optional(),
     /** Intra-op threads; 0 = engine default. */
     threads: z.number().int().nonnegative().default(0),
     concurrency: positiveInt.default(1),
@@ -61,14 +91,23 @@ export const RunOptionsSchema = z
     maxDurationS: z.number().positive().optional(),
     relCiPct: z.number().positive().default(2),
     transfer: TransferSchema.default('include'),
-    seed: z.number().int().nonnegative().default(0),
-    out: z.string().optional(),
+    seed: z
+      .number()
+      .int('must be an integer from 0 to 4294967295')
+      .min(0, 'must be an integer from 0 to 4294967295')
+      .max(MAX_SEED, 'must be an integer from 0 to 4294967295')
+      .default(0),
+    out: z.string().min(1, 'is empty: pass a file path').optional(),
     force: z.boolean().default(false),
     fallback: z.boolean().default(true),
     /** GPU index for cuda/tensorrt (multi-GPU workers set it). */
     gpuIndex: z.number().int().nonnegative().default(0),
   })
   .superRefine((o, ctx) => {
+    if (o.threads > maxThreads()) {
+      const params: IssueParams = { standalone: true };
+      ctx.addIssue({ code: 'custom', path: ['threads'], message: threadsLimitMessage(o.threads), params });
+    }
     if (o.maxDurationS !== undefined && o.maxDurationS < o.durationS) {
       const params: IssueParams = {
         standalone: true,
@@ -115,6 +154,16 @@ export const RunOptionsSchema = z
         code: 'custom',
         path: ['batches'],
         message: 'the single-stream scenario runs batch 1 only; drop --batch or use --scenario offline',
+      });
+    }
+    // Single-stream is one query at a time by definition; recording c1 for a typed --concurrency 4
+    // would silently measure something other than what was asked.
+    if (o.scenario === 'single-stream' && o.concurrency !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['concurrency'],
+        message:
+          'the single-stream scenario runs one request at a time; drop --concurrency or use --scenario offline',
       });
     }
   })

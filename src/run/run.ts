@@ -3,7 +3,7 @@
  * writes the result file atomically after each one, so a crash or Ctrl-C keeps all finished work.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { constants as osConstants, hostname } from 'node:os';
 import { join } from 'node:path';
 import { analyzeModel } from '../analyze/index.js';
 import { zooAnalysis } from '../analyze/zoo-table.js';
@@ -11,7 +11,7 @@ import { parseShapeFlags } from '../analyze/shape-flag.js';
 import type { Engine, LoadedModel } from '../engines/engine.js';
 import { captureEnvironment } from '../env/environment.js';
 import { samplesPerJoule, startPowerSampler } from '../env/power-sampler.js';
-import { BenchError, errorMessage } from '../errors.js';
+import { BenchError, errorMessage, ExitCode, type ExitCodeValue } from '../errors.js';
 import { measure } from '../measure/measure.js';
 import { checkOutFile, writeResultFile } from '../results/io.js';
 import type {
@@ -66,6 +66,59 @@ export function defaultOutPath(device: string, now = new Date(), dir = 'results'
   return path;
 }
 
+/**
+ * The signal an abort stands for. The CLI aborts with the signal's name as the reason ('SIGTERM'); any
+ * other abort (an API caller's plain abort()) counts as Ctrl-C.
+ */
+export function abortSignalName(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return typeof reason === 'string' && reason in osConstants.signals ? reason : 'SIGINT';
+}
+
+/** The shell's exit code for a process stopped by `signalName`: 128 + its number (130, 143, 129, 137). */
+export function signalExitCode(signalName: string): number {
+  const n = (osConstants.signals as Record<string, number | undefined>)[signalName];
+  return n === undefined ? ExitCode.interrupted : 128 + n;
+}
+
+/** The exit code `bench run` ends with when `signalName` interrupted it, so a supervisor sees which. */
+function interruptedExitCode(signalName: string): ExitCodeValue {
+  return signalName === 'SIGTERM'
+    ? ExitCode.terminated
+    : signalName === 'SIGHUP'
+      ? ExitCode.hangup
+      : ExitCode.interrupted;
+}
+
+/** What a result file records when a signal stopped its sweep early; undefined when nothing was lost. */
+export function interruptedRecord(
+  signalName: string,
+  finished: number,
+  planned: number,
+): ResultFile['interrupted'] {
+  return finished < planned
+    ? { signal: signalName, finishedConfigurations: finished, plannedConfigurations: planned }
+    : undefined;
+}
+
+/** E_INTERRUPTED for a run stopped by `signalName`, with how to complete the file it left. */
+export function interruptedError(out: string, finished: number, signalName: string): BenchError {
+  const error = new BenchError(
+    'E_INTERRUPTED',
+    `interrupted: ${finished} finished configuration(s) saved in ${out}`,
+    {
+      hint: `to complete it, run the missing configurations (--model, --batch) with another --out and join the files with \`bench merge ${out} REST.json --out ALL.json\`; --force with --out ${out} starts over`,
+      exitCode: interruptedExitCode(signalName),
+    },
+  );
+  return error;
+}
+
+/** How many configurations `o` measures on one device: every model at every batch size. */
+export function plannedConfigurations(o: Pick<RunOptions, 'models' | 'batches'>): number {
+  return o.models.length * o.batches.length;
+}
+
 /** The measurement settings recorded for one configuration. */
 function configFor(o: RunOptions, batch: number): RunConfig {
   return {
@@ -92,7 +145,7 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
     name: resolved.name,
     source: resolved.source,
     sha256: resolved.sha256,
-    precision: o.precision,
+    precision: resolved.precision, // a file's own, not --precision (see resolveModel)
     inputs: [],
   };
   const withPath = resolved.source === 'file' ? { ...base, path: resolved.path } : base;
@@ -103,7 +156,7 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
     // Zoo models share the analysis cached beside their build; user files get --shape at batch 1.
     const a =
       resolved.source === 'zoo'
-        ? zooAnalysis(resolved.name, { precision: o.precision, seed: o.seed })
+        ? zooAnalysis(resolved.name, { precision: resolved.precision, seed: o.seed })
         : analyzeModel(resolved.onnxPath, {
             shapes: Object.fromEntries(
               Object.entries(parseShapeFlags(o.shapes)).map(([k, v]) => [k, [1, ...v.slice(1)]]),
@@ -321,7 +374,8 @@ function checkShapes(models: ResolvedModel[], o: RunOptions): void {
 
 /**
  * Runs every configuration (models x batches) and returns the result file. The file is rewritten after
- * each configuration. Throws E_INTERRUPTED (exit 130) after saving when `hooks.signal` aborts.
+ * each configuration. Throws E_INTERRUPTED after saving when `hooks.signal` aborts (exit 130, or 143/129
+ * when the abort's reason is 'SIGTERM'/'SIGHUP'); the file then records how much was left undone.
  */
 export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunOutcome> {
   const o = parseRunOptions({ ...input, models: splitModelSpecs(input.models ?? []) });
@@ -347,106 +401,128 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
     environment: env,
     runs: [],
   };
-  const total = models.length * o.batches.length;
+  const total = plannedConfigurations(o);
   const device = deviceInfo(choice, env, o.gpuIndex);
   const save = (): void => writeResultFile(out, file);
-
-  let index = 0;
-  for (const resolved of models) {
-    const warnings: RunWarning[] = [...deviceWarnings(choice)];
-    if (o.precision === 'fp16' && choice.actual === 'cpu') {
-      warnings.push({
-        code: 'W_FP16_ON_CPU',
-        message:
-          'fp16 on the CPU provider: onnxruntime runs the model without error but inserts casts and computes in fp32 (its verbose log shows the fp16 weights folded into fp32 nodes), so this measures fp32 work plus casts and is slower than fp32, not faster',
-        advice: 'use --precision fp32 on CPU; fp16 is meant for cuda, tensorrt and webgpu',
-      });
-    }
-    const model = describeModel(resolved, o, warnings);
-    const base = {
-      startedAt: new Date().toISOString(),
-      model,
-      engine: { name: engine.name, version: engine.version, provider: choice.actual },
-      device,
-      warnings,
-    };
-    let loaded: LoadedModel | undefined;
-    let sessionCreateMs = 0;
-    let loadError: string | undefined;
-    let loadStatus: 'failed' | 'skipped' = 'failed';
+  const markInterrupted = (): void => {
+    const record = interruptedRecord(abortSignalName(hooks.signal), file.runs.length, total);
+    if (record) file.interrupted = record;
+  };
+  // A second Ctrl-C (or SIGTERM) ends the process at once with process.exit: the finished
+  // configurations are on disk already, and this marks the file as cut short on the way out.
+  const onExit = (): void => {
+    if (!hooks.signal?.aborted) return;
+    markInterrupted();
     try {
-      const t0 = performance.now();
-      loaded = await engine.load({
-        modelPath: resolved.path,
-        device: choice.actual,
-        precision: o.precision,
-        threads: o.threads,
-        transfer: o.transfer,
-        providerOptions: { cuda: { deviceId: o.gpuIndex }, tensorrt: { deviceId: o.gpuIndex } },
-        seed: o.seed,
-      });
-      sessionCreateMs = performance.now() - t0;
-      for (const line of loaded.warnings ?? [])
+      save();
+    } catch {
+      // Exiting anyway: the file keeps its finished configurations without the mark.
+    }
+  };
+  process.on('exit', onExit);
+  try {
+    let index = 0;
+    for (const resolved of models) {
+      const warnings: RunWarning[] = [...deviceWarnings(choice)];
+      if (resolved.precision === 'fp16' && choice.actual === 'cpu') {
         warnings.push({
-          code: 'W_ENGINE',
-          message: line,
-          advice: 'see README, GPUs, for what each provider supports',
+          code: 'W_FP16_ON_CPU',
+          message:
+            'fp16 on the CPU provider: onnxruntime runs the model without error but inserts casts and computes in fp32 (its verbose log shows the fp16 weights folded into fp32 nodes), so this measures fp32 work plus casts and is slower than fp32, not faster',
+          advice:
+            resolved.source === 'file'
+              ? 'run the fp32 original of this file on CPU; fp16 is meant for cuda, tensorrt and webgpu'
+              : 'use --precision fp32 on CPU; fp16 is meant for cuda, tensorrt and webgpu',
         });
-    } catch (e) {
-      if (e instanceof BenchError && e.code === 'E_USAGE') throw e;
-      // An engine that cannot do what was asked at all (e.g. tfjs and fp16) skips; anything else failed.
-      loadStatus = e instanceof BenchError && e.code === 'E_UNSUPPORTED' ? 'skipped' : 'failed';
-      loadError = errorMessage(e).split('\n')[0];
-    }
-    try {
-      for (const batch of o.batches) {
-        if (hooks.signal?.aborted) break;
-        hooks.onConfigStart?.(index++, total, `${resolved.name} b${batch}`);
-        let run: RunResult;
-        if (!loaded) {
-          const config = configFor(o, batch);
-          run = {
-            ...base,
-            config,
-            key: runKey({ model, engine: base.engine, config }),
-            status: loadStatus,
-            error: loadError,
-            samplesMs: [],
-          };
-        } else {
-          try {
-            // The engine may have measured another transfer mode than asked (it warned); record that one.
-            const measured = loaded.transfer ? { ...o, transfer: loaded.transfer } : o;
-            run = await measureOne(
-              loaded,
-              engine,
-              measured,
-              batch,
-              { ...base, startedAt: new Date().toISOString() },
-              sessionCreateMs,
-              hooks,
-            );
-          } catch (e) {
-            if (e instanceof BenchError && e.code === 'E_INTERRUPTED') break;
-            throw e;
-          }
-        }
-        file.runs.push(run);
-        save();
-        hooks.onConfigDone?.(run, file);
       }
-    } finally {
-      await loaded?.dispose();
+      const model = describeModel(resolved, o, warnings);
+      const base = {
+        startedAt: new Date().toISOString(),
+        model,
+        engine: { name: engine.name, version: engine.version, provider: choice.actual },
+        device,
+        warnings,
+      };
+      let loaded: LoadedModel | undefined;
+      let sessionCreateMs = 0;
+      let loadError: string | undefined;
+      let loadStatus: 'failed' | 'skipped' = 'failed';
+      try {
+        const t0 = performance.now();
+        loaded = await engine.load({
+          modelPath: resolved.path,
+          device: choice.actual,
+          precision: resolved.precision,
+          threads: o.threads,
+          transfer: o.transfer,
+          providerOptions: { cuda: { deviceId: o.gpuIndex }, tensorrt: { deviceId: o.gpuIndex } },
+          seed: o.seed,
+        });
+        sessionCreateMs = performance.now() - t0;
+        for (const line of loaded.warnings ?? [])
+          warnings.push({
+            code: 'W_ENGINE',
+            message: line,
+            advice: 'see README, GPUs, for what each provider supports',
+          });
+      } catch (e) {
+        if (e instanceof BenchError && e.code === 'E_USAGE') throw e;
+        // An engine that cannot do what was asked at all (e.g. tfjs and fp16) skips; anything else failed.
+        loadStatus = e instanceof BenchError && e.code === 'E_UNSUPPORTED' ? 'skipped' : 'failed';
+        loadError = errorMessage(e).split('\n')[0];
+      }
+      try {
+        for (const batch of o.batches) {
+          if (hooks.signal?.aborted) break;
+          hooks.onConfigStart?.(index++, total, `${resolved.name} b${batch}`);
+          let run: RunResult;
+          if (!loaded) {
+            const config = configFor(o, batch);
+            run = {
+              ...base,
+              config,
+              key: runKey({ model, engine: base.engine, config }),
+              status: loadStatus,
+              error: loadError,
+              samplesMs: [],
+            };
+          } else {
+            try {
+              // The engine may have measured another transfer mode than asked (it warned); record that one.
+              const measured = loaded.transfer ? { ...o, transfer: loaded.transfer } : o;
+              run = await measureOne(
+                loaded,
+                engine,
+                measured,
+                batch,
+                { ...base, startedAt: new Date().toISOString() },
+                sessionCreateMs,
+                hooks,
+              );
+            } catch (e) {
+              if (e instanceof BenchError && e.code === 'E_INTERRUPTED') break;
+              throw e;
+            }
+          }
+          file.runs.push(run);
+          save();
+          hooks.onConfigDone?.(run, file);
+        }
+      } finally {
+        await loaded?.dispose();
+      }
+      if (hooks.signal?.aborted) break;
     }
-    if (hooks.signal?.aborted) break;
+    if (hooks.signal?.aborted) {
+      // The file says it is incomplete; an empty sweep (Ctrl-C at once) still leaves one.
+      markInterrupted();
+      save();
+      throw interruptedError(out, file.runs.length, abortSignalName(hooks.signal));
+    }
+    // Every finished configuration already saved the file; an empty sweep still leaves one.
+    if (file.runs.length === 0) save();
+    return { file, path: out };
+  } finally {
+    process.off('exit', onExit);
   }
-  // Every finished configuration already saved the file; an empty sweep (Ctrl-C at once) still leaves one.
-  if (file.runs.length === 0) save();
-  if (hooks.signal?.aborted) {
-    throw new BenchError(
-      'E_INTERRUPTED',
-      `interrupted: ${file.runs.length} finished configuration(s) saved in ${out}`,
-    );
-  }
-  return { file, path: out };
 }

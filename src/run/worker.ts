@@ -10,15 +10,28 @@ import { runBenchmarks } from './run.js';
 
 const [optionsPath] = process.argv.slice(2);
 const controller = new AbortController();
-process.on('SIGINT', () => controller.abort());
+// The parent forwards SIGINT, SIGTERM and SIGHUP; a terminal's Ctrl-C also reaches the worker directly.
+// Each stops the sweep after saving, with the signal's name as the reason (it is recorded in the file).
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(name, () => controller.abort(name));
+}
+// The parent is gone (killed outright): stop rather than measure on as an orphan nobody merges.
+process.on('disconnect', () => controller.abort('SIGHUP'));
+// The IPC channel only carries "saved" notices; it must not keep a finished worker alive.
+process.channel?.unref();
 try {
   const options = JSON.parse(readFileSync(optionsPath ?? '', 'utf8')) as RunOptionsInput;
   const { file } = await runBenchmarks(options, {
     signal: controller.signal,
     command: process.env['H100E_COMMAND'] ?? 'bench run --gpus',
+    // The callback swallows a send to a parent that has just gone (no 'error' event to crash on).
+    onConfigDone: () => {
+      if (process.connected) process.send?.('saved', undefined, undefined, () => undefined);
+    },
   });
   process.exitCode = file.runs.some((r) => r.status === 'failed') ? ExitCode.failed : ExitCode.ok;
 } catch (e) {
-  process.stderr.write(`error: ${errorMessage(e)}\n`);
+  // An interrupted worker's file is the parent's to report; its temporary path means nothing to the user.
+  if (!isBenchError(e) || e.code !== 'E_INTERRUPTED') process.stderr.write(`error: ${errorMessage(e)}\n`);
   process.exitCode = isBenchError(e) ? e.exitCode : ExitCode.failed;
 }

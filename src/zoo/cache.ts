@@ -1,12 +1,14 @@
 /**
  * On-disk cache of built zoo models. Key: name, precision, seed and BUILDER_VERSION (all in the
  * file name), so a builder change never serves stale bytes. Files are written to a temporary
- * name and renamed, so concurrent builders and interrupted runs never leave a partial model.
+ * name, fsynced and renamed, so concurrent builders, interrupted runs and power losses never leave
+ * a partial model; an empty or short file (from an older writer) counts as missing and is rebuilt.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOnnx, getZooEntry } from '../../models/index.js';
 import { BenchError, errorMessage } from '../errors.js';
+import { writeFileAtomicRaw } from '../results/io.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { BUILDER_VERSION } from './version.js';
 
@@ -16,6 +18,22 @@ export { BUILDER_VERSION } from './version.js';
 export function defaultCacheDir(): string {
   const env = process.env.H100E_CACHE_DIR;
   return env && env.length > 0 ? env : join(PACKAGE_ROOT, 'models', '.cache');
+}
+
+/**
+ * Fewer bytes than any zoo model (the smallest, tiny_cnn, is kilobytes): such a cached file was
+ * cut short, e.g. renamed before its data reached the disk, and must not be handed to an engine.
+ */
+export const MIN_CACHED_MODEL_BYTES = 256;
+
+/** True when `path` is a cached model worth trusting: a regular file of plausible size. */
+function usableCacheFile(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isFile() && st.size >= MIN_CACHED_MODEL_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 /** File name of a cached build (the cache key). */
@@ -37,20 +55,14 @@ export function zooModelPath(
   }
   const dir = opts.cacheDir ?? defaultCacheDir();
   const path = join(dir, zooCacheFileName(name, opts.precision, seed));
-  if (existsSync(path)) return path;
+  if (usableCacheFile(path)) return path;
   // Built outside the try: a builder bug must surface as itself, not as an unwritable cache.
   const bytes = buildOnnx(name, { precision: opts.precision, seed });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
+    // The rename replaces a short file left by an earlier crash.
+    writeFileAtomicRaw(path, bytes);
   } catch (e) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // force covers a missing file but not a missing folder (ENOTDIR); the original error matters more
-    }
     throw new BenchError('E_UNWRITABLE', `cannot write the model cache ${dir}: ${errorMessage(e)}`, {
       hint: 'set H100E_CACHE_DIR to a writable folder',
       cause: e,

@@ -1,0 +1,193 @@
+/**
+ * How `bench run` stops on Ctrl-C (SIGINT), SIGTERM and SIGHUP (finished configurations kept, exit 128 +
+ * the signal's number), what an interrupted result file records, and how compare and report flag it.
+ * --gpus signals are in run-multi-gpu.test.ts.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compareCommand, reportCommand } from '../src/compare/commands.js';
+import { ExitCode } from '../src/errors.js';
+import { readResultFile, writeResultFile } from '../src/results/io.js';
+import {
+  abortSignalName,
+  interruptedError,
+  interruptedRecord,
+  plannedConfigurations,
+  runBenchmarks,
+  signalExitCode,
+} from '../src/run/run.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
+const FIXTURES = join(import.meta.dirname, 'fixtures', 'results');
+const dir = mkdtempSync(join(tmpdir(), 'h100e-signals-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Starts a four-configuration sweep, sends `signal` once the first configuration is on disk and
+ * resolves with the exit code and stderr.
+ */
+async function interruptSweep(
+  out: string,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      '--device',
+      'cpu',
+      '--model',
+      'tiny_cnn',
+      '--batch',
+      '1,2,3,4',
+      '--duration',
+      '1',
+      '--max-duration',
+      '2',
+      '--warmup',
+      '1',
+      '--out',
+      out,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !(existsSync(out) && readResultFile(out).runs.length >= 1)) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill(signal);
+  return { code: await exited, stderr };
+}
+
+describe('bench run: Ctrl-C, SIGTERM and SIGHUP', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('%s keeps finished configurations, marks the file and exits %i', async (signal, code) => {
+    const out = join(dir, `${signal}.json`);
+    const r = await interruptSweep(out, signal);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toContain(
+      `\ninterrupted: saving finished configurations (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`,
+    );
+    const file = readResultFile(out);
+    const n = file.runs.length;
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThan(4);
+    expect(file.runs.every((run) => run.status === 'ok')).toBe(true);
+    expect(file.interrupted).toEqual({ signal, finishedConfigurations: n, plannedConfigurations: 4 });
+    expect(r.stderr).toContain(`error: interrupted: ${n} finished configuration(s) saved in ${out}\n`);
+    expect(r.stderr).toContain(
+      `  hint: to complete it, run the missing configurations (--model, --batch) with another --out and join the files with \`bench merge ${out} REST.json --out ALL.json\`; --force with --out ${out} starts over\n`,
+    );
+  });
+});
+
+describe('bench run: a second signal', () => {
+  it('marks the file on process.exit (the second signal) before the sweep has stopped', async () => {
+    const out = join(dir, 'exit.json');
+    const controller = new AbortController();
+    const before = process.listeners('exit');
+    let onExit: ReturnType<typeof readResultFile>['interrupted'] | null = null;
+    const ended = runBenchmarks(
+      {
+        models: ['tiny_cnn'],
+        device: 'cpu',
+        batches: [1, 2, 3],
+        durationS: 0.2,
+        minIterations: 5,
+        warmup: 1,
+        out,
+      },
+      {
+        signal: controller.signal,
+        onConfigDone: () => {
+          if (onExit !== null) return;
+          // What the CLI's second signal does: abort, then process.exit, which runs the 'exit' listeners.
+          controller.abort('SIGINT');
+          for (const listener of process.listeners('exit').filter((l) => !before.includes(l))) {
+            listener.call(process, 130);
+          }
+          onExit = readResultFile(out).interrupted;
+        },
+      },
+    );
+    await expect(ended).rejects.toMatchObject({ code: 'E_INTERRUPTED', exitCode: 130 });
+    expect(onExit).toEqual({ signal: 'SIGINT', finishedConfigurations: 1, plannedConfigurations: 3 });
+    expect(readResultFile(out).interrupted).toEqual(onExit);
+    expect(process.listeners('exit')).toEqual(before);
+  });
+});
+
+describe('interrupted runs: helpers', () => {
+  it('names the signal from the abort reason, SIGINT for a plain abort', () => {
+    const plain = new AbortController();
+    plain.abort();
+    const term = new AbortController();
+    term.abort('SIGTERM');
+    const other = new AbortController();
+    other.abort('not a signal');
+    expect([
+      abortSignalName(plain.signal),
+      abortSignalName(term.signal),
+      abortSignalName(other.signal),
+    ]).toEqual(['SIGINT', 'SIGTERM', 'SIGINT']);
+    expect(abortSignalName(undefined)).toBe('SIGINT');
+  });
+
+  it('exits with 128 + the signal number', () => {
+    expect(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBOGUS'].map(signalExitCode)).toEqual([
+      130,
+      143,
+      129,
+      ExitCode.interrupted,
+    ]);
+    const e = interruptedError('r.json', 2, 'SIGTERM');
+    expect([e.code, e.exitCode, e.message]).toEqual([
+      'E_INTERRUPTED',
+      143,
+      'interrupted: 2 finished configuration(s) saved in r.json',
+    ]);
+    expect(interruptedError('r.json', 0, 'SIGINT').exitCode).toBe(130);
+  });
+
+  it('records only a sweep that lost configurations', () => {
+    expect(interruptedRecord('SIGHUP', 1, 6)).toEqual({
+      signal: 'SIGHUP',
+      finishedConfigurations: 1,
+      plannedConfigurations: 6,
+    });
+    expect(interruptedRecord('SIGINT', 6, 6)).toBeUndefined();
+    expect(plannedConfigurations({ models: ['a', 'b'], batches: [1, 8, 32] })).toBe(6);
+  });
+});
+
+describe('compare and report: an interrupted file', () => {
+  const base = join(dir, 'base.json');
+  const cut = join(dir, 'cut.json');
+  copyFileSync(join(FIXTURES, 'base.json'), base);
+  const data = readResultFile(join(FIXTURES, 'new.json'));
+  writeResultFile(cut, {
+    ...data,
+    interrupted: { signal: 'SIGINT', finishedConfigurations: data.runs.length, plannedConfigurations: 8 },
+  });
+  const warning = `${cut} was interrupted: ${data.runs.length} of 8 configurations measured`;
+
+  it('bench compare warns about it', async () => {
+    const result = await compareCommand([base, cut], { format: 'markdown' });
+    expect(result.warnings).toContain(warning);
+    expect(result.warnings.filter((w) => w.includes('was interrupted'))).toHaveLength(1);
+  });
+
+  it('bench report warns about it, also for a single file', async () => {
+    const result = await reportCommand([cut], { markdown: join(dir, 'report.md') });
+    expect(result.warnings).toContain(warning);
+  });
+});
