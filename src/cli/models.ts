@@ -10,18 +10,17 @@ import { zooTable } from '../analyze/zoo-table.js';
 import { BenchError } from '../errors.js';
 import { PrecisionSchema } from '../results/schema.js';
 import { looksLikePath } from '../run/models.js';
+import { MAX_SEED, SEED_BOUNDS } from '../run/options.js';
 import { zooModelPath } from '../zoo/cache.js';
 import { boundedNumber, choice, collect, flagOfIssue, unknownCommandError } from './parse.js';
 
 const PRECISIONS = PrecisionSchema.options;
-/** Zoo weight seeds are 32-bit (the cache key and the builder's generator). */
-const MAX_SEED = 0xffffffff;
 
 const ListSchema = z.object({ json: z.boolean().default(false) });
 
 const ExportSchema = z.object({
   precision: z.enum(['fp32', 'fp16']).default('fp32'),
-  seed: z.coerce.number().int().min(0).max(0xffffffff).default(0),
+  seed: z.coerce.number().int().min(0).max(MAX_SEED).default(0),
   out: z.string().min(1),
   force: z.boolean().default(false),
 });
@@ -105,7 +104,7 @@ export function register(program: Command): void {
         .argParser(choice('--precision', PRECISIONS))
         .default('fp32'),
     )
-    .option('--seed <n>', 'weight seed', boundedNumber('--seed', { integer: true, min: 0, max: MAX_SEED }), 0)
+    .option('--seed <n>', 'weight seed', boundedNumber('--seed', SEED_BOUNDS), 0)
     .requiredOption('--out <file>', 'where to write the .onnx file')
     .option('--force', 'replace --out if it exists')
     .action((name: string, raw: unknown) => {

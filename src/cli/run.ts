@@ -1,9 +1,9 @@
 /** `bench [run]`: thin wrapper over runBenchmarks() — flags, suite defaults, progress bar, Ctrl-C, table. */
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { ExitCode } from '../errors.js';
+import { BenchError, ExitCode } from '../errors.js';
 import { DeviceRequestSchema, PrecisionSchema, ScenarioSchema, TransferSchema } from '../results/schema.js';
-import { availableParallelism } from 'node:os';
 import {
   loadSuite,
   maxThreads,
@@ -17,7 +17,6 @@ import { resolveGpuList, runOnGpus } from '../run/multi-gpu.js';
 import { runBenchmarks, signalExitCode, type RunHooks, type RunOutcome } from '../run/run.js';
 import { h100eColumn } from '../h100e/estimate.js';
 import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../run/table.js';
-import { BenchError } from '../errors.js';
 import {
   boundedNumber,
   choice,
