@@ -2,11 +2,11 @@
  * The model zoo: torchvision architectures rebuilt from source with seeded random weights (no
  * downloads), plus a tiny CNN for fast tests. One family per file; this file is the registry.
  */
-import { distance } from 'fastest-levenshtein';
 import { GraphBuilder } from '../src/graph/builder.js';
 import type { Graph } from '../src/graph/ir.js';
 import { emitOnnx } from '../src/graph/onnx-emit.js';
 import { BenchError } from '../src/errors.js';
+import { nearestNames } from '../src/suggest.js';
 import { BUILDER_VERSION } from '../src/zoo/version.js';
 import { convnextModels } from './convnext.js';
 import { efficientnetModels } from './efficientnet.js';
@@ -38,10 +38,7 @@ function findDef(name: string): ZooModelDef {
   const def = defs.find((d) => d.entry.name === name);
   if (def) return def;
   const names = defs.map((d) => d.entry.name);
-  const near = names.filter((n) => {
-    const d = distance(n, name);
-    return d <= Math.max(2, Math.floor(name.length / 3)) && d < name.length;
-  });
+  const near = nearestNames(name, names);
   // No close name: list the zoo rather than guess an unrelated model (nope -> tiny_cnn).
   throw new BenchError('E_UNKNOWN_MODEL', `unknown model '${name}'`, {
     hint:

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /** CLI entry point: parses argv and maps every error to a one-line message and an exit code. */
 import { CommanderError } from 'commander';
-import { errorMessage, ExitCode, isBenchError } from './errors.js';
+import { errorMessage, ExitCode, tolerateClosedTerminal, isBenchError } from './errors.js';
 import { buildProgram } from './cli/program.js';
 
 const verbose = process.argv.includes('--verbose');
+// A closed terminal (SIGHUP) or a closed pipe (`bench ... | head`) must not crash a run that is saving,
+// nor its exit (129, with the file marked).
+tolerateClosedTerminal();
 
 async function main(): Promise<number> {
   const program = buildProgram();

@@ -1,3 +1,6 @@
+import { closeSync, openSync } from 'node:fs';
+import { isatty } from 'node:tty';
+
 /** Process exit codes, part of the CLI contract (documented in the README). */
 export const ExitCode = {
   ok: 0,
@@ -76,6 +79,43 @@ export class BenchError extends Error {
     this.exitCode = options.exitCode ?? exitCodeOf[code];
     this.hint = options.hint;
   }
+}
+
+/**
+ * Error codes of a write to a terminal or pipe that is gone: the terminal closed (EIO), the reader
+ * of a pipe quit (EPIPE), or the stream was already torn down by one of those.
+ */
+const CLOSED_OUTPUT = new Set(['EIO', 'EPIPE', 'ERR_STREAM_DESTROYED']);
+
+/**
+ * Keeps a closed terminal or pipe from crashing the process. Once the pty is gone (SIGHUP), every
+ * later write to stdout or stderr fails asynchronously with EIO; without a listener that error is
+ * uncaught and kills the process mid-save. Other stream errors are rethrown (uncaught, as before).
+ * On exit, a standard descriptor that was a terminal at start and is one no more (hung up) is pointed
+ * at /dev/null: Node restores each terminal's settings after the last 'exit' listener and aborts
+ * (SIGABRT) when that fails with EIO, which would replace exit code 129 with a crash.
+ */
+export function tolerateClosedTerminal(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (!CLOSED_OUTPUT.has(e.code ?? '')) throw e;
+    });
+  }
+  const wasTerminal = [0, 1, 2].map((fd) => isatty(fd));
+  process.on('exit', () => {
+    for (const fd of [0, 1, 2]) {
+      if (!wasTerminal[fd] || isatty(fd)) continue;
+      try {
+        closeSync(fd);
+        // The lowest free descriptor: `fd` itself, so later writes to it go nowhere rather than
+        // into whatever file is opened next. Anything else is closed again; a closed one is safe too.
+        const reopened = openSync('/dev/null', fd === 0 ? 'r' : 'w');
+        if (reopened !== fd) closeSync(reopened);
+      } catch {
+        // Exiting anyway; a descriptor that stays closed is skipped by Node's reset.
+      }
+    }
+  });
 }
 
 /** True when `e` is a BenchError (also across module copies, by shape). */

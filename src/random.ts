@@ -17,14 +17,25 @@ export function mulberry32U32(seed: number): () => number {
   };
 }
 
+/** The FNV-1a 32-bit offset basis: the usual `init` of `fnv1a32`, before any seed is mixed in. */
+export const FNV1A32_OFFSET = 0x811c9dc5;
+
 /**
- * A 32-bit seed derived from `seed` and a string (FNV-1a over its UTF-16 code units, mixed with the
- * seed): gives every key of a comparison its own bootstrap stream, reproducibly.
+ * 32-bit FNV-1a over the UTF-16 code units of `text`, starting from `init` (the offset basis, or the
+ * basis mixed with a seed so one string gives a different stream per seed). Unsigned result.
  */
-export function seedFor(seed: number, text: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
+export function fnv1a32(init: number, text: string): number {
+  let h = init >>> 0;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return h;
+}
+
+/**
+ * A 32-bit seed derived from `seed` and a string (FNV-1a, mixed with the seed): gives every key of a
+ * comparison its own bootstrap stream, reproducibly.
+ */
+export function seedFor(seed: number, text: string): number {
+  return fnv1a32(FNV1A32_OFFSET ^ seed, text);
 }
 
 /** mulberry32 as uniforms in [0, 1). */

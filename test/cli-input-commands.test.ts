@@ -4,7 +4,7 @@
  * built CLI (dist/) for the exit codes and stderr as a user sees them.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -59,6 +59,13 @@ describe('flag values: the value typed and what is expected', () => {
       "--precision 'fp8': expected one of fp32, fp16",
     ],
     [['run', '--model', 'tiny_cnn', '--gpus', 'abc'], "--gpus 'abc': expected 'all' or GPU indices like 0,1"],
+    // Checked by the run options, before any device is probed: the same words as through the API.
+    [['run', '--model', 'tiny_cnn', '--out', '  '], '--out is empty: pass a file path'],
+    [
+      ['run', '--model', 'tiny_cnn', '--threads', String(4 * availableParallelism() + 1)],
+      `--threads '${4 * availableParallelism() + 1}': expected an integer from 0 to ${4 * availableParallelism()} (4 x the ${availableParallelism()} logical cores here)`,
+    ],
+    [['run', '--model', 'tiny_cnn', '--engine', 'torch'], "--engine 'torch': expected one of ort, tfjs"],
   ];
   it.each(cases)('%j', async (args, message) => {
     const e = await usageError(...args);
@@ -123,6 +130,10 @@ describe('commands and subcommands', () => {
     // Help defaults say what really happens: bare `bench` runs the default suite's batches.
     expect(stdout.replace(/\s+/g, ' ')).toContain(
       "(default: the suite's, or 1 with --model and no --suite; bare `bench`: 1,8)",
+    );
+    // Filled in when help is rendered (registering the commands reads no suite), --max-duration included.
+    expect(stdout.replace(/\s+/g, ' ')).toContain(
+      "stop here even if the CI target is not met (default: the suite's, or the longer of 30 and 2 x --duration with --model and no --suite; bare `bench`: 5)",
     );
   });
 

@@ -1,5 +1,5 @@
 /** merge and report refuse to replace an existing output unless --force, like run and models export. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,5 +31,23 @@ describe('existing outputs', () => {
     const { written } = await reportCommand([fixture('base.json')], { html, markdown: md, force: true });
     expect(written).toEqual([html, md]);
     expect(readFileSync(md, 'utf8')).not.toBe('keep me');
+  });
+
+  it('report refuses --html and --markdown naming one file, through a symlink too', async () => {
+    const md = join(dir, 'same.md');
+    writeFileSync(md, 'keep me');
+    const link = join(dir, 'link.html');
+    symlinkSync(md, link);
+    for (const html of [link, `${dir}/./same.md`]) {
+      const e = await reportCommand([fixture('base.json')], { html, markdown: md, force: true }).catch(
+        (err: unknown) => err,
+      );
+      expect(e).toMatchObject({
+        code: 'E_USAGE',
+        message: `--html and --markdown both name ${md}`,
+        hint: 'give each report its own file, e.g. --html report.html --markdown report.md',
+      });
+    }
+    expect(readFileSync(md, 'utf8')).toBe('keep me');
   });
 });

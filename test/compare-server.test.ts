@@ -230,6 +230,14 @@ describe('server keys: fixed --qps', () => {
     }
   });
 
+  it('a run cut short at --max-duration is not judged, even when it met the bound', () => {
+    const cut = run({ samplesMs: BASE });
+    cut.server = { ...(cut.server as NonNullable<RunResult['server']>), cutShort: true };
+    const { cell } = compareOne(run({ samplesMs: BASE }), cut);
+    expect(cell.verdict).toBe('not-comparable');
+    expect(cell.reason).toBe('cut short at --max-duration in new.json (LoadGen: INVALID)');
+  });
+
   it('too few latency samples: not comparable unless the bound decides', () => {
     const { cell } = compareOne(run({ samplesMs: BASE }), run({ samplesMs: [10, 11, 12, 13] }));
     expect(cell).toMatchObject({ verdict: 'not-comparable', reason: '4 samples in new.json (need 5)' });
@@ -375,6 +383,7 @@ describe('bench compare on server result files', () => {
       p99Ms: 28.81,
       latencyBoundMs: 50,
       met: true,
+      cutShort: false,
       findPeak: true,
       peakQps: 80,
     });

@@ -7,6 +7,7 @@ import {
   matchGpuName,
   parseCatalog,
   requireDevice,
+  suggestDevices,
 } from '../src/h100e/catalog.js';
 import { readFileSync } from 'node:fs';
 
@@ -85,5 +86,10 @@ describe('accelerator catalog', () => {
       );
       expect((e as BenchError).message).not.toContain('\n');
     }
+  });
+
+  it('guesses nothing for a name unlike any device (the hint lists the catalog)', () => {
+    expect(suggestDevices('nosuchgpu')).toEqual([]);
+    expect(suggestDevices('A10O')).toContain('A100 SXM 80GB');
   });
 });

@@ -11,6 +11,7 @@ import { peaksFromCatalog } from '../src/h100e/peaks.js';
 import { rooflineBound } from '../src/h100e/roofline.js';
 import { specH100e } from '../src/h100e/spec.js';
 import type { RunResult } from '../src/results/schema.js';
+import { thrownBenchError } from './bench-error.js';
 import { env, file, run } from './h100e-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-est-'));
@@ -116,6 +117,29 @@ describe('bench estimate on a CPU result', () => {
     expect(note).not.toBeNull();
     // Both roofline lines point at it.
     expect(text.split(`compute: see note [${note?.[1]}]`).length - 1).toBe(2);
+    // The bandwidth assumption is one of the notes the figure carries, so it is hoisted as well.
+    expect(text.split('bandwidth: see note [').length - 1).toBe(2);
+    expect(text).toContain(
+      '\n  [5] assumption: 20 GB/s (about one DDR4-2666 channel); set --cpu-bandwidth\n',
+    );
+  });
+
+  it('carries the derivations it embeds as notes, and the formatter replaces exactly those', () => {
+    const e = estimateFile(f, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu }).runs[0]!;
+    const derivation = deriveCpuPeak(cpu);
+    expect(e.measured.notes).toEqual([
+      'no matching H100 reference: no H100 or H200 reference run exists to divide by (results/reference/README.md says what is missing, --reference FILE names one)',
+    ]);
+    expect(e.spec16.notes).toEqual([derivation.dense16Method]);
+    expect(e.spec8.notes).toEqual([derivation.int8Method]);
+    expect(e.roofline.notes).toEqual([derivation.method, derivation.bandwidthMethod]);
+    for (const fig of [e.measured, e.spec16, e.spec8, e.roofline]) {
+      for (const n of fig.notes) expect(fig.method).toContain(n);
+    }
+    // A note that does not recur (one row) stays inline.
+    const text = formatEstimateReport(estimateFile(f, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu }));
+    expect(text).not.toContain('see note');
+    expect(text).not.toContain('notes:');
   });
 
   it('says "no catalog entry" for a CPU that is not this machine and suggests a way out', () => {
@@ -194,6 +218,45 @@ describe('bench estimate on a GPU result with an H100 reference', () => {
     expect(as.spec16.h100e).toBeCloseTo(65 / 989.4, 12);
   });
 
+  it('applies --as to the GPU runs of a mixed file only; the CPU runs say so', () => {
+    const cpuRun = run({
+      device: 'cpu',
+      samplesPerS: 100,
+      flopsPerImage: 1e9,
+      weightBytes: 20e6,
+      activationBytesPerImage: 4e6,
+    });
+    const mixed = file(env('Test CPU 9000', ['NVIDIA GeForce GTX 1080']), [gpuRun, cpuRun]);
+    const [gpu, onCpu] = estimateFile(mixed, 'mixed.json', {
+      referenceDir: emptyRefs,
+      cpuInfo: cpu,
+      as: 'T4',
+    }).runs;
+    expect(gpu!.estimatedAs).toBe('T4');
+    expect(gpu!.spec16.h100e).toBeCloseTo(65 / 989.4, 12);
+    expect(gpu!.spec16.method).not.toContain('--as');
+    expect(onCpu!.estimatedAs).toBe('Test CPU 9000 (CPU)');
+    expect(onCpu!.spec16.h100e).toBeCloseTo(0.32 / 989.4, 12);
+    expect(onCpu!.roofline.efficiency).toBeCloseTo(0.3125, 12); // 100 / 320: its own bound, not a T4's
+    for (const fig of [onCpu!.spec16, onCpu!.spec8, onCpu!.roofline]) {
+      expect(fig.method.endsWith('; --as applies to GPU runs only')).toBe(true);
+    }
+    expect(onCpu!.measured.method).not.toContain('--as');
+  });
+
+  it('refuses --as for a file with no GPU run', () => {
+    const cpuOnly = file(env('Test CPU 9000'), [
+      run({ device: 'cpu', samplesPerS: 100, flopsPerImage: 1e9 }),
+    ]);
+    const e = thrownBenchError(() =>
+      estimateFile(cpuOnly, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu, as: 'T4' }),
+    );
+    expect([e.code, e.message]).toEqual([
+      'E_USAGE',
+      '--as T4: cpu.json has no GPU run (its run measured on the CPU); --as applies to GPU runs only',
+    ]);
+  });
+
   it('labels the published anchor as not like-for-like and keeps it out of the spread', () => {
     const r50 = file(env('Host CPU', ['Tesla T4']), [
       {
@@ -262,7 +325,7 @@ describe('measured method: which reference a run is paired with', () => {
     });
     expect(single.measured.h100e).toBeNull();
     expect(single.measured.method).toMatch(
-      /none of the 3 reference runs measured r50@abc\|fp16\|b8\|single-stream\|c1 /,
+      /none of the 3 reference runs measured this workload; looked for r50@abc\|fp16\|b8\|single-stream\|c1 /,
     );
     const c2 = estimate({
       ...run({ ...work, device: 'cpu', samplesPerS: 50 }),

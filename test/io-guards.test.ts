@@ -4,18 +4,18 @@
  * stdout, --as on CPU runs, crash-safe model caching and commander's missing-input hints.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { checkAsFlag } from '../src/cli/estimate.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/program.js';
 import { mergeCommand, reportCommand } from '../src/compare/commands.js';
 import { exportZooModel } from '../src/analyze/zoo-export.js';
 import { escapeMarkdown } from '../src/export/escape.js';
 import { markdownExporter } from '../src/export/markdown.js';
+import { estimateFile } from '../src/h100e/estimate.js';
 import { loadScenario } from '../src/h100e/fleet.js';
-import { checkOutFile, excerpt, readResultFile } from '../src/results/io.js';
+import { checkOutFile, excerpt, readResultFile, tempPathFor } from '../src/results/io.js';
 import { ResultFileSchema, type ResultFile } from '../src/results/schema.js';
 import { zooCacheFileName, zooModelPath } from '../src/zoo/cache.js';
 import { thrownBenchError } from './bench-error.js';
@@ -23,6 +23,7 @@ import { runInProcess } from './cli-in-process.js';
 
 const fixture = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
 const dir = mkdtempSync(join(tmpdir(), 'h100e-guards-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const base = (): ResultFile => JSON.parse(readFileSync(fixture('base.json'), 'utf8')) as ResultFile;
 const RESULT_HINT = 'pass a result file written by `bench run --out`';
 
@@ -226,27 +227,30 @@ describe('report to stdout', () => {
 });
 
 describe('estimate --as', () => {
-  it('refuses a file with CPU runs', async () => {
-    const e = thrownBenchError(() => checkAsFlag('A100', base(), 'base.json'));
-    expect([e.code, e.message]).toEqual([
+  it('refuses a file with no GPU run, in one line naming the flag', async () => {
+    const e = thrownBenchError(() => estimateFile(base(), 'base.json', { as: 'A100' }));
+    expect([e.code, e.message, e.hint]).toEqual([
       'E_USAGE',
-      '--as A100: base.json has 5 runs measured on the CPU; --as is for a GPU run whose GPU the catalog does not know',
+      '--as A100: base.json has no GPU run (all 5 runs measured on the CPU); --as applies to GPU runs only',
+      'drop --as; CPU runs get CPU estimates (run bench estimate on the machine that measured them)',
     ]);
     const soft = base();
     soft.runs = [{ ...soft.runs[0]!, device: { ...soft.runs[0]!.device, actual: 'webgpu', software: true } }];
-    expect(thrownBenchError(() => checkAsFlag('A100', soft, 's.json')).message).toBe(
-      '--as A100: s.json has 1 run measured on the CPU or a GPU emulated in software; --as is for a GPU run whose GPU the catalog does not know',
+    expect(thrownBenchError(() => estimateFile(soft, 's.json', { as: 'A100' })).message).toBe(
+      '--as A100: s.json has no GPU run (its run measured on the CPU or a GPU emulated in software); --as applies to GPU runs only',
     );
-    expect(() => checkAsFlag(undefined, base(), 'base.json')).not.toThrow();
     const cli = await runInProcess(buildProgram(), ['estimate', fixture('base.json'), '--as', 'A100']);
-    expect(cli.error).toMatchObject({ code: 'E_USAGE' });
+    expect(cli.error).toMatchObject({
+      code: 'E_USAGE',
+      message: `--as A100: ${fixture('base.json')} has no GPU run (all 5 runs measured on the CPU); --as applies to GPU runs only`,
+    });
     expect(cli.stdout).toBe('');
   });
 });
 
 describe('model files', () => {
   it('the cache rebuilds an empty or short cached model', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'h100e-guards-cache-'));
+    const cache = mkdtempSync(join(dir, 'cache-'));
     const path = join(cache, zooCacheFileName('tiny_cnn', 'fp32', 0));
     writeFileSync(path, '');
     expect(zooModelPath('tiny_cnn', { precision: 'fp32', cacheDir: cache })).toBe(path);
@@ -255,8 +259,8 @@ describe('model files', () => {
   });
 
   it('models export leaves only the model (hidden temp renamed away)', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'h100e-guards-cache-'));
-    const outDir = mkdtempSync(join(tmpdir(), 'h100e-guards-out-'));
+    const cache = mkdtempSync(join(dir, 'cache-'));
+    const outDir = mkdtempSync(join(dir, 'out-'));
     const r = exportZooModel({
       name: 'tiny_cnn',
       precision: 'fp32',
@@ -266,6 +270,16 @@ describe('model files', () => {
     });
     expect(readdirSync(outDir)).toEqual(['m.onnx']);
     expect(r.bytes).toBe(statSync(join(cache, zooCacheFileName('tiny_cnn', 'fp32', 0))).size);
+  });
+});
+
+describe('temporary names', () => {
+  it('differ for every call, also within one millisecond', () => {
+    const names = Array.from({ length: 50 }, () => tempPathFor(join('r', 'x.json')));
+    expect(new Set(names).size).toBe(50);
+    for (const name of names) {
+      expect(name).toMatch(new RegExp(`^r/\\.x\\.json\\.${process.pid}\\.\\d+\\.\\d+\\.tmp$`));
+    }
   });
 });
 

@@ -108,6 +108,20 @@ describe('offline closed loop', () => {
     expect(cut?.advice).toBe('raise --max-duration or lower --min-iterations');
   });
 
+  it('cut with fewer samples than a CI needs, it says so instead of quoting an infinite CI', async () => {
+    const { clock, model } = setup([100]);
+    const r = await measure(model, 1, settings({ minDurationS: 0.1, minIterations: 3, maxDurationS: 0.5 }), {
+      clock,
+    });
+    // 100 ms runs: 5 by the 0.5 s deadline, past --min-iterations 3 but short of 6.
+    expect(r.iterations).toBe(5);
+    const cut = r.warnings.find((w) => w.code === 'W_CUT_BY_MAX_DURATION');
+    expect(cut?.message).toBe(
+      'stopped at --max-duration 0.5 s with 5 samples, fewer than the 6 a 95 % CI of the median needs',
+    );
+    expect(cut?.advice).toBe('raise --max-duration');
+  });
+
   it('runs `concurrency` streams at once and scales the throughput by it', async () => {
     const { clock, model } = setup([5]);
     const r = await measure(model, 1, settings({ minDurationS: 0.1, concurrency: 3 }), { clock });

@@ -36,7 +36,6 @@ function scripted(searchLimit: number, fullLimit: number): { runner: TrialRunner
       dropped: 0,
       p99Ms: met ? 5 : 20,
       arrivalLagP99Ms: 0,
-      withinBound: met,
       met,
       cutByMaxDuration: false,
       aborted: false,

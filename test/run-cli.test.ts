@@ -3,16 +3,17 @@
  * CPU, the zoo's tiny model and hand-built ONNX files.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
 import { zooModelPath } from '../src/zoo/cache.js';
 import { a, buildModel } from './analyze-fixtures.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'h100e-run-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Short windows: these tests check behaviour, not speed. */
 const QUICK = ['--duration', '0.2', '--max-duration', '1', '--min-iterations', '5', '--warmup', '1'];
 

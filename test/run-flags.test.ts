@@ -2,26 +2,21 @@
  * `bench run` flag checks below the CLI: decimal-only numbers, de-duplicated lists, suggestions only for
  * plausible typos, the seed / threads / --out / single-stream limits, and the precision of model files.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { listZoo } from '../models/index.js';
-import {
-  boundedNumber,
-  choice,
-  choiceList,
-  intList,
-  nearestName,
-  positiveNumber,
-  typoDistance,
-} from '../src/cli/parse.js';
-import { resolveModel, splitModelSpecs } from '../src/run/models.js';
+import { loadOnnx } from '../src/analyze/load.js';
+import { boundedNumber, choice, choiceList, intList, positiveNumber } from '../src/cli/parse.js';
+import { onnxInputs, resolveModel } from '../src/run/models.js';
 import { maxThreads, parseRunOptions, SEED_BOUNDS, threadsLimitMessage } from '../src/run/options.js';
+import { nearestName, nearestNames, typoDistance } from '../src/suggest.js';
 import { buildModel } from './analyze-fixtures.js';
 import { thrownBenchError } from './bench-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-run-flags-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const thrown = thrownBenchError;
 
@@ -50,9 +45,10 @@ describe('numbers are plain decimal', () => {
     );
   });
 
-  it('intList takes digits only and drops repeats, first order kept', () => {
+  it('intList takes digits only, leaving repeats to the run options', () => {
     const batch = intList('--batch');
-    expect(batch('8,1,8,1')).toEqual([8, 1]);
+    expect(batch('8,1,8,1')).toEqual([8, 1, 8, 1]);
+    expect(parseRunOptions({ models: ['tiny_cnn'], batches: batch('8,1,8,1') }).batches).toEqual([8, 1]);
     expect(batch('1, 8')).toEqual([1, 8]);
     for (const bad of ['0x1', '1e1', '1,,8', '1.0']) {
       expect(thrown(() => batch(bad)).message).toBe(
@@ -89,6 +85,14 @@ describe('suggestions', () => {
     expect(typoDistance('cdua', 'cuda')).toBe(1);
     expect(typoDistance('cdua', 'cpu')).toBe(2);
     expect(typoDistance('', 'abc')).toBe(3);
+  });
+
+  it('the list variant offers every plausible typo, closest first', () => {
+    const zoo = listZoo().map((z) => z.name);
+    expect(nearestNames('resnet', zoo)).toEqual(['resnet18', 'resnet50']);
+    expect(nearestNames('resnt50', zoo)).toEqual(['resnet50']);
+    expect(nearestNames('resnet5', zoo)).toEqual(['resnet50', 'resnet18']);
+    expect(nearestNames('nope', zoo)).toEqual([]);
   });
 
   it('choice names the flag and the choices, and suggests a close one only', () => {
@@ -132,10 +136,21 @@ describe('run options', () => {
     );
   });
 
-  it('an empty --out is refused up front', () => {
-    expect(thrown(() => parseRunOptions({ models: ['tiny_cnn'], out: '' })).message).toBe(
-      '--out: is empty: pass a file path',
-    );
+  it('an empty or blank --out is refused up front', () => {
+    for (const out of ['', '  ']) {
+      expect(thrown(() => parseRunOptions({ models: ['tiny_cnn'], out })).message).toBe(
+        '--out is empty: pass a file path',
+      );
+    }
+    expect(parseRunOptions({ models: ['tiny_cnn'], out: 'r.json' }).out).toBe('r.json');
+  });
+
+  it('--seed words its range once, from MAX_SEED', () => {
+    for (const seed of [-1, 1.5, 2 ** 32]) {
+      expect(thrown(() => parseRunOptions({ models: ['tiny_cnn'], seed })).message).toBe(
+        '--seed: must be an integer from 0 to 4294967295',
+      );
+    }
   });
 
   it('measures a repeated model or batch once, and leaves precision unset unless given', () => {
@@ -143,7 +158,15 @@ describe('run options', () => {
     expect(o.models).toEqual(['tiny_cnn', 'resnet18']);
     expect(o.batches).toEqual([1, 8]);
     expect(o.precision).toBeUndefined();
-    expect(splitModelSpecs(['a.onnx,b.onnx', 'a.onnx'])).toEqual(['a.onnx', 'b.onnx']);
+  });
+
+  it('splits comma lists of models itself, checking for none after splitting', () => {
+    expect(parseRunOptions({ models: ['a.onnx, b.onnx', 'a.onnx'] }).models).toEqual(['a.onnx', 'b.onnx']);
+    for (const models of [[], [''], [' , ']]) {
+      expect(thrown(() => parseRunOptions({ models })).message).toBe('--model: give at least one --model');
+    }
+    // An API caller that leaves models out gets the same words, not zod's type error.
+    expect(thrown(() => parseRunOptions({} as never)).message).toBe('--model: give at least one --model');
   });
 });
 
@@ -169,6 +192,15 @@ describe('the precision of a model file', () => {
     ]),
   );
   const ORT = { engine: 'ort', seed: 0 } as const;
+
+  it('the inputs record the element type the graph declares', () => {
+    expect(onnxInputs(loadOnnx(fp32))).toEqual([{ name: 'x', dtype: 'float32', shape: ['N', 4] }]);
+    expect(onnxInputs(loadOnnx(fp16))).toEqual([{ name: 'x', dtype: 'float16', shape: ['N', 4] }]);
+    const int64 = join(dir, 'int64.onnx');
+    writeFileSync(int64, relu(7));
+    expect(onnxInputs(loadOnnx(int64))[0]?.dtype).toBe('int64');
+    expect(resolveModel(int64, { ...ORT, precision: undefined }).inputs?.[0]?.dtype).toBe('int64');
+  });
 
   it('is the one the file has when --precision is not given', () => {
     expect(resolveModel(fp32, { ...ORT, precision: undefined }).precision).toBe('fp32');

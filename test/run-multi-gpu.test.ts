@@ -4,13 +4,14 @@
  * parent keeps what the workers finished and leaves no worker and no temporary folder behind.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
 import { aggregateByConfig, resolveGpuList, runOnGpus } from '../src/run/multi-gpu.js';
 import type { RunOptionsInput } from '../src/run/options.js';
+import { waitForRuns } from './wait-for-runs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-gpus-test-'));
 const savedPath = process.env.PATH;
@@ -52,14 +53,6 @@ function privateTmp(name: string): string {
   const tmp = join(dir, name);
   mkdirSync(tmp);
   return tmp;
-}
-
-/** Waits until `out` holds at least one run. */
-async function firstMerge(out: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !(existsSync(out) && readResultFile(out).runs.length >= 1)) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Processes still running whose command line names `tmp` (the workers' options files live there). */
@@ -156,8 +149,11 @@ describe('--gpus', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     // --out is merged as each worker finishes a configuration, long before the sweep ends.
-    await firstMerge(out);
-    child.kill('SIGTERM');
+    try {
+      await waitForRuns(out);
+    } finally {
+      child.kill('SIGTERM');
+    }
     expect(await exited).toBe(143);
     const file = readResultFile(out);
     const n = file.runs.length;
@@ -175,6 +171,34 @@ describe('--gpus', () => {
     expect(processesUsing(tmp)).toEqual([]);
   });
 
+  it('a signal before the workers start starts none and leaves an empty, marked file', async () => {
+    const tmp = privateTmp('early-tmp');
+    const out = join(dir, 'early.json');
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    const controller = new AbortController();
+    controller.abort('SIGHUP');
+    try {
+      await expect(runOnGpus({ ...SWEEP, out }, [0, 1], { signal: controller.signal })).rejects.toMatchObject(
+        {
+          code: 'E_INTERRUPTED',
+          exitCode: 129,
+          message: `interrupted: 0 finished configuration(s) saved in ${out}`,
+        },
+      );
+    } finally {
+      process.env.TMPDIR = savedTmp;
+    }
+    const file = readResultFile(out);
+    expect(file.runs).toEqual([]);
+    expect(file.interrupted).toEqual({
+      signal: 'SIGHUP',
+      finishedConfigurations: 0,
+      plannedConfigurations: 8,
+    });
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it('a second signal (process.exit) still merges, kills the workers and removes the temporary folder', async () => {
     const tmp = privateTmp('exit-tmp');
     const out = join(dir, 'exit.json');
@@ -188,7 +212,7 @@ describe('--gpus', () => {
       (e: unknown) => e,
     );
     try {
-      await firstMerge(out);
+      await waitForRuns(out);
       // What the CLI's second signal does: abort, then process.exit, which runs the 'exit' listeners.
       controller.abort('SIGTERM');
       const added = process.listeners('exit').filter((l) => !before.includes(l));
@@ -205,8 +229,8 @@ describe('--gpus', () => {
       expect(processesUsing(tmp)).toEqual([]);
     } finally {
       process.env.TMPDIR = savedTmp;
-      // In the test the process goes on: the killed workers left nothing to merge.
-      expect(String(await ended)).toMatch(/no worker produced a result \(exit codes 137, 137\)/);
+      // In the test the process goes on: the workers are killed, and what they had saved stands.
+      expect(await ended).toMatchObject({ code: 'E_INTERRUPTED', exitCode: 143 });
     }
     expect(process.listeners('exit')).toEqual(before);
   });

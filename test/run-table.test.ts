@@ -61,6 +61,17 @@ describe('bench run table', () => {
     expect(lines[3]).toContain(' cpu (asked cuda) ');
   });
 
+  it('says when a server run was cut short, which LoadGen calls INVALID whatever its p99', () => {
+    const run = server(true, false);
+    const cut: RunResult = {
+      ...run,
+      server: { ...(run.server as NonNullable<RunResult['server']>), cutShort: true },
+    };
+    expect(formatRunTable([cut], env('CPU')).split('\n')[2]).toContain(
+      ' server 10.0 QPS, p99 met (≤50.0 ms), cut short: INVALID ',
+    );
+  });
+
   it('leaves the wall-clock note out when no row needs it', () => {
     const text = formatRunTable([offline], env('CPU'));
     expect(text.trimEnd().split('\n').at(-1)).toBe(

@@ -8,6 +8,7 @@ import {
   medianCi95Ranks,
   modifiedZScores,
   percentile,
+  robustCv,
   summarize,
   throughputFromLatency,
   throughputRelCiPct,
@@ -62,6 +63,14 @@ describe('loadgenPercentile (MLPerf LoadGen: sorted[⌊n·p/100⌋], no interpol
     expect(percentile(sorted, 99)).toBeCloseTo(5.45, 9);
     // One late query fewer and rank 990 is on time.
     expect(loadgenPercentile([...Array<number>(991).fill(5), ...Array<number>(9).fill(50)], 99)).toBe(5);
+  });
+});
+
+describe('robustCv', () => {
+  it('is MAD / 0.6745 / median (1.4826·MAD/median), 0 without a positive median', () => {
+    // MAD 1 ms, median 2 ms: 1 / 0.6745 / 2 = 0.741289844...
+    expect(robustCv({ madMs: 1, medianMs: 2 })).toBeCloseTo(0.7412898443291327, 15);
+    expect(robustCv({ madMs: 1, medianMs: 0 })).toBe(0);
   });
 });
 

@@ -1,9 +1,9 @@
 /** `bench models export`: writes a zoo model's ONNX file where the user asks, checking the target first. */
-import { closeSync, copyFileSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getZooEntry } from '../../models/index.js';
 import { BenchError, errorMessage } from '../errors.js';
-import { checkOutFile, tempPathFor } from '../results/io.js';
+import { checkOutFile, fsyncFile, tempPathFor } from '../results/io.js';
 import { zooModelPath } from '../zoo/cache.js';
 
 /** Options of {@link exportZooModel}. */
@@ -36,18 +36,13 @@ export function exportZooModel(opts: ExportOptions): ExportResult {
     cacheDir: opts.cacheDir,
   });
   const path = resolve(opts.out);
-  // Hidden temp name like result files (`.name.PID.TIME.tmp`), fsynced before the rename so a power
+  // Hidden temp name like result files (`.name.PID.TIME.N.tmp`), fsynced before the rename so a power
   // loss cannot leave an empty model under the final name. A copy, not a read into memory: models
   // reach hundreds of MB.
   const tmp = tempPathFor(path);
   try {
     copyFileSync(cached, tmp);
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncFile(tmp);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });

@@ -1,10 +1,7 @@
 /** `bench estimate RESULT.json`: H100-equivalents of measured runs by each method. */
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { BenchError } from '../errors.js';
 import { readResultFile } from '../results/io.js';
-import type { ResultFile } from '../results/schema.js';
-import { ranOnCpu } from '../h100e/references.js';
 import { estimateFile } from '../h100e/estimate.js';
 import { formatEstimateReport } from '../h100e/estimate-format.js';
 import { choice, parseOptions, positiveNumber } from './parse.js';
@@ -18,22 +15,6 @@ const OptionsSchema = z.object({
   method: z.enum(['all', 'measured']).default('all'),
   cpuBandwidth: z.coerce.number().positive().optional(),
 });
-
-/**
- * Refuses --as for a file with CPU runs (device cpu, or a GPU emulated in software): their figures
- * would be printed as another device's, a CPU number labelled as a GPU one.
- */
-export function checkAsFlag(as: string | undefined, file: ResultFile, path: string): void {
-  if (as === undefined) return;
-  const cpu = file.runs.filter((r) => r.status === 'ok' && ranOnCpu(r));
-  if (cpu.length === 0) return;
-  const software = cpu.some((r) => r.device.software === true) ? ' or a GPU emulated in software' : '';
-  throw new BenchError(
-    'E_USAGE',
-    `--as ${as}: ${path} has ${cpu.length === 1 ? '1 run' : `${cpu.length} runs`} measured on the CPU${software}; --as is for a GPU run whose GPU the catalog does not know`,
-    { hint: 'drop --as; CPU runs get CPU estimates (run bench estimate on the machine that measured them)' },
-  );
-}
 
 /** Registers `bench estimate`. */
 export function register(program: Command): void {
@@ -49,7 +30,7 @@ export function register(program: Command): void {
     )
     .option(
       '--as <device>',
-      'catalog device the spec and roofline figures describe (for GPUs the catalog does not know)',
+      'catalog device the spec and roofline figures of GPU runs describe (for GPUs the catalog does not know)',
     )
     .addOption(
       new Option('--method <method>', 'measured only: fails when no run has a matching reference')
@@ -66,7 +47,6 @@ export function register(program: Command): void {
     .action((result: string, raw: Record<string, unknown>) => {
       const o = parseOptions(OptionsSchema, raw, 'see bench estimate --help');
       const file = readResultFile(result);
-      checkAsFlag(o.as, file, result);
       const report = estimateFile(file, result, {
         reference: o.reference,
         as: o.as,

@@ -1,6 +1,8 @@
 /** Flag value parsers for commander that fail with one-line usage errors naming the flag. */
 import type { z } from 'zod';
 import { BenchError } from '../errors.js';
+import { nearestName } from '../suggest.js';
+import { unique } from '../unique.js';
 
 /** Parses "1,8,32" into positive integers. */
 export function intList(flag: string): (value: string, previous?: number[]) => number[] {
@@ -13,13 +15,9 @@ export function intList(flag: string): (value: string, previous?: number[]) => n
         `${flag} '${value}': expected positive integers separated by commas, e.g. 1,8,32`,
       );
     }
-    return unique(parts.map(Number));
+    // Repeats are dropped by the run options' schema, which also sees suites and API callers.
+    return parts.map(Number);
   };
-}
-
-/** `values` without repeats, first occurrence kept: `--batch 1,1` measures batch 1 once, not twice. */
-export function unique<T>(values: readonly T[]): T[] {
-  return [...new Set(values)];
 }
 
 /**
@@ -30,7 +28,7 @@ export function unique<T>(values: readonly T[]): T[] {
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** True when `value` is a number in plain decimal notation (see {@link DECIMAL}). */
-export function isDecimal(value: string): boolean {
+function isDecimal(value: string): boolean {
   return DECIMAL.test(value);
 }
 
@@ -125,38 +123,6 @@ export function gpuList(flag: string): (value: string) => string {
     if (v === 'all' || /^\d+(\s*,\s*\d+)*$/.test(v)) return v;
     throw new BenchError('E_USAGE', `${flag} '${value}': expected 'all' or GPU indices like 0,1`);
   };
-}
-
-/**
- * The closest of `candidates` to a mistyped `word`, or undefined when none is close enough to be a
- * plausible typo (so `bench bogus` lists the commands instead of suggesting an unrelated one).
- */
-export function nearestName(word: string, candidates: readonly string[]): string | undefined {
-  if (candidates.length === 0) return undefined;
-  // Swapped letters count one edit (cdua -> cuda, not cpu), as in the typos people make.
-  const scored = candidates.map((c) => ({ c, d: typoDistance(word, c) }));
-  const { c: best, d } = scored.reduce((a, b) => (b.d < a.d ? b : a));
-  // A third of the name (at least 2 edits) is a typo; replacing every letter of a short word is not.
-  return d <= Math.max(2, Math.floor(best.length / 3)) && d < word.length ? best : undefined;
-}
-
-/** Edit distance with adjacent transpositions as one edit (optimal string alignment). */
-export function typoDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const row = d[i] as number[];
-      const up = d[i - 1] as number[];
-      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
-      }
-    }
-  }
-  return (d[a.length] as number[])[b.length] as number;
 }
 
 /**

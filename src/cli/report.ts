@@ -1,10 +1,8 @@
 /** `bench report FILES... --html out.html [--markdown out.md]`: a self-contained page with charts. */
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { KEY_FIELDS } from '../compare/key.js';
 import { reportCommand } from '../compare/commands.js';
-import { BenchError } from '../errors.js';
 import { flagHint, KeyFieldListSchema, parseIgnoreKey } from './compare.js';
 import { parseOptions } from './parse.js';
 
@@ -33,16 +31,6 @@ export function register(program: Command): void {
     .option('--force', 'replace existing --html / --markdown files')
     .action(async (files: string[], raw: unknown) => {
       const opts = parseOptions(OptionsSchema, raw, flagHint('report'));
-      // One file for both would leave only the second report, with --force silently eating the first.
-      if (
-        opts.html !== undefined &&
-        opts.markdown !== undefined &&
-        resolve(opts.html) === resolve(opts.markdown)
-      ) {
-        throw new BenchError('E_USAGE', `--html and --markdown both name ${opts.markdown}`, {
-          hint: 'give each report its own file, e.g. --html report.html --markdown report.md',
-        });
-      }
       const result = await reportCommand(files, {
         html: opts.html,
         markdown: opts.markdown,

@@ -1,20 +1,18 @@
 /** `bench [run]`: thin wrapper over runBenchmarks() — flags, suite defaults, progress bar, Ctrl-C, table. */
 import { availableParallelism } from 'node:os';
-import { Command, Option } from 'commander';
+import { Command, Help, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { BenchError, ExitCode } from '../errors.js';
-import { DeviceRequestSchema, PrecisionSchema, ScenarioSchema, TransferSchema } from '../results/schema.js';
+import { ExitCode } from '../errors.js';
 import {
-  loadSuite,
-  maxThreads,
-  parseRunOptions,
-  SEED_BOUNDS,
-  threadsLimitMessage,
-  type RunOptionsInput,
-} from '../run/options.js';
-import { splitModelSpecs } from '../run/models.js';
+  DeviceRequestSchema,
+  EngineNameSchema,
+  PrecisionSchema,
+  ScenarioSchema,
+  TransferSchema,
+} from '../results/schema.js';
+import { loadSuite, parseRunOptions, SEED_BOUNDS, type RunOptionsInput, type Suite } from '../run/options.js';
 import { resolveGpuList, runOnGpus } from '../run/multi-gpu.js';
-import { runBenchmarks, signalExitCode, type RunHooks, type RunOutcome } from '../run/run.js';
+import { runBenchmarks, signalExitCode, STOP_SIGNALS, type RunHooks, type RunOutcome } from '../run/run.js';
 import { h100eColumn } from '../h100e/estimate.js';
 import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../run/table.js';
 import {
@@ -32,39 +30,56 @@ const DEVICES = DeviceRequestSchema.options;
 const PRECISIONS = PrecisionSchema.options;
 const SCENARIOS = ScenarioSchema.options;
 const TRANSFERS = TransferSchema.options;
-const ENGINES = ['ort', 'tfjs'] as const;
+const ENGINES = EngineNameSchema.options;
+
+/** The default suite as help shows it: read on first use, once; null when it cannot be read. */
+let helpSuite: Suite | null | undefined;
 
 /**
  * The help's default of a setting a suite also sets. Commander would print the flag's own default, but
  * bare `bench` (no --model) runs the default suite's values, so the help names both, read from the suite
  * file itself so they cannot drift.
  */
-function suiteDefault(
-  value: string,
-  key: 'batches' | 'durationS' | 'maxDurationS' | 'warmup' | 'minIterations',
-): string {
-  let bare: string | undefined;
-  try {
-    const v = loadSuite('default')[key];
-    bare = Array.isArray(v) ? v.join(',') : v?.toString();
-  } catch {
-    bare = undefined; // help must print even if the suite file is damaged; running will say why
+function suiteDefault(value: string, key: SuiteHelpKey): string {
+  if (helpSuite === undefined) {
+    try {
+      helpSuite = loadSuite('default');
+    } catch {
+      helpSuite = null; // help must print even if the suite file is damaged; running will say why
+    }
   }
+  const v = helpSuite?.[key];
+  const bare = Array.isArray(v) ? v.join(',') : v?.toString();
   return `the suite's, or ${value} with --model and no --suite${bare === undefined ? '' : `; bare \`bench\`: ${bare}`}`;
 }
 
-/** Parses --threads: an integer from 0 to 4 x the logical cores (see maxThreads). */
-function threadsFlag(value: string): number {
-  const n = positiveNumber('--threads', { integer: true, allowZero: true })(value);
-  if (n > maxThreads()) throw new BenchError('E_USAGE', threadsLimitMessage(value));
-  return n;
-}
+/** Suite settings whose default the help names. */
+type SuiteHelpKey = 'batches' | 'durationS' | 'maxDurationS' | 'warmup' | 'minIterations';
 
-/** Parses --out: any path but an empty one (which would only fail later, after device detection). */
-function outFlag(value: string): string {
-  if (value.trim() === '') throw new BenchError('E_USAGE', '--out is empty: pass a file path');
-  return value;
-}
+/** Flags (by attribute) whose help names the default suite's value: the suite key and the flag's own default. */
+const SUITE_HELP: Record<string, [SuiteHelpKey, string]> = {
+  batch: ['batches', '1'],
+  warmup: ['warmup', '5'],
+  duration: ['durationS', '3'],
+  minIterations: ['minIterations', '10'],
+  maxDuration: ['maxDurationS', 'the longer of 30 and 2 x --duration'],
+};
+
+/**
+ * Help that fills in the suite defaults only when an option's help is rendered, so registering the
+ * commands (every `bench` invocation) reads no suite file.
+ */
+const suiteHelp = {
+  optionDescription(this: Help, option: Option): string {
+    const entry = SUITE_HELP[option.attributeName()];
+    if (!entry) return Help.prototype.optionDescription.call(this, option);
+    const text = suiteDefault(entry[1], entry[0]);
+    // --max-duration has no default value (it follows --duration), so commander would print none.
+    if (option.defaultValue === undefined) return `${option.description} (default: ${text})`;
+    option.defaultValueDescription = text;
+    return Help.prototype.optionDescription.call(this, option);
+  },
+};
 
 /** Run options a suite may set, with the flag attribute that overrides each (a flag given on the command line wins). */
 const SUITE_KEYS = {
@@ -159,9 +174,6 @@ function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
   return options;
 }
 
-/** Signals that stop a run after saving its finished configurations. */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
 /** The H100-equivalent of each configuration, labelled with the method that gave it. */
 const H100E_COLUMN: ExtraColumn = { header: 'H100e', value: h100eColumn };
 
@@ -184,16 +196,25 @@ function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  // Once stopped (the run ended, or a signal came) the bar never draws again: after SIGHUP there is
+  // no terminal to draw on, and after Ctrl-C a redraw would cover the "interrupted" notice.
+  let stopped = false;
   return {
     hooks: {
       onConfigStart: (i, n, label) => {
+        if (stopped) return;
         if (!started) bar.start(100, 0, { config: label, index: i + 1, total: n });
         started = true;
         bar.update(0, { config: label, index: i + 1, total: n });
       },
-      onProgress: (f) => bar.update(Math.round(100 * Math.min(1, f))),
+      onProgress: (f) => {
+        if (!stopped) bar.update(Math.round(100 * Math.min(1, f)));
+      },
     },
-    stop: () => started && bar.stop(),
+    stop: () => {
+      if (started && !stopped) bar.stop();
+      stopped = true;
+    },
   };
 }
 
@@ -205,6 +226,7 @@ export function register(program: Command): void {
     // As the default command, run receives any word that is not a command: it arrives in cmd.args (no
     // declared argument, so help shows no internal name) and the action names the typo.
     .allowExcessArguments(true)
+    .configureHelp(suiteHelp)
     .addOption(
       new Option('--engine <name>', 'inference engine')
         .choices(ENGINES)
@@ -231,9 +253,7 @@ export function register(program: Command): void {
     )
     .option('--suite <name|path>', 'suite: smoke, default, full, or a YAML/JSON file')
     .addOption(
-      new Option('--batch <list>', 'batch sizes, e.g. 1,8,32')
-        .argParser(intList('--batch'))
-        .default([1], suiteDefault('1', 'batches')),
+      new Option('--batch <list>', 'batch sizes, e.g. 1,8,32').argParser(intList('--batch')).default([1]),
     )
     .addOption(
       new Option(
@@ -246,7 +266,8 @@ export function register(program: Command): void {
     .option(
       '--threads <n>',
       `intra-op threads (0 = engine default; at most 4 x the ${availableParallelism()} logical cores)`,
-      threadsFlag,
+      // The limit (4 x the cores) is the run options' check, worded the same from flags and the API.
+      positiveNumber('--threads', { integer: true, allowZero: true }),
       0,
     )
     .option(
@@ -274,24 +295,24 @@ export function register(program: Command): void {
     .addOption(
       new Option('--warmup <n>', 'warm-up iterations before timing')
         .argParser(positiveNumber('--warmup', { integer: true, allowZero: true }))
-        .default(5, suiteDefault('5', 'warmup')),
+        .default(5),
     )
     .addOption(
       new Option('--duration <s>', 'minimum measured seconds per configuration')
         .argParser(positiveNumber('--duration'))
-        .default(3, suiteDefault('3', 'durationS')),
+        .default(3),
     )
     .addOption(
       new Option('--min-iterations <n>', 'minimum measured iterations')
         .argParser(positiveNumber('--min-iterations', { integer: true, allowZero: true }))
-        .default(10, suiteDefault('10', 'minIterations')),
+        .default(10),
     )
     .addOption(
-      new Option(
-        '--max-duration <s>',
-        // No default value: when not given it follows --duration (see defaultMaxDurationS).
-        `stop here even if the CI target is not met (default: ${suiteDefault('the longer of 30 and 2 x --duration', 'maxDurationS')})`,
-      ).argParser(positiveNumber('--max-duration')),
+      // No default value: when not given it follows --duration (see defaultMaxDurationS); the help
+      // names it (see suiteHelp).
+      new Option('--max-duration <s>', 'stop here even if the CI target is not met').argParser(
+        positiveNumber('--max-duration'),
+      ),
     )
     .addOption(
       new Option('--rel-ci <pct>', 'stop once the 95 % CI of median throughput is within ±pct')
@@ -308,7 +329,8 @@ export function register(program: Command): void {
         .default('include'),
     )
     .option('--seed <n>', 'seed for inputs and zoo weights', boundedNumber('--seed', SEED_BOUNDS), 0)
-    .option('--out <file>', 'result file (default results/<date>-<host>-<device>.json)', outFlag)
+    // An empty or blank --out is the run options' error, raised before device detection (see the action).
+    .option('--out <file>', 'result file (default results/<date>-<host>-<device>.json)')
     .option('--force', 'overwrite an existing --out')
     .option('--json', 'print the result JSON on stdout instead of the table')
     .option('--quiet', 'no progress and no table (still names the file written)')
@@ -327,7 +349,7 @@ export function register(program: Command): void {
       const options = optionsFrom(flags, cmd);
       // Bad options must be a usage error (exit 2) before nvidia-smi is asked about --gpus (exit 3), and
       // before the notice below speaks of a run that will not happen.
-      parseRunOptions({ ...options, models: splitModelSpecs(options.models) });
+      parseRunOptions(options);
       const cores = availableParallelism();
       if (flags.threads > cores) {
         process.stderr.write(
@@ -335,6 +357,7 @@ export function register(program: Command): void {
         );
       }
       const controller = new AbortController();
+      const progress = progressHooks(flags.quiet || flags.gpus !== undefined);
       let interrupts = 0;
       // SIGTERM (systemd, docker stop, a CI runner's cancel) and SIGHUP (the terminal closed) stop the
       // sweep like Ctrl-C: finished configurations are kept. The abort's reason names the signal, which
@@ -342,14 +365,17 @@ export function register(program: Command): void {
       // run's exit handlers still mark the file as interrupted and stop --gpus workers.
       const onSignal = (name: NodeJS.Signals) => {
         if (++interrupts > 1) process.exit(signalExitCode(name));
-        const again = name === 'SIGINT' ? 'Ctrl-C' : name;
-        process.stderr.write(
-          `\ninterrupted: saving finished configurations (${again} again to quit at once)\n`,
-        );
+        progress.stop();
+        // After SIGHUP the terminal is gone: nobody reads the notice, and the write would only fail (EIO).
+        if (name !== 'SIGHUP') {
+          const again = name === 'SIGINT' ? 'Ctrl-C' : name;
+          process.stderr.write(
+            `\ninterrupted: saving finished configurations (${again} again to quit at once)\n`,
+          );
+        }
         controller.abort(name);
       };
       for (const name of STOP_SIGNALS) process.on(name, onSignal);
-      const progress = progressHooks(flags.quiet || flags.gpus !== undefined);
       const common = {
         signal: controller.signal,
         command: ['bench', ...process.argv.slice(2)].join(' '),

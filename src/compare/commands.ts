@@ -157,15 +157,27 @@ export async function reportCommand(
       hint: 'bench report results.json --html report.html',
     });
   }
+  const targets = [
+    { flag: '--html', format: 'html', path: options.html },
+    { flag: '--markdown', format: 'markdown', path: options.markdown },
+  ] as const;
+  // One file for both would leave only the second report, with --force silently eating the first;
+  // compared through symlinks like the input check, so a link to the other target is caught too.
+  if (
+    options.html !== undefined &&
+    options.markdown !== undefined &&
+    canonicalPath(options.html) === canonicalPath(options.markdown)
+  ) {
+    throw new BenchError('E_USAGE', `--html and --markdown both name ${options.markdown}`, {
+      hint: 'give each report its own file, e.g. --html report.html --markdown report.md',
+    });
+  }
   // Check both targets before the (slow) rendering, so a typo in --markdown does not cost the HTML.
   const force = options.force ?? false;
-  for (const [flag, out] of [
-    ['--html', options.html],
-    ['--markdown', options.markdown],
-  ] as const) {
-    if (!out || out === STDOUT_PATH) continue;
-    refuseInputAsOutput(out, flag, paths);
-    checkOutFile(out, { flag, force });
+  for (const { flag, path } of targets) {
+    if (!path || path === STDOUT_PATH) continue;
+    refuseInputAsOutput(path, flag, paths);
+    checkOutFile(path, { flag, force });
   }
   const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
   if (files.every((f) => f.data.runs.length === 0)) {
@@ -192,10 +204,7 @@ export async function reportCommand(
   const doc = documentFor(options.title ?? 'h100e benchmark report', files, comparison, warnings, true);
   const written: string[] = [];
   let stdout = '';
-  for (const [format, path] of [
-    ['html', options.html],
-    ['markdown', options.markdown],
-  ] as const) {
+  for (const { format, path } of targets) {
     if (!path) continue;
     const text = await exporterFor(format).render(doc);
     if (path === STDOUT_PATH) {

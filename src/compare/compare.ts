@@ -147,7 +147,10 @@ export interface ComparisonRow {
 /** Geometric-mean summary of one file's column. */
 export interface ColumnSummary {
   fileIndex: number;
-  /** Geometric mean of the throughput ratios of comparable keys; null when there are none. */
+  /**
+   * Geometric mean of the comparable cells' ratios (median throughput; inverted p90 latency for
+   * single-stream keys), above 1 faster; null when there are none.
+   */
   geomeanRatio: number | null;
   /** Bootstrap interval of that geometric mean. */
   ci: [number, number] | null;
@@ -346,6 +349,8 @@ function compareCell(
   baseLabel: string,
   options: Settings,
 ): { cell: CellComparison; replicates: Float64Array | null } {
+  // One bootstrap stream per key, whichever path (server or not) uses it.
+  const seed = seedFor(options.seed, runKey(base));
   const baseSummary = summarizeRun(base);
   if (!other)
     return { cell: notComparable(fileIndex, `missing in ${label}`, baseSummary, null), replicates: null };
@@ -369,7 +374,7 @@ function compareCell(
   if (serverSide === 2) {
     const outcome = compareServerRuns(base, other, [baseLabel, label], {
       ...options,
-      seed: seedFor(options.seed, runKey(base)),
+      seed,
       minSamples: MIN_SAMPLES,
     });
     const cell: CellComparison = {
@@ -387,8 +392,11 @@ function compareCell(
     };
     return { cell, replicates: null };
   }
-  const baseThroughput = throughputSamples(base);
-  const otherThroughput = throughputSamples(other);
+  // Positive latencies once: the throughput samples and the p90 bootstrap both start from them.
+  const baseLatencies = positive(base.samplesMs);
+  const otherLatencies = positive(other.samplesMs);
+  const baseThroughput = baseLatencies.map((ms) => imagesPerS(base, ms));
+  const otherThroughput = otherLatencies.map((ms) => imagesPerS(other, ms));
   for (const [samples, name] of [
     [baseThroughput, baseLabel],
     [otherThroughput, label],
@@ -402,7 +410,7 @@ function compareCell(
   const test = mannWhitneyU(otherThroughput, baseThroughput);
   const bootOptions = {
     iterations: options.bootstrapIterations,
-    seed: seedFor(options.seed, runKey(base)),
+    seed,
     confidence: options.confidence,
   };
   const p90Basis =
@@ -410,7 +418,7 @@ function compareCell(
     other.config.scenario === 'single-stream' &&
     Math.min(baseThroughput.length, otherThroughput.length) >= P90_MIN_SAMPLES;
   const boot = p90Basis
-    ? bootstrapPercentileRatio(positive(base.samplesMs), positive(other.samplesMs), 90, bootOptions)
+    ? bootstrapPercentileRatio(baseLatencies, otherLatencies, 90, bootOptions)
     : bootstrapMedianRatio(otherThroughput, baseThroughput, bootOptions);
   // On p90 the CI alone decides: the rank test cannot see a change confined to the tail.
   const significant = p90Basis || test.pValue < options.alpha;

@@ -57,17 +57,30 @@ function serverRegression(
     };
   }
   if (server.basis === 'p99' && server.p99Ratio !== null) {
-    const rise = (server.p99Ratio - 1) * 100;
-    if (!(rise > thresholdPct)) return null;
-    return {
-      metric: 'p99',
-      slowdownPct: rise,
-      ratio: server.p99Ratio,
-      ci: server.p99Ci,
-      what: `has a ${rise.toFixed(1)} % higher p99 latency (p99 ratio ${server.p99Ratio.toFixed(3)}, significant)`,
-    };
+    return latencyRise('p99', server.p99Ratio, server.p99Ci, thresholdPct);
   }
   return null;
+}
+
+/**
+ * The regression of a latency percentile whose new-over-base `ratio` rose by more than `thresholdPct`
+ * percent (server p99 at the same --qps, single-stream p90), or null when it did not.
+ */
+function latencyRise(
+  metric: 'p90' | 'p99',
+  ratio: number,
+  ci: [number, number] | null,
+  thresholdPct: number,
+): Omit<Regression, 'key' | 'file'> | null {
+  const rise = (ratio - 1) * 100;
+  if (!(rise > thresholdPct)) return null;
+  return {
+    metric,
+    slowdownPct: rise,
+    ratio,
+    ci,
+    what: `has a ${rise.toFixed(1)} % higher ${metric} latency (${metric} ratio ${ratio.toFixed(3)}, significant)`,
+  };
 }
 
 const formatPct = (pct: number): string => `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %`;
@@ -116,19 +129,8 @@ export function findRegressions(
       if (cell.ratio === null || cell.ci === null) continue;
       if (cell.ratioBasis === 'p90-latency') {
         // The cell's ratio is base p90 over new (above 1: faster); the gate speaks of the rise.
-        const p90Ratio = 1 / cell.ratio;
-        const rise = (p90Ratio - 1) * 100;
-        if (rise > thresholdPct) {
-          found.push({
-            key: row.key,
-            file,
-            metric: 'p90',
-            slowdownPct: rise,
-            ratio: p90Ratio,
-            ci: [1 / cell.ci[1], 1 / cell.ci[0]],
-            what: `has a ${rise.toFixed(1)} % higher p90 latency (p90 ratio ${p90Ratio.toFixed(3)}, significant)`,
-          });
-        }
+        const regression = latencyRise('p90', 1 / cell.ratio, [1 / cell.ci[1], 1 / cell.ci[0]], thresholdPct);
+        if (regression) found.push({ key: row.key, file, ...regression });
         continue;
       }
       const slowdownPct = (1 - cell.ratio) * 100;

@@ -27,6 +27,8 @@ export interface ServerRunSummary {
   p99Ms: number;
   latencyBoundMs: number;
   met: boolean;
+  /** Arrivals stopped at --max-duration short of the minimum duration or query count (LoadGen: INVALID). */
+  cutShort: boolean;
   findPeak: boolean;
   /** The confirmed peak of a --find-peak run (the rate its last full-length run met); else null. */
   peakQps: number | null;
@@ -84,6 +86,7 @@ export function summarizeServer(run: RunResult): ServerRunSummary | null {
     p99Ms: s.p99Ms,
     latencyBoundMs: s.latencyBoundMs,
     met: s.met,
+    cutShort: s.cutShort === true,
     findPeak: run.config.findPeak === true,
     peakQps: peakQps(run),
   };
@@ -152,6 +155,10 @@ export function compareServerRuns(
   });
   const different = mismatch(base, b, other, o, labels);
   if (different) return notComparable(different);
+  // A run cut short measured too few queries for its p99 to mean what the bound asks (LoadGen: INVALID).
+  const cut = [b.cutShort ? baseLabel : null, o.cutShort ? label : null].filter((x) => x !== null);
+  if (cut.length > 0)
+    return notComparable(`cut short at --max-duration in ${cut.join(' and ')} (LoadGen: INVALID)`);
 
   // Latency test for runs at the same rate; for peak runs the p99s were taken at different rates.
   let latency: (Pick<ServerCellOutcome, 'pValue' | 'pMethod'> & { significant: boolean }) | null = null;

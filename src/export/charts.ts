@@ -383,7 +383,7 @@ export function comparisonChart(comparison: Comparison): ChartSpec | null {
   return {
     id: 'comparison',
     title: `Throughput change against ${base}`,
-    caption: `Median throughput ratio minus 1 (single-stream keys: p90 latency ratio, base over new), in percent, with its ${Math.round(comparison.confidence * 100)} % bootstrap CI; colour is the verdict (Mann-Whitney p < ${comparison.alpha} and a CI excluding 0).${serverNote}`,
+    caption: `Median throughput ratio minus 1 (single-stream keys: p90 latency ratio, base over new), in percent, with its ${Math.round(comparison.confidence * 100)} % bootstrap CI; colour is the verdict (Mann-Whitney p < ${comparison.alpha} and a CI excluding 0; p90 keys: the CI alone).${serverNote}`,
     spec: {
       $schema: SCHEMA,
       config: TEXT_CONFIG,

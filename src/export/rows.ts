@@ -10,6 +10,7 @@ import { environmentOf } from '../compare/environment.js';
 import { runKey } from '../compare/key.js';
 import type { LoadedFile } from '../compare/load.js';
 import { summarizeServer, type ServerRunSummary } from '../compare/server.js';
+import { deviceKindLabel } from '../results/device-label.js';
 import type { RunResult } from '../results/schema.js';
 import type { ReportDocument } from './exporter.js';
 import {
@@ -189,7 +190,9 @@ export function comparisonTable(comparison: Comparison): TextTable {
 
 /** "met (50 ms)" or "missed (50 ms)": whether a server run's p99 met its bound. */
 function boundText(s: ServerRunSummary | null | undefined): string {
-  return s ? `${s.met ? 'met' : 'missed'} (${s.latencyBoundMs}${NBSP}ms)` : '–';
+  return s
+    ? `${s.met ? 'met' : 'missed'} (${s.latencyBoundMs}${NBSP}ms)${s.cutShort ? ', cut short (invalid)' : ''}`
+    : '–';
 }
 
 /** The verdict of a server cell with what decided it. */
@@ -311,7 +314,7 @@ function runHead(file: LoadedFile, run: RunResult): string[] {
     runKey(run),
     run.model.precision,
     run.status + (run.error ? `: ${run.error}` : ''),
-    `${run.device.actual}${run.device.software ? ' (software, CPU)' : ''}: ${run.device.name}`,
+    `${deviceKindLabel(run.device)}: ${run.device.name}`,
     environmentOf(file.data, run).hostname,
     String(run.samplesMs.length),
   ];

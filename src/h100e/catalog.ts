@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { BenchError } from '../errors.js';
 import { fieldIssue, parseJsonText } from '../results/io.js';
+import { typoDistance } from '../suggest.js';
 import { PACKAGE_ROOT } from '../version.js';
 
 /** Numeric figures a catalog entry may carry; each non-null one must be named by a source. */
@@ -196,21 +196,21 @@ export function matchGpuName(gpuName: string, catalog: Catalog = loadCatalog()):
   return best?.device;
 }
 
-/** Catalog names closest to `name`, for "did you mean" hints. */
+/**
+ * Catalog names closest to `name` (by any of their aliases), for "did you mean" hints; none when no
+ * name is a plausible typo, so `--as nosuchgpu` lists the catalog instead of guessing an unrelated GPU.
+ */
 export function suggestDevices(name: string, catalog: Catalog = loadCatalog(), max = 3): string[] {
   const n = normalizeName(name);
   const scored = catalog.devices.map((d) => ({
     name: d.name,
-    score: Math.min(...namesOf(d).map((a) => distance(n, normalizeName(a)))),
+    score: Math.min(...namesOf(d).map((a) => typoDistance(n, normalizeName(a)))),
   }));
   scored.sort((a, b) => a.score - b.score);
-  const cut = scored.filter((s) => s.score <= Math.max(3, Math.ceil(n.length / 2))).slice(0, max);
-  if (cut.length > 0) return cut.map((s) => s.name);
-  const c = closest(
-    name,
-    catalog.devices.map((d) => d.name),
-  );
-  return c ? [c] : [];
+  return scored
+    .filter((s) => s.score <= Math.max(3, Math.ceil(n.length / 2)) && s.score < n.length)
+    .slice(0, max)
+    .map((s) => s.name);
 }
 
 /** The catalog device called `name`; throws E_UNKNOWN_DEVICE with close names when there is none. */

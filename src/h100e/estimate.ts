@@ -28,6 +28,11 @@ export interface MethodFigure {
   h100e: number | null;
   /** The method in words, with its inputs. */
   method: string;
+  /**
+   * Derivation texts that `method` embeds verbatim (a peak's source, the bandwidth assumption, why no
+   * reference exists): the same on every row of a file, so the text report prints each once as a note.
+   */
+  notes: string[];
 }
 
 /** Every estimate for one run. */
@@ -62,7 +67,10 @@ export interface RunEstimate {
 export interface EstimateOptions {
   /** A reference result file instead of the reference folder. */
   reference?: string;
-  /** Catalog device the spec and roofline figures should describe instead of the one that ran. */
+  /**
+   * Catalog device the spec and roofline figures of GPU runs should describe instead of the one that ran.
+   * CPU and software runs ignore it (their methods say so); a file with no GPU run is E_USAGE.
+   */
   as?: string;
   /** CPU memory bandwidth in GB/s (else the documented assumption). */
   cpuBandwidthGBps?: number;
@@ -101,7 +109,7 @@ function peaksOfRun(
   if (ranOnCpu(run)) {
     const model = env.cpu.model;
     const ranOn = `${model} (CPU${run.device.software ? `, ${run.device.actual} emulated in software` : ''})`;
-    if (ctx.as) return { peaks: ctx.as, ranOn, why: '' };
+    // --as is not applied here: a CPU number described as a GPU's would be labelled as a GPU figure.
     const local = ctx.cpuInfo;
     if (local && normalizeName(local.model) === normalizeName(model)) {
       return { peaks: peaksFromCpu(deriveCpuPeak(local, ctx.cpuBandwidthGBps)), ranOn, why: '' };
@@ -155,6 +163,9 @@ export function formatH100e(x: number | null): string {
   return String(Number(x.toPrecision(3)));
 }
 
+/** Said on a CPU or software run's device figures when --as was given: it was not applied to them. */
+export const AS_GPU_ONLY = '--as applies to GPU runs only';
+
 /** Estimates one successful run. */
 function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimate {
   const samplesPerS = run.throughput?.samplesPerS ?? 0;
@@ -172,49 +183,62 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
       kind === 'same-config'
         ? `the ${ref.device} reference`
         : `the fastest ${ref.device} reference of this workload (${ref.run.engine.name}/${ref.run.engine.provider}, transfer ${ref.run.config.transfer}; none ran ${run.engine.name}/${run.engine.provider} there)`;
+    // Same compute as the H100 SXM, faster memory: memory-bound models run faster there.
+    const h200 = ref.device.startsWith('H200')
+      ? 'an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models'
+      : null;
     measured = {
       h100e: samplesPerS / r,
       method:
         `measured: ${formatH100e(samplesPerS)} / ${formatH100e(r)} img/s of ${how} ${ref.file} (made by: ${ref.command})` +
-        // Same compute as the H100 SXM, faster memory: memory-bound models run faster there.
-        (ref.device.startsWith('H200')
-          ? '; an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models'
-          : ''),
+        (h200 ? `; ${h200}` : ''),
+      notes: h200 ? [h200] : [],
     };
+  } else if (found.match) {
+    measured = { h100e: null, method: `no throughput in the reference for ${key}`, notes: [] };
   } else {
-    measured = {
-      h100e: null,
-      method: found.match
-        ? `no throughput in the reference for ${key}`
-        : `no matching H100 reference: ${found.why}`,
-    };
+    // The reason is the same for every run (a note), the workload it looked for is not.
+    const reason = `no matching H100 reference: ${found.why}`;
+    const lookedFor = found.lookedFor === undefined ? '' : `; looked for ${found.lookedFor}`;
+    measured = { h100e: null, method: reason + lookedFor, notes: [reason] };
   }
   const a = findAnchor(run, ctx.anchors);
   const anchor: MethodFigure | null = a
     ? {
         h100e: samplesPerS / a.samplesPerS,
         method: `published anchor, not like-for-like: ${a.benchmark}, ${a.system}, ${a.samplesPerS.toLocaleString('en-US')} samples/s (${a.engine}, ${a.precision}); ${a.caveat}; source: ${a.source.title} ${a.source.url}`,
+        notes: [a.caveat],
       }
     : null;
 
   // spec
   const spec = peaks ? specH100e(peaks) : { rule16: null, rule8: null };
-  const spec16: MethodFigure = {
-    h100e: spec.rule16,
-    method: peaks
-      ? peaks.dense16Tflops === null
-        ? `spec (Epoch 16-bit rule): ${peaks.name} has no dense 16-bit figure`
-        : `spec (Epoch 16-bit rule): ${peaks.dense16Tflops.toPrecision(4)} / ${H100_DENSE16_TFLOPS} TFLOP/s dense; ${peaks.notes.dense16}`
-      : `spec: ${why}`,
-  };
-  const spec8: MethodFigure = {
-    h100e: spec.rule8,
-    method: peaks
-      ? peaks.int8Tops === null
-        ? `spec (Epoch 8-bit rule): ${peaks.name} has no dense 8-bit figure (${peaks.notes.int8})`
-        : `spec (Epoch 8-bit rule): ${peaks.int8Tops.toPrecision(4)} / ${H100_DENSE8_TOPS} TOPS dense; ${peaks.notes.int8}`
-      : `spec: ${why}`,
-  };
+  let spec16: MethodFigure = !peaks
+    ? { h100e: null, method: `spec: ${why}`, notes: [why] }
+    : peaks.dense16Tflops === null
+      ? {
+          h100e: null,
+          method: `spec (Epoch 16-bit rule): ${peaks.name} has no dense 16-bit figure`,
+          notes: [],
+        }
+      : {
+          h100e: spec.rule16,
+          method: `spec (Epoch 16-bit rule): ${peaks.dense16Tflops.toPrecision(4)} / ${H100_DENSE16_TFLOPS} TFLOP/s dense; ${peaks.notes.dense16}`,
+          notes: [peaks.notes.dense16],
+        };
+  // Without a figure the whole sentence is the same on every row of the device: it is the note.
+  const noInt8 = peaks
+    ? `spec (Epoch 8-bit rule): ${peaks.name} has no dense 8-bit figure (${peaks.notes.int8})`
+    : '';
+  let spec8: MethodFigure = !peaks
+    ? { h100e: null, method: `spec: ${why}`, notes: [why] }
+    : peaks.int8Tops === null
+      ? { h100e: null, method: noInt8, notes: [noInt8] }
+      : {
+          h100e: spec.rule8,
+          method: `spec (Epoch 8-bit rule): ${peaks.int8Tops.toPrecision(4)} / ${H100_DENSE8_TOPS} TOPS dense; ${peaks.notes.int8}`,
+          notes: [peaks.notes.int8],
+        };
 
   // roofline
   const { work, why: workWhy, note } = workOf(run);
@@ -223,6 +247,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
     roofline = {
       h100e: null,
       method: `roofline: ${peaks ? workWhy : why}`,
+      notes: [peaks ? workWhy : why],
       local: null,
       h100: null,
       efficiency: null,
@@ -234,17 +259,15 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
       roofline = {
         h100e: null,
         method: `roofline: ${!here.ok ? here.reason : !there.ok ? there.reason : ''}`,
+        notes: [],
         local: null,
         h100: null,
         efficiency: null,
       };
     } else {
-      // A server run's throughput is its offered load, and --as describes another device: neither
-      // says how close this device came to its own bound.
-      const efficiency =
-        (ctx.as && ranOnCpu(run)) || run.config.scenario === 'server'
-          ? null
-          : samplesPerS / here.value.samplesPerS;
+      // A server run's throughput is its offered load: it does not say how close the device came to its bound.
+      const efficiency = run.config.scenario === 'server' ? null : samplesPerS / here.value.samplesPerS;
+      const compute = run.model.precision === 'fp32' ? peaks.notes.fp32 : peaks.notes.dense16;
       roofline = {
         h100e: here.value.samplesPerS / there.value.samplesPerS,
         method:
@@ -257,13 +280,21 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
               (efficiency > 1
                 ? ' (above 100 %: the assumed peak is too low, e.g. turbo clocks above the nominal GHz)'
                 : '')) +
-          `; compute: ${run.model.precision === 'fp32' ? peaks.notes.fp32 : peaks.notes.dense16}; bandwidth: ${peaks.notes.bandwidth}${note}`,
+          `; compute: ${compute}; bandwidth: ${peaks.notes.bandwidth}${note}`,
+        notes: [compute, peaks.notes.bandwidth],
         local: here.value,
         h100: there.value,
         efficiency,
       };
     }
   }
+
+  // --as was given but not applied (peaksOfRun): say so on each figure it would have changed.
+  const asIgnored = <T extends MethodFigure>(f: T): T =>
+    ctx.as && ranOnCpu(run) ? { ...f, method: `${f.method}; ${AS_GPU_ONLY}` } : f;
+  spec16 = asIgnored(spec16);
+  spec8 = asIgnored(spec8);
+  roofline = asIgnored(roofline);
 
   const values = [measured.h100e, spec16.h100e, spec8.h100e, roofline.h100e].filter(
     (v): v is number => v !== null && v > 0,
@@ -307,6 +338,18 @@ export function estimateFile(file: ResultFile, path: string, opts: EstimateOptio
     throw new BenchError('E_BAD_INPUT', `${path}: no successful runs with a throughput to estimate`, {
       hint: 'pass a result file from `bench run` in which at least one configuration succeeded',
     });
+  }
+  // --as describes an unknown GPU; CPU and software runs keep their own figures (estimateOne says so),
+  // and a file with nothing else would only print figures --as did not touch.
+  if (opts.as !== undefined && ok.every(ranOnCpu)) {
+    const software = ok.some((r) => r.device.software === true) ? ' or a GPU emulated in software' : '';
+    throw new BenchError(
+      'E_USAGE',
+      `--as ${opts.as}: ${path} has no GPU run (${ok.length === 1 ? 'its run' : `all ${ok.length} runs`} measured on the CPU${software}); ${AS_GPU_ONLY}`,
+      {
+        hint: 'drop --as; CPU runs get CPU estimates (run bench estimate on the machine that measured them)',
+      },
+    );
   }
   // Load (and so check) a named --reference first: a typo in its path is the error the user needs.
   const ctx = contextOf(opts);

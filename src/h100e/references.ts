@@ -188,12 +188,13 @@ export interface ReferenceMatch {
 
 /**
  * The reference for a run: a run with the same match key, else the fastest one of the same workload;
- * undefined (with the reason) when none, or for server runs, whose throughput is the offered load.
+ * undefined when none, or for server runs, whose throughput is the offered load. Then `why` is the
+ * reason, the same for every run of a file, and `lookedFor` the workload this run needed, if any.
  */
 export function findReference(
   run: RunResult,
   refs: ReferenceRun[],
-): { match: ReferenceMatch } | { match: undefined; why: string } {
+): { match: ReferenceMatch } | { match: undefined; why: string; lookedFor?: string } {
   if (run.config.scenario === 'server') {
     return {
       match: undefined,
@@ -213,8 +214,9 @@ export function findReference(
       match: undefined,
       why:
         refs.length === 0
-          ? `no H100 or H200 reference run exists to divide by (results/reference/README.md says what is missing, --reference FILE names one); looked for ${work} (model@sha256|precision|batch|scenario|concurrency)`
-          : `none of the ${refs.length} reference runs measured ${work} (model@sha256|precision|batch|scenario|concurrency)`,
+          ? 'no H100 or H200 reference run exists to divide by (results/reference/README.md says what is missing, --reference FILE names one)'
+          : `none of the ${refs.length} reference runs measured this workload`,
+      lookedFor: `${work} (model@sha256|precision|batch|scenario|concurrency)`,
     };
   }
   return { match: { ref: best, kind: same.length > 0 ? 'same-config' : 'fastest' } };

@@ -18,15 +18,18 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /**
  * Milliseconds before a deadline that sleepUntil spins instead of sleeping: Node's timers have
  * millisecond granularity and fire up to about a millisecond late on an idle machine. Spinning costs
- * main-thread CPU (at most this much per server arrival), so it is kept short.
+ * main-thread CPU (at most this much per server arrival, and callers cap it further), so it is short.
  */
 export const SPIN_MS = 1.5;
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Sleeps on a timer until SPIN_MS before `atMs`, then yields to the event loop until `atMs` has come. */
-async function sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
-  const ahead = atMs - performance.now() - SPIN_MS;
+/**
+ * Sleeps on a timer until min(SPIN_MS, maxSpinMs) before `atMs`, then yields to the event loop until
+ * `atMs` has come.
+ */
+async function sleepUntil(atMs: number, signal?: AbortSignal, maxSpinMs = SPIN_MS): Promise<void> {
+  const ahead = atMs - performance.now() - Math.min(SPIN_MS, maxSpinMs);
   if (ahead > 0) await sleep(ahead, signal);
   // setImmediate, not a bare loop: completions of queries in flight still run while we wait.
   while (!signal?.aborted && performance.now() < atMs) await nextTick();

@@ -178,6 +178,7 @@ export async function measure(
         p99Ms: trial.p99Ms,
         latencyBoundMs: bound,
         met: trial.met,
+        ...(trial.cutByMaxDuration ? { cutShort: true } : {}),
         arrivalLagP99Ms: trial.arrivalLagP99Ms,
         ...(steps ? { search: steps } : {}),
         ...(confirmations && confirmations.length > 0 ? { confirmations } : {}),

@@ -83,11 +83,8 @@ export async function findPeak(
       qps,
     });
     const t = await runTrial(model, { ...trialSettings, qps }, clock, signal);
-    // A short probe at a low rate may end at its maxDuration short of --min-iterations; its p99 still
-    // says whether the rate is sustainable. Only the full-length confirmations must be LoadGen-valid.
-    const met = t.withinBound;
-    steps.push({ qps, p99Ms: t.p99Ms, met });
-    if (met) lo = lo && lo.qps > qps ? lo : t;
+    steps.push({ qps, p99Ms: t.p99Ms, met: t.met });
+    if (t.met) lo = lo && lo.qps > qps ? lo : t;
     else hi = hi && hi.qps < qps ? hi : t;
     if (!lowest || qps < lowest.qps) lowest = t;
     return t;
@@ -96,8 +93,8 @@ export async function findPeak(
   let qps = 0.8 * capacityQps;
   const first = await trial(qps);
   // Bracket.
-  while (steps.length < PEAK_MAX_TRIALS && !signal?.aborted && (first.withinBound ? !hi : !lo)) {
-    qps *= first.withinBound ? GROW : SHRINK;
+  while (steps.length < PEAK_MAX_TRIALS && !signal?.aborted && (first.met ? !hi : !lo)) {
+    qps *= first.met ? GROW : SHRINK;
     await trial(qps);
   }
   // Bisect.

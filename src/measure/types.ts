@@ -36,10 +36,11 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /**
    * Resolves at clock time `atMs` or just after (or when `signal` aborts). Optional: where absent, the
-   * server scenario sleeps `atMs - now()` instead. The real clock spins the last moments, because a
-   * timer that fires a millisecond late would add that millisecond to every query's latency.
+   * server scenario sleeps `atMs - now()` instead. The real clock spins the last moments (at most
+   * `maxSpinMs`), because a timer that fires a millisecond late would add that millisecond to every
+   * query's latency.
    */
-  sleepUntil?(atMs: number, signal?: AbortSignal): Promise<void>;
+  sleepUntil?(atMs: number, signal?: AbortSignal, maxSpinMs?: number): Promise<void>;
   /**
    * Lets pending I/O and signal handlers (Ctrl-C) run. The closed loop calls it at each stop-rule
    * check (~every 100 ms), so an engine whose run() never leaves the microtask queue stays

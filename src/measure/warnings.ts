@@ -3,7 +3,7 @@
  * which figure to distrust and which flag would fix it.
  */
 import type { LatencyStats, RunWarning, Scenario, Throughput } from '../results/schema.js';
-import { median } from '../stats/statistics.js';
+import { MIN_CI_SAMPLES, median, robustCv } from '../stats/statistics.js';
 import type { MeasureWarningCode } from './types.js';
 
 /** Robust cv (1.4826·MAD/median) above which latency is called noisy. */
@@ -48,9 +48,6 @@ export interface DiagnoseInput {
   };
 }
 
-/** 1/Φ⁻¹(0.75): scales the MAD to the sd of normal data, so the robust cv reads like a cv. */
-const MAD_TO_SD = 1.4826;
-
 /** Share of the latency bound above which the harness's own arrival lag earns a warning. */
 const ARRIVAL_LAG_SHARE = 0.1;
 
@@ -92,7 +89,9 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
     const why =
       n < input.minIterations
         ? `with ${n} of the ${input.minIterations} minimum ${server ? 'queries' : 'iterations'}`
-        : `before the throughput CI reached ±${input.targetRelCiPct} % (it is ±${fmt(input.relCiPct)} %)`;
+        : !server && n < MIN_CI_SAMPLES
+          ? `with ${n} samples, fewer than the ${MIN_CI_SAMPLES} a 95 % CI of the median needs`
+          : `before the throughput CI reached ±${input.targetRelCiPct} % (it is ±${fmt(input.relCiPct)} %)`;
     out.push(
       warning(
         'W_CUT_BY_MAX_DURATION',
@@ -101,7 +100,9 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
           ? 'raise --max-duration, or lower --min-iterations or raise --qps'
           : n < input.minIterations
             ? 'raise --max-duration or lower --min-iterations'
-            : 'raise --max-duration or relax --rel-ci',
+            : n < MIN_CI_SAMPLES
+              ? 'raise --max-duration'
+              : 'raise --max-duration or relax --rel-ci',
       ),
     );
   }
@@ -109,12 +110,12 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
   if (scenario !== 'server') {
     // Robust spread: a few stalls inflate sd/mean without making the median less certain, and they
     // already get W_OUTLIERS; this warning is for latency that is spread out as a whole.
-    const robustCv = stats.medianMs > 0 ? (MAD_TO_SD * stats.madMs) / stats.medianMs : 0;
-    if (n >= 2 && robustCv > HIGH_CV) {
+    const spread = robustCv(stats);
+    if (n >= 2 && spread > HIGH_CV) {
       out.push(
         warning(
           'W_HIGH_CV',
-          `latency varies a lot: robust cv ${(robustCv * 100).toPrecision(3)} % (1.4826·MAD/median, above ${HIGH_CV * 100} %)`,
+          `latency varies a lot: robust cv ${(spread * 100).toPrecision(3)} % (1.4826·MAD/median, above ${HIGH_CV * 100} %)`,
           'close other programs, or measure longer with --duration',
         ),
       );

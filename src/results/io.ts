@@ -14,9 +14,25 @@ import type { z } from 'zod';
 import { BenchError, errorMessage } from '../errors.js';
 import { ResultFileSchema, SCHEMA_VERSION, type ResultFile } from './schema.js';
 
-/** A hidden temp name next to `path` (`.name.PID.TIME.tmp`), unique per process and call. */
+/** Calls of {@link tempPathFor} so far: two in the same millisecond still get different names. */
+let tempCount = 0;
+
+/** A hidden temp name next to `path` (`.name.PID.TIME.N.tmp`), unique per process and call. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${tempCount++}.tmp`);
+}
+
+/**
+ * Flushes the file at `path` to disk, so a rename after it cannot leave an empty file under the final
+ * name after a power loss. For files written by other means than {@link writeFileAtomicRaw} (a copy).
+ */
+export function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -199,8 +199,13 @@ export const ServerResultSchema = z.object({
    */
   p99Ms: amount(),
   latencyBoundMs: amount(),
-  /** p99 ≤ bound, no query dropped, and the minimum duration and query count reached. */
+  /** p99 ≤ bound and no query dropped. */
   met: z.boolean(),
+  /**
+   * True when arrivals stopped at --max-duration before --duration and --min-iterations held: LoadGen
+   * calls such a run INVALID whatever its p99, and compare does not judge it. Absent otherwise.
+   */
+  cutShort: z.boolean().optional(),
   /** p99 in ms of how late the harness admitted scheduled arrivals (part of every latency). */
   arrivalLagP99Ms: amount().optional(),
   /** Steps of the peak search, when --find-peak. */
@@ -265,8 +270,8 @@ export const ResultFileSchema = z.object({
     .object({
       /** The signal that stopped the run: SIGINT (Ctrl-C), SIGTERM or SIGHUP. */
       signal: z.string(),
-      finishedConfigurations: z.number().int().nonnegative(),
-      plannedConfigurations: z.number().int().nonnegative(),
+      finishedConfigurations: count(),
+      plannedConfigurations: count(),
     })
     .optional(),
 });

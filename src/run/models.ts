@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { getZooEntry } from '../../models/index.js';
 import { loadOnnx, type LoadedOnnx } from '../analyze/load.js';
-import { ElemType, num, tensorDims, product } from '../analyze/onnx.js';
+import { ElemType, num, tensorDims, product, toTensorDType } from '../analyze/onnx.js';
 import type { TensorSignature } from '../engines/engine.js';
 import { BenchError, isBenchError } from '../errors.js';
 import type { EngineName, Precision } from '../results/schema.js';
@@ -32,15 +32,17 @@ export interface ResolvedModel {
   precision: Precision;
 }
 
-/** Graph inputs of a decoded ONNX model (initializers listed as inputs are not inputs to feed). */
+/**
+ * Graph inputs of a decoded ONNX model (initializers listed as inputs are not inputs to feed), with
+ * their declared element type (types a result cannot record map to the nearest one, see toTensorDType).
+ */
 export function onnxInputs(model: LoadedOnnx): TensorSignature[] {
   const initNames = new Set((model.graph.initializer ?? []).map((t) => t.name ?? ''));
   return (model.graph.input ?? [])
     .filter((i) => !initNames.has(i.name ?? ''))
     .map((i) => ({
       name: i.name ?? '',
-      // Only names and shapes are checked up front; the engine reports the real type when it loads.
-      dtype: 'float32' as const,
+      dtype: toTensorDType(i.type?.tensorType?.elemType ?? ElemType.FLOAT),
       shape: (i.type?.tensorType?.shape?.dim ?? []).map((d) => {
         const value = num(d.dimValue);
         return value > 0 ? value : d.dimParam ? d.dimParam : null;
@@ -55,11 +57,8 @@ export function onnxInputs(model: LoadedOnnx): TensorSignature[] {
  */
 export function onnxPrecision(model: LoadedOnnx): Precision {
   const half: number[] = [ElemType.FLOAT16, ElemType.BFLOAT16];
-  const initNames = new Set((model.graph.initializer ?? []).map((t) => t.name ?? ''));
-  const inputTypes = (model.graph.input ?? [])
-    .filter((i) => !initNames.has(i.name ?? ''))
-    .map((i) => i.type?.tensorType?.elemType ?? 0);
-  if (inputTypes.some((t) => half.includes(t))) return 'fp16';
+  // float16 and bfloat16 inputs both read as 'float16' (see toTensorDType).
+  if (onnxInputs(model).some((i) => i.dtype === 'float16')) return 'fp16';
   let halfElems = 0;
   let fullElems = 0;
   for (const t of model.graph.initializer ?? []) {
@@ -80,15 +79,6 @@ export function looksLikePath(spec: string): boolean {
 /** sha256 of a file, hex. */
 export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-/** Splits repeated / comma-separated --model values; a model named twice is measured once. */
-export function splitModelSpecs(values: string[]): string[] {
-  const specs = values
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v.length > 0);
-  return [...new Set(specs)];
 }
 
 /**

@@ -7,13 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureEnvironment } from '../env/environment.js';
 import { queryGpus } from '../env/nvidia-smi.js';
 import { BenchError, errorMessage } from '../errors.js';
 import { checkOutFile, readResultFile, writeResultFile } from '../results/io.js';
-import type { ResultFile, RunResult } from '../results/schema.js';
+import { SCHEMA_VERSION, type ResultFile, type RunResult } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { parseRunOptions, type RunOptionsInput } from './options.js';
-import { splitModelSpecs } from './models.js';
 import {
   abortSignalName,
   defaultOutPath,
@@ -116,27 +116,46 @@ export async function runOnGpus(
   gpus: number[],
   hooks: { signal?: AbortSignal; command?: string; onNotice?: (line: string) => void } = {},
 ): Promise<RunOutcome> {
-  const o = parseRunOptions({ ...input, models: splitModelSpecs(input.models ?? []) });
+  const o = parseRunOptions(input);
   const out = o.out ?? defaultOutPath('multi-gpu');
   checkOutFile(out, { force: o.force || !o.out });
   const planned = plannedConfigurations(o) * gpus.length;
   const command = hooks.command ?? 'bench run --gpus';
+  if (hooks.signal?.aborted) {
+    // Stopped before any worker started: start none. As with one device, the file still says so.
+    const signalName = abortSignalName(hooks.signal);
+    writeResultFile(out, {
+      schemaVersion: SCHEMA_VERSION,
+      createdAt: new Date().toISOString(),
+      command,
+      environment: await captureEnvironment(),
+      runs: [],
+      interrupted: { signal: signalName, finishedConfigurations: 0, plannedConfigurations: planned },
+    });
+    throw interruptedError(out, 0, signalName);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'h100e-gpus-'));
   const workers: Worker[] = [];
   const live = new Set<ChildProcess>();
 
-  /** Each worker's file as saved so far (a worker that saved nothing yet has none). */
-  const readWorkers = (): { gpu: number; file: ResultFile }[] =>
-    gpus.flatMap((gpu) => {
-      try {
-        return [{ gpu, file: readResultFile(join(dir, `gpu-${gpu}.json`)) }];
-      } catch {
-        return [];
-      }
-    });
-  /** Merges what the workers saved into --out; returns undefined while none has saved anything. */
+  /**
+   * Each worker's file as last read, by GPU (a worker that saved nothing yet has none). Only the
+   * worker that announced a save is read again, so a merge costs one read, not one per worker.
+   */
+  const latest = new Map<number, ResultFile>();
+  const refresh = (gpu: number): void => {
+    try {
+      latest.set(gpu, readResultFile(join(dir, `gpu-${gpu}.json`)));
+    } catch {
+      // Nothing saved yet, or the folder is already cleaned up: the last read stands.
+    }
+  };
+  /** Merges the workers' files read so far into --out; returns undefined while none has saved anything. */
   const merge = (): ResultFile | undefined => {
-    const files = readWorkers();
+    const files = gpus.flatMap((gpu) => {
+      const file = latest.get(gpu);
+      return file ? [{ gpu, file }] : [];
+    });
     const first = files[0]?.file;
     if (!first) return undefined;
     const runs = files.flatMap(({ gpu, file }) =>
@@ -159,6 +178,7 @@ export async function runOnGpus(
   // and no temporary folder behind.
   const onExit = (): void => {
     try {
+      for (const gpu of gpus) refresh(gpu);
       merge();
     } catch {
       // Exiting anyway: --out keeps the last merge.
@@ -167,7 +187,7 @@ export async function runOnGpus(
   };
   let killer: NodeJS.Timeout | undefined;
   const forward = (): void => {
-    const name = abortSignalName(hooks.signal) as NodeJS.Signals;
+    const name = abortSignalName(hooks.signal);
     for (const child of live) child.kill(name);
     killer = setTimeout(() => {
       for (const child of live) child.kill('SIGKILL');
@@ -185,6 +205,7 @@ export async function runOnGpus(
       );
       const worker = startWorker(optionsPath, command, () => {
         try {
+          refresh(gpu);
           merge();
         } catch (e) {
           hooks.onNotice?.(`warning: could not merge the workers' results into ${out}: ${errorMessage(e)}`);
@@ -194,12 +215,13 @@ export async function runOnGpus(
       void worker.exited.then(() => live.delete(worker.child));
       workers.push(worker);
     }
-    // A signal that came before the workers existed still reaches them.
-    if (hooks.signal?.aborted) forward();
+    // No signal can land between the check above and here (nothing awaits), so every abort from now
+    // on reaches the workers through `forward`.
     const codes = await Promise.all(workers.map((w) => w.exited));
-    const saved = new Set(readWorkers().map((f) => f.gpu));
+    // One last read each: a save made just before a worker ended may not have been announced.
+    for (const gpu of gpus) refresh(gpu);
     gpus.forEach((gpu, i) => {
-      if (!saved.has(gpu))
+      if (!latest.has(gpu))
         hooks.onNotice?.(`warning: the worker for GPU ${gpu} wrote no result (exit code ${codes[i]})`);
     });
     const merged = merge();
@@ -208,7 +230,10 @@ export async function runOnGpus(
         'E_DEVICE_UNAVAILABLE',
         `--gpus: no worker produced a result (exit codes ${codes.join(', ')})`,
       );
-    if (hooks.signal?.aborted) throw interruptedError(out, merged.runs.length, abortSignalName(hooks.signal));
+    // A signal after every configuration finished lost nothing: the file is complete, no error.
+    if (hooks.signal?.aborted && merged.runs.length < planned) {
+      throw interruptedError(out, merged.runs.length, abortSignalName(hooks.signal));
+    }
     if (codes.some((c) => c === 3)) {
       hooks.onNotice?.(
         'warning: some workers could not use their device; see the fallback reasons in the result file',

@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { closest, distance } from 'fastest-levenshtein';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { BenchError, errorMessage } from '../errors.js';
@@ -17,6 +16,8 @@ import {
   ScenarioSchema,
   TransferSchema,
 } from '../results/schema.js';
+import { nearestName } from '../suggest.js';
+import { unique } from '../unique.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { looksLikePath } from './models.js';
 
@@ -42,9 +43,15 @@ export function threadsLimitMessage(value: string | number, cores = availablePar
   return `--threads '${value}': expected an integer from 0 to ${maxThreads(cores)} (4 x the ${cores} logical cores here)`;
 }
 
-/** A list without repeats, first occurrence kept (`--batch 1,1` is batch 1 once). */
-function uniqueList<T>(values: T[]): T[] {
-  return [...new Set(values)];
+/** The seed's range in words, the same for every way a seed is given. */
+const SEED_MESSAGE = `must be an integer from 0 to ${MAX_SEED}`;
+
+/** Splits repeated / comma-separated --model values (`a.onnx,b.onnx`), dropping empty entries. */
+function splitModelSpecs(values: readonly string[]): string[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
 }
 
 /**
@@ -67,11 +74,18 @@ export const RunOptionsSchema = z
   .object({
     engine: EngineNameSchema.default('ort'),
     device: DeviceRequestSchema.default('auto'),
-    /** Zoo names or .onnx / model.json paths. */
-    models: z.array(z.string().min(1)).min(1, 'give at least one --model').transform(uniqueList),
+    /**
+     * Zoo names or .onnx / model.json paths, each entry possibly a comma list (as --model takes them);
+     * split here so flags, suites and API callers get the same list, a model named twice measured once.
+     */
+    models: z
+      .array(z.string(), { error: 'give at least one --model' })
+      .transform(splitModelSpecs)
+      .pipe(z.array(z.string()).min(1, 'give at least one --model'))
+      .transform(unique),
     /** `name:1x3x224x224` for inputs with symbolic dimensions other than the batch. */
     shapes: z.array(z.string()).default([]),
-    batches: z.array(positiveInt).min(1).transform(uniqueList).default([1]),
+    batches: z.array(positiveInt).min(1).transform(unique).default([1]),
     /**
      * Zoo models are built at this precision (fp32 when not given); a model file runs at the precision it
      * has, and giving another one for it is an error (see resolveModel).
@@ -91,13 +105,15 @@ export const RunOptionsSchema = z
     maxDurationS: z.number().positive().optional(),
     relCiPct: z.number().positive().default(2),
     transfer: TransferSchema.default('include'),
-    seed: z
-      .number()
-      .int('must be an integer from 0 to 4294967295')
-      .min(0, 'must be an integer from 0 to 4294967295')
-      .max(MAX_SEED, 'must be an integer from 0 to 4294967295')
-      .default(0),
-    out: z.string().min(1, 'is empty: pass a file path').optional(),
+    seed: z.number().int(SEED_MESSAGE).min(0, SEED_MESSAGE).max(MAX_SEED, SEED_MESSAGE).default(0),
+    // A blank path is refused too: it would only fail at the first write, after device detection.
+    out: z
+      .string()
+      .refine((v) => v.trim() !== '', {
+        message: '--out is empty: pass a file path',
+        params: { standalone: true } satisfies IssueParams,
+      })
+      .optional(),
     force: z.boolean().default(false),
     fallback: z.boolean().default(true),
     /** GPU index for cuda/tensorrt (multi-GPU workers set it). */
@@ -260,14 +276,12 @@ function suiteProblems(error: z.ZodError, raw: Record<string, unknown>): string 
             // Case and separators aside, a close key is a typo (duration -> durationS, max-duration ->
             // maxDurationS); a far one gets no guess (the hint lists every key).
             const bare = k.replace(/[-_]/g, '').toLowerCase();
-            const near = closest(
+            const near = nearestName(
               bare,
               SUITE_FIELDS.map((f) => f.toLowerCase()),
             );
-            const known = SUITE_FIELDS.find((f) => f.toLowerCase() === near) ?? near;
-            return distance(bare, near) <= Math.max(2, Math.floor(near.length / 3))
-              ? `unknown key "${k}" (did you mean "${known}"?)`
-              : `unknown key "${k}"`;
+            const known = SUITE_FIELDS.find((f) => f.toLowerCase() === near);
+            return known ? `unknown key "${k}" (did you mean "${known}"?)` : `unknown key "${k}"`;
           })
           .join('; ');
       }

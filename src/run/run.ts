@@ -28,7 +28,7 @@ import { chooseDevice, type DeviceChoice } from './device.js';
 import { loadEngine } from './engines.js';
 import { generateInputs, resolveInputShapes } from './inputs.js';
 import { runKey } from '../compare/key.js';
-import { resolveModel, splitModelSpecs, type ResolvedModel } from './models.js';
+import { resolveModel, type ResolvedModel } from './models.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
 
 /** Callbacks the CLI uses for progress and messages; all optional. */
@@ -66,28 +66,35 @@ export function defaultOutPath(device: string, now = new Date(), dir = 'results'
   return path;
 }
 
+/** Signals that stop a run after saving its finished configurations (Ctrl-C, a supervisor, a closed terminal). */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** One of {@link STOP_SIGNALS}. */
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** The exit codes of a run stopped by one of the {@link STOP_SIGNALS}. */
+export type StopExitCode = Extract<ExitCodeValue, 130 | 143 | 129>;
+
 /**
  * The signal an abort stands for. The CLI aborts with the signal's name as the reason ('SIGTERM'); any
- * other abort (an API caller's plain abort()) counts as Ctrl-C.
+ * other abort (an API caller's plain abort(), or a reason such as 'SIGUSR1') counts as Ctrl-C, so the
+ * file records the same signal the exit code reports.
  */
-export function abortSignalName(signal: AbortSignal | undefined): string {
+export function abortSignalName(signal: AbortSignal | undefined): StopSignal {
   const reason: unknown = signal?.reason;
-  return typeof reason === 'string' && reason in osConstants.signals ? reason : 'SIGINT';
+  return STOP_SIGNALS.find((name) => name === reason) ?? 'SIGINT';
 }
 
-/** The shell's exit code for a process stopped by `signalName`: 128 + its number (130, 143, 129, 137). */
+/**
+ * The shell's exit code for a process stopped by `signalName`: 128 + its number (130, 143, 129, 137);
+ * ExitCode.interrupted for a name this platform does not know. For the stop signals these are the
+ * documented ExitCode.interrupted, terminated and hangup (a test checks they agree).
+ */
+export function signalExitCode(signalName: StopSignal): StopExitCode;
+export function signalExitCode(signalName: string): number;
 export function signalExitCode(signalName: string): number {
   const n = (osConstants.signals as Record<string, number | undefined>)[signalName];
   return n === undefined ? ExitCode.interrupted : 128 + n;
-}
-
-/** The exit code `bench run` ends with when `signalName` interrupted it, so a supervisor sees which. */
-function interruptedExitCode(signalName: string): ExitCodeValue {
-  return signalName === 'SIGTERM'
-    ? ExitCode.terminated
-    : signalName === 'SIGHUP'
-      ? ExitCode.hangup
-      : ExitCode.interrupted;
 }
 
 /** What a result file records when a signal stopped its sweep early; undefined when nothing was lost. */
@@ -102,16 +109,15 @@ export function interruptedRecord(
 }
 
 /** E_INTERRUPTED for a run stopped by `signalName`, with how to complete the file it left. */
-export function interruptedError(out: string, finished: number, signalName: string): BenchError {
-  const error = new BenchError(
+export function interruptedError(out: string, finished: number, signalName: StopSignal): BenchError {
+  return new BenchError(
     'E_INTERRUPTED',
     `interrupted: ${finished} finished configuration(s) saved in ${out}`,
     {
       hint: `to complete it, run the missing configurations (--model, --batch) with another --out and join the files with \`bench merge ${out} REST.json --out ALL.json\`; --force with --out ${out} starts over`,
-      exitCode: interruptedExitCode(signalName),
+      exitCode: signalExitCode(signalName),
     },
   );
-  return error;
 }
 
 /** How many configurations `o` measures on one device: every model at every batch size. */
@@ -374,11 +380,12 @@ function checkShapes(models: ResolvedModel[], o: RunOptions): void {
 
 /**
  * Runs every configuration (models x batches) and returns the result file. The file is rewritten after
- * each configuration. Throws E_INTERRUPTED after saving when `hooks.signal` aborts (exit 130, or 143/129
- * when the abort's reason is 'SIGTERM'/'SIGHUP'); the file then records how much was left undone.
+ * each configuration. Throws E_INTERRUPTED after saving when `hooks.signal` aborts before every
+ * configuration finished (exit 130, or 143/129 when the abort's reason is 'SIGTERM'/'SIGHUP'); the file
+ * then records how much was left undone.
  */
 export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunOutcome> {
-  const o = parseRunOptions({ ...input, models: splitModelSpecs(input.models ?? []) });
+  const o = parseRunOptions(input);
   parseShapeFlags(o.shapes); // a malformed --shape fails now, not after the first configuration
   const notice = hooks.onNotice ?? (() => undefined);
   if (o.out) checkOutFile(o.out, { force: o.force });
@@ -513,7 +520,8 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
       }
       if (hooks.signal?.aborted) break;
     }
-    if (hooks.signal?.aborted) {
+    // A signal after the last configuration finished lost nothing: the file is complete, no error.
+    if (hooks.signal?.aborted && file.runs.length < total) {
       // The file says it is incomplete; an empty sweep (Ctrl-C at once) still leaves one.
       markInterrupted();
       save();

@@ -1,6 +1,7 @@
 /** The table `bench run` prints on stdout: one row per configuration. */
 import { alignColumns } from '../columns.js';
 import { summarizeServer } from '../compare/server.js';
+import { deviceKindLabel } from '../results/device-label.js';
 import type { Environment, RunResult } from '../results/schema.js';
 
 /** Extra columns supplied by other modules (e.g. H100-equivalents), computed per run. */
@@ -33,7 +34,7 @@ function scenarioCell(run: RunResult): string {
       ? 'no peak'
       : `peak ${fmt(s.peakQps)} QPS`
     : `${fmt(s.targetQps)} QPS`;
-  return `server ${rate}, p99 ${s.met ? 'met' : 'MISSED'} (≤${fmt(s.latencyBoundMs)} ms)`;
+  return `server ${rate}, p99 ${s.met ? 'met' : 'MISSED'} (≤${fmt(s.latencyBoundMs)} ms)${s.cutShort ? ', cut short: INVALID' : ''}`;
 }
 
 /** Achieved GFLOP/s from the analyzer's FLOPs per image; '-' when cost is unknown. */
@@ -52,7 +53,7 @@ function warningsCell(run: RunResult): string {
  * `webgpu` alone reads as a GPU figure; a fallback names what was asked.
  */
 function deviceCell(r: RunResult): string {
-  const actual = r.device.software ? `${r.device.actual} (software, CPU)` : r.device.actual;
+  const actual = deviceKindLabel(r.device);
   return r.device.actual === r.device.requested || r.device.requested === 'auto'
     ? actual
     : `${actual} (asked ${r.device.requested})`;

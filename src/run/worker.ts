@@ -4,15 +4,17 @@
  * Exit codes follow the CLI's.
  */
 import { readFileSync } from 'node:fs';
-import { errorMessage, ExitCode, isBenchError } from '../errors.js';
+import { errorMessage, ExitCode, tolerateClosedTerminal, isBenchError } from '../errors.js';
 import type { RunOptionsInput } from './options.js';
-import { runBenchmarks } from './run.js';
+import { runBenchmarks, STOP_SIGNALS } from './run.js';
 
 const [optionsPath] = process.argv.slice(2);
+// The worker shares the parent's stderr: a closed terminal must not crash it before it saves.
+tolerateClosedTerminal();
 const controller = new AbortController();
 // The parent forwards SIGINT, SIGTERM and SIGHUP; a terminal's Ctrl-C also reaches the worker directly.
 // Each stops the sweep after saving, with the signal's name as the reason (it is recorded in the file).
-for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+for (const name of STOP_SIGNALS) {
   process.on(name, () => controller.abort(name));
 }
 // The parent is gone (killed outright): stop rather than measure on as an orphan nobody merges.

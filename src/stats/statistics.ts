@@ -76,6 +76,15 @@ export function loadgenPercentile(sorted: ArrayLike<number>, p: number): number 
 /** Fewest samples for which the order-statistic 95 % CI of the median exists (see medianCi95Ranks). */
 export const MIN_CI_SAMPLES = 6;
 
+/**
+ * Robust coefficient of variation, 1.4826·MAD/median (a ratio): the MAD scaled to the sd of normal
+ * data (1.4826 ≈ 1/0.6745), over the median. Unlike cv it barely moves for a few stalls. 0 when the
+ * median is not positive.
+ */
+export function robustCv(stats: Pick<LatencyStats, 'madMs' | 'medianMs'>): number {
+  return stats.medianMs > 0 ? stats.madMs / MAD_Z_FACTOR / stats.medianMs : 0;
+}
+
 /** Median of `values` (any order); 0 for an empty array. */
 export function median(values: readonly number[]): number {
   return percentile(sortedCopy(values), 50);
