@@ -20,12 +20,31 @@ import {
   signalExitCode,
   STOP_SIGNALS,
 } from '../src/run/run.js';
+import { runCommand } from './run-command.js';
 import { waitForRuns } from './wait-for-runs.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'results');
 const dir = mkdtempSync(join(tmpdir(), 'h100e-signals-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A four-configuration CPU sweep of the tiny model into `out`: seconds long, so a signal lands mid-way. */
+function sweep(out: string): string[] {
+  // prettier-ignore
+  return ['--device', 'cpu', '--model', 'tiny_cnn', '--batch', '1,2,3,4', '--duration', '1',
+    '--max-duration', '2', '--warmup', '1', '--out', out];
+}
+
+/** Asserts `out` kept 1 to 3 of the sweep's 4 configurations and records `signal` as what cut it. */
+function expectCutBy(out: string, signal: string): number {
+  const file = readResultFile(out);
+  const n = file.runs.length;
+  expect(n).toBeGreaterThanOrEqual(1);
+  expect(n).toBeLessThan(4);
+  expect(file.runs.every((run) => run.status === 'ok')).toBe(true);
+  expect(file.interrupted).toEqual({ signal, finishedConfigurations: n, plannedConfigurations: 4 });
+  return n;
+}
 
 /**
  * Starts a four-configuration sweep, sends `signal` once the first configuration is on disk and
@@ -35,27 +54,7 @@ async function interruptSweep(
   out: string,
   signal: NodeJS.Signals,
 ): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      '--device',
-      'cpu',
-      '--model',
-      'tiny_cnn',
-      '--batch',
-      '1,2,3,4',
-      '--duration',
-      '1',
-      '--max-duration',
-      '2',
-      '--warmup',
-      '1',
-      '--out',
-      out,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [CLI, ...sweep(out)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -80,12 +79,7 @@ describe('bench run: Ctrl-C, SIGTERM and SIGHUP', () => {
     // SIGHUP means the terminal is gone: no notice for nobody.
     if (signal === 'SIGHUP') expect(r.stderr).not.toContain('interrupted: saving');
     else expect(r.stderr).toContain(notice);
-    const file = readResultFile(out);
-    const n = file.runs.length;
-    expect(n).toBeGreaterThanOrEqual(1);
-    expect(n).toBeLessThan(4);
-    expect(file.runs.every((run) => run.status === 'ok')).toBe(true);
-    expect(file.interrupted).toEqual({ signal, finishedConfigurations: n, plannedConfigurations: 4 });
+    const n = expectCutBy(out, signal);
     expect(r.stderr).toContain(`error: interrupted: ${n} finished configuration(s) saved in ${out}\n`);
     expect(r.stderr).toContain(
       `  hint: to complete it, run the missing configurations (--model, --batch) with another --out and join the files with \`bench merge ${out} REST.json --out ALL.json\`; --force with --out ${out} starts over\n`,
@@ -127,40 +121,16 @@ describe('bench run: the terminal closes', () => {
   // Without python3 there is no portable way to make and close a pty from Node: skipped then.
   it.skipIf(!hasPty).each([[[]], [['--quiet']]] as const)(
     'with flags %j exits 129 with the file marked, not a crash on EIO (needs python3 pty)',
-    (flags) => {
+    async (flags) => {
       const out = join(dir, `pty${flags.join('')}.json`);
       const script = join(dir, 'hangup.py'); // not pty.py: that name would shadow the pty module
       writeFileSync(script, PTY_SCRIPT);
-      const args = ['--device', 'cpu', '--model', 'tiny_cnn', '--batch', '1,2,3,4', '--duration', '1'];
-      const r = spawnSync(
-        'python3',
-        [
-          script,
-          out,
-          process.execPath,
-          CLI,
-          ...args,
-          '--max-duration',
-          '2',
-          '--warmup',
-          '1',
-          '--out',
-          out,
-          ...flags,
-        ],
-        { encoding: 'utf8', timeout: 90_000 },
-      );
+      const r = await runCommand('python3', [script, out, process.execPath, CLI, ...sweep(out), ...flags], {
+        timeoutMs: 90_000,
+      });
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout)).toEqual({ code: 129, signal: null });
-      const file = readResultFile(out);
-      const n = file.runs.length;
-      expect(n).toBeGreaterThanOrEqual(1);
-      expect(n).toBeLessThan(4);
-      expect(file.interrupted).toEqual({
-        signal: 'SIGHUP',
-        finishedConfigurations: n,
-        plannedConfigurations: 4,
-      });
+      expectCutBy(out, 'SIGHUP');
     },
   );
 });
