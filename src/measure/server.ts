@@ -14,8 +14,8 @@
  *   latencyBoundMs and nothing dropped. A trial whose arrivals were cut at maxDuration before the
  *   minimum duration and query count held (`cutByMaxDuration`) is what LoadGen calls INVALID whatever
  *   its p99; the result records that beside `met` (ServerResult.cutShort).
- * - The harness admits an arrival when its timer wakes. How late that was, for arrivals that found a
- *   stream free (otherwise they would have queued anyway), is the harness's own addition to their
+ * - The harness admits an arrival when its timer wakes. How late that was, for arrivals scheduled
+ *   while a stream was free (otherwise they would have queued anyway), is the harness's own addition to their
  *   latency: recorded as `arrivalLagP99Ms`, and kept small by spinning the last moments before each
  *   arrival on the real clock.
  */
@@ -86,6 +86,18 @@ export async function runServerTrial(
   const running = new Set<Promise<void>>();
   // Wakes the main loop early when a completion frees a slot after the arrivals stopped.
   let wake: (() => void) | undefined;
+  // Since when a stream has been free (nothing queued): an arrival scheduled before that would have
+  // waited anyway, so its late admission is not the harness's lag. This matters because
+  // onnxruntime-node runs inference synchronously on the main thread, which also delays the timers.
+  let saturated = false;
+  let freeSince = start;
+  const noteLoad = (): void => {
+    if (inFlight + (queue.length - head) >= settings.concurrency) saturated = true;
+    else if (saturated) {
+      saturated = false;
+      freeSince = clock.now();
+    }
+  };
 
   const issue = (scheduledAt: number): void => {
     inFlight++;
@@ -95,6 +107,7 @@ export async function runServerTrial(
         inFlight--;
         running.delete(p);
         pump();
+        noteLoad();
         wake?.();
       },
       (e: unknown) => {
@@ -118,9 +131,10 @@ export async function runServerTrial(
     const t = clock.now();
     if (failure || signal?.aborted) break;
     while (nextArrival <= t) {
-      // Lateness is the harness's only where a stream was free: otherwise the query would have waited anyway.
-      if (inFlight + (queue.length - head) < settings.concurrency) lagsMs.push(t - nextArrival);
+      // Lateness is the harness's only where a stream was free at the scheduled time.
+      if (!saturated && nextArrival >= freeSince) lagsMs.push(t - nextArrival);
       queue.push(nextArrival);
+      noteLoad();
       arrived++;
       nextArrival += gap();
     }
