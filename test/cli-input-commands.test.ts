@@ -179,7 +179,7 @@ describe('fleet scenarios', () => {
         { ...head, items: [{ ...item, count: 2.5 }] },
         's.yaml: field "items.0.count": must be a whole number of devices (use utilisation for a share)',
       ],
-      [null, 's.yaml: field "": the file is empty (expected scenarioVersion, name and items)'],
+      [null, 's.yaml: the file is empty (expected scenarioVersion, name and items)'],
     ];
     for (const [raw, message] of cases) {
       expect(() => parseScenario(raw, 's.yaml')).toThrow(message);

@@ -188,7 +188,7 @@ describe('fleet scenario kind and version', () => {
 
   it('recognises a result file passed as a scenario', () => {
     expect(thrownBenchError(() => loadScenario(fixture('base.json'))).message).toBe(
-      `${fixture('base.json')}: field "schemaVersion": this is a result file (bench run output), not a fleet scenario; see README 'Fleet scenarios'`,
+      `${fixture('base.json')}: this is a result file (bench run output), not a fleet scenario; see README 'Fleet scenarios'`,
     );
   });
 });

@@ -133,14 +133,14 @@ export function parseScenario(raw: unknown, path: string): Scenario {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') ?? '';
-    const unitHint = /power|watt|kw/i.test(`${field} ${issue?.message ?? ''}`)
+    const hint = /power|watt|kw/i.test(`${field} ${issue?.message ?? ''}`)
       ? 'power is written {value: N, unit: W|kW|MW|GW}, e.g. powerPerDevice: {value: 700, unit: W}'
       : 'see bench/scenarios/lab-example.yaml for the format';
-    throw new BenchError(
-      'E_SCHEMA',
-      `${path}: field "${field}": ${issue?.message ?? 'invalid'}`.replace(/\s+/g, ' '),
-      { hint: unitHint },
-    );
+    // An issue about the whole file (a result file given by mistake) names no field.
+    const where = field ? `field "${field}": ` : '';
+    throw new BenchError('E_SCHEMA', `${path}: ${where}${issue?.message ?? 'invalid'}`.replace(/\s+/g, ' '), {
+      hint,
+    });
   }
   return parsed.data;
 }

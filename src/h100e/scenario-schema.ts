@@ -166,7 +166,7 @@ const NotAResultFile = z.unknown().superRefine((raw, ctx) => {
   if (typeof raw === 'object' && raw !== null && 'schemaVersion' in raw && 'runs' in raw) {
     ctx.addIssue({
       code: 'custom',
-      path: ['schemaVersion'],
+      path: [],
       message: "this is a result file (bench run output), not a fleet scenario; see README 'Fleet scenarios'",
     });
   }
