@@ -3,7 +3,7 @@
  * cuda, falls back to CPU (recorded), and the parent merges per-GPU runs and the total; a signal to the
  * parent keeps what the workers finished and leaves no worker and no temporary folder behind.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
 import { aggregateByConfig, resolveGpuList, runOnGpus } from '../src/run/multi-gpu.js';
 import type { RunOptionsInput } from '../src/run/options.js';
-import { waitForRuns } from './wait-for-runs.js';
+import { signalOnceSaved, waitForRuns } from './wait-for-runs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-gpus-test-'));
 const savedPath = process.env.PATH;
@@ -122,8 +122,8 @@ describe('--gpus', () => {
   it('SIGTERM to the parent keeps what the workers finished, stops them and exits 143', async () => {
     const tmp = privateTmp('sigterm-tmp');
     const out = join(dir, 'sigterm.json');
-    const child = spawn(
-      process.execPath,
+    // --out is merged as each worker finishes a configuration, long before the sweep ends.
+    const { code, stderr } = await signalOnceSaved(
       [
         CLI,
         '--device',
@@ -143,18 +143,11 @@ describe('--gpus', () => {
         '--out',
         out,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } },
+      out,
+      'SIGTERM',
+      { ...process.env, TMPDIR: tmp },
     );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // --out is merged as each worker finishes a configuration, long before the sweep ends.
-    try {
-      await waitForRuns(out);
-    } finally {
-      child.kill('SIGTERM');
-    }
-    expect(await exited).toBe(143);
+    expect(code).toBe(143);
     const file = readResultFile(out);
     const n = file.runs.length;
     expect(n).toBeGreaterThanOrEqual(1);

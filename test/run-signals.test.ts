@@ -3,7 +3,7 @@
  * the signal's number), what an interrupted result file records, and how compare and report flag it.
  * --gpus signals are in run-multi-gpu.test.ts.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import {
   STOP_SIGNALS,
 } from '../src/run/run.js';
 import { runCommand } from './run-command.js';
-import { waitForRuns } from './wait-for-runs.js';
+import { signalOnceSaved } from './wait-for-runs.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'results');
@@ -50,20 +50,11 @@ function expectCutBy(out: string, signal: string): number {
  * Starts a four-configuration sweep, sends `signal` once the first configuration is on disk and
  * resolves with the exit code and stderr.
  */
-async function interruptSweep(
+function interruptSweep(
   out: string,
   signal: NodeJS.Signals,
 ): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...sweep(out)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  try {
-    await waitForRuns(out);
-  } finally {
-    child.kill(signal);
-  }
-  return { code: await exited, stderr };
+  return signalOnceSaved([CLI, ...sweep(out)], out, signal);
 }
 
 describe('bench run: Ctrl-C, SIGTERM and SIGHUP', () => {
