@@ -66,6 +66,12 @@ describe('flag values: the value typed and what is expected', () => {
       `--threads '${4 * availableParallelism() + 1}': expected an integer from 0 to ${4 * availableParallelism()} (4 x the ${availableParallelism()} logical cores here)`,
     ],
     [['run', '--model', 'tiny_cnn', '--engine', 'torch'], "--engine 'torch': expected one of ort, tfjs"],
+    // Refused before nvidia-smi is asked about --gpus (which would exit 3 here, with no GPU).
+    [
+      ['run', '--model', 'tiny_cnn', '--gpus', 'all', '--resume', '--out', join(dir, 'r.json')],
+      '--resume cannot continue a --gpus run',
+    ],
+    [['run', '--model', 'tiny_cnn', '--resume'], '--resume needs --out'],
   ];
   it.each(cases)('%j', async (args, message) => {
     const e = await usageError(...args);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultOutPath } from '../src/run/run.js';
+import { defaultOutPath, outNameDevice } from '../src/run/run.js';
 
 describe('defaultOutPath', () => {
   it('creates a missing results folder and numbers a name already taken', () => {
@@ -15,5 +15,16 @@ describe('defaultOutPath', () => {
     writeFileSync(first, '{}');
     expect(defaultOutPath('cpu', now, dir)).toBe(join(dir, `2026-01-02-${host}-cpu-2.json`));
     expect(existsSync(join(dir, `2026-01-02-${host}-cpu-2.json`))).toBe(false);
+  });
+
+  it('names WebGPU on a CPU Vulkan driver as software, never as a GPU', () => {
+    expect(
+      outNameDevice({ actual: 'webgpu', probe: { device: 'webgpu', usable: true, software: true } }),
+    ).toBe('webgpu-software');
+    expect(
+      outNameDevice({ actual: 'webgpu', probe: { device: 'webgpu', usable: true, software: false } }),
+    ).toBe('webgpu');
+    expect(outNameDevice({ actual: 'cuda', probe: { device: 'cuda', usable: true } })).toBe('cuda');
+    expect(outNameDevice({ actual: 'cpu', probe: { device: 'cpu', usable: true } })).toBe('cpu');
   });
 });

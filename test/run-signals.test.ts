@@ -73,7 +73,7 @@ describe('bench run: Ctrl-C, SIGTERM and SIGHUP', () => {
     const n = expectCutBy(out, signal);
     expect(r.stderr).toContain(`error: interrupted: ${n} finished configuration(s) saved in ${out}\n`);
     expect(r.stderr).toContain(
-      `  hint: to complete it, run the missing configurations (--model, --batch) with another --out and join the files with \`bench merge ${out} REST.json --out ALL.json\`; --force with --out ${out} starts over\n`,
+      '  hint: to complete it, run the same command again with --resume (instead of --force, if it had that): the finished configurations are kept and only the rest are measured\n',
     );
   });
 });

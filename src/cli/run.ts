@@ -11,7 +11,7 @@ import {
   TransferSchema,
 } from '../results/schema.js';
 import { loadSuite, parseRunOptions, SEED_BOUNDS, type RunOptionsInput, type Suite } from '../run/options.js';
-import { resolveGpuList, runOnGpus } from '../run/multi-gpu.js';
+import { resolveGpuList, resumeWithGpusError, runOnGpus } from '../run/multi-gpu.js';
 import { runBenchmarks, signalExitCode, STOP_SIGNALS, type RunHooks, type RunOutcome } from '../run/run.js';
 import { h100eColumn } from '../h100e/estimate.js';
 import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../run/table.js';
@@ -118,6 +118,7 @@ interface RunFlags {
   seed: number;
   out?: string;
   force?: boolean;
+  resume?: boolean;
   json?: boolean;
   quiet?: boolean;
   fallback: boolean;
@@ -151,6 +152,7 @@ function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
     seed: flags.seed,
     ...(flags.out !== undefined ? { out: flags.out } : {}),
     force: flags.force ?? false,
+    resume: flags.resume ?? false,
     fallback: flags.fallback,
   };
   if (suite) {
@@ -332,6 +334,10 @@ export function register(program: Command): void {
     // An empty or blank --out is the run options' error, raised before device detection (see the action).
     .option('--out <file>', 'result file (default results/<date>-<host>-<device>.json)')
     .option('--force', 'overwrite an existing --out')
+    .option(
+      '--resume',
+      'continue the sweep in --out: configurations it measured already (same settings) are kept, the rest measured; no file yet starts one',
+    )
     .option('--json', 'print the result JSON on stdout instead of the table')
     .option('--quiet', 'no progress and no table (still names the file written)')
     .option('--no-fallback', 'exit with code 3 instead of falling back to CPU')
@@ -350,6 +356,7 @@ export function register(program: Command): void {
       // Bad options must be a usage error (exit 2) before nvidia-smi is asked about --gpus (exit 3), and
       // before the notice below speaks of a run that will not happen.
       parseRunOptions(options);
+      if (flags.resume && flags.gpus !== undefined) throw resumeWithGpusError();
       const cores = availableParallelism();
       if (flags.threads > cores) {
         process.stderr.write(

@@ -263,6 +263,12 @@ export const ResultFileSchema = z.object({
   /** Files merged by `bench merge` keep each source's environment here, indexed by run.sourceIndex. */
   sources: z.array(z.object({ file: z.string(), environment: EnvironmentSchema })).optional(),
   /**
+   * Each later `bench run --resume` that continued this file: when and with which command line. Runs
+   * measured before and after a resume share the file's `environment` (resume checks the host and the
+   * engine version) and each has its own `startedAt`.
+   */
+  resumed: z.array(z.object({ at: z.string(), command: z.string() })).optional(),
+  /**
    * Present only when the run was stopped by a signal before its sweep ended: the file holds the
    * configurations that finished, fewer than were planned (every GPU's, with --gpus).
    */

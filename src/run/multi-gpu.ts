@@ -104,6 +104,13 @@ export function aggregateByConfig(runs: RunResult[]): NonNullable<ResultFile['ag
   });
 }
 
+/** E_USAGE for --resume with --gpus: each worker writes its own file, merged into --out, so no one sweep is left to continue. */
+export function resumeWithGpusError(): BenchError {
+  return new BenchError('E_USAGE', '--resume cannot continue a --gpus run', {
+    hint: 'measure the missing configurations with --gpus and another --out, then join the files with `bench merge`',
+  });
+}
+
 /**
  * Runs the same configurations on every GPU in `gpus` at once and merges them into one file. Each
  * run's key gets a `|gpuN` suffix so runs on different GPUs stay distinct for `bench compare`. --out is
@@ -117,6 +124,7 @@ export async function runOnGpus(
   hooks: { signal?: AbortSignal; command?: string; onNotice?: (line: string) => void } = {},
 ): Promise<RunOutcome> {
   const o = parseRunOptions(input);
+  if (o.resume) throw resumeWithGpusError();
   const out = o.out ?? defaultOutPath('multi-gpu');
   checkOutFile(out, { force: o.force || !o.out });
   const planned = plannedConfigurations(o) * gpus.length;

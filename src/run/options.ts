@@ -115,11 +115,24 @@ export const RunOptionsSchema = z
       })
       .optional(),
     force: z.boolean().default(false),
+    /** Continue the sweep in --out: configurations it measured already are kept (see run/resume.ts). */
+    resume: z.boolean().default(false),
     fallback: z.boolean().default(true),
     /** GPU index for cuda/tensorrt (multi-GPU workers set it). */
     gpuIndex: z.number().int().nonnegative().default(0),
   })
   .superRefine((o, ctx) => {
+    if (o.resume && o.force) {
+      const params: IssueParams = {
+        standalone: true,
+        hint: '--resume keeps what --out holds, --force replaces it: pass one of them',
+      };
+      ctx.addIssue({ code: 'custom', path: ['resume'], message: '--resume and --force contradict', params });
+    }
+    if (o.resume && o.out === undefined) {
+      const params: IssueParams = { standalone: true, hint: 'add --out FILE, the result file to continue' };
+      ctx.addIssue({ code: 'custom', path: ['resume'], message: '--resume needs --out', params });
+    }
     if (o.threads > maxThreads()) {
       const params: IssueParams = { standalone: true };
       ctx.addIssue({ code: 'custom', path: ['threads'], message: threadsLimitMessage(o.threads), params });

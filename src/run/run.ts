@@ -30,6 +30,7 @@ import { generateInputs, resolveInputShapes } from './inputs.js';
 import { runKey } from '../compare/key.js';
 import { resolveModel, type ResolvedModel } from './models.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
+import { alreadyMeasured, continuedFile, openForResume, recordRun } from './resume.js';
 
 /** Callbacks the CLI uses for progress and messages; all optional. */
 export interface RunHooks {
@@ -64,6 +65,16 @@ export function defaultOutPath(device: string, now = new Date(), dir = 'results'
   let path = join(dir, `${stem}.json`);
   for (let i = 2; existsSync(path); i++) path = join(dir, `${stem}-${i}.json`);
   return path;
+}
+
+/**
+ * The device part of a default file name: `webgpu-software` for WebGPU on a CPU Vulkan driver
+ * (lavapipe), so a file of CPU figures is never named as if a GPU had measured it.
+ */
+export function outNameDevice(choice: Pick<DeviceChoice, 'actual' | 'probe'>): string {
+  return choice.actual !== 'cpu' && choice.probe.software === true
+    ? `${choice.actual}-software`
+    : choice.actual;
 }
 
 /** Signals that stop a run after saving its finished configurations (Ctrl-C, a supervisor, a closed terminal). */
@@ -108,13 +119,24 @@ export function interruptedRecord(
     : undefined;
 }
 
-/** E_INTERRUPTED for a run stopped by `signalName`, with how to complete the file it left. */
-export function interruptedError(out: string, finished: number, signalName: StopSignal): BenchError {
+/**
+ * E_INTERRUPTED for a run stopped by `signalName`, with how to complete the file it left: `--resume`
+ * for a file from one process, measuring the rest elsewhere and `bench merge` for a --gpus file.
+ */
+export function interruptedError(
+  out: string,
+  finished: number,
+  signalName: StopSignal,
+  options: { resumable?: boolean } = {},
+): BenchError {
+  const hint = options.resumable
+    ? `to complete it, run the same command again with --resume (instead of --force, if it had that): the finished configurations are kept and only the rest are measured`
+    : `to complete it, run the missing configurations (--model, --batch) with another --out and join the files with \`bench merge ${out} REST.json --out ALL.json\`; --force with --out ${out} starts over`;
   return new BenchError(
     'E_INTERRUPTED',
     `interrupted: ${finished} finished configuration(s) saved in ${out}`,
     {
-      hint: `to complete it, run the missing configurations (--model, --batch) with another --out and join the files with \`bench merge ${out} REST.json --out ALL.json\`; --force with --out ${out} starts over`,
+      hint,
       exitCode: signalExitCode(signalName),
     },
   );
@@ -388,7 +410,8 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   const o = parseRunOptions(input);
   parseShapeFlags(o.shapes); // a malformed --shape fails now, not after the first configuration
   const notice = hooks.onNotice ?? (() => undefined);
-  if (o.out) checkOutFile(o.out, { force: o.force });
+  // --resume writes over the file it continues, as --force would.
+  if (o.out) checkOutFile(o.out, { force: o.force || o.resume });
 
   // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
   const models = o.models.map((spec) =>
@@ -398,21 +421,27 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   const engine = await loadEngine(o.engine);
   const choice = await chooseDevice(engine, o.device, o.fallback);
   if (choice.notice) notice(choice.notice);
-  const out = o.out ?? defaultOutPath(choice.actual);
+  const out = o.out ?? defaultOutPath(outNameDevice(choice));
   if (!o.out) checkOutFile(out, { force: true });
   const env = await captureEnvironment();
-  const file: ResultFile = {
-    schemaVersion: SCHEMA_VERSION,
-    createdAt: new Date().toISOString(),
-    command: hooks.command ?? 'bench (API)',
-    environment: env,
-    runs: [],
-  };
+  const command = hooks.command ?? 'bench (API)';
+  const previous = o.resume ? openForResume(out, env, engine) : undefined;
+  const file: ResultFile = previous
+    ? continuedFile(previous, command)
+    : {
+        schemaVersion: SCHEMA_VERSION,
+        createdAt: new Date().toISOString(),
+        command,
+        environment: env,
+        runs: [],
+      };
   const total = plannedConfigurations(o);
+  // Planned configurations with an outcome in the file: kept by --resume or measured now.
+  let done = 0;
   const device = deviceInfo(choice, env, o.gpuIndex);
   const save = (): void => writeResultFile(out, file);
   const markInterrupted = (): void => {
-    const record = interruptedRecord(abortSignalName(hooks.signal), file.runs.length, total);
+    const record = interruptedRecord(abortSignalName(hooks.signal), done, total);
     if (record) file.interrupted = record;
   };
   // A second Ctrl-C (or SIGTERM) ends the process at once with process.exit: the finished
@@ -450,6 +479,22 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         device,
         warnings,
       };
+      // With --resume, what the file already measured is kept; a model with nothing left is not loaded.
+      const kept = (settings: RunOptions, batch: number): boolean => {
+        const config = configFor(settings, batch);
+        return (
+          previous !== undefined &&
+          alreadyMeasured(file, runKey({ model, engine: base.engine, config }), config)
+        );
+      };
+      const batches = o.batches.filter((batch) => !kept(o, batch));
+      if (batches.length < o.batches.length) {
+        const skipped = o.batches.filter((batch) => !batches.includes(batch));
+        notice(`--resume: ${resolved.name} at batch ${skipped.join(',')} already measured in ${out}; kept`);
+        done += skipped.length;
+        index += skipped.length;
+      }
+      if (batches.length === 0) continue;
       let loaded: LoadedModel | undefined;
       let sessionCreateMs = 0;
       let loadError: string | undefined;
@@ -479,8 +524,14 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         loadError = errorMessage(e).split('\n')[0];
       }
       try {
-        for (const batch of o.batches) {
+        for (const batch of batches) {
           if (hooks.signal?.aborted) break;
+          // The engine may measure another transfer mode than asked (it warned); the file may hold that.
+          if (loaded?.transfer && kept({ ...o, transfer: loaded.transfer }, batch)) {
+            done++;
+            index++;
+            continue;
+          }
           hooks.onConfigStart?.(index++, total, `${resolved.name} b${batch}`);
           let run: RunResult;
           if (!loaded) {
@@ -511,7 +562,8 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
               throw e;
             }
           }
-          file.runs.push(run);
+          recordRun(file, run);
+          done++;
           save();
           hooks.onConfigDone?.(run, file);
         }
@@ -521,14 +573,16 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
       if (hooks.signal?.aborted) break;
     }
     // A signal after the last configuration finished lost nothing: the file is complete, no error.
-    if (hooks.signal?.aborted && file.runs.length < total) {
+    if (hooks.signal?.aborted && done < total) {
       // The file says it is incomplete; an empty sweep (Ctrl-C at once) still leaves one.
       markInterrupted();
       save();
-      throw interruptedError(out, file.runs.length, abortSignalName(hooks.signal));
+      throw interruptedError(out, done, abortSignalName(hooks.signal), { resumable: true });
     }
-    // Every finished configuration already saved the file; an empty sweep still leaves one.
-    if (file.runs.length === 0) save();
+
+    // Every finished configuration already saved the file; an empty sweep still leaves one, and a
+    // resumed file that had nothing left to measure still records the resume and loses its old mark.
+    if (file.runs.length === 0 || previous) save();
     return { file, path: out };
   } finally {
     process.off('exit', onExit);
