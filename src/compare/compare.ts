@@ -14,6 +14,10 @@
  * Every key bootstraps with its own seed (derived from --seed and the key), so the geometric-mean
  * interval combines independent replicates, as it assumes. What the tests see is the noise within each
  * run; run-to-run noise (another boot, another thermal state) is not in them.
+ *
+ * The key has no host. When a file holds runs of one key from different hosts (`bench merge` of two
+ * machines that measured the same configuration), every key of the comparison gets a `|@host` suffix,
+ * so host A is compared with host A and host B with host B instead of B's run being dropped.
  */
 import { BenchError } from '../errors.js';
 import type { RunResult, RunWarning, Scenario } from '../results/schema.js';
@@ -27,8 +31,16 @@ import {
 } from '../stats/significance.js';
 import { percentile } from '../stats/statistics.js';
 import { seedFor } from '../random.js';
-import { environmentWarnings, keyFieldWarnings } from './environment.js';
-import { differingKeyFields, KEY_FIELDS, keyFieldValue, runKey, type KeyField } from './key.js';
+import { environmentOf, environmentWarnings, keyFieldWarnings } from './environment.js';
+import {
+  differingKeyFields,
+  HOST_KEY_PREFIX,
+  hostQualifiedKey,
+  KEY_FIELDS,
+  keyFieldValue,
+  runKey,
+  type KeyField,
+} from './key.js';
 import type { LoadedFile } from './load.js';
 import {
   compareServerRuns,
@@ -76,7 +88,10 @@ export interface CompareOptions {
 
 /** What one file measured for one key. */
 export interface RunSummary {
-  /** The run's own key, every field written out (the row's key has `*` for --ignore-key fields). */
+  /**
+   * The run's own key, every field written out (the row's key has `*` for --ignore-key fields); ends
+   * in `|@host` when matching is host-qualified ({@link HOST_KEY_FORMAT}).
+   */
   key: string;
   status: RunResult['status'];
   scenario: Scenario;
@@ -179,6 +194,12 @@ export interface RunWarningNote extends RunWarning {
 export const KEY_FORMAT =
   "model@sha12|engine|provider|precision|bN|scenario|cN|tN; a field left out of matching (--ignore-key) is `*` in `key`, and `label` shows its distinct values in file order (a/b); each run's own key is in runs[].key";
 
+/**
+ * What `keyFormat` adds when matching is host-qualified: some file holds runs of one key measured on
+ * different hosts (a `bench merge` of two machines), so every key of that comparison names its host.
+ */
+export const HOST_KEY_FORMAT = `; host-qualified: a file holds runs of one key from different hosts (bench merge), so every key, label and runs[].key ends in ${HOST_KEY_PREFIX}host and runs match only runs from the same host`;
+
 /** Which way the ratios point, for readers of the JSON. */
 export const RATIO_DIRECTION =
   "ratio = median throughput of each file over the first file's (above 1: faster), or for ratioBasis p90-latency (single-stream keys) the first file's p90 latency over each file's (above 1: faster too); server p99Ratio = p99 latency of each file over the first file's (above 1: slower); *ChangePct = percent change against the first file";
@@ -187,7 +208,7 @@ export const RATIO_DIRECTION =
 export interface Comparison {
   files: { path: string; label: string; createdAt: string; command: string }[];
   ignore: KeyField[];
-  /** {@link KEY_FORMAT}: how to read `key` and `label`. */
+  /** {@link KEY_FORMAT}: how to read `key` and `label` ({@link HOST_KEY_FORMAT} appended when host-qualified). */
   keyFormat: string;
   /** {@link RATIO_DIRECTION}: which way ratios and changes point. */
   ratioDirection: string;
@@ -271,14 +292,17 @@ function imagesPerS(run: RunResult, latencyMs: number): number {
   return (run.config.batch * run.config.concurrency * 1000) / latencyMs;
 }
 
-/** What a run measured, in the units tables show. */
-export function summarizeRun(run: RunResult): RunSummary {
+/**
+ * What a run measured, in the units tables show; `hostSuffix` (`|@host`, or '') ends its key when
+ * matching is host-qualified.
+ */
+export function summarizeRun(run: RunResult, hostSuffix = ''): RunSummary {
   const sorted = Float64Array.from(run.samplesMs).sort();
   const hasSamples = sorted.length > 0;
   const medianMs = hasSamples ? percentile(sorted, 50) : (run.latency?.p50Ms ?? null);
   const fromLatency = medianMs && medianMs > 0 ? imagesPerS(run, medianMs) : null;
   return {
-    key: runKey(run),
+    key: runKey(run) + hostSuffix,
     status: run.status,
     scenario: run.config.scenario,
     precision: run.model.precision,
@@ -298,15 +322,15 @@ export function summarizeRun(run: RunResult): RunSummary {
 const pctChange = (from: number | null, to: number | null): number | null =>
   from !== null && to !== null && from > 0 ? (to / from - 1) * 100 : null;
 
-/** Runs of `file` by key; later duplicates are reported in `warnings` and ignored. */
+/** Runs of `file` by matching key (`keyOf`); later duplicates are reported in `warnings` and ignored. */
 function indexRuns(
   file: LoadedFile,
-  ignore: readonly KeyField[],
+  keyOf: (file: LoadedFile, run: RunResult) => string,
   warnings: string[],
 ): Map<string, RunResult> {
   const byKey = new Map<string, RunResult>();
   for (const run of file.data.runs) {
-    const key = runKey(run, ignore);
+    const key = keyOf(file, run);
     if (byKey.has(key)) {
       warnings.push(`${file.label}: more than one run has key ${key}; comparing the first`);
     } else {
@@ -337,10 +361,50 @@ function notComparable(
   };
 }
 
+/** The host a run of `file` was measured on (its merge source's for a merged file). */
+const hostOf = (file: LoadedFile, run: RunResult): string => environmentOf(file.data, run).hostname;
+
+/** A matching key that runs from different hosts share within one file. */
+interface HostCollision {
+  file: string;
+  key: string;
+  hosts: string[];
+}
+
+/**
+ * Keys (with `ignore` applied) that one file holds runs of from two or more hosts, in file and run
+ * order. Any of them makes matching host-qualified: otherwise the first host's run is compared and the
+ * others' are dropped with a "more than one run" warning. Runs of one key from the same host are a
+ * real duplicate and stay that warning.
+ */
+function hostCollisions(files: readonly LoadedFile[], ignore: readonly KeyField[]): HostCollision[] {
+  return files.flatMap((file) => {
+    const hosts = new Map<string, string[]>();
+    for (const run of file.data.runs) {
+      const key = runKey(run, ignore);
+      const seen = hosts.get(key) ?? [];
+      const host = hostOf(file, run);
+      if (!seen.includes(host)) hosts.set(key, [...seen, host]);
+    }
+    return [...hosts].flatMap(([key, list]) =>
+      list.length > 1 ? [{ file: file.label, key, hosts: list }] : [],
+    );
+  });
+}
+
+/** "m.json holds runs of key K from hosts a and b": why matching is host-qualified. */
+function collisionText(c: HostCollision): string {
+  const hosts = `${c.hosts.slice(0, -1).join(', ')} and ${c.hosts[c.hosts.length - 1] ?? ''}`;
+  return `${c.file} holds runs of key ${c.key} from hosts ${hosts}`;
+}
+
 /** Resolved options of one comparison. */
 type Settings = Required<Omit<CompareOptions, 'ignore'>>;
 
-/** Compares one key of file `fileIndex` with the first file; `replicates` collects bootstrap ratios. */
+/**
+ * Compares one key of file `fileIndex` with the first file; `replicates` collects bootstrap ratios.
+ * `hostSuffix` is the key's `|@host` when matching is host-qualified (else ''): both runs share it.
+ */
 function compareCell(
   fileIndex: number,
   base: RunResult,
@@ -348,13 +412,15 @@ function compareCell(
   label: string,
   baseLabel: string,
   options: Settings,
+  hostSuffix: string,
 ): { cell: CellComparison; replicates: Float64Array | null } {
-  // One bootstrap stream per key, whichever path (server or not) uses it.
-  const seed = seedFor(options.seed, runKey(base));
-  const baseSummary = summarizeRun(base);
+  // One bootstrap stream per key, whichever path (server or not) uses it; two hosts' rows of one
+  // configuration are different keys and get independent streams.
+  const seed = seedFor(options.seed, runKey(base) + hostSuffix);
+  const baseSummary = summarizeRun(base, hostSuffix);
   if (!other)
     return { cell: notComparable(fileIndex, `missing in ${label}`, baseSummary, null), replicates: null };
-  const otherSummary = summarizeRun(other);
+  const otherSummary = summarizeRun(other, hostSuffix);
   for (const [run, name] of [
     [base, baseLabel],
     [other, label],
@@ -461,26 +527,52 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     });
   }
   const warnings = environmentWarnings(files);
-  const indexes = files.map((f) => indexRuns(f, ignore, warnings));
+  // Runs of one configuration from two hosts in one file (bench merge): match host to host.
+  const collisions = hostCollisions(files, ignore);
+  const firstCollision = collisions[0];
+  const hostSuffix = (file: LoadedFile, run: RunResult): string =>
+    firstCollision ? hostQualifiedKey('', hostOf(file, run)) : '';
+  if (firstCollision) {
+    // Distinct keys: two merged files of the same hosts collide on the same keys.
+    const extra = new Set(collisions.map((c) => c.key)).size - 1;
+    const more = extra > 0 ? ` (and ${extra} more such key${extra > 1 ? 's' : ''})` : '';
+    warnings.push(
+      `matching is host-qualified (every key ends in ${HOST_KEY_PREFIX}host) because ${collisionText(firstCollision)}${more}: runs match only runs from the same host, so a host that one file lacks shows as only in the other`,
+    );
+  }
+  const keyOf = (file: LoadedFile, run: RunResult): string => runKey(run, ignore) + hostSuffix(file, run);
+  const indexes = files.map((f) => indexRuns(f, keyOf, warnings));
   const baseIndex = indexes[0] as Map<string, RunResult>;
 
   const disjoint = others.filter(
     (_, i) => ![...(indexes[i + 1] as Map<string, RunResult>).keys()].some((k) => baseIndex.has(k)),
   );
+  const hostsOf = (file: LoadedFile): Set<string> => new Set(file.data.runs.map((r) => hostOf(file, r)));
   for (const file of disjoint) {
-    const fields = differingKeyFields(base.data.runs, file.data.runs).filter((f) => !ignore.includes(f));
+    const keyFields = differingKeyFields(base.data.runs, file.data.runs).filter((f) => !ignore.includes(f));
+    // Host-qualified keys also part when the files were measured on different hosts; that is not a
+    // key field (--ignore-key cannot move it), so it is named with why matching used it.
+    const baseHosts = hostsOf(base);
+    const fileHosts = hostsOf(file);
+    const hostDiffers =
+      firstCollision !== undefined &&
+      (baseHosts.size !== fileHosts.size || [...baseHosts].some((h) => !fileHosts.has(h)));
+    const fields: string[] = hostDiffers ? [...keyFields, 'host'] : keyFields;
     // Ignoring the model matches different networks, and ignoring the scenario when a side ran the
     // server scenario matches runs compare cannot judge together: never suggest those.
     const hasServer = [base, file].some((f) => f.data.runs.some((r) => r.config.scenario === 'server'));
-    const movable = fields.filter((f) => f !== 'model' && !(f === 'scenario' && hasServer));
-    const message = `${base.label} and ${file.label} have no configuration in common${fields.length ? ` (they differ in ${fields.join(', ')})` : ''}`;
+    const movable = keyFields.filter((f) => f !== 'model' && !(f === 'scenario' && hasServer));
+    const why = hostDiffers ? `; matching is host-qualified because ${collisionText(firstCollision)}` : '';
+    const message = `${base.label} and ${file.label} have no configuration in common${fields.length ? ` (they differ in ${fields.join(', ')})` : ''}${why}`;
     if (disjoint.length === others.length) {
       throw new BenchError('E_BAD_INPUT', message, {
         hint: movable.length
           ? `to compare across ${movable.join(', ')}, pass --ignore-key ${movable.join(',')}`
-          : hasServer && fields.includes('scenario')
+          : hasServer && keyFields.includes('scenario')
             ? 'server-scenario runs compare only with server runs (at the same --qps and bound)'
-            : 'compare result files that measured the same models',
+            : hostDiffers
+              ? "compare files measured on the same hosts, or compare each host's own result file (a file before bench merge)"
+              : 'compare result files that measured the same models',
       });
     }
     // Only some files are disjoint: the others are compared, and this one says how to match it.
@@ -497,6 +589,8 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
   for (const [key, baseRun] of baseIndex) {
     const otherRuns = indexes.slice(1).map((index) => index.get(key));
     if (otherRuns.every((r) => r === undefined)) continue;
+    // Matched runs share the host when matching is host-qualified: the base run's suffix is the row's.
+    const suffix = hostSuffix(base, baseRun);
     const cells = otherRuns.map((run, i) => {
       const { cell, replicates } = compareCell(
         i + 1,
@@ -505,6 +599,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
         (others[i] as LoadedFile).label,
         base.label,
         settings,
+        suffix,
       );
       if (replicates) (replicatesByFile[i] as Float64Array[]).push(replicates);
       return cell;
@@ -512,11 +607,11 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     matchedRuns.push([baseRun, ...otherRuns]);
     rows.push({
       key,
-      label: rowLabel([baseRun, ...otherRuns], ignore),
+      label: rowLabel([baseRun, ...otherRuns], ignore) + suffix,
       model: baseRun.model.name,
       batch: baseRun.config.batch,
       scenario: baseRun.config.scenario,
-      runs: [summarizeRun(baseRun), ...otherRuns.map((r) => (r ? summarizeRun(r) : null))],
+      runs: [summarizeRun(baseRun, suffix), ...otherRuns.map((r) => (r ? summarizeRun(r, suffix) : null))],
       cells,
     });
   }
@@ -554,7 +649,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       command: f.data.command,
     })),
     ignore,
-    keyFormat: KEY_FORMAT,
+    keyFormat: firstCollision ? KEY_FORMAT + HOST_KEY_FORMAT : KEY_FORMAT,
     ratioDirection: RATIO_DIRECTION,
     alpha: settings.alpha,
     confidence: settings.confidence,
@@ -578,9 +673,12 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     ],
     runWarnings: collectRunWarnings(
       matchedRuns.flatMap((runs) =>
-        runs.flatMap((run, i) =>
-          run ? [{ file: (files[i] as LoadedFile).label, key: runKey(run), warnings: run.warnings }] : [],
-        ),
+        runs.flatMap((run, i) => {
+          const file = files[i] as LoadedFile;
+          return run
+            ? [{ file: file.label, key: runKey(run) + hostSuffix(file, run), warnings: run.warnings }]
+            : [];
+        }),
       ),
     ),
   };

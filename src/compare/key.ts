@@ -78,6 +78,18 @@ export function runKey(run: KeyedRun, ignore: readonly KeyField[] = []): string 
   return build(ignore) + extension;
 }
 
+/** What a host-qualified key appends to the matching key: `...|t2|@host-a` (see {@link hostQualifiedKey}). */
+export const HOST_KEY_PREFIX = '|@';
+
+/**
+ * `key` qualified by the host a run was measured on, after any extension such as `|gpu1`. Compare
+ * uses it only when a merged file holds runs of one key from different hosts: then host A's run must
+ * match host A's, not whichever came first.
+ */
+export function hostQualifiedKey(key: string, hostname: string): string {
+  return `${key}${HOST_KEY_PREFIX}${hostname}`;
+}
+
 /**
  * Key fields whose sets of values differ between two groups of runs: used to explain why two files
  * have no key in common (e.g. ['threads'] when one file ran with 1 thread and the other with 2).

@@ -1,0 +1,283 @@
+/**
+ * `bench compare` of files merged from several hosts (`bench merge`): when one file holds runs of a
+ * key from different hosts, matching is host-qualified, so host A is compared with host A and host B
+ * with host B instead of host B's run being dropped as a duplicate. Synthetic runs (test/synthetic.ts).
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareFiles, HOST_KEY_FORMAT, KEY_FORMAT } from '../src/compare/compare.js';
+import { findRegressions, regressionError } from '../src/compare/gate.js';
+import { runKey } from '../src/compare/key.js';
+import { loadResultFiles, type LoadedFile } from '../src/compare/load.js';
+import { mergeFiles } from '../src/compare/merge.js';
+import type { RunResult } from '../src/results/schema.js';
+import { thrownBenchError } from './bench-error.js';
+import { syntheticEnv, syntheticRun } from './synthetic.js';
+
+/** Ten constant samples: every bootstrap replicate of a ratio is the ratio itself. */
+const constant = (ms: number): number[] => Array.from({ length: 10 }, () => ms);
+
+/** A tiny_cnn batch-1 run at a constant latency (threads 2 unless given). */
+function run(ms: number, o: { threads?: number; model?: string; startedAt?: string } = {}): RunResult {
+  const r = syntheticRun({
+    model: o.model ?? 'tiny_cnn',
+    batch: 1,
+    samplesMs: constant(ms),
+    threads: o.threads ?? 2,
+  });
+  return o.startedAt ? { ...r, startedAt: o.startedAt } : r;
+}
+
+/** A result file measured on `host`. */
+function hostFile(label: string, host: string, runs: RunResult[]): LoadedFile {
+  return {
+    path: label,
+    label,
+    data: {
+      schemaVersion: 1,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      command: 'bench run',
+      environment: syntheticEnv(host),
+      runs,
+    },
+  };
+}
+
+/** What `bench merge FILES --out label` writes, as compare loads it. */
+function merged(label: string, files: LoadedFile[]): LoadedFile {
+  return { path: label, label, data: mergeFiles(files, 'bench merge').file };
+}
+
+const K = 'tiny_cnn@aaaaaaaaaaaa|ort|cpu|fp32|b1|offline|c1|t2';
+const OPTS = { bootstrapIterations: 200 };
+
+function row(c: ReturnType<typeof compareFiles>, key: string) {
+  const r = c.rows.find((x) => x.key === key);
+  if (!r) throw new Error(`no row ${key}; rows: ${c.rows.map((x) => x.key).join(', ')}`);
+  return r;
+}
+
+// Before: host A at 10 ms (100 img/s), host B at 20 ms (50 img/s). After: A 8 ms, B 25 ms.
+const a1 = hostFile('a1.json', 'host-a', [run(10)]);
+const b1 = hostFile('b1.json', 'host-b', [run(20)]);
+const a2 = hostFile('a2.json', 'host-a', [run(8)]);
+const b2 = hostFile('b2.json', 'host-b', [run(25)]);
+const m1 = merged('m1.json', [a1, b1]);
+const m2 = merged('m2.json', [a2, b2]);
+
+const QUALIFIED_WARNING = `matching is host-qualified (every key ends in |@host) because m1.json holds runs of key ${K} from hosts host-a and host-b: runs match only runs from the same host, so a host that one file lacks shows as only in the other`;
+
+describe('compare: merged files with runs of one key from two hosts', () => {
+  const c = compareFiles([m1, m2], OPTS);
+
+  it('compares host A with host A and host B with host B, each with its own ratio', () => {
+    expect(c.rows.map((r) => r.key)).toEqual([`${K}|@host-a`, `${K}|@host-b`]);
+    const a = row(c, `${K}|@host-a`);
+    expect(a.label).toBe(`${K}|@host-a`);
+    expect(a.runs.map((r) => r?.key)).toEqual([`${K}|@host-a`, `${K}|@host-a`]);
+    expect(a.runs.map((r) => r?.throughputPerS)).toEqual([100, 125]);
+    expect(a.cells[0]).toMatchObject({ verdict: 'faster', ratio: 1.25, ci: [1.25, 1.25] });
+    const b = row(c, `${K}|@host-b`);
+    expect(b.label).toBe(`${K}|@host-b`);
+    expect(b.runs.map((r) => r?.throughputPerS)).toEqual([50, 40]);
+    expect(b.cells[0]?.verdict).toBe('slower');
+    expect(b.cells[0]?.ratio).toBeCloseTo(0.8, 12); // 40 / 50
+    expect(c.unmatched).toEqual([]);
+    // (1.25 · 0.8)^(1/2) = 1
+    expect(c.summary[0]?.geomeanRatio).toBeCloseTo(1, 12);
+    expect(c.summary[0]).toMatchObject({ faster: 1, slower: 1, noChange: 0, notComparable: 0 });
+  });
+
+  it('says in one warning that matching was host-qualified, naming the file and key; no duplicate warning', () => {
+    // Both merged files collide on K: named once (the first file), no "more such keys".
+    expect(c.warnings.filter((w) => w.includes('host-qualified'))).toEqual([QUALIFIED_WARNING]);
+    expect(c.warnings.some((w) => w.includes('more than one run'))).toBe(false);
+    expect(c.keyFormat).toBe(KEY_FORMAT + HOST_KEY_FORMAT);
+    expect(HOST_KEY_FORMAT).toContain('ends in |@host');
+  });
+
+  it('the regression gate names the host of the slower run', () => {
+    const found = findRegressions(c, 10);
+    expect(found.map((r) => [r.key, r.file, r.metric])).toEqual([[`${K}|@host-b`, 'm2.json', 'throughput']]);
+    expect(regressionError(found, 10)?.message).toBe(
+      `regression: ${K}|@host-b in m2.json is 20.0 % slower (throughput ratio 0.800, significant), over the --fail-on-regression 10 % limit`,
+    );
+  });
+
+  it('each host row bootstraps with its own seed (independent replicates)', () => {
+    // Noisy samples, identical for both hosts: the same seed would give the same interval.
+    const noisy = (shift: number): number[] =>
+      [10, 11, 9, 12, 10.5, 9.5, 11.5, 10, 9.8, 10.2].map((x) => x + shift);
+    const at = (host: string, shift: number): LoadedFile =>
+      hostFile(`${host}.json`, host, [{ ...run(10), samplesMs: noisy(shift) }]);
+    const x1 = merged('x1.json', [at('host-a', 0), at('host-b', 0)]);
+    const x2 = merged('x2.json', [at('host-a', 1), at('host-b', 1)]);
+    const cx = compareFiles([x1, x2], OPTS);
+    expect(cx.rows).toHaveLength(2);
+    expect(cx.rows[0]?.cells[0]?.ratio).toBe(cx.rows[1]?.cells[0]?.ratio);
+    expect(cx.rows[0]?.cells[0]?.ci).not.toEqual(cx.rows[1]?.cells[0]?.ci);
+  });
+});
+
+describe('compare: a single-host base against a merged two-host file', () => {
+  const c = compareFiles([a1, m2], OPTS);
+
+  it("host A is compared; host B's run is listed as only in the merged file, and the warning says why", () => {
+    expect(c.rows.map((r) => r.key)).toEqual([`${K}|@host-a`]);
+    expect(c.rows[0]?.cells[0]).toMatchObject({ verdict: 'faster', ratio: 1.25 });
+    expect(c.unmatched).toEqual([{ key: `${K}|@host-b`, files: ['m2.json'] }]);
+    expect(c.warnings).toContain(
+      `matching is host-qualified (every key ends in |@host) because m2.json holds runs of key ${K} from hosts host-a and host-b: runs match only runs from the same host, so a host that one file lacks shows as only in the other`,
+    );
+    // Host B was never in the base: not a lost configuration for the gate.
+    expect(findRegressions(c, 10)).toEqual([]);
+  });
+
+  it('a base from other hosts: the no-configuration error names the host and why', () => {
+    const c1 = hostFile('c1.json', 'host-c', [run(10)]);
+    const e = thrownBenchError(() => compareFiles([c1, m2], OPTS));
+    expect([e.code, e.message, e.hint]).toEqual([
+      'E_BAD_INPUT',
+      `c1.json and m2.json have no configuration in common (they differ in host); matching is host-qualified because m2.json holds runs of key ${K} from hosts host-a and host-b`,
+      "compare files measured on the same hosts, or compare each host's own result file (a file before bench merge)",
+    ]);
+  });
+});
+
+describe('compare: the committed fixtures of two hosts merged', () => {
+  it('base.json (host-a) against base.json + new.json merged: host-a rows match, host-b rows are listed', () => {
+    const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
+    const [base, next] = loadResultFiles([fx('base.json'), fx('new.json')], { emptyIs: 'error' }).files as [
+      LoadedFile,
+      LoadedFile,
+    ];
+    const c = compareFiles([base, merged('m.json', [base, next])], OPTS);
+    expect(c.rows).toHaveLength(5);
+    expect(c.rows.every((r) => r.key.endsWith('|@host-a') && r.cells[0]?.verdict === 'no-change')).toBe(true);
+    expect(c.unmatched.map((u) => [u.key, u.files])).toEqual(
+      [
+        K,
+        'tiny_cnn@aaaaaaaaaaaa|ort|cpu|fp32|b4|offline|c1|t2',
+        'mobile@bbbbbbbbbbbb|ort|cpu|fp32|b1|offline|c1|t2',
+      ]
+        .concat([
+          'tiny_cnn@aaaaaaaaaaaa|ort|cpu|fp32|b8|offline|c1|t2',
+          'only_in_new@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2',
+        ])
+        .map((k) => [`${k}|@host-b`, ['m.json']]),
+    );
+    expect(c.warnings.filter((w) => w.includes('host-qualified'))).toEqual([
+      `matching is host-qualified (every key ends in |@host) because m.json holds runs of key ${K} from hosts host-a and host-b (and 3 more such keys): runs match only runs from the same host, so a host that one file lacks shows as only in the other`,
+    ]);
+  });
+});
+
+describe('compare: duplicates from the same host', () => {
+  it('without a cross-host collision: the warning of today, the first run compared, keys unchanged', () => {
+    const again = hostFile('a1b.json', 'host-a', [run(30, { startedAt: '2026-01-02T00:00:00.000Z' })]);
+    const dup = merged('dup.json', [a1, again]);
+    const c = compareFiles([dup, a2], OPTS);
+    expect(c.warnings).toContain(`dup.json: more than one run has key ${K}; comparing the first`);
+    expect(c.warnings.some((w) => w.includes('host-qualified'))).toBe(false);
+    expect(c.keyFormat).toBe(KEY_FORMAT);
+    expect(c.rows.map((r) => [r.key, r.label, r.runs[0]?.key])).toEqual([[K, K, K]]);
+    expect(c.rows[0]?.cells[0]?.ratio).toBe(1.25); // the first run (10 ms), not the duplicate (30 ms)
+  });
+
+  it('with a cross-host collision: still warned, with the host-qualified key', () => {
+    const again = hostFile('a1b.json', 'host-a', [run(30, { startedAt: '2026-01-02T00:00:00.000Z' })]);
+    const three = merged('three.json', [a1, again, b1]);
+    const c = compareFiles([three, m2], OPTS);
+    expect(c.warnings).toContain(`three.json: more than one run has key ${K}|@host-a; comparing the first`);
+    expect(row(c, `${K}|@host-a`).cells[0]?.ratio).toBe(1.25);
+    expect(row(c, `${K}|@host-b`).cells[0]?.ratio).toBeCloseTo(0.8, 12);
+  });
+});
+
+describe('compare: no cross-host collision, no change', () => {
+  it('merged files whose hosts measured different configurations keep plain keys', () => {
+    const mob = (ms: number, host: string, label: string): LoadedFile =>
+      hostFile(label, host, [run(ms, { model: 'mobile' })]);
+    const x1 = merged('x1.json', [a1, mob(20, 'host-b', 'mb1.json')]);
+    const x2 = merged('x2.json', [a2, mob(25, 'host-b', 'mb2.json')]);
+    const c = compareFiles([x1, x2], OPTS);
+    const M = 'mobile@aaaaaaaaaaaa|ort|cpu|fp32|b1|offline|c1|t2';
+    expect(c.rows.map((r) => [r.key, r.label, r.runs[0]?.key, r.runs[1]?.key])).toEqual([
+      [K, K, K, K],
+      [M, M, M, M],
+    ]);
+    expect(c.keyFormat).toBe(KEY_FORMAT);
+    expect(c.warnings.some((w) => w.includes('host-qualified') || w.includes('more than one run'))).toBe(
+      false,
+    );
+    expect(c.runWarnings).toEqual([]);
+  });
+
+  it('two plain files from different hosts: no suffix (the host differs only across files)', () => {
+    const c = compareFiles([a1, b2], OPTS);
+    expect(c.rows.map((r) => r.key)).toEqual([K]);
+    expect(c.rows[0]?.cells[0]?.ratio).toBe(0.4); // 40 / 100
+    expect(c.keyFormat).toBe(KEY_FORMAT);
+    expect(c.warnings).toEqual(['host differs: a1.json "host-a" vs b2.json "host-b"']);
+  });
+});
+
+describe('compare: host-qualified keys with --ignore-key and key extensions', () => {
+  it('--ignore-key threads: hosts that ran different threads collide, and match host to host', () => {
+    const t1 = 'tiny_cnn@aaaaaaaaaaaa|ort|cpu|fp32|b1|offline|c1';
+    const x1 = merged('x1.json', [
+      hostFile('a.json', 'host-a', [run(10, { threads: 1 })]),
+      hostFile('b.json', 'host-b', [run(20, { threads: 2 })]),
+    ]);
+    const x2 = merged('x2.json', [
+      hostFile('a.json', 'host-a', [run(8, { threads: 1 })]),
+      hostFile('b.json', 'host-b', [run(25, { threads: 2 })]),
+    ]);
+    // Without --ignore-key the keys differ in threads: no collision, plain keys.
+    expect(compareFiles([x1, x2], OPTS).rows.map((r) => r.key)).toEqual([`${t1}|t1`, `${t1}|t2`]);
+    const c = compareFiles([x1, x2], { ...OPTS, ignore: ['threads'] });
+    expect(c.rows.map((r) => [r.key, r.label, r.runs[0]?.key, r.cells[0]?.ratio])).toEqual([
+      [`${t1}|*|@host-a`, `${t1}|t1|@host-a`, `${t1}|t1|@host-a`, 1.25],
+      [`${t1}|*|@host-b`, `${t1}|t2|@host-b`, `${t1}|t2|@host-b`, expect.closeTo(0.8, 12)],
+    ]);
+    expect(c.warnings.filter((w) => w.includes('host-qualified'))).toEqual([
+      `matching is host-qualified (every key ends in |@host) because x1.json holds runs of key ${t1}|* from hosts host-a and host-b: runs match only runs from the same host, so a host that one file lacks shows as only in the other`,
+    ]);
+  });
+
+  it('the host suffix follows a stored key extension (|gpu1)', () => {
+    const gpu = (ms: number): RunResult => {
+      const r = run(ms);
+      return { ...r, key: `${runKey(r)}|gpu1` };
+    };
+    const x1 = merged('x1.json', [
+      hostFile('a.json', 'host-a', [gpu(10)]),
+      hostFile('b.json', 'host-b', [gpu(20)]),
+    ]);
+    const x2 = merged('x2.json', [
+      hostFile('a.json', 'host-a', [gpu(8)]),
+      hostFile('b.json', 'host-b', [gpu(25)]),
+    ]);
+    const c = compareFiles([x1, x2], OPTS);
+    expect(c.rows.map((r) => [r.key, r.label])).toEqual([
+      [`${K}|gpu1|@host-a`, `${K}|gpu1|@host-a`],
+      [`${K}|gpu1|@host-b`, `${K}|gpu1|@host-b`],
+    ]);
+  });
+
+  it('run warnings are told apart by host', () => {
+    const warned = (ms: number, cv: string): RunResult => ({
+      ...run(ms),
+      warnings: [{ code: 'W_HIGH_CV', message: `cv ${cv}` }],
+    });
+    const x1 = merged('x1.json', [
+      hostFile('a.json', 'host-a', [warned(10, 'a')]),
+      hostFile('b.json', 'host-b', [warned(20, 'b')]),
+    ]);
+    const c = compareFiles([x1, m2], OPTS);
+    expect(c.runWarnings).toEqual([
+      { code: 'W_HIGH_CV', message: 'cv a', runs: [{ file: 'x1.json', key: `${K}|@host-a` }] },
+      { code: 'W_HIGH_CV', message: 'cv b', runs: [{ file: 'x1.json', key: `${K}|@host-b` }] },
+    ]);
+  });
+});
