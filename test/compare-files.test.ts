@@ -5,6 +5,7 @@ import { findRegressions, regressionError } from '../src/compare/gate.js';
 import { runKey } from '../src/compare/key.js';
 import { loadResultFiles, type LoadedFile } from '../src/compare/load.js';
 import { BenchError } from '../src/errors.js';
+import { syntheticFile, syntheticRun } from './synthetic.js';
 
 // Synthetic fixtures (see test/fixtures/results/README.md): hand-picked samples, not measurements.
 const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
@@ -194,5 +195,21 @@ describe('matching keys', () => {
     expect(runKey(run)).toBe(run.key);
     expect(runKey(run, ['threads', 'sha256'])).toBe('tiny_cnn@*|ort|cpu|fp32|b1|offline|c1|*');
     expect(runKey({ ...run, key: `${run.key}|gpu1` })).toBe(`${run.key}|gpu1`);
+  });
+});
+
+describe('compareFiles: the ratio is the ratio of the img/s shown', () => {
+  it('for an even sample count too (images over the median latency, not the median of per-iteration img/s)', () => {
+    // Base: five 1 ms and five 3 ms batches of 4: median latency 2 ms, 4·1000/2 = 2000 img/s shown. The
+    // median of its per-iteration img/s would be (4000 + 1333.3)/2 = 2666.7 and the ratio 0.75.
+    const base = syntheticRun({ model: 'm', batch: 4, samplesMs: [1, 3, 1, 3, 1, 3, 1, 3, 1, 3] });
+    const other = syntheticRun({ model: 'm', batch: 4, samplesMs: Array<number>(10).fill(2) });
+    const c = compareFiles([syntheticFile('a.json', [base]), syntheticFile('b.json', [other])], {
+      bootstrapIterations: 200,
+    });
+    const r = c.rows[0];
+    expect(r?.runs.map((s) => s?.throughputPerS)).toEqual([2000, 2000]);
+    expect(r?.cells[0]?.ratio).toBe(1);
+    expect(r?.cells[0]?.ratioBasis).toBe('median-throughput');
   });
 });

@@ -483,9 +483,14 @@ function compareCell(
     base.config.scenario === 'single-stream' &&
     other.config.scenario === 'single-stream' &&
     Math.min(baseThroughput.length, otherThroughput.length) >= P90_MIN_SAMPLES;
+  // Median basis on milliseconds per image, first file over this one: the same ratio as the two img/s
+  // the tables show (images / median latency), for an even count too, where the median of
+  // per-iteration throughputs would differ from images over the median latency.
+  const msPerImage = (run: RunResult, latencies: readonly number[]): number[] =>
+    latencies.map((ms) => ms / (run.config.batch * run.config.concurrency));
   const boot = p90Basis
     ? bootstrapPercentileRatio(baseLatencies, otherLatencies, 90, bootOptions)
-    : bootstrapMedianRatio(otherThroughput, baseThroughput, bootOptions);
+    : bootstrapMedianRatio(msPerImage(base, baseLatencies), msPerImage(other, otherLatencies), bootOptions);
   // On p90 the CI alone decides: the rank test cannot see a change confined to the tail.
   const significant = p90Basis || test.pValue < options.alpha;
   const verdict: Verdict =
