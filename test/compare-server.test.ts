@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareCommand } from '../src/compare/commands.js';
 import { findRegressions, regressionError } from '../src/compare/gate.js';
+import { P99_MIN_SAMPLES } from '../src/compare/server.js';
 import {
   compareFiles,
   type CellComparison,
@@ -215,6 +216,35 @@ describe('server keys: fixed --qps', () => {
     expect(regressionError(found, 30)?.message).toMatch(
       /has a 36\.8 % higher p99 latency \(p99 ratio 1\.368, significant\), over the --fail-on-regression 30 % limit$/,
     );
+  });
+
+  it('a change confined to the tail: with 500+ queries a side the p99 CI alone decides', () => {
+    // n queries at 10, 10.001, ... ms; the new run has its last 2 % at 30 ms instead: p99 rises to
+    // 30 ms while 98 % of the queries are unchanged, too few moved for the rank test to see.
+    const tail = (n: number): [number[], number[]] => {
+      const base = ramp(n, 10, 0.001);
+      return [base, base.map((ms, i) => (i >= n * 0.98 ? 30 : ms))];
+    };
+    const [base1000, other1000] = tail(1000);
+    const large = compareOne(
+      run({ samplesMs: base1000, boundMs: 100 }),
+      run({ samplesMs: other1000, boundMs: 100 }),
+    ).cell;
+    expect(large.pValue).toBeGreaterThan(0.05);
+    expect(large.server?.p99Rule).toBe('ci');
+    expect(large.server?.basis).toBe('p99');
+    expect(large.server?.p99Ci?.[0]).toBeGreaterThan(1);
+    expect(large.verdict).toBe('slower');
+    // 400 a side (below P99_MIN_SAMPLES): the rank test must agree, and it does not.
+    const [base400, other400] = tail(400);
+    const small = compareOne(
+      run({ samplesMs: base400, boundMs: 100 }),
+      run({ samplesMs: other400, boundMs: 100 }),
+    ).cell;
+    expect(small.pValue).toBeGreaterThan(0.05);
+    expect(small.server?.p99Rule).toBe('ci-and-rank-test');
+    expect(small.verdict).toBe('no-change');
+    expect(P99_MIN_SAMPLES).toBe(500);
   });
 
   it('different --qps, different bounds, or --find-peak on one side: not comparable, with the reason', () => {

@@ -8,9 +8,12 @@
  * 2. Two --find-peak runs: the confirmed peak QPS, "slower"/"faster" when it moved by more than
  *    `peakTolerancePct` (default the search's 5 % resolution). Their p99s were taken at different
  *    rates (each near the bound by construction), so p99 is shown but not judged.
- * 3. Two runs at the same --qps: the p99 latency, with the two-test rule of the throughput
- *    comparison: Mann-Whitney U p < alpha on per-query latencies AND a bootstrap CI of the p99 ratio
- *    that excludes 1 (above 1: "slower").
+ * 3. Two runs at the same --qps: the p99 latency. With at least {@link P99_MIN_SAMPLES} queries on
+ *    each side the bootstrap CI of the p99 ratio alone decides (excludes 1: above 1 "slower"), as p90
+ *    does for single-stream keys: a rank test cannot see a change confined to the tail, which is what
+ *    a p99 bound is about. With fewer, the p99 bootstrap rests on the few largest values, so the
+ *    two-test rule of the throughput comparison applies: Mann-Whitney U p < alpha on per-query
+ *    latencies AND the CI excluding 1.
  * Runs with different bounds, different --qps, or --find-peak on one side only measured different
  * things and are 'not-comparable'.
  */
@@ -19,6 +22,12 @@ import { bootstrapPercentileRatio, mannWhitneyU, type MannWhitneyMethod } from '
 
 /** Default peak-QPS tolerance in percent: the --find-peak search stops at a 5 % bracket (measure/peak.ts). */
 export const PEAK_TOLERANCE_PCT = 5;
+
+/**
+ * Fewest queries on each side for judging p99 on its bootstrap CI alone: at least 5 above the p99
+ * (as P90_MIN_SAMPLES is for p90), so a resample's p99 is not just one of its few largest values.
+ */
+export const P99_MIN_SAMPLES = 500;
 
 /** What a server run measured, as compare reports it. */
 export interface ServerRunSummary {
@@ -50,6 +59,12 @@ export interface ServerCellComparison {
   /** p99 latency of this run over the base's (above 1: higher latency), with its bootstrap CI. */
   p99Ratio: number | null;
   p99Ci: [number, number] | null;
+  /**
+   * The rule for the p99 when it decides (basis 'p99'): 'ci' (the CI alone, {@link P99_MIN_SAMPLES}
+   * or more queries each side) or 'ci-and-rank-test'; null when no latency test ran (peak runs, too
+   * few samples).
+   */
+  p99Rule: 'ci' | 'ci-and-rank-test' | null;
 }
 
 /** Verdict of a server cell, before it is placed in a CellComparison. */
@@ -145,6 +160,7 @@ export function compareServerRuns(
     peakQpsChangePct: pctChange(peakQps(base), peakQps(other)),
     p99Ratio: null,
     p99Ci: null,
+    p99Rule: null,
   };
   const notComparable = (reason: string): ServerCellOutcome => ({
     verdict: 'not-comparable',
@@ -182,7 +198,13 @@ export function compareServerRuns(
         server.p99Ratio = boot.estimate;
         server.p99Ci = boot.ci;
       }
-      latency = { pValue: test.pValue, pMethod: test.method, significant: test.pValue < settings.alpha };
+      const ciAlone = Math.min(baseMs.length, otherMs.length) >= P99_MIN_SAMPLES;
+      server.p99Rule = ciAlone ? 'ci' : 'ci-and-rank-test';
+      latency = {
+        pValue: test.pValue,
+        pMethod: test.method,
+        significant: ciAlone || test.pValue < settings.alpha,
+      };
     }
   }
   const tested = { pValue: latency?.pValue ?? null, pMethod: latency?.pMethod ?? null };
