@@ -13,7 +13,11 @@ import type { ResultFile } from '../src/results/schema.js';
 import { runOnGpus } from '../src/run/multi-gpu.js';
 import { continuedFile } from '../src/run/resume.js';
 import { runBenchmarks } from '../src/run/run.js';
+import { buildModel } from './analyze-fixtures.js';
 import { expectBenchError } from './bench-error.js';
+import { runCommand } from './run-command.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-resume-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,20 +36,30 @@ function sweep(out: string, batches: number[], extra: Partial<RunOptionsInput> =
   };
 }
 
-/** Runs `options` and returns the file, the labels of the configurations measured and the notices. */
+/**
+ * Runs `options` and returns the file, the progress labels of the configurations measured (`started`)
+ * and kept, and the notices.
+ */
 async function measure(
   options: RunOptionsInput,
   command = 'bench test',
-): Promise<{ file: ResultFile; started: string[]; notices: string[] }> {
+): Promise<{ file: ResultFile; started: string[]; kept: string[]; notices: string[]; measured: number }> {
   const started: string[] = [];
+  const kept: string[] = [];
   const notices: string[] = [];
-  const { file } = await runBenchmarks(options, {
+  const outcome = await runBenchmarks(options, {
     command,
     onConfigStart: (i, n, label) => started.push(`${i + 1}/${n} ${label}`),
+    onConfigKept: (i, n, label) => kept.push(`${i + 1}/${n} ${label}`),
     onNotice: (line) => notices.push(line),
   });
-  return { file, started, notices };
+  expect(outcome.kept).toBe(kept.length);
+  return { file: outcome.file, started, kept, notices, measured: outcome.measured.length };
 }
+
+/** The key --resume identifies tiny_cnn at `batch` by (run/resume.ts planKey), sha left open. */
+const tinyKey = (batch: number): RegExp =>
+  new RegExp(`^tiny_cnn@[0-9a-f]{12}\\|ort\\|\\*\\|fp32\\|b${batch}\\|offline\\|c1\\|t0 on cpu$`);
 
 /** Writes `file` to `out` as it is, edited by a test (no validation: the reader must judge it). */
 function overwrite(out: string, file: ResultFile): void {
@@ -58,7 +72,9 @@ describe('bench run --resume', () => {
     const first = await measure(sweep(out, [1, 2]), 'bench first');
     const second = await measure(sweep(out, [1, 2, 4], { resume: true }), 'bench second --resume');
     expect(second.started).toEqual(['3/3 tiny_cnn b4']);
-    expect(second.notices).toContain(`--resume: tiny_cnn at batch 1,2 already measured in ${out}; kept`);
+    expect(second.kept).toEqual(['1/3 tiny_cnn b1', '2/3 tiny_cnn b2']);
+    expect(second.measured).toBe(1);
+    expect(second.notices).toEqual([]);
     const file = readResultFile(out);
     // The kept runs are the first run's, untouched: same start time, same samples.
     expect(file.runs.slice(0, 2)).toEqual(first.file.runs);
@@ -78,15 +94,17 @@ describe('bench run --resume', () => {
     expect(readResultFile(out).runs).toHaveLength(1);
   });
 
-  it('measures nothing when everything is there, and still records the resume and drops an old interruption', async () => {
+  it('measures nothing when everything is there, and still records the resume and drops a mark from an older file', async () => {
     const out = join(dir, 'complete.json');
     const first = await measure(sweep(out, [1, 2]));
     overwrite(out, {
       ...first.file,
       interrupted: { signal: 'SIGINT', finishedConfigurations: 2, plannedConfigurations: 3 },
     });
+    // A mark without unfinishedKeys (written before they were recorded) counts only this sweep's.
     const again = await measure(sweep(out, [2, 1], { resume: true }), 'bench again');
     expect(again.started).toEqual([]);
+    expect(again.kept).toEqual(['1/2 tiny_cnn b2', '2/2 tiny_cnn b1']);
     const file = readResultFile(out);
     expect(file.runs).toEqual(first.file.runs);
     expect(file.interrupted).toBeUndefined();
@@ -103,8 +121,8 @@ describe('bench run --resume', () => {
       runs: [b1, { ...b2, status: 'failed', error: 'boom', samplesMs: [] }, b4],
     });
     const again = await measure(sweep(out, [1, 2, 4], { resume: true }));
-    // Progress counts the kept configurations first.
-    expect(again.started).toEqual(['3/3 tiny_cnn b2']);
+    expect(again.started).toEqual(['2/3 tiny_cnn b2']);
+    expect(again.kept).toEqual(['1/3 tiny_cnn b1', '3/3 tiny_cnn b4']);
     const file = readResultFile(out);
     expect(file.runs.map((r) => [r.config.batch, r.status])).toEqual([
       [1, 'ok'],
@@ -116,12 +134,57 @@ describe('bench run --resume', () => {
     expect(file.runs[1]?.samplesMs.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('does not count a run with other measurement settings (transfer) as measured', async () => {
+  it('refuses a configuration the file measured with other settings, before measuring anything', async () => {
     const out = join(dir, 'transfer.json');
     await measure(sweep(out, [1]));
-    const again = await measure(sweep(out, [1], { resume: true, transfer: 'exclude' }));
+    const before = readResultFile(out);
+    await expect(measure(sweep(out, [2, 1], { resume: true, transfer: 'exclude' }))).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: `--resume: ${out} measured tiny_cnn b1 with --transfer include; this command asks for exclude`,
+      hint: "resume with the file's settings, or measure into another --out (bench merge joins files)",
+    });
+    expect(readResultFile(out)).toEqual(before);
+  });
+
+  it('refuses other server settings and other input shapes for a kept configuration', async () => {
+    const server = join(dir, 'server.json');
+    const at = (qps: number): Partial<RunOptionsInput> => ({ scenario: 'server', qps, latencyBoundMs: 100 });
+    await measure(sweep(server, [1], at(50)));
+    await expect(measure(sweep(server, [1], { resume: true, ...at(80) }))).rejects.toMatchObject({
+      message: `--resume: ${server} measured tiny_cnn b1 with --qps 50; this command asks for 80`,
+    });
+    const model = join(dir, 'symbolic.onnx');
+    writeFileSync(
+      model,
+      buildModel({
+        inputs: [{ name: 'x', shape: ['N', 'F'] }],
+        outputs: [{ name: 'y' }],
+        nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+      }),
+    );
+    const shaped = join(dir, 'shaped.json');
+    const file = (shape: string): RunOptionsInput => ({
+      ...sweep(shaped, [1]),
+      models: [model],
+      shapes: [shape],
+    });
+    await measure(file('x:1x4'));
+    await expect(measure({ ...file('x:1x8'), resume: true })).rejects.toMatchObject({
+      message: `--resume: ${shaped} measured symbolic b1 with --shape x:1x4; this command asks for x:1x8`,
+    });
+  });
+
+  it('says when the file holds another version of a model (another --seed), and keeps both', async () => {
+    const out = join(dir, 'seed.json');
+    const first = await measure(sweep(out, [1]));
+    const again = await measure(sweep(out, [1], { resume: true, seed: 7 }));
+    const [old, now] = readResultFile(out).runs.map((r) => r.model.sha256.slice(0, 12));
+    expect(again.notices).toEqual([
+      `warning: --resume: ${out} holds tiny_cnn with sha256 ${old}; this one is ${now} (another --seed, or the file changed): both stay in the file as different models`,
+    ]);
     expect(again.started).toEqual(['1/1 tiny_cnn b1']);
-    expect(readResultFile(out).runs.map((r) => r.config.transfer)).toEqual(['include', 'exclude']);
+    expect(old).toBe(first.file.runs[0]?.model.sha256.slice(0, 12));
+    expect(now).not.toBe(old);
   });
 
   it('completes a sweep a signal cut short, and says how in the interruption error', async () => {
@@ -134,12 +197,13 @@ describe('bench run --resume', () => {
     await expect(cut).rejects.toMatchObject({
       code: 'E_INTERRUPTED',
       message: `interrupted: 1 finished configuration(s) saved in ${out}`,
-      hint: 'to complete it, run the same command again with --resume (instead of --force, if it had that): the finished configurations are kept and only the rest are measured',
+      hint: 'to complete it, run the command again with --resume (not --force): the finished configurations are kept and only the rest are measured',
     });
     expect(readResultFile(out).interrupted).toEqual({
       signal: 'SIGINT',
       finishedConfigurations: 1,
       plannedConfigurations: 3,
+      unfinishedKeys: [expect.stringMatching(tinyKey(2)), expect.stringMatching(tinyKey(3))],
     });
     // Cut again after one more configuration: the mark counts the kept one too.
     const controller2 = new AbortController();
@@ -152,6 +216,7 @@ describe('bench run --resume', () => {
       signal: 'SIGTERM',
       finishedConfigurations: 2,
       plannedConfigurations: 3,
+      unfinishedKeys: [expect.stringMatching(tinyKey(3))],
     });
     const done = await measure(sweep(out, [1, 2, 3], { resume: true }));
     expect(done.started).toEqual(['3/3 tiny_cnn b3']);
@@ -159,6 +224,46 @@ describe('bench run --resume', () => {
     expect(file.runs.map((r) => r.config.batch)).toEqual([1, 2, 3]);
     expect(file.interrupted).toBeUndefined();
     expect(file.resumed).toHaveLength(2);
+  });
+
+  it('keeps the mark of an interrupted sweep while a smaller resume leaves some of it unmeasured', async () => {
+    const out = join(dir, 'partial.json');
+    const controller = new AbortController();
+    const cut = runBenchmarks(sweep(out, [1, 2, 3, 4]), {
+      signal: controller.signal,
+      onConfigDone: () => controller.abort('SIGINT'),
+    });
+    await expect(cut).rejects.toMatchObject({ code: 'E_INTERRUPTED' });
+    // Resume only batch 2: batches 3 and 4 of the first sweep are still missing.
+    const some = await measure(sweep(out, [2], { resume: true }));
+    expect(some.started).toEqual(['1/1 tiny_cnn b2']);
+    expect(readResultFile(out).interrupted).toEqual({
+      signal: 'SIGINT',
+      finishedConfigurations: 2,
+      plannedConfigurations: 4,
+      unfinishedKeys: [expect.stringMatching(tinyKey(3)), expect.stringMatching(tinyKey(4))],
+    });
+    // Another sweep (other threads) measures other configurations; the old ones stay missing.
+    await measure(sweep(out, [3, 4], { resume: true, threads: 1 }));
+    expect(readResultFile(out).interrupted?.unfinishedKeys).toHaveLength(2);
+    await measure(sweep(out, [3, 4], { resume: true }));
+    expect(readResultFile(out).interrupted).toBeUndefined();
+  });
+
+  it('the CLI marks kept configurations, sums them up under the table, and exits 0 for an old failure it did not retry', async () => {
+    const out = join(dir, 'cli.json');
+    const first = await measure(sweep(out, [1, 2]));
+    const [b1, b2] = first.file.runs;
+    if (!b1 || !b2) throw new Error('expected two runs');
+    overwrite(out, { ...first.file, runs: [b1, { ...b2, status: 'failed', error: 'boom', samplesMs: [] }] });
+    // prettier-ignore
+    const r = await runCommand(process.execPath, [CLI, '--device', 'cpu', '--model', 'tiny_cnn', '--batch', '1',
+      '--duration', '0.1', '--min-iterations', '3', '--warmup', '1', '--out', out, '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('[1/1] tiny_cnn b1: kept (--resume)\n');
+    expect(r.stdout).toContain(
+      `--resume: 1 configuration(s) kept from ${out} as measured before (see their startedAt), 0 measured now; 1 more row(s) from earlier commands outside this one\n`,
+    );
   });
 });
 
@@ -173,7 +278,25 @@ describe('bench run --resume: files it refuses', () => {
     expectBenchError(() => parseRunOptions(noOut), 'E_USAGE', /^--resume needs --out$/);
   });
 
+  it('names --out and what is wrong when the file is not a result file', async () => {
+    const out = join(dir, 'notes.json');
+    writeFileSync(out, 'not json');
+    await expect(measure(sweep(out, [1], { resume: true }))).rejects.toMatchObject({
+      code: 'E_BAD_INPUT',
+      message: expect.stringMatching(new RegExp(`^--resume: ${out} cannot be continued: `)),
+      hint: 'choose another --out, or replace the file with --force',
+    });
+  });
+
   it.each([
+    [
+      'another CPU',
+      (f: ResultFile): ResultFile => ({
+        ...f,
+        environment: { ...f.environment, cpu: { model: 'Other CPU', logicalCores: 64 } },
+      }),
+      /was measured on CPU Other CPU \(64 logical cores\), this one is /,
+    ],
     [
       'another host',
       (f: ResultFile): ResultFile => ({ ...f, environment: { ...f.environment, hostname: 'elsewhere' } }),
@@ -223,7 +346,7 @@ describe('bench run --resume: files it refuses', () => {
     });
   });
 
-  it('continuedFile adds the command to resumed and drops the interruption mark', () => {
+  it('continuedFile adds the command to resumed and keeps the rest', () => {
     const base: ResultFile = {
       schemaVersion: 1,
       createdAt: '2026-01-01T00:00:00.000Z',
@@ -247,8 +370,8 @@ describe('bench run --resume: files it refuses', () => {
       { at: '2026-01-02T00:00:00.000Z', command: 'bench b' },
       { at: '2026-01-03T00:00:00.000Z', command: 'bench c' },
     ]);
-    expect(next.interrupted).toBeUndefined();
-    expect(base.interrupted).toBeDefined();
+    expect(next.interrupted).toEqual(base.interrupted);
+    expect(next.runs).not.toBe(base.runs);
     expect(next.command).toBe('bench a');
   });
 });

@@ -42,7 +42,16 @@ function expectCutBy(out: string, signal: string): number {
   expect(n).toBeGreaterThanOrEqual(1);
   expect(n).toBeLessThan(4);
   expect(file.runs.every((run) => run.status === 'ok')).toBe(true);
-  expect(file.interrupted).toEqual({ signal, finishedConfigurations: n, plannedConfigurations: 4 });
+  expect(file.interrupted).toEqual({
+    signal,
+    finishedConfigurations: n,
+    plannedConfigurations: 4,
+    // What --resume would measure: the batches after the n finished ones.
+    unfinishedKeys: [4, 3, 2, 1]
+      .slice(0, 4 - n)
+      .reverse()
+      .map((b) => expect.stringContaining(`|b${b}|`)),
+  });
   return n;
 }
 
@@ -73,7 +82,7 @@ describe('bench run: Ctrl-C, SIGTERM and SIGHUP', () => {
     const n = expectCutBy(out, signal);
     expect(r.stderr).toContain(`error: interrupted: ${n} finished configuration(s) saved in ${out}\n`);
     expect(r.stderr).toContain(
-      '  hint: to complete it, run the same command again with --resume (instead of --force, if it had that): the finished configurations are kept and only the rest are measured\n',
+      '  hint: to complete it, run the command again with --resume (not --force): the finished configurations are kept and only the rest are measured\n',
     );
   });
 });
@@ -184,7 +193,12 @@ describe('bench run: a second signal', () => {
       },
     );
     await expect(ended).rejects.toMatchObject({ code: 'E_INTERRUPTED', exitCode: 130 });
-    expect(onExit).toEqual({ signal: 'SIGINT', finishedConfigurations: 1, plannedConfigurations: 3 });
+    expect(onExit).toEqual({
+      signal: 'SIGINT',
+      finishedConfigurations: 1,
+      plannedConfigurations: 3,
+      unfinishedKeys: [expect.stringContaining('|b2|'), expect.stringContaining('|b3|')],
+    });
     expect(readResultFile(out).interrupted).toEqual(onExit);
     expect(process.listeners('exit')).toEqual(before);
   });

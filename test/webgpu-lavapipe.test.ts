@@ -154,6 +154,7 @@ if (!LAVAPIPE_PRESENT) {
         preferredOutputLocation: 'cpu',
       });
       expect(run.config.transfer).toBe('include');
+      expect(run.config.requestedTransfer).toBe('exclude');
       expect(run.warnings.map((w) => w.message).join('\n')).toMatch(/--transfer exclude is not available/);
       // bench estimate judges it against this machine's CPU, not as an unknown GPU.
       const est = await bench(['estimate', out, '--json']);

@@ -184,7 +184,10 @@ function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
   if (quiet) return { hooks: {}, stop: () => undefined };
   if (!process.stderr.isTTY) {
     return {
-      hooks: { onConfigStart: (i, n, label) => process.stderr.write(`[${i + 1}/${n}] ${label}\n`) },
+      hooks: {
+        onConfigStart: (i, n, label) => process.stderr.write(`[${i + 1}/${n}] ${label}\n`),
+        onConfigKept: (i, n, label) => process.stderr.write(`[${i + 1}/${n}] ${label}: kept (--resume)\n`),
+      },
       stop: () => undefined,
     };
   }
@@ -209,6 +212,8 @@ function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
         started = true;
         bar.update(0, { config: label, index: i + 1, total: n });
       },
+      // A kept configuration takes no time: the next start redraws the bar, so nothing to draw here.
+      onConfigKept: () => undefined,
       onProgress: (f) => {
         if (!stopped) bar.update(Math.round(100 * Math.min(1, f)));
       },
@@ -395,11 +400,17 @@ export function register(program: Command): void {
         } else {
           outcome = await runBenchmarks(options, { ...progress.hooks, ...common });
         }
-        const { file, path } = outcome;
+        const { file, path, measured, kept } = outcome;
         progress.stop();
         if (flags.json) process.stdout.write(JSON.stringify(file, null, 2) + '\n');
         else if (!flags.quiet) {
           process.stdout.write(formatRunTable(file.runs, file.environment, [H100E_COLUMN]));
+          if (kept > 0) {
+            const others = file.runs.length - kept - measured.length;
+            process.stdout.write(
+              `--resume: ${kept} configuration(s) kept from ${path} as measured before (see their startedAt), ${measured.length} measured now${others > 0 ? `; ${others} more row(s) from earlier commands outside this one` : ''}\n`,
+            );
+          }
           process.stdout.write(formatWarningNotes(file.runs));
           for (const a of file.aggregates ?? []) {
             process.stdout.write(
@@ -409,7 +420,8 @@ export function register(program: Command): void {
         }
         // Even under --quiet: with an auto-named file this line is the only way to know which was written.
         process.stderr.write(`results written to ${path}\n`);
-        if (file.runs.some((r) => r.status === 'failed')) process.exitCode = ExitCode.failed;
+        // What this command measured decides: a resumed file may hold an older failure it did not retry.
+        if (measured.some((r) => r.status === 'failed')) process.exitCode = ExitCode.failed;
       } finally {
         progress.stop();
         for (const name of STOP_SIGNALS) process.off(name, onSignal);

@@ -19,7 +19,13 @@ export const KEY_FIELDS = [
 ] as const;
 
 /** What a key is computed from: a run, or the parts of one that exist before it is measured. */
-export type KeyedRun = Pick<RunResult, 'model' | 'engine' | 'config'> & { key?: string };
+export interface KeyedRun {
+  model: Pick<RunResult['model'], 'name' | 'sha256' | 'precision'>;
+  engine: Pick<RunResult['engine'], 'name' | 'provider'>;
+  config: Pick<RunResult['config'], 'batch' | 'scenario' | 'concurrency' | 'threads'>;
+  /** The key as stored, which may carry an extension such as `|gpu1`. */
+  key?: string;
+}
 
 /** One field of the matching key. */
 export type KeyField = (typeof KEY_FIELDS)[number];

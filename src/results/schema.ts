@@ -126,6 +126,8 @@ export const RunConfigSchema = z.object({
   maxDurationS: z.number().positive(),
   relCiPct: z.number().positive(),
   transfer: TransferSchema,
+  /** The transfer mode asked for, present only when the engine measured another one (`transfer`). */
+  requestedTransfer: TransferSchema.optional(),
   seed: z.number().int(),
   /** Server scenario only: target arrivals per second and p99 bound. */
   qps: z.number().positive().optional(),
@@ -278,6 +280,11 @@ export const ResultFileSchema = z.object({
       signal: z.string(),
       finishedConfigurations: count(),
       plannedConfigurations: count(),
+      /**
+       * What is still missing: each unfinished configuration's key without the provider, then ` on
+       * DEVICE` (run/resume.ts planKey). `bench run --resume` measures them and drops the mark when none is left.
+       */
+      unfinishedKeys: z.array(z.string()).optional(),
     })
     .optional(),
 });

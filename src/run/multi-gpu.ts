@@ -247,7 +247,7 @@ export async function runOnGpus(
         'warning: some workers could not use their device; see the fallback reasons in the result file',
       );
     }
-    return { file: merged, path: out };
+    return { file: merged, path: out, measured: merged.runs, kept: 0 };
   } finally {
     clearTimeout(killer);
     hooks.signal?.removeEventListener('abort', forward);

@@ -1,65 +1,163 @@
 /**
  * `bench run --resume`: continue a sweep in the --out file it left (Ctrl-C, a crash, a time limit)
  * instead of measuring everything again. Configurations the file already measured are kept; the rest
- * are measured and added. Only a file from one `bench run` on this host with this engine version can
- * be continued, so every run in it still describes the environment recorded at its top.
+ * are measured and added. Only a file from one `bench run` on this machine with this engine version
+ * can be continued, so every run in it still describes the environment recorded at its top, and the
+ * settings of a kept configuration must be the ones asked for now, so a key stays one measurement.
  */
 import { existsSync } from 'node:fs';
-import { runKey } from '../compare/key.js';
+import { runKey, type KeyedRun } from '../compare/key.js';
 import { BenchError } from '../errors.js';
 import { readResultFile } from '../results/io.js';
-import type { Environment, ResultFile, RunConfig, RunResult } from '../results/schema.js';
+import type { Environment, ResultFile, RunConfig, RunResult, TensorInfo } from '../results/schema.js';
 
 /** What to do instead when a file cannot be continued. */
 const RESUME_HINT =
   'measure the missing configurations with another --out and join the files with `bench merge`, or start over with --force';
 
 /**
- * The file at `out` to continue, or undefined when there is none (the run then starts fresh). Throws
- * E_BAD_INPUT when the file cannot be read as a result file, or was merged, written by --gpus, measured
- * on another host or with another version of `engine`.
+ * A configuration's identity before its engine has loaded: its key without the provider (tfjs names
+ * its backend only once loaded) and the device it runs on.
  */
-export function openForResume(
-  out: string,
-  env: Pick<Environment, 'hostname'>,
-  engine: { name: string; version: string },
-): ResultFile | undefined {
-  if (!existsSync(out)) return undefined;
-  const file = readResultFile(out);
-  const refuse = (why: string): never => {
-    throw new BenchError('E_BAD_INPUT', `--resume: ${out} ${why}`, { hint: RESUME_HINT });
-  };
-  if (file.sources?.length)
-    refuse('was written by `bench merge`; --resume continues a file from one `bench run`');
-  if (file.aggregates?.length) refuse('was written by a --gpus run, which --resume cannot continue');
-  if (file.environment.hostname !== env.hostname) {
-    refuse(`was measured on host ${file.environment.hostname}, not on this one (${env.hostname})`);
-  }
-  const other = file.runs.find((r) => r.engine.name === engine.name && r.engine.version !== engine.version);
-  if (other) {
-    refuse(`was measured with ${engine.name} ${other.engine.version}; this is ${engine.version}`);
-  }
-  return file;
+export function planKey(run: KeyedRun, device: string): string {
+  return `${runKey(run, ['provider'])} on ${device}`;
+}
+
+/** {@link planKey} of a recorded run. */
+function planKeyOf(run: RunResult): string {
+  return planKey(run, run.device.actual);
+}
+
+/** What a sweep plans for one configuration, as --resume checks it against the file. */
+export interface PlannedConfig {
+  /** {@link planKey}. */
+  key: string;
+  /** Shown in messages and progress: `resnet18 b8`. */
+  label: string;
+  config: RunConfig;
+  /** Concrete input shapes, when known before loading (ONNX models). */
+  inputs?: TensorInfo[];
+}
+
+/** The machine facts a continued file must share: the same host, CPU and GPUs. */
+function machineDifference(file: Environment, now: Environment): string | null {
+  if (file.hostname !== now.hostname)
+    return `was measured on host ${file.hostname}, not on this one (${now.hostname})`;
+  const cpu = (e: Environment) => `${e.cpu.model} (${e.cpu.logicalCores} logical cores)`;
+  if (cpu(file) !== cpu(now)) return `was measured on CPU ${cpu(file)}, this one is ${cpu(now)}`;
+  const gpus = (e: Environment) => e.gpus.map((g) => g.name).join(', ') || 'none';
+  if (gpus(file) !== gpus(now)) return `was measured with GPUs ${gpus(file)}; here: ${gpus(now)}`;
+  return null;
 }
 
 /**
- * Whether `run` measured `config` of `key`: same key, same server settings and the same host-device
- * transfer. Warm-up and duration settings may differ: they change how long a configuration was
- * measured, not what.
+ * The file at `out` to continue, or undefined when there is none (the run then starts fresh). Throws
+ * E_BAD_INPUT when the file is not a result file, was merged or written by --gpus, or was measured on
+ * another machine or with another version of `engine`.
  */
-function measures(run: RunResult, key: string, config: RunConfig): boolean {
-  return (
-    runKey(run) === key &&
-    run.config.transfer === config.transfer &&
-    run.config.qps === config.qps &&
-    run.config.latencyBoundMs === config.latencyBoundMs &&
-    (run.config.findPeak ?? false) === (config.findPeak ?? false)
-  );
+export function openForResume(
+  out: string,
+  env: Environment,
+  engine: { name: string; version: string },
+): ResultFile | undefined {
+  if (!existsSync(out)) return undefined;
+  const refuse = (why: string, hint = RESUME_HINT): never => {
+    throw new BenchError('E_BAD_INPUT', `--resume: ${out} ${why}`, { hint });
+  };
+  let file: ResultFile;
+  try {
+    file = readResultFile(out);
+  } catch (e) {
+    if (!(e instanceof BenchError)) throw e;
+    // The reader's message names the file and what is wrong with it; the hint is about --out.
+    return refuse(
+      `cannot be continued: ${e.message}`,
+      'choose another --out, or replace the file with --force',
+    );
+  }
+  if (file.sources?.length)
+    refuse('was written by `bench merge`; --resume continues a file from one `bench run`');
+  if (file.aggregates?.length) refuse('was written by a --gpus run, which --resume cannot continue');
+  const machine = machineDifference(file.environment, env);
+  if (machine) refuse(machine);
+  const other = file.runs.find((r) => r.engine.name === engine.name && r.engine.version !== engine.version);
+  if (other) refuse(`was measured with ${engine.name} ${other.engine.version}; this is ${engine.version}`);
+  return file;
 }
 
-/** Whether `file` already holds a finished (status ok) measurement of `config` with matching `key`. */
-export function alreadyMeasured(file: ResultFile, key: string, config: RunConfig): boolean {
-  return file.runs.some((run) => run.status === 'ok' && measures(run, key, config));
+/** The first setting in which `run` differs from `planned`, as [flag, the file's value, the new value]. */
+function settingDifference(run: RunResult, planned: PlannedConfig): [string, string, string] | null {
+  const c = planned.config;
+  const asked = run.config.requestedTransfer ?? run.config.transfer;
+  const show = (v: unknown): string => (v === undefined ? 'none' : String(v));
+  const pairs: [string, unknown, unknown][] = [
+    ['--transfer', asked, c.transfer],
+    ['--qps', run.config.qps, c.qps],
+    ['--latency-bound', run.config.latencyBoundMs, c.latencyBoundMs],
+    ['--find-peak', run.config.findPeak ?? false, c.findPeak ?? false],
+  ];
+  for (const [flag, was, now] of pairs) if (was !== now) return [flag, show(was), show(now)];
+  if (planned.inputs && run.model.inputs.length > 0) {
+    const shapes = (inputs: TensorInfo[]) => inputs.map((i) => `${i.name}:${i.shape.join('x')}`).join(',');
+    if (shapes(run.model.inputs) !== shapes(planned.inputs)) {
+      return ['--shape', shapes(run.model.inputs), shapes(planned.inputs)];
+    }
+  }
+  return null;
+}
+
+/**
+ * The {@link planKey}s of `planned` that `file` measured already (status ok), to be kept. Throws
+ * E_USAGE when such a run was measured with other settings (--transfer, server settings, input
+ * shapes): the file would otherwise hold two different measurements under one key.
+ */
+export function keptConfigurations(
+  file: ResultFile,
+  planned: readonly PlannedConfig[],
+  out: string,
+): Set<string> {
+  const kept = new Set<string>();
+  for (const p of planned) {
+    const run = file.runs.find((r) => r.status === 'ok' && planKeyOf(r) === p.key);
+    if (!run) continue;
+    const difference = settingDifference(run, p);
+    if (difference) {
+      const [flag, was, now] = difference;
+      throw new BenchError(
+        'E_USAGE',
+        `--resume: ${out} measured ${p.label} with ${flag} ${was}; this command asks for ${now}`,
+        { hint: `resume with the file's settings, or measure into another --out (bench merge joins files)` },
+      );
+    }
+    kept.add(p.key);
+  }
+  return kept;
+}
+
+/**
+ * One line per planned model that `file` holds in another version (another sha256: a zoo build with
+ * another --seed, or a changed file): both stay in the file as different models, which a user should
+ * hear about because tables show the name only.
+ */
+export function otherVersionNotes(
+  file: ResultFile,
+  models: readonly { name: string; sha256: string }[],
+  out: string,
+): string[] {
+  return models.flatMap((m) => {
+    const others = [
+      ...new Set(
+        file.runs
+          .filter((r) => r.model.name === m.name && r.model.sha256 !== m.sha256)
+          .map((r) => r.model.sha256),
+      ),
+    ];
+    return others.length
+      ? [
+          `warning: --resume: ${out} holds ${m.name} with sha256 ${others.map((s) => s.slice(0, 12)).join(', ')}; this one is ${m.sha256.slice(0, 12)} (another --seed, or the file changed): both stay in the file as different models`,
+        ]
+      : [];
+  });
 }
 
 /**
@@ -67,20 +165,47 @@ export function alreadyMeasured(file: ResultFile, key: string, config: RunConfig
  * (so a resumed file holds one outcome per configuration), or at the end.
  */
 export function recordRun(file: ResultFile, run: RunResult): void {
-  const earlier = file.runs.findIndex((r) => r.status !== 'ok' && measures(r, run.key, run.config));
+  const key = planKeyOf(run);
+  const earlier = file.runs.findIndex((r) => r.status !== 'ok' && planKeyOf(r) === key);
   if (earlier >= 0) file.runs[earlier] = run;
   else file.runs.push(run);
 }
 
 /**
- * `previous` as the file a resumed run writes: its runs and environment kept, `resumed` extended with
- * this command, and without the old `interrupted` mark (a new interruption sets its own).
+ * `previous` as the file a resumed run writes: its runs, environment and interruption mark kept
+ * (see {@link interruptionMark}), `resumed` extended with this command.
  */
 export function continuedFile(previous: ResultFile, command: string, now = new Date()): ResultFile {
-  const file: ResultFile = {
+  return {
     ...previous,
+    runs: [...previous.runs],
     resumed: [...(previous.resumed ?? []), { at: now.toISOString(), command }],
   };
-  delete file.interrupted;
-  return file;
+}
+
+/**
+ * The `interrupted` mark `file` should carry: configurations of this sweep (`planKeys`) or of an
+ * earlier interrupted one (`previous.unfinishedKeys`) that the file still lacks. Undefined when none
+ * is missing, or while a sweep that was never interrupted is still running (`signal` undefined and no
+ * earlier mark). A mark without `unfinishedKeys` (an older file) counts only this sweep's.
+ */
+export function interruptionMark(
+  file: ResultFile,
+  planKeys: readonly string[],
+  previous: ResultFile['interrupted'],
+  signal?: string,
+): ResultFile['interrupted'] {
+  const signalName = signal ?? previous?.signal;
+  if (signalName === undefined) return undefined;
+  const present = new Set(file.runs.map(planKeyOf));
+  const unfinished = [...new Set([...(previous?.unfinishedKeys ?? []), ...planKeys])].filter(
+    (k) => !present.has(k),
+  );
+  if (unfinished.length === 0) return undefined;
+  return {
+    signal: signalName,
+    finishedConfigurations: file.runs.length,
+    plannedConfigurations: file.runs.length + unfinished.length,
+    unfinishedKeys: unfinished,
+  };
 }

@@ -30,7 +30,16 @@ import { generateInputs, resolveInputShapes } from './inputs.js';
 import { runKey } from '../compare/key.js';
 import { resolveModel, type ResolvedModel } from './models.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
-import { alreadyMeasured, continuedFile, openForResume, recordRun } from './resume.js';
+import {
+  continuedFile,
+  interruptionMark,
+  keptConfigurations,
+  openForResume,
+  otherVersionNotes,
+  planKey,
+  recordRun,
+  type PlannedConfig,
+} from './resume.js';
 
 /** Callbacks the CLI uses for progress and messages; all optional. */
 export interface RunHooks {
@@ -38,6 +47,8 @@ export interface RunHooks {
   onNotice?: (line: string) => void;
   /** A configuration starts: index from 0, total count, a short label. */
   onConfigStart?: (index: number, total: number, label: string) => void;
+  /** --resume found this configuration measured in the file already and keeps it (index as above). */
+  onConfigKept?: (index: number, total: number, label: string) => void;
   /** Fraction done of the current configuration's measurement (0..1). */
   onProgress?: (fraction: number) => void;
   /** A configuration finished (ok or failed) and the file was written. */
@@ -53,6 +64,10 @@ export interface RunOutcome {
   file: ResultFile;
   /** Where it was written. */
   path: string;
+  /** The runs this call measured (all of `file.runs` unless --resume kept some). */
+  measured: RunResult[];
+  /** Configurations of this sweep that --resume kept from the file instead of measuring. */
+  kept: number;
 }
 
 /**
@@ -127,10 +142,12 @@ export function interruptedError(
   out: string,
   finished: number,
   signalName: StopSignal,
-  options: { resumable?: boolean } = {},
+  options: { resumable?: boolean; outGiven?: boolean } = {},
 ): BenchError {
+  // An auto-named file must be named for --resume to find it.
+  const resume = options.outGiven ? '--resume' : `--resume --out ${out}`;
   const hint = options.resumable
-    ? `to complete it, run the same command again with --resume (instead of --force, if it had that): the finished configurations are kept and only the rest are measured`
+    ? `to complete it, run the command again with ${resume} (not --force): the finished configurations are kept and only the rest are measured`
     : `to complete it, run the missing configurations (--model, --batch) with another --out and join the files with \`bench merge ${out} REST.json --out ALL.json\`; --force with --out ${out} starts over`;
   return new BenchError(
     'E_INTERRUPTED',
@@ -426,6 +443,23 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   const env = await captureEnvironment();
   const command = hooks.command ?? 'bench (API)';
   const previous = o.resume ? openForResume(out, env, engine) : undefined;
+  // Every configuration of the sweep, identified before any engine loads (see resume.ts planKey).
+  const plan = models.map((resolved) =>
+    o.batches.map((batch): PlannedConfig => {
+      const config = configFor(o, batch);
+      const keyed = { model: resolved, engine: { name: engine.name, provider: choice.actual }, config };
+      const shapes = parseShapeFlags(o.shapes);
+      return {
+        key: planKey(keyed, choice.actual),
+        label: `${resolved.name} b${batch}`,
+        config,
+        ...(resolved.inputs ? { inputs: resolveInputShapes(resolved.inputs, batch, shapes) } : {}),
+      };
+    }),
+  );
+  const planKeys = plan.flat().map((p) => p.key);
+  const kept = previous ? keptConfigurations(previous, plan.flat(), out) : new Set<string>();
+  if (previous) for (const line of otherVersionNotes(previous, models, out)) notice(line);
   const file: ResultFile = previous
     ? continuedFile(previous, command)
     : {
@@ -436,21 +470,24 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         runs: [],
       };
   const total = plannedConfigurations(o);
-  // Planned configurations with an outcome in the file: kept by --resume or measured now.
-  let done = 0;
+  const measured: RunResult[] = [];
   const device = deviceInfo(choice, env, o.gpuIndex);
-  const save = (): void => writeResultFile(out, file);
-  const markInterrupted = (): void => {
-    const record = interruptedRecord(abortSignalName(hooks.signal), done, total);
-    if (record) file.interrupted = record;
+  /** Writes the file, its interruption mark brought up to date (`signal`: what stopped the sweep). */
+  const save = (signalName?: string): void => {
+    const mark = interruptionMark(file, planKeys, previous?.interrupted, signalName);
+    if (mark) file.interrupted = mark;
+    else delete file.interrupted;
+    writeResultFile(out, file);
   };
+  const markInterrupted = (): void => save(abortSignalName(hooks.signal));
+  /** Planned configurations the file holds an outcome of: kept, or measured by this call. */
+  const finished = (): number => kept.size + measured.length;
   // A second Ctrl-C (or SIGTERM) ends the process at once with process.exit: the finished
   // configurations are on disk already, and this marks the file as cut short on the way out.
   const onExit = (): void => {
     if (!hooks.signal?.aborted) return;
-    markInterrupted();
     try {
-      save();
+      markInterrupted();
     } catch {
       // Exiting anyway: the file keeps its finished configurations without the mark.
     }
@@ -458,7 +495,8 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   process.on('exit', onExit);
   try {
     let index = 0;
-    for (const resolved of models) {
+    for (const [m, resolved] of models.entries()) {
+      const configs = plan[m] ?? [];
       const warnings: RunWarning[] = [...deviceWarnings(choice)];
       if (resolved.precision === 'fp16' && choice.actual === 'cpu') {
         warnings.push({
@@ -479,22 +517,11 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         device,
         warnings,
       };
-      // With --resume, what the file already measured is kept; a model with nothing left is not loaded.
-      const kept = (settings: RunOptions, batch: number): boolean => {
-        const config = configFor(settings, batch);
-        return (
-          previous !== undefined &&
-          alreadyMeasured(file, runKey({ model, engine: base.engine, config }), config)
-        );
-      };
-      const batches = o.batches.filter((batch) => !kept(o, batch));
-      if (batches.length < o.batches.length) {
-        const skipped = o.batches.filter((batch) => !batches.includes(batch));
-        notice(`--resume: ${resolved.name} at batch ${skipped.join(',')} already measured in ${out}; kept`);
-        done += skipped.length;
-        index += skipped.length;
+      // With --resume, a model whose configurations the file all measured already is not loaded.
+      if (configs.every((p) => kept.has(p.key))) {
+        for (const p of configs) hooks.onConfigKept?.(index++, total, p.label);
+        continue;
       }
-      if (batches.length === 0) continue;
       let loaded: LoadedModel | undefined;
       let sessionCreateMs = 0;
       let loadError: string | undefined;
@@ -524,15 +551,17 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         loadError = errorMessage(e).split('\n')[0];
       }
       try {
-        for (const batch of batches) {
+        for (const {
+          key,
+          label,
+          config: { batch },
+        } of configs) {
           if (hooks.signal?.aborted) break;
-          // The engine may measure another transfer mode than asked (it warned); the file may hold that.
-          if (loaded?.transfer && kept({ ...o, transfer: loaded.transfer }, batch)) {
-            done++;
-            index++;
+          if (kept.has(key)) {
+            hooks.onConfigKept?.(index++, total, label);
             continue;
           }
-          hooks.onConfigStart?.(index++, total, `${resolved.name} b${batch}`);
+          hooks.onConfigStart?.(index++, total, label);
           let run: RunResult;
           if (!loaded) {
             const config = configFor(o, batch);
@@ -562,8 +591,10 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
               throw e;
             }
           }
+          // The engine may have measured another transfer mode than asked (it warned): record both.
+          if (run.config.transfer !== o.transfer) run.config.requestedTransfer = o.transfer;
           recordRun(file, run);
-          done++;
+          measured.push(run);
           save();
           hooks.onConfigDone?.(run, file);
         }
@@ -573,17 +604,18 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
       if (hooks.signal?.aborted) break;
     }
     // A signal after the last configuration finished lost nothing: the file is complete, no error.
-    if (hooks.signal?.aborted && done < total) {
+    if (hooks.signal?.aborted && finished() < total) {
       // The file says it is incomplete; an empty sweep (Ctrl-C at once) still leaves one.
       markInterrupted();
-      save();
-      throw interruptedError(out, done, abortSignalName(hooks.signal), { resumable: true });
+      throw interruptedError(out, finished(), abortSignalName(hooks.signal), {
+        resumable: true,
+        outGiven: o.out !== undefined,
+      });
     }
-
     // Every finished configuration already saved the file; an empty sweep still leaves one, and a
-    // resumed file that had nothing left to measure still records the resume and loses its old mark.
+    // resumed file that had nothing left to measure still records the resume (and its mark, updated).
     if (file.runs.length === 0 || previous) save();
-    return { file, path: out };
+    return { file, path: out, measured, kept: kept.size };
   } finally {
     process.off('exit', onExit);
   }
