@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareFiles, type Comparison } from '../src/compare/compare.js';
-import { findRegressions, regressionError } from '../src/compare/gate.js';
+import { findRegressions, regressionError, type Regression } from '../src/compare/gate.js';
 import { runKey } from '../src/compare/key.js';
 import { loadResultFiles, type LoadedFile } from '../src/compare/load.js';
 import { BenchError } from '../src/errors.js';
@@ -116,6 +116,40 @@ describe('regression gate', () => {
     expect(error?.exitCode).toBe(1);
     expect(error?.message).toMatch(/20\.0 % slower.*--fail-on-regression 10 %/);
     expect(regressionError([], 10)).toBeNull();
+  });
+
+  it('lists the most severe first: failed runs, then measured slowdowns, then missing configurations', () => {
+    expect(findRegressions(c, 10).map((r) => [r.key, r.metric, r.what])).toEqual([
+      [`${TINY}|b8|offline|c1|t2`, 'lost', 'failed where the base ran'],
+      [`${TINY}|b4|offline|c1|t2`, 'throughput', 'is 20.0 % slower (throughput ratio 0.800, significant)'],
+      ['only_in_base@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2', 'lost', 'is missing where the base ran'],
+    ]);
+    expect(regressionError(findRegressions(c, 10), 10)?.message).toBe(
+      `regression: ${TINY}|b8|offline|c1|t2 in new.json failed where the base ran, which fails --fail-on-regression at any limit (10 % given) and 2 more`,
+    );
+    // A missed latency bound comes first, then a failed run, then a larger slowdown before a smaller one.
+    const r = (key: string, metric: Regression['metric'], slowdownPct: number, what: string): Regression => ({
+      key,
+      file: 'new.json',
+      metric,
+      slowdownPct,
+      ratio: 1 - slowdownPct / 100,
+      ci: null,
+      what,
+    });
+    const mixed = [
+      r('missing', 'lost', 100, 'is missing where the base ran'),
+      r('failed', 'lost', 100, 'failed where the base ran'),
+      r('tput', 'throughput', 10, 'is 10.0 % slower'),
+      r('p99', 'p99', 30, 'has a 30.0 % higher p99 latency'),
+      r('bound', 'latency-bound', 5, 'missed the 50 ms p99 bound'),
+    ];
+    const worst = (list: Regression[]): string | undefined =>
+      /^regression: (\S+) in /.exec(regressionError(list, 5)?.message ?? '')?.[1];
+    expect(worst(mixed)).toBe('bound');
+    expect(worst(mixed.slice(0, 4))).toBe('failed');
+    expect(worst([mixed[0]!, mixed[2]!, mixed[3]!])).toBe('p99');
+    expect(worst(mixed.slice(0, 1))).toBe('missing');
   });
 
   it('trips at any limit when a configuration the base ran failed or is gone in the new file', () => {

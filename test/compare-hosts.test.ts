@@ -1,7 +1,8 @@
 /**
  * `bench compare` of files merged from several hosts (`bench merge`): when one file holds runs of a
- * key from different hosts, matching is host-qualified, so host A is compared with host A and host B
- * with host B instead of host B's run being dropped as a duplicate. Synthetic runs (test/synthetic.ts).
+ * key from different hosts, that key is host-qualified, so host A is compared with host A and host B
+ * with host B instead of host B's run being dropped as a duplicate; every other key matches as
+ * before, whatever its hosts. Synthetic runs (test/synthetic.ts).
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,13 +66,20 @@ const b2 = hostFile('b2.json', 'host-b', [run(25)]);
 const m1 = merged('m1.json', [a1, b1]);
 const m2 = merged('m2.json', [a2, b2]);
 
-const QUALIFIED_WARNING = `matching is host-qualified (every key ends in |@host) because m1.json holds runs of key ${K} from hosts host-a and host-b: runs match only runs from the same host, so a host that one file lacks shows as only in the other`;
+/** The warning that some keys are host-qualified, naming the first collision (`more`: how many others). */
+const qualifiedWarning = (file: string, key: string, more = ''): string =>
+  `matching is host-qualified for keys that a file holds from several hosts (only they end in |@host) because ${file} holds runs of key ${key} from hosts host-a and host-b${more}: their runs match only runs from the same host, so a host that one file lacks shows as only in the other; other keys match whatever their hosts`;
+
+const QUALIFIED_WARNING = qualifiedWarning('m1.json', K);
 
 describe('compare: merged files with runs of one key from two hosts', () => {
   const c = compareFiles([m1, m2], OPTS);
 
   it('compares host A with host A and host B with host B, each with its own ratio', () => {
-    expect(c.rows.map((r) => r.key)).toEqual([`${K}|@host-a`, `${K}|@host-b`]);
+    expect(c.rows.map((r) => [r.key, r.host])).toEqual([
+      [`${K}|@host-a`, 'host-a'],
+      [`${K}|@host-b`, 'host-b'],
+    ]);
     const a = row(c, `${K}|@host-a`);
     expect(a.label).toBe(`${K}|@host-a`);
     expect(a.runs.map((r) => r?.key)).toEqual([`${K}|@host-a`, `${K}|@host-a`]);
@@ -126,9 +134,8 @@ describe('compare: a single-host base against a merged two-host file', () => {
     expect(c.rows.map((r) => r.key)).toEqual([`${K}|@host-a`]);
     expect(c.rows[0]?.cells[0]).toMatchObject({ verdict: 'faster', ratio: 1.25 });
     expect(c.unmatched).toEqual([{ key: `${K}|@host-b`, files: ['m2.json'] }]);
-    expect(c.warnings).toContain(
-      `matching is host-qualified (every key ends in |@host) because m2.json holds runs of key ${K} from hosts host-a and host-b: runs match only runs from the same host, so a host that one file lacks shows as only in the other`,
-    );
+    // Only host A's runs were compared: no "host differs" (m2.json also holds host-b).
+    expect(c.warnings).toEqual([qualifiedWarning('m2.json', K)]);
     // Host B was never in the base: not a lost configuration for the gate.
     expect(findRegressions(c, 10)).toEqual([]);
   });
@@ -152,23 +159,24 @@ describe('compare: the committed fixtures of two hosts merged', () => {
       LoadedFile,
     ];
     const c = compareFiles([base, merged('m.json', [base, next])], OPTS);
-    expect(c.rows).toHaveLength(5);
-    expect(c.rows.every((r) => r.key.endsWith('|@host-a') && r.cells[0]?.verdict === 'no-change')).toBe(true);
-    expect(c.unmatched.map((u) => [u.key, u.files])).toEqual(
-      [
-        K,
-        'tiny_cnn@aaaaaaaaaaaa|ort|cpu|fp32|b4|offline|c1|t2',
-        'mobile@bbbbbbbbbbbb|ort|cpu|fp32|b1|offline|c1|t2',
-      ]
-        .concat([
-          'tiny_cnn@aaaaaaaaaaaa|ort|cpu|fp32|b8|offline|c1|t2',
-          'only_in_new@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2',
-        ])
-        .map((k) => [`${k}|@host-b`, ['m.json']]),
-    );
-    expect(c.warnings.filter((w) => w.includes('host-qualified'))).toEqual([
-      `matching is host-qualified (every key ends in |@host) because m.json holds runs of key ${K} from hosts host-a and host-b (and 3 more such keys): runs match only runs from the same host, so a host that one file lacks shows as only in the other`,
+    // The four keys both hosts measured are host-qualified; the key only host-a measured is not.
+    const shared = [
+      K,
+      'tiny_cnn@aaaaaaaaaaaa|ort|cpu|fp32|b4|offline|c1|t2',
+      'mobile@bbbbbbbbbbbb|ort|cpu|fp32|b1|offline|c1|t2',
+      'tiny_cnn@aaaaaaaaaaaa|ort|cpu|fp32|b8|offline|c1|t2',
+    ];
+    expect(c.rows.map((r) => [r.key, r.host, r.cells[0]?.verdict])).toEqual([
+      ...shared.map((k) => [`${k}|@host-a`, 'host-a', 'no-change']),
+      ['only_in_base@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2', undefined, 'no-change'],
     ]);
+    expect(c.unmatched.map((u) => [u.key, u.files])).toEqual([
+      ...shared.map((k) => [`${k}|@host-b`, ['m.json']]),
+      ['only_in_new@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2', ['m.json']],
+    ]);
+    // Every compared pair ran on host-a with ort 1.29.0: no host or engine version warning for the
+    // host-b runs (ort 1.30.0) that nothing was compared with.
+    expect(c.warnings).toEqual([qualifiedWarning('m.json', K, ' (and 3 more such keys)')]);
   });
 });
 
@@ -241,7 +249,7 @@ describe('compare: host-qualified keys with --ignore-key and key extensions', ()
       [`${t1}|*|@host-b`, `${t1}|t2|@host-b`, `${t1}|t2|@host-b`, expect.closeTo(0.8, 12)],
     ]);
     expect(c.warnings.filter((w) => w.includes('host-qualified'))).toEqual([
-      `matching is host-qualified (every key ends in |@host) because x1.json holds runs of key ${t1}|* from hosts host-a and host-b: runs match only runs from the same host, so a host that one file lacks shows as only in the other`,
+      qualifiedWarning('x1.json', `${t1}|*`),
     ]);
   });
 
@@ -279,5 +287,90 @@ describe('compare: host-qualified keys with --ignore-key and key extensions', ()
       { code: 'W_HIGH_CV', message: 'cv a', runs: [{ file: 'x1.json', key: `${K}|@host-a` }] },
       { code: 'W_HIGH_CV', message: 'cv b', runs: [{ file: 'x1.json', key: `${K}|@host-b` }] },
     ]);
+  });
+});
+
+describe('compare: only the keys that collide are host-qualified', () => {
+  // A1 on host-a and C on host-c measured K and M; M1 merges host-a's and host-b's runs of K alone.
+  const M = 'mobile@aaaaaaaaaaaa|ort|cpu|fp32|b1|offline|c1|t2';
+  const A1 = hostFile('A1.json', 'host-a', [run(10), run(20, { model: 'mobile' })]);
+  const C = hostFile('C.json', 'host-c', [run(12.5), run(25, { model: 'mobile' })]);
+  const M1 = merged('M1.json', [
+    hostFile('a.json', 'host-a', [run(8)]),
+    hostFile('b.json', 'host-b', [run(16)]),
+  ]);
+
+  it('A1 and C alone: every key plain, compared across hosts', () => {
+    const c = compareFiles([A1, C], OPTS);
+    expect(c.rows.map((r) => [r.key, r.host, r.cells[0]?.ratio])).toEqual([
+      [K, undefined, 0.8],
+      [M, undefined, 0.8],
+    ]);
+    expect(c.keyFormat).toBe(KEY_FORMAT);
+  });
+
+  it('A1, C and M1: K is host-qualified in every file; M still matches A1 with C', () => {
+    const c = compareFiles([A1, C, M1], OPTS);
+    expect(c.rows.map((r) => [r.key, r.host, r.label, r.runs.map((x) => x?.key ?? null)])).toEqual([
+      [`${K}|@host-a`, 'host-a', `${K}|@host-a`, [`${K}|@host-a`, null, `${K}|@host-a`]],
+      [M, undefined, M, [M, M, null]],
+    ]);
+    expect(c.rows.map((r) => r.cells.map((x) => [x.verdict, x.ratio, x.reason ?? null]))).toEqual([
+      [
+        ['not-comparable', null, 'missing in C.json'],
+        ['faster', 1.25, null],
+      ],
+      [
+        ['slower', 0.8, null],
+        ['not-comparable', null, 'missing in M1.json'],
+      ],
+    ]);
+    expect(c.unmatched).toEqual([
+      { key: `${K}|@host-c`, files: ['C.json'] },
+      { key: `${K}|@host-b`, files: ['M1.json'] },
+    ]);
+    // C was compared (on M) host-a against host-c; M1 only host-a against host-a.
+    expect(c.warnings).toEqual([
+      'host differs: A1.json "host-a" vs C.json "host-c"',
+      qualifiedWarning('M1.json', K),
+    ]);
+    expect(c.keyFormat).toBe(KEY_FORMAT + HOST_KEY_FORMAT);
+  });
+
+  it('a merged file whose other key came from the other host: that key matches across hosts, and the host warning says so', () => {
+    // m1 holds K from host-a and host-b, and M from host-b only; a2m.json ran both on host-a.
+    const withMobile = merged('m1m.json', [
+      hostFile('a.json', 'host-a', [run(10)]),
+      hostFile('b.json', 'host-b', [run(20), run(20, { model: 'mobile' })]),
+    ]);
+    const a2m = hostFile('a2m.json', 'host-a', [run(8), run(25, { model: 'mobile' })]);
+    const c = compareFiles([withMobile, a2m], OPTS);
+    expect(c.rows.map((r) => [r.key, r.host, r.cells[0]?.ratio])).toEqual([
+      [`${K}|@host-a`, 'host-a', 1.25],
+      [M, undefined, 0.8],
+    ]);
+    expect(c.unmatched).toEqual([{ key: `${K}|@host-b`, files: ['m1m.json'], baseStatus: 'ok' }]);
+    expect(c.warnings).toEqual([
+      'host differs: m1m.json "host-b" vs a2m.json "host-a"',
+      qualifiedWarning('m1m.json', K),
+    ]);
+  });
+});
+
+describe('compare: the regression gate on merged files', () => {
+  it('names the measured slowdown first, before a host the later file never ran', () => {
+    // m1: host-a 10 ms, host-b 20 ms; b3 ran host-b alone, at 30 ms: 50 -> 33.3 img/s.
+    const b3 = hostFile('b3.json', 'host-b', [run(30)]);
+    const c = compareFiles([m1, b3], OPTS);
+    const found = findRegressions(c, 5);
+    expect(found.map((r) => [r.key, r.file, r.metric, r.what])).toEqual([
+      [`${K}|@host-b`, 'b3.json', 'throughput', 'is 33.3 % slower (throughput ratio 0.667, significant)'],
+      [`${K}|@host-a`, 'b3.json', 'lost', 'is missing where the base ran'],
+    ]);
+    expect(regressionError(found, 5)?.message).toBe(
+      `regression: ${K}|@host-b in b3.json is 33.3 % slower (throughput ratio 0.667, significant), over the --fail-on-regression 5 % limit and 1 more`,
+    );
+    // Not "host differs": only host-b was compared with host-b.
+    expect(c.warnings).toEqual([qualifiedWarning('m1.json', K)]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareCommand } from '../src/compare/commands.js';
 import { findRegressions, regressionError } from '../src/compare/gate.js';
-import { P99_MIN_SAMPLES } from '../src/compare/server.js';
+import { P99_CI_ALONE_MIN_SAMPLES } from '../src/compare/server.js';
 import {
   compareFiles,
   type CellComparison,
@@ -235,7 +235,7 @@ describe('server keys: fixed --qps', () => {
     expect(large.server?.basis).toBe('p99');
     expect(large.server?.p99Ci?.[0]).toBeGreaterThan(1);
     expect(large.verdict).toBe('slower');
-    // 400 a side (below P99_MIN_SAMPLES): the rank test must agree, and it does not.
+    // 400 a side (below P99_CI_ALONE_MIN_SAMPLES): the rank test must agree, and it does not.
     const [base400, other400] = tail(400);
     const small = compareOne(
       run({ samplesMs: base400, boundMs: 100 }),
@@ -244,7 +244,7 @@ describe('server keys: fixed --qps', () => {
     expect(small.pValue).toBeGreaterThan(0.05);
     expect(small.server?.p99Rule).toBe('ci-and-rank-test');
     expect(small.verdict).toBe('no-change');
-    expect(P99_MIN_SAMPLES).toBe(500);
+    expect(P99_CI_ALONE_MIN_SAMPLES).toBe(500);
   });
 
   it('different --qps, different bounds, or --find-peak on one side: not comparable, with the reason', () => {
@@ -387,7 +387,14 @@ describe('bench compare on server result files', () => {
       failOnRegressionPct: 10,
       bootstrapIterations: 200,
     });
-    expect(out.stdout).toContain('Server scenario (MLPerf LoadGen style)');
+    // The caption states both p99 rules: the CI alone with 500+ queries a side, else the rank test too.
+    expect(out.stdout.split('\n')).toContain(
+      "Server scenario (MLPerf LoadGen style): QPS = achieved queries/s, p99 against each run's latency bound. " +
+        'p99 ratio = p99 latency of each file over base.json, with a 95 % bootstrap CI; p = two-sided Mann-Whitney U on per-query latencies. ' +
+        'A run that misses a bound base.json met is slower (meeting one it missed, faster); otherwise two --find-peak runs are judged on ' +
+        'the confirmed peak QPS (a change beyond ±5 %), and runs at the same --qps on p99 (a CI that excludes 1; ' +
+        'with fewer than 500 queries a side, also p < 0.05).',
+    );
     expect(out.stdout).toContain('| base.json peak QPS |');
     expect(out.stdout).toContain(
       '| 99.00 | 100.0 | 28.81 | met \\(50\u00a0ms\\) | 79.20 | 80.00 | 28.81 | met \\(50\u00a0ms\\) | −20.0\u00a0% | −20.0\u00a0% | – | – | – | slower \\(peak −20.0\u00a0%\\) |',

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LoadedFile } from '../src/compare/load.js';
+import { mergeFiles } from '../src/compare/merge.js';
 import { CHART_WIDTH, FONT, latencyChart, throughputChart } from '../src/export/charts.js';
 import { renderSvg } from '../src/export/svg.js';
 import type { RunResult, Scenario } from '../src/results/schema.js';
@@ -29,15 +30,15 @@ function run({ model, batch, samplesMs, scenario = 'offline' }: Spec): RunResult
   });
 }
 
-function file(runs: RunResult[]): LoadedFile {
+function file(runs: RunResult[], host = 'host-a', label = 'a.json'): LoadedFile {
   return {
-    path: 'a.json',
-    label: 'a.json',
+    path: label,
+    label,
     data: {
       schemaVersion: 1,
       createdAt: '2026-01-01T00:00:00.000Z',
       command: 'bench --synthetic',
-      environment: syntheticEnv('host-a'),
+      environment: syntheticEnv(host),
       runs,
     },
   };
@@ -135,5 +136,94 @@ describe('latency distributions', () => {
       'Per-iteration latency in ms from each run\u2019s recorded samples: whiskers at min and max, box at the quartiles, tick at the median; one panel per model, device and file. ' +
         'Server runs: a black tick at the p99 latency, a red one at the latency bound it is judged against.',
     );
+  });
+});
+
+describe('series of a file that holds several hosts or model versions', () => {
+  const WHO = 'cpu Synthetic CPU (ort/cpu, 2 threads)';
+  // host-a: 10 / 20 ms at batch 1 / 4; host-b, the same configurations twice as slow.
+  const perHost = (host: string, ms: number): LoadedFile =>
+    file(
+      [
+        run({ model: 'm', batch: 1, samplesMs: times(10, ms) }),
+        run({ model: 'm', batch: 4, samplesMs: times(10, 2 * ms) }),
+      ],
+      host,
+      `${host}.json`,
+    );
+  const m: LoadedFile = {
+    path: 'm.json',
+    label: 'm.json',
+    data: mergeFiles([perHost('host-a', 10), perHost('host-b', 20)], 'bench merge').file,
+  };
+  const values = <T>(chart: ReturnType<typeof throughputChart>): T[] =>
+    (chart?.spec as unknown as { data: { values: T[] } }).data.values;
+
+  it('a merged file of two hosts: one throughput line and one latency panel per host, named in the label', () => {
+    const t = throughputChart([m]);
+    expect(
+      values<{ series: string; batch: number; throughput: number }>(t).map((v) => [
+        v.series,
+        v.batch,
+        v.throughput,
+      ]),
+    ).toEqual([
+      [`m fp32 · ${WHO} · host host-a · m.json`, 1, 100],
+      [`m fp32 · ${WHO} · host host-a · m.json`, 4, 200],
+      [`m fp32 · ${WHO} · host host-b · m.json`, 1, 50],
+      [`m fp32 · ${WHO} · host host-b · m.json`, 4, 100],
+    ]);
+    expect(t?.caption).toBe(
+      'Images per second as each run reported it (error bars: its 95 % CI); one line per model, device, host and file.',
+    );
+    const l = latencyChart([m]);
+    const samples = values<{ series: string; config: string; latency: number }>(l);
+    // Each host's box holds its own ten samples: none pooled with the other host's.
+    const boxes = new Map<string, number[]>();
+    for (const v of samples)
+      boxes.set(`${v.series} | ${v.config}`, [...(boxes.get(`${v.series} | ${v.config}`) ?? []), v.latency]);
+    expect([...boxes].map(([k, xs]) => [k, xs.length, Math.min(...xs), Math.max(...xs)])).toEqual([
+      [`m fp32 · ${WHO} · host host-a · m.json | b1`, 10, 10, 10],
+      [`m fp32 · ${WHO} · host host-a · m.json | b4`, 10, 20, 20],
+      [`m fp32 · ${WHO} · host host-b · m.json | b1`, 10, 20, 20],
+      [`m fp32 · ${WHO} · host host-b · m.json | b4`, 10, 40, 40],
+    ]);
+    expect((l?.spec as unknown as { vconcat: unknown[] }).vconcat).toHaveLength(2);
+    expect(l?.caption).toBe(
+      'Per-iteration latency in ms from each run\u2019s recorded samples: whiskers at min and max, box at the quartiles, tick at the median; one panel per model, device, host and file.',
+    );
+  });
+
+  it('only the merged file names hosts: a one-host file beside it keeps its short label', () => {
+    const t = throughputChart([perHost('host-c', 10), m]);
+    expect([...new Set(values<{ series: string }>(t).map((v) => v.series.replace(/\n/g, ' ')))]).toEqual([
+      `m fp32 · ${WHO} · host-c.json`,
+      `m fp32 · ${WHO} · host host-a · m.json`,
+      `m fp32 · ${WHO} · host host-b · m.json`,
+    ]);
+  });
+
+  it('two model files of one name in a file: the label names each short sha; one version keeps the name alone', () => {
+    const zoo = (shaChar: string, ms: number): RunResult =>
+      syntheticRun({ model: 'm', batch: 1, samplesMs: times(10, ms), shaChar });
+    const two = file([zoo('a', 10), zoo('b', 20), run({ model: 'n', batch: 1, samplesMs: times(10, 5) })]);
+    const series = values<{ series: string; throughput: number }>(throughputChart([two])).map((v) => [
+      v.series.replace(/\n/g, ' '),
+      v.throughput,
+    ]);
+    expect(series).toEqual([
+      [`m@aaaaaaaaaaaa fp32 · ${WHO} · a.json`, 100],
+      [`m@bbbbbbbbbbbb fp32 · ${WHO} · a.json`, 50],
+      [`n fp32 · ${WHO} · a.json`, 200],
+    ]);
+    expect(throughputChart([two])?.caption).toBe(
+      'Images per second as each run reported it (error bars: its 95 % CI); one line per model version, device and file.',
+    );
+    const panels = new Set(values<{ series: string }>(latencyChart([two])).map((v) => v.series));
+    expect([...panels]).toEqual([
+      `m@aaaaaaaaaaaa fp32 · ${WHO} · a.json`,
+      `m@bbbbbbbbbbbb fp32 · ${WHO} · a.json`,
+      `n fp32 · ${WHO} · a.json`,
+    ]);
   });
 });

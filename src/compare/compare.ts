@@ -16,8 +16,9 @@
  * run; run-to-run noise (another boot, another thermal state) is not in them.
  *
  * The key has no host. When a file holds runs of one key from different hosts (`bench merge` of two
- * machines that measured the same configuration), every key of the comparison gets a `|@host` suffix,
- * so host A is compared with host A and host B with host B instead of B's run being dropped.
+ * machines that measured the same configuration), that key gets a `|@host` suffix in every file, so
+ * host A is compared with host A and host B with host B instead of B's run being dropped. Only such
+ * keys: every other key matches as it would without the merged file, whatever the hosts.
  */
 import { BenchError } from '../errors.js';
 import type { RunResult, RunWarning, Scenario } from '../results/schema.js';
@@ -90,7 +91,7 @@ export interface CompareOptions {
 export interface RunSummary {
   /**
    * The run's own key, every field written out (the row's key has `*` for --ignore-key fields); ends
-   * in `|@host` when matching is host-qualified ({@link HOST_KEY_FORMAT}).
+   * in `|@host` when the key is host-qualified ({@link HOST_KEY_FORMAT}).
    */
   key: string;
   status: RunResult['status'];
@@ -142,8 +143,13 @@ export interface CellComparison {
 
 /** One configuration across all files. */
 export interface ComparisonRow {
-  /** The matching key (`*` for --ignore-key fields). */
+  /** The matching key (`*` for --ignore-key fields; ends in `|@host` when host-qualified). */
   key: string;
+  /**
+   * The host every run of the row was measured on, present only when the key is host-qualified
+   * (some file holds runs of it from several hosts, {@link HOST_KEY_FORMAT}).
+   */
+  host?: string;
   /**
    * The key as tables and charts show it: each --ignore-key field written out, as its distinct
    * values in file order (`fp32/fp16`) where the runs differ.
@@ -195,10 +201,10 @@ export const KEY_FORMAT =
   "model@sha12|engine|provider|precision|bN|scenario|cN|tN; a field left out of matching (--ignore-key) is `*` in `key`, and `label` shows its distinct values in file order (a/b); each run's own key is in runs[].key";
 
 /**
- * What `keyFormat` adds when matching is host-qualified: some file holds runs of one key measured on
- * different hosts (a `bench merge` of two machines), so every key of that comparison names its host.
+ * What `keyFormat` adds when some keys are host-qualified: a file holds runs of one key measured on
+ * different hosts (a `bench merge` of two machines), so that key names its host; other keys do not.
  */
-export const HOST_KEY_FORMAT = `; host-qualified: a file holds runs of one key from different hosts (bench merge), so every key, label and runs[].key ends in ${HOST_KEY_PREFIX}host and runs match only runs from the same host`;
+export const HOST_KEY_FORMAT = `; host-qualified: a key that some file holds runs of from different hosts (bench merge) ends in ${HOST_KEY_PREFIX}host in key, label and runs[].key, its rows have \`host\`, and its runs match only runs from the same host; every other key matches whatever its runs' hosts`;
 
 /** Which way the ratios point, for readers of the JSON. */
 export const RATIO_DIRECTION =
@@ -208,7 +214,7 @@ export const RATIO_DIRECTION =
 export interface Comparison {
   files: { path: string; label: string; createdAt: string; command: string }[];
   ignore: KeyField[];
-  /** {@link KEY_FORMAT}: how to read `key` and `label` ({@link HOST_KEY_FORMAT} appended when host-qualified). */
+  /** {@link KEY_FORMAT}: how to read `key` and `label` ({@link HOST_KEY_FORMAT} appended when some key is host-qualified). */
   keyFormat: string;
   /** {@link RATIO_DIRECTION}: which way ratios and changes point. */
   ratioDirection: string;
@@ -294,7 +300,7 @@ function imagesPerS(run: RunResult, latencyMs: number): number {
 
 /**
  * What a run measured, in the units tables show; `hostSuffix` (`|@host`, or '') ends its key when
- * matching is host-qualified.
+ * the key is host-qualified.
  */
 export function summarizeRun(run: RunResult, hostSuffix = ''): RunSummary {
   const sorted = Float64Array.from(run.samplesMs).sort();
@@ -373,9 +379,9 @@ interface HostCollision {
 
 /**
  * Keys (with `ignore` applied) that one file holds runs of from two or more hosts, in file and run
- * order. Any of them makes matching host-qualified: otherwise the first host's run is compared and the
- * others' are dropped with a "more than one run" warning. Runs of one key from the same host are a
- * real duplicate and stay that warning.
+ * order. Each of them is host-qualified in every file: otherwise the first host's run is compared and
+ * the others' are dropped with a "more than one run" warning. Runs of one key from the same host are a
+ * real duplicate and stay that warning; keys without a collision are left as they are.
  */
 function hostCollisions(files: readonly LoadedFile[], ignore: readonly KeyField[]): HostCollision[] {
   return files.flatMap((file) => {
@@ -392,7 +398,7 @@ function hostCollisions(files: readonly LoadedFile[], ignore: readonly KeyField[
   });
 }
 
-/** "m.json holds runs of key K from hosts a and b": why matching is host-qualified. */
+/** "m.json holds runs of key K from hosts a and b": why a key is host-qualified. */
 function collisionText(c: HostCollision): string {
   const hosts = `${c.hosts.slice(0, -1).join(', ')} and ${c.hosts[c.hosts.length - 1] ?? ''}`;
   return `${c.file} holds runs of key ${c.key} from hosts ${hosts}`;
@@ -403,7 +409,7 @@ type Settings = Required<Omit<CompareOptions, 'ignore'>>;
 
 /**
  * Compares one key of file `fileIndex` with the first file; `replicates` collects bootstrap ratios.
- * `hostSuffix` is the key's `|@host` when matching is host-qualified (else ''): both runs share it.
+ * `hostSuffix` is the key's `|@host` when it is host-qualified (else ''): both runs share it.
  */
 function compareCell(
   fileIndex: number,
@@ -531,18 +537,20 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       hint: 'bench compare base.json new.json',
     });
   }
-  const warnings = environmentWarnings(files);
-  // Runs of one configuration from two hosts in one file (bench merge): match host to host.
+  const warnings: string[] = [];
+  // Runs of one configuration from two hosts in one file (bench merge): that key matches host to
+  // host, in every file; the other keys match as if no file were merged, whatever their hosts.
   const collisions = hostCollisions(files, ignore);
+  // Distinct keys: two merged files of the same hosts collide on the same keys.
+  const qualified = new Set(collisions.map((c) => c.key));
   const firstCollision = collisions[0];
   const hostSuffix = (file: LoadedFile, run: RunResult): string =>
-    firstCollision ? hostQualifiedKey('', hostOf(file, run)) : '';
+    qualified.has(runKey(run, ignore)) ? hostQualifiedKey('', hostOf(file, run)) : '';
   if (firstCollision) {
-    // Distinct keys: two merged files of the same hosts collide on the same keys.
-    const extra = new Set(collisions.map((c) => c.key)).size - 1;
+    const extra = qualified.size - 1;
     const more = extra > 0 ? ` (and ${extra} more such key${extra > 1 ? 's' : ''})` : '';
     warnings.push(
-      `matching is host-qualified (every key ends in ${HOST_KEY_PREFIX}host) because ${collisionText(firstCollision)}${more}: runs match only runs from the same host, so a host that one file lacks shows as only in the other`,
+      `matching is host-qualified for keys that a file holds from several hosts (only they end in ${HOST_KEY_PREFIX}host) because ${collisionText(firstCollision)}${more}: their runs match only runs from the same host, so a host that one file lacks shows as only in the other; other keys match whatever their hosts`,
     );
   }
   const keyOf = (file: LoadedFile, run: RunResult): string => runKey(run, ignore) + hostSuffix(file, run);
@@ -552,22 +560,21 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
   const disjoint = others.filter(
     (_, i) => ![...(indexes[i + 1] as Map<string, RunResult>).keys()].some((k) => baseIndex.has(k)),
   );
-  const hostsOf = (file: LoadedFile): Set<string> => new Set(file.data.runs.map((r) => hostOf(file, r)));
+  const plainKeys = (file: LoadedFile): Set<string> => new Set(file.data.runs.map((r) => runKey(r, ignore)));
+  const basePlain = plainKeys(base);
   for (const file of disjoint) {
     const keyFields = differingKeyFields(base.data.runs, file.data.runs).filter((f) => !ignore.includes(f));
-    // Host-qualified keys also part when the files were measured on different hosts; that is not a
-    // key field (--ignore-key cannot move it), so it is named with why matching used it.
-    const baseHosts = hostsOf(base);
-    const fileHosts = hostsOf(file);
-    const hostDiffers =
-      firstCollision !== undefined &&
-      (baseHosts.size !== fileHosts.size || [...baseHosts].some((h) => !fileHosts.has(h)));
-    const fields: string[] = hostDiffers ? [...keyFields, 'host'] : keyFields;
+    // Keys the files share without hosts, all host-qualified (any other would have matched): they
+    // part on the host. That is not a key field (--ignore-key cannot move it), so it is named with
+    // why the key is host-qualified.
+    const filePlain = plainKeys(file);
+    const hostCollision = collisions.find((c) => basePlain.has(c.key) && filePlain.has(c.key));
+    const fields: string[] = hostCollision ? [...keyFields, 'host'] : keyFields;
     // Ignoring the model matches different networks, and ignoring the scenario when a side ran the
     // server scenario matches runs compare cannot judge together: never suggest those.
     const hasServer = [base, file].some((f) => f.data.runs.some((r) => r.config.scenario === 'server'));
     const movable = keyFields.filter((f) => f !== 'model' && !(f === 'scenario' && hasServer));
-    const why = hostDiffers ? `; matching is host-qualified because ${collisionText(firstCollision)}` : '';
+    const why = hostCollision ? `; matching is host-qualified because ${collisionText(hostCollision)}` : '';
     const message = `${base.label} and ${file.label} have no configuration in common${fields.length ? ` (they differ in ${fields.join(', ')})` : ''}${why}`;
     if (disjoint.length === others.length) {
       throw new BenchError('E_BAD_INPUT', message, {
@@ -575,7 +582,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
           ? `to compare across ${movable.join(', ')}, pass --ignore-key ${movable.join(',')}`
           : hasServer && keyFields.includes('scenario')
             ? 'server-scenario runs compare only with server runs (at the same --qps and bound)'
-            : hostDiffers
+            : hostCollision
               ? "compare files measured on the same hosts, or compare each host's own result file (a file before bench merge)"
               : 'compare result files that measured the same models',
       });
@@ -594,7 +601,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
   for (const [key, baseRun] of baseIndex) {
     const otherRuns = indexes.slice(1).map((index) => index.get(key));
     if (otherRuns.every((r) => r === undefined)) continue;
-    // Matched runs share the host when matching is host-qualified: the base run's suffix is the row's.
+    // Matched runs share the host when the key is host-qualified: the base run's suffix is the row's.
     const suffix = hostSuffix(base, baseRun);
     const cells = otherRuns.map((run, i) => {
       const { cell, replicates } = compareCell(
@@ -612,6 +619,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     matchedRuns.push([baseRun, ...otherRuns]);
     rows.push({
       key,
+      ...(suffix ? { host: hostOf(base, baseRun) } : {}),
       label: rowLabel([baseRun, ...otherRuns], ignore) + suffix,
       model: baseRun.model.name,
       batch: baseRun.config.batch,
@@ -654,7 +662,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       command: f.data.command,
     })),
     ignore,
-    keyFormat: firstCollision ? KEY_FORMAT + HOST_KEY_FORMAT : KEY_FORMAT,
+    keyFormat: qualified.size > 0 ? KEY_FORMAT + HOST_KEY_FORMAT : KEY_FORMAT,
     ratioDirection: RATIO_DIRECTION,
     alpha: settings.alpha,
     confidence: settings.confidence,
@@ -667,13 +675,15 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       const baseStatus = baseIndex.get(key)?.status;
       return { key, files: labels, ...(baseStatus ? { baseStatus } : {}) };
     }),
-    // Key fields left out of matching come first: they change what a verdict is about.
+    // Key fields left out of matching come first: they change what a verdict is about; then the
+    // environments, of the runs compared with each other.
     warnings: [
       ...keyFieldWarnings(
         files.map((f) => f.label),
         matchedRuns,
         ignore,
       ),
+      ...environmentWarnings(files, matchedRuns),
       ...warnings,
     ],
     runWarnings: collectRunWarnings(

@@ -21,6 +21,13 @@ interface EnvironmentAspect {
   name: string;
   read: (file: ResultFile) => string[];
   /**
+   * The property's values for one run of `file` (a machine property: of the environment that run was
+   * measured in). With the matched runs known, the property is compared run pair by run pair, so a
+   * merged file of two hosts does not "differ" from one host's file when only that host's runs were
+   * compared with it.
+   */
+  ofRun: (file: ResultFile, run: RunResult) => string[];
+  /**
    * Where a file may hold several kinds (two engines, a CPU and a GPU), the kind of a value: values
    * are compared only within kinds both files have, so a file with ort and tfjs runs does not "differ"
    * from one with ort runs alone.
@@ -36,36 +43,37 @@ const before =
 
 const none = (values: string[]): string[] => (values.length === 0 ? ['none'] : values);
 
+/** A property of the machine: read per environment, and for a file over all its environments. */
+function machine(name: string, of: (env: Environment) => string[]): EnvironmentAspect {
+  return {
+    name,
+    read: (f) => none(environmentsOf(f).flatMap(of)),
+    ofRun: (f, r) => none(of(environmentOf(f, r))),
+  };
+}
+
+/** A property each run records itself (engine version, device), compared within `kindOf`'s kinds. */
+function perRun(
+  name: string,
+  of: (run: RunResult) => string,
+  kindOf: (value: string) => string,
+): EnvironmentAspect {
+  return { name, read: (f) => f.runs.map(of), ofRun: (_, r) => [of(r)], kindOf };
+}
+
 const ASPECTS: readonly EnvironmentAspect[] = [
-  { name: 'host', read: (f) => environmentsOf(f).map((e) => e.hostname) },
-  { name: 'CPU', read: (f) => environmentsOf(f).map((e) => e.cpu.model) },
-  { name: 'GPU', read: (f) => none(environmentsOf(f).flatMap((e) => e.gpus.map((g) => g.name))) },
-  {
-    name: 'GPU driver',
-    read: (f) => none(environmentsOf(f).flatMap((e) => e.gpus.map((g) => g.driverVersion ?? 'unknown'))),
-  },
-  {
-    name: 'GPU power limit',
-    read: (f) =>
-      none(
-        environmentsOf(f).flatMap((e) =>
-          e.gpus.map((g) => (g.powerLimitW === undefined ? 'unknown' : `${g.powerLimitW} W`)),
-        ),
-      ),
-  },
-  {
-    name: 'engine version',
-    read: (f) => f.runs.map((r) => `${r.engine.name} ${r.engine.version}`),
-    kindOf: before(' '),
-  },
+  machine('host', (e) => [e.hostname]),
+  machine('CPU', (e) => [e.cpu.model]),
+  machine('GPU', (e) => e.gpus.map((g) => g.name)),
+  machine('GPU driver', (e) => e.gpus.map((g) => g.driverVersion ?? 'unknown')),
+  machine('GPU power limit', (e) =>
+    e.gpus.map((g) => (g.powerLimitW === undefined ? 'unknown' : `${g.powerLimitW} W`)),
+  ),
+  perRun('engine version', (r) => `${r.engine.name} ${r.engine.version}`, before(' ')),
   // Provider, threads and the other key fields: keyFieldWarnings, from the runs actually matched.
-  {
-    name: 'device',
-    read: (f) => f.runs.map((r) => `${r.device.actual}: ${r.device.name}`),
-    kindOf: before(': '),
-  },
-  { name: 'Node.js', read: (f) => environmentsOf(f).map((e) => e.node) },
-  { name: 'tool version', read: (f) => environmentsOf(f).map((e) => `${e.tool.name} ${e.tool.version}`) },
+  perRun('device', (r) => `${r.device.actual}: ${r.device.name}`, before(': ')),
+  machine('Node.js', (e) => [e.node]),
+  machine('tool version', (e) => [`${e.tool.name} ${e.tool.version}`]),
 ];
 
 /** Sorted distinct values joined for display. */
@@ -73,31 +81,75 @@ function distinct(values: string[]): string {
   return [...new Set(values)].sort().join(', ');
 }
 
+/** `mine` and `theirs` kept to the kinds both have (all of them without `kindOf`). */
+function sharedKinds(
+  mine: string[],
+  theirs: string[],
+  kindOf: ((value: string) => string) | undefined,
+): [string[], string[]] {
+  if (!kindOf) return [mine, theirs];
+  const shared = new Set(mine.map(kindOf).filter((k) => theirs.some((v) => kindOf(v) === k)));
+  return [mine.filter((v) => shared.has(kindOf(v))), theirs.filter((v) => shared.has(kindOf(v)))];
+}
+
+/** The two sides' display values when they differ (neither empty), else null. */
+function differ(mine: string[], theirs: string[]): [string, string] | null {
+  const a = distinct(mine);
+  const b = distinct(theirs);
+  return a !== b && a !== '' && b !== '' ? [a, b] : null;
+}
+
+/**
+ * The values of `aspect` in the runs of `base` and `other` that were compared with each other
+ * (`pairs`), over the pairs whose values differ; null when no pair differs.
+ */
+function differingPairs(
+  aspect: EnvironmentAspect,
+  base: ResultFile,
+  other: ResultFile,
+  pairs: readonly (readonly [RunResult, RunResult])[],
+): [string, string] | null {
+  const mine: string[] = [];
+  const theirs: string[] = [];
+  for (const [b, o] of pairs) {
+    const [bv, ov] = sharedKinds(aspect.ofRun(base, b), aspect.ofRun(other, o), aspect.kindOf);
+    if (!differ(bv, ov)) continue;
+    mine.push(...bv);
+    theirs.push(...ov);
+  }
+  return differ(mine, theirs);
+}
+
 /**
  * One line per property that differs between the first file and any other, e.g.
  * `GPU differs: base.json "NVIDIA H100 80GB HBM3" vs new.json "none"`. Listed above comparison tables
- * because a "slower" verdict on different hardware is a statement about the hardware.
+ * because a "slower" verdict on different hardware is a statement about the hardware. With `matched`
+ * (each matched key's runs, one per file, undefined where a file lacks it) each property is compared
+ * only between runs that were compared with each other and named with their values alone: a merged
+ * file of hosts a and b, compared host to host with host a's file, does not "differ in host". A file
+ * none of whose runs was matched is compared as a whole.
  */
-export function environmentWarnings(files: readonly LoadedFile[]): string[] {
+export function environmentWarnings(
+  files: readonly LoadedFile[],
+  matched?: readonly (readonly (RunResult | undefined)[])[],
+): string[] {
   const [base, ...others] = files;
   if (!base) return [];
   const warnings: string[] = [];
   for (const aspect of ASPECTS) {
     const baseValues = aspect.read(base.data);
-    for (const other of others) {
-      let mine = baseValues;
-      let theirs = aspect.read(other.data);
-      if (aspect.kindOf) {
-        const kind = aspect.kindOf;
-        const shared = new Set(mine.map(kind).filter((k) => theirs.some((v) => kind(v) === k)));
-        mine = mine.filter((v) => shared.has(kind(v)));
-        theirs = theirs.filter((v) => shared.has(kind(v)));
-      }
-      const baseValue = distinct(mine);
-      const otherValue = distinct(theirs);
-      if (otherValue !== baseValue && otherValue !== '' && baseValue !== '') {
+    for (const [i, other] of others.entries()) {
+      const pairs = (matched ?? []).flatMap(([b, ...rest]) => {
+        const o = rest[i];
+        return b && o ? [[b, o] as const] : [];
+      });
+      const differing =
+        pairs.length > 0
+          ? differingPairs(aspect, base.data, other.data, pairs)
+          : differ(...sharedKinds(baseValues, aspect.read(other.data), aspect.kindOf));
+      if (differing) {
         warnings.push(
-          `${aspect.name} differs: ${base.label} ${JSON.stringify(baseValue)} vs ${other.label} ${JSON.stringify(otherValue)}`,
+          `${aspect.name} differs: ${base.label} ${JSON.stringify(differing[0])} vs ${other.label} ${JSON.stringify(differing[1])}`,
         );
       }
     }

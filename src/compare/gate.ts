@@ -85,13 +85,34 @@ function latencyRise(
 
 const formatPct = (pct: number): string => `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %`;
 
+/** What a 'lost' regression says when the later file lacks the configuration. */
+const MISSING = 'is missing where the base ran';
+
+/**
+ * Severity rank of a regression, most severe first: a missed latency bound (a failure at any limit),
+ * a run that failed where the base ran (a crash is the worst slowdown), a measured slowdown, and last
+ * a configuration missing from the later file (nothing measured: often a host or a subset that file
+ * never ran).
+ */
+function severity(r: Regression): number {
+  if (r.metric === 'latency-bound') return 0;
+  if (r.metric !== 'lost') return 2;
+  return r.what === MISSING ? 3 : 1;
+}
+
+/** Most severe first ({@link severity}), then the larger slowdown; stable otherwise. */
+const bySeverity = (a: Regression, b: Regression): number =>
+  severity(a) - severity(b) || b.slowdownPct - a.slowdownPct;
+
 /**
  * What trips the gate at `thresholdPct` percent. A configuration the base measured that failed or was
  * skipped in a later file always trips it (metric 'lost'), and so does one missing there unless
  * `allowMissing` (comparing a subset on purpose). Cells with verdict 'slower': offline keys: judged on
  * the point estimate of the ratio, 1 - ratio > thresholdPct/100; single-stream keys: the p90 rise. Server keys: a latency bound the base
  * met and the new run missed always trips; otherwise the peak-QPS drop (--find-peak runs) or the p99
- * rise (runs at the same --qps) must exceed thresholdPct percent.
+ * rise (runs at the same --qps) must exceed thresholdPct percent. Ordered most severe first: missed
+ * bounds, failed runs, measured slowdowns (largest first), missing configurations; so a measured 33 %
+ * slowdown is not listed behind a host that the later file never ran.
  */
 export function findRegressions(
   comparison: Comparison,
@@ -115,9 +136,7 @@ export function findRegressions(
       // A crash or a dropped configuration is the worst slowdown a gate can miss.
       const other = row.runs[cell.fileIndex];
       if (base?.status === 'ok' && other?.status !== 'ok' && !(other === null && options.allowMissing)) {
-        found.push(
-          lost(row.key, file, other ? `${other.status} where the base ran` : 'is missing where the base ran'),
-        );
+        found.push(lost(row.key, file, other ? `${other.status} where the base ran` : MISSING));
         continue;
       }
       if (cell.verdict !== 'slower') continue;
@@ -150,22 +169,20 @@ export function findRegressions(
   for (const u of comparison.unmatched) {
     if (u.baseStatus !== 'ok' || options.allowMissing) continue;
     for (const f of comparison.files.slice(1)) {
-      if (!u.files.includes(f.label)) found.push(lost(u.key, f.label, 'is missing where the base ran'));
+      if (!u.files.includes(f.label)) found.push(lost(u.key, f.label, MISSING));
     }
   }
-  return found;
+  return found.sort(bySeverity);
 }
 
 /**
  * The E_REGRESSION error for `regressions` (one line naming the worst: a missed latency bound first,
- * then the largest slowdown), or null when there are none.
+ * then a run that failed where the base ran, then the largest measured slowdown, then a missing
+ * configuration), or null when there are none.
  */
 export function regressionError(regressions: readonly Regression[], thresholdPct: number): BenchError | null {
   if (regressions.length === 0) return null;
-  const rank = (r: Regression): number => (r.metric === 'latency-bound' || r.metric === 'lost' ? 1 : 0);
-  const worst = [...regressions].sort(
-    (a, b) => rank(b) - rank(a) || b.slowdownPct - a.slowdownPct,
-  )[0] as Regression;
+  const worst = [...regressions].sort(bySeverity)[0] as Regression;
   const more = regressions.length > 1 ? ` and ${regressions.length - 1} more` : '';
   const limit =
     worst.metric === 'latency-bound' || worst.metric === 'lost'

@@ -8,8 +8,8 @@
  * 2. Two --find-peak runs: the confirmed peak QPS, "slower"/"faster" when it moved by more than
  *    `peakTolerancePct` (default the search's 5 % resolution). Their p99s were taken at different
  *    rates (each near the bound by construction), so p99 is shown but not judged.
- * 3. Two runs at the same --qps: the p99 latency. With at least {@link P99_MIN_SAMPLES} queries on
- *    each side the bootstrap CI of the p99 ratio alone decides (excludes 1: above 1 "slower"), as p90
+ * 3. Two runs at the same --qps: the p99 latency. With at least {@link P99_CI_ALONE_MIN_SAMPLES}
+ *    queries on each side the bootstrap CI of the p99 ratio alone decides (excludes 1: above 1 "slower"), as p90
  *    does for single-stream keys: a rank test cannot see a change confined to the tail, which is what
  *    a p99 bound is about. With fewer, the p99 bootstrap rests on the few largest values, so the
  *    two-test rule of the throughput comparison applies: Mann-Whitney U p < alpha on per-query
@@ -26,8 +26,9 @@ export const PEAK_TOLERANCE_PCT = 5;
 /**
  * Fewest queries on each side for judging p99 on its bootstrap CI alone: at least 5 above the p99
  * (as P90_MIN_SAMPLES is for p90), so a resample's p99 is not just one of its few largest values.
+ * Not measure/warnings.ts P99_MIN_SAMPLES (100), below which `bench run` warns that a p99 is thin.
  */
-export const P99_MIN_SAMPLES = 500;
+export const P99_CI_ALONE_MIN_SAMPLES = 500;
 
 /** What a server run measured, as compare reports it. */
 export interface ServerRunSummary {
@@ -60,7 +61,7 @@ export interface ServerCellComparison {
   p99Ratio: number | null;
   p99Ci: [number, number] | null;
   /**
-   * The rule for the p99 when it decides (basis 'p99'): 'ci' (the CI alone, {@link P99_MIN_SAMPLES}
+   * The rule for the p99 when it decides (basis 'p99'): 'ci' (the CI alone, {@link P99_CI_ALONE_MIN_SAMPLES}
    * or more queries each side) or 'ci-and-rank-test'; null when no latency test ran (peak runs, too
    * few samples).
    */
@@ -198,7 +199,7 @@ export function compareServerRuns(
         server.p99Ratio = boot.estimate;
         server.p99Ci = boot.ci;
       }
-      const ciAlone = Math.min(baseMs.length, otherMs.length) >= P99_MIN_SAMPLES;
+      const ciAlone = Math.min(baseMs.length, otherMs.length) >= P99_CI_ALONE_MIN_SAMPLES;
       server.p99Rule = ciAlone ? 'ci' : 'ci-and-rank-test';
       latency = {
         pValue: test.pValue,

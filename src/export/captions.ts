@@ -1,5 +1,6 @@
 /** The sentence printed above each comparison table, shared by the terminal, Markdown and HTML exporters. */
 import type { Comparison } from '../compare/compare.js';
+import { P99_CI_ALONE_MIN_SAMPLES } from '../compare/server.js';
 import type { ComparisonTable } from './rows.js';
 
 /**
@@ -26,6 +27,7 @@ export function captions(
       `Server scenario (MLPerf LoadGen style): QPS = achieved queries/s, p99 against each run's latency bound. ` +
       `p99 ratio = p99 latency of each file over ${base}, with a ${ci} bootstrap CI; p = two-sided Mann-Whitney U on per-query latencies. ` +
       `A run that misses a bound ${base} met is slower (meeting one it missed, faster); otherwise two --find-peak runs are judged on ` +
-      `the confirmed peak QPS (a change beyond ±${comparison.peakTolerancePct} %), and runs at the same --qps on p99 (p ${lt} ${comparison.alpha} and a CI that excludes 1).${ignored}`,
+      `the confirmed peak QPS (a change beyond ±${comparison.peakTolerancePct} %), and runs at the same --qps on p99 (a CI that excludes 1; ` +
+      `with fewer than ${P99_CI_ALONE_MIN_SAMPLES} queries a side, also p ${lt} ${comparison.alpha}).${ignored}`,
   };
 }

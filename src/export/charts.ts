@@ -14,6 +14,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { VERDICT_TEXT, type Comparison } from '../compare/compare.js';
+import { environmentOf } from '../compare/environment.js';
+import { keyFieldValue } from '../compare/key.js';
 import type { LoadedFile } from '../compare/load.js';
 import type { RunResult } from '../results/schema.js';
 
@@ -74,9 +76,51 @@ function threadsLabel(threads: number): string {
   return threads === 0 ? 'default threads' : `${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
-/** Who measured a run, for legends: model, device kind and name, provider, threads, file. */
-function seriesLabel(run: RunResult, file: LoadedFile): string {
-  return `${run.model.name} ${run.model.precision} · ${run.device.actual} ${run.device.name} (${run.engine.name}/${run.engine.provider}, ${threadsLabel(run.config.threads)}) · ${file.label}`;
+/** What the runs of one file need in their labels to stay apart (see {@link seriesLabeller}). */
+interface FileParts {
+  /** The file holds runs from several hosts (`bench merge`): every label names its host. */
+  hosts: boolean;
+  /** Model names the file holds several model files (sha256) of: their labels name a short sha. */
+  shaModels: Set<string>;
+}
+
+/** Whether `file` holds runs of several hosts, and which model names it holds several shas of. */
+function fileParts(file: LoadedFile): FileParts {
+  const runs = file.data.runs;
+  const shas = new Map<string, Set<string>>();
+  for (const run of runs) {
+    shas.set(run.model.name, (shas.get(run.model.name) ?? new Set()).add(run.model.sha256));
+  }
+  return {
+    hosts: new Set(runs.map((r) => environmentOf(file.data, r).hostname)).size > 1,
+    shaModels: new Set([...shas].flatMap(([name, set]) => (set.size > 1 ? [name] : []))),
+  };
+}
+
+/**
+ * Who measured a run, for legends: model, device kind and name, provider, threads, file. Runs of one
+ * label are one series (a line, a box per batch), so a label also names what else tells a file's runs
+ * apart: the host where the file holds several (merged from several machines), and the model file's
+ * short sha where it holds several versions of one model name (two zoo builds with other --seed);
+ * otherwise their figures would be pooled. Both only when needed, to keep labels short.
+ */
+function seriesLabeller(files: readonly LoadedFile[]): {
+  label: (run: RunResult, file: LoadedFile) => string;
+  /** The captions' "one line per ...": model (version: labels name a sha), device, host (labels name one), file. */
+  per: string;
+} {
+  const parts = new Map(files.map((f) => [f, fileParts(f)]));
+  const hosts = [...parts.values()].some((p) => p.hosts);
+  const shas = [...parts.values()].some((p) => p.shaModels.size > 0);
+  return {
+    label: (run, file) => {
+      const known = parts.get(file) ?? fileParts(file);
+      const sha = known.shaModels.has(run.model.name) ? `@${keyFieldValue(run, 'sha256')}` : '';
+      const host = known.hosts ? ` · host ${environmentOf(file.data, run).hostname}` : '';
+      return `${run.model.name}${sha} ${run.model.precision} · ${run.device.actual} ${run.device.name} (${run.engine.name}/${run.engine.provider}, ${threadsLabel(run.config.threads)})${host} · ${file.label}`;
+    },
+    per: `model${shas ? ' version' : ''}, device${hosts ? ', host' : ''} and file`,
+  };
 }
 
 /**
@@ -141,6 +185,7 @@ const plural = (n: number, one: string, many: string): string => `${n} ${n === 1
  */
 export function throughputChart(files: readonly LoadedFile[]): ChartSpec | null {
   const runs = okRuns(files);
+  const { label: seriesLabel, per } = seriesLabeller(files);
   const count = (scenario: string): number =>
     runs.filter(({ run }) => run.config.scenario === scenario).length;
   const values = runs.flatMap(({ run, file }) =>
@@ -181,7 +226,7 @@ export function throughputChart(files: readonly LoadedFile[]): ChartSpec | null 
     id: 'throughput',
     title: 'Throughput against batch size (offline runs)',
     caption:
-      `Images per second as each run reported it (error bars: its 95 % CI); one line per model, device and file` +
+      `Images per second as each run reported it (error bars: its 95 % CI); one line per ${per}` +
       (log ? ', on a logarithmic axis (the throughputs span more than a factor of 20).' : '.') +
       left,
     spec: {
@@ -240,6 +285,7 @@ const PANEL_TITLE = FONT;
  */
 export function latencyChart(files: readonly LoadedFile[]): ChartSpec | null {
   const runs = okRuns(files);
+  const { label: seriesLabel, per } = seriesLabeller(files);
   const samples = runs.flatMap(({ run, file }) => {
     const series = seriesLabel(run, file);
     const config = configLabel(run);
@@ -321,7 +367,7 @@ export function latencyChart(files: readonly LoadedFile[]): ChartSpec | null {
     id: 'latency',
     title: 'Latency distributions',
     caption:
-      'Per-iteration latency in ms from each run\u2019s recorded samples: whiskers at min and max, box at the quartiles, tick at the median; one panel per model, device and file' +
+      `Per-iteration latency in ms from each run\u2019s recorded samples: whiskers at min and max, box at the quartiles, tick at the median; one panel per ${per}` +
       (log ? ', on a logarithmic axis (the latencies span more than a factor of 20).' : '.') +
       marked,
     spec: {
