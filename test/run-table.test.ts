@@ -96,4 +96,15 @@ describe('warning notes under the run table', () => {
     );
     expect(formatWarningNotes([offline])).toBe('');
   });
+
+  it('names a short sha when the runs hold two versions of one model name, and only then', () => {
+    const v1 = run({ device: 'cpu', samplesPerS: 100, flopsPerImage: 1e9, sha: '0123456789abcdef' });
+    const v2 = run({ device: 'cpu', samplesPerS: 90, flopsPerImage: 1e9, sha: 'fedcba9876543210' });
+    const warned = { ...v2, warnings: [{ code: 'W_HIGH_CV', message: 'varies', advice: 'longer' }] };
+    const lines = formatRunTable([v1, warned], env('CPU')).split('\n');
+    expect(lines[2]).toMatch(/^net@0123456789ab /);
+    expect(lines[3]).toMatch(/^net@fedcba987654 /);
+    expect(formatWarningNotes([v1, warned])).toContain('W_HIGH_CV [net@fedcba987654 b1]');
+    expect(formatRunTable([v1], env('CPU')).split('\n')[2]).toMatch(/^net /);
+  });
 });

@@ -60,6 +60,18 @@ function deviceCell(r: RunResult): string {
 }
 
 /**
+ * How each run's model is named in tables: its name, with `@` and 12 characters of its sha256 when
+ * the runs hold several versions of that name (zoo builds with other --seed, a changed file, as a
+ * resumed file can), which would otherwise look like the same model measured twice.
+ */
+function modelNamer(runs: readonly RunResult[]): (r: RunResult) => string {
+  const shas = new Map<string, Set<string>>();
+  for (const r of runs) shas.set(r.model.name, (shas.get(r.model.name) ?? new Set()).add(r.model.sha256));
+  return (r) =>
+    (shas.get(r.model.name)?.size ?? 0) > 1 ? `${r.model.name}@${r.model.sha256.slice(0, 12)}` : r.model.name;
+}
+
+/**
  * The run table: model, engine/provider, device, precision, batch, scenario, throughput ± CI,
  * latencies, GFLOP/s, extras, warnings; then a line saying how img/s was computed.
  */
@@ -79,8 +91,9 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
     ...extras.map((e) => e.header),
     'warnings',
   ];
+  const modelName = modelNamer(runs);
   const rows = runs.map((r) => [
-    r.model.name,
+    modelName(r),
     `${r.engine.name}/${r.engine.provider}`,
     deviceCell(r),
     r.model.precision,
@@ -110,9 +123,10 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
  */
 export function formatWarningNotes(runs: RunResult[]): string {
   const byCode = new Map<string, { where: string[]; message: string; advice?: string }>();
+  const modelName = modelNamer(runs);
   for (const r of runs) {
     for (const w of r.warnings) {
-      const where = `${r.model.name} b${r.config.batch}`;
+      const where = `${modelName(r)} b${r.config.batch}`;
       const seen = byCode.get(w.code);
       if (seen) {
         if (!seen.where.includes(where)) seen.where.push(where);
