@@ -149,6 +149,12 @@ describe('bench merge', () => {
     expect(r.stdout).toBe(`merged 10 runs from 2 sources into ${out}\n`);
     const merged = readResultFile(out);
     expect(merged.sources?.map((s) => s.environment.hostname)).toEqual(['host-a', 'host-b']);
+    // Each source keeps the command and time that measured it (the merged file's own is the merge).
+    const inputs = [readResultFile(fx('base.json')), readResultFile(fx('new.json'))];
+    expect(merged.sources?.map((s) => [s.command, s.createdAt])).toEqual(
+      inputs.map((f) => [f.command, f.createdAt]),
+    );
+    expect(merged.command).toMatch(/^bench merge /);
     expect(merged.runs.map((run) => environmentOf(merged, run).hostname)).toEqual([
       ...Array(5).fill('host-a'),
       ...Array(5).fill('host-b'),

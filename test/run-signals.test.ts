@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareCommand, reportCommand } from '../src/compare/commands.js';
+import { compareCommand, mergeCommand, reportCommand } from '../src/compare/commands.js';
 import { ExitCode } from '../src/errors.js';
 import { readResultFile, writeResultFile } from '../src/results/io.js';
 import {
@@ -277,5 +277,18 @@ describe('compare and report: an interrupted file', () => {
   it('bench report warns about it, also for a single file', async () => {
     const result = await reportCommand([cut], { markdown: join(dir, 'report.md') });
     expect(result.warnings).toContain(warning);
+  });
+
+  it('bench merge keeps the mark in its source, and compare still warns about it', async () => {
+    const merged = join(dir, 'merged-cut.json');
+    const result = mergeCommand([base, cut], merged, 'bench merge (test)');
+    expect(result.warnings).toContain(warning);
+    const file = readResultFile(merged);
+    expect(file.interrupted).toBeUndefined();
+    expect(file.sources?.map((s) => s.interrupted?.plannedConfigurations)).toEqual([undefined, 8]);
+    const compared = await compareCommand([base, merged], { format: 'markdown' });
+    expect(compared.warnings).toContain(
+      `${merged} (merged from ${cut}) was interrupted: ${data.runs.length} of 8 configurations measured`,
+    );
   });
 });

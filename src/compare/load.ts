@@ -41,10 +41,16 @@ export function loadResultFiles(
       warnings.push(`${message}; it is left out`);
     }
     // A run stopped by a signal measured only part of its sweep: missing rows are not missing models.
-    const cut = data.interrupted;
-    if (cut) {
+    // A merged file says so of each source that was.
+    const marks = [
+      ...(data.interrupted ? [{ of: path, cut: data.interrupted }] : []),
+      ...(data.sources ?? []).flatMap((s) =>
+        s.interrupted ? [{ of: `${path} (merged from ${s.file})`, cut: s.interrupted }] : [],
+      ),
+    ];
+    for (const { of, cut } of marks) {
       warnings.push(
-        `${path} was interrupted: ${cut.finishedConfigurations} of ${cut.plannedConfigurations} configurations measured`,
+        `${of} was interrupted: ${cut.finishedConfigurations} of ${cut.plannedConfigurations} configurations measured`,
       );
     }
     return { path, label: labels[i] as string, data };

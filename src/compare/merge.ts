@@ -29,9 +29,20 @@ export function mergeFiles(files: readonly LoadedFile[], command: string, now = 
   const runs: RunResult[] = [];
   const seen = new Set<string>();
   for (const loaded of files) {
-    const fileSources = loaded.data.sources?.length
-      ? loaded.data.sources
-      : [{ file: loaded.path, environment: loaded.data.environment }];
+    const d = loaded.data;
+    // A merged file's sources carry their own provenance; a file from `bench run` becomes one.
+    const fileSources: NonNullable<ResultFile['sources']> = d.sources?.length
+      ? d.sources
+      : [
+          {
+            file: loaded.path,
+            environment: d.environment,
+            command: d.command,
+            createdAt: d.createdAt,
+            ...(d.resumed ? { resumed: d.resumed } : {}),
+            ...(d.interrupted ? { interrupted: d.interrupted } : {}),
+          },
+        ];
     const offset = sources.length;
     sources.push(...fileSources);
     for (const run of loaded.data.runs) {

@@ -242,6 +242,44 @@ export const RunResultSchema = z.object({
   sourceIndex: count().optional(),
 });
 
+/**
+ * A later `bench run --resume` that continued a file: when and with which command line. Runs measured
+ * before and after a resume share the file's `environment` (resume checks the host, CPU, GPUs and the
+ * engine version) and each has its own `startedAt`.
+ */
+export const ResumeRecordSchema = z.object({ at: z.string(), command: z.string() });
+
+/**
+ * The mark of a sweep a signal stopped before it ended: the file holds the configurations that
+ * finished, fewer than were planned (every GPU's, with --gpus).
+ */
+export const InterruptedSchema = z.object({
+  /** The signal that stopped the run: SIGINT (Ctrl-C), SIGTERM or SIGHUP. */
+  signal: z.string(),
+  finishedConfigurations: count(),
+  plannedConfigurations: count(),
+  /**
+   * What is still missing: each unfinished configuration's key without the provider, then ` on
+   * DEVICE` (run/resume.ts planKey). `bench run --resume` measures them and drops the mark when none is left.
+   */
+  unfinishedKeys: z.array(z.string()).optional(),
+});
+
+/**
+ * One file `bench merge` combined: its path, environment and provenance, so a merged file still says
+ * which command measured each run, when, and whether that sweep was cut short. The provenance fields
+ * are optional because files merged by older versions lack them.
+ */
+export const MergeSourceSchema = z.object({
+  file: z.string(),
+  environment: EnvironmentSchema,
+  /** The source's own `command` and `createdAt`. */
+  command: z.string().optional(),
+  createdAt: z.string().optional(),
+  resumed: z.array(ResumeRecordSchema).optional(),
+  interrupted: InterruptedSchema.optional(),
+});
+
 /** A whole result file. */
 export const ResultFileSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
@@ -262,31 +300,12 @@ export const ResultFileSchema = z.object({
       }),
     )
     .optional(),
-  /** Files merged by `bench merge` keep each source's environment here, indexed by run.sourceIndex. */
-  sources: z.array(z.object({ file: z.string(), environment: EnvironmentSchema })).optional(),
-  /**
-   * Each later `bench run --resume` that continued this file: when and with which command line. Runs
-   * measured before and after a resume share the file's `environment` (resume checks the host and the
-   * engine version) and each has its own `startedAt`.
-   */
-  resumed: z.array(z.object({ at: z.string(), command: z.string() })).optional(),
-  /**
-   * Present only when the run was stopped by a signal before its sweep ended: the file holds the
-   * configurations that finished, fewer than were planned (every GPU's, with --gpus).
-   */
-  interrupted: z
-    .object({
-      /** The signal that stopped the run: SIGINT (Ctrl-C), SIGTERM or SIGHUP. */
-      signal: z.string(),
-      finishedConfigurations: count(),
-      plannedConfigurations: count(),
-      /**
-       * What is still missing: each unfinished configuration's key without the provider, then ` on
-       * DEVICE` (run/resume.ts planKey). `bench run --resume` measures them and drops the mark when none is left.
-       */
-      unfinishedKeys: z.array(z.string()).optional(),
-    })
-    .optional(),
+  /** Files merged by `bench merge`, indexed by run.sourceIndex (see {@link MergeSourceSchema}). */
+  sources: z.array(MergeSourceSchema).optional(),
+  /** Each later `bench run --resume` that continued this file (see {@link ResumeRecordSchema}). */
+  resumed: z.array(ResumeRecordSchema).optional(),
+  /** Present only when a signal stopped the sweep early (see {@link InterruptedSchema}). */
+  interrupted: InterruptedSchema.optional(),
 });
 
 /* The TypeScript type of each schema above (z.infer), under the schema's name without "Schema". */
