@@ -13,7 +13,7 @@ import { loadResultFiles, type LoadedFile } from '../src/compare/load.js';
 import { mergeFiles } from '../src/compare/merge.js';
 import type { RunResult } from '../src/results/schema.js';
 import { thrownBenchError } from './bench-error.js';
-import { syntheticEnv, syntheticRun } from './synthetic.js';
+import { syntheticFile, syntheticRun } from './synthetic.js';
 
 /** Ten constant samples: every bootstrap replicate of a ratio is the ratio itself. */
 const constant = (ms: number): number[] => Array.from({ length: 10 }, () => ms);
@@ -30,19 +30,8 @@ function run(ms: number, o: { threads?: number; model?: string; startedAt?: stri
 }
 
 /** A result file measured on `host`. */
-function hostFile(label: string, host: string, runs: RunResult[]): LoadedFile {
-  return {
-    path: label,
-    label,
-    data: {
-      schemaVersion: 1,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      command: 'bench run',
-      environment: syntheticEnv(host),
-      runs,
-    },
-  };
-}
+const hostFile = (label: string, host: string, runs: RunResult[]): LoadedFile =>
+  syntheticFile(label, runs, host);
 
 /** What `bench merge FILES --out label` writes, as compare loads it. */
 function merged(label: string, files: LoadedFile[]): LoadedFile {

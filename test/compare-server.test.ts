@@ -221,26 +221,19 @@ describe('server keys: fixed --qps', () => {
   it('a change confined to the tail: with 500+ queries a side the p99 CI alone decides', () => {
     // n queries at 10, 10.001, ... ms; the new run has its last 2 % at 30 ms instead: p99 rises to
     // 30 ms while 98 % of the queries are unchanged, too few moved for the rank test to see.
-    const tail = (n: number): [number[], number[]] => {
+    const tailCell = (n: number): CellComparison => {
       const base = ramp(n, 10, 0.001);
-      return [base, base.map((ms, i) => (i >= n * 0.98 ? 30 : ms))];
+      const other = base.map((ms, i) => (i >= n * 0.98 ? 30 : ms));
+      return compareOne(run({ samplesMs: base, boundMs: 100 }), run({ samplesMs: other, boundMs: 100 })).cell;
     };
-    const [base1000, other1000] = tail(1000);
-    const large = compareOne(
-      run({ samplesMs: base1000, boundMs: 100 }),
-      run({ samplesMs: other1000, boundMs: 100 }),
-    ).cell;
+    const large = tailCell(1000);
     expect(large.pValue).toBeGreaterThan(0.05);
     expect(large.server?.p99Rule).toBe('ci');
     expect(large.server?.basis).toBe('p99');
     expect(large.server?.p99Ci?.[0]).toBeGreaterThan(1);
     expect(large.verdict).toBe('slower');
     // 400 a side (below P99_CI_ALONE_MIN_SAMPLES): the rank test must agree, and it does not.
-    const [base400, other400] = tail(400);
-    const small = compareOne(
-      run({ samplesMs: base400, boundMs: 100 }),
-      run({ samplesMs: other400, boundMs: 100 }),
-    ).cell;
+    const small = tailCell(400);
     expect(small.pValue).toBeGreaterThan(0.05);
     expect(small.server?.p99Rule).toBe('ci-and-rank-test');
     expect(small.verdict).toBe('no-change');

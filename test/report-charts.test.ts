@@ -8,7 +8,7 @@ import { mergeFiles } from '../src/compare/merge.js';
 import { CHART_WIDTH, FONT, latencyChart, throughputChart } from '../src/export/charts.js';
 import { renderSvg } from '../src/export/svg.js';
 import type { RunResult, Scenario } from '../src/results/schema.js';
-import { syntheticEnv, syntheticRun } from './synthetic.js';
+import { syntheticFile, syntheticRun } from './synthetic.js';
 
 // SYNTHETIC runs with hand-picked latencies: nothing here was measured.
 
@@ -30,19 +30,8 @@ function run({ model, batch, samplesMs, scenario = 'offline' }: Spec): RunResult
   });
 }
 
-function file(runs: RunResult[], host = 'host-a', label = 'a.json'): LoadedFile {
-  return {
-    path: label,
-    label,
-    data: {
-      schemaVersion: 1,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      command: 'bench --synthetic',
-      environment: syntheticEnv(host),
-      runs,
-    },
-  };
-}
+const file = (runs: RunResult[], host = 'host-a', label = 'a.json'): LoadedFile =>
+  syntheticFile(label, runs, host);
 
 const times = (n: number, ms: number): number[] => Array.from({ length: n }, () => ms);
 

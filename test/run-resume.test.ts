@@ -16,6 +16,7 @@ import { runBenchmarks } from '../src/run/run.js';
 import { buildModel } from './analyze-fixtures.js';
 import { expectBenchError } from './bench-error.js';
 import { runCommand } from './run-command.js';
+import { syntheticFile } from './synthetic.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 
@@ -348,20 +349,8 @@ describe('bench run --resume: files it refuses', () => {
 
   it('continuedFile adds the command to resumed and keeps the rest', () => {
     const base: ResultFile = {
-      schemaVersion: 1,
-      createdAt: '2026-01-01T00:00:00.000Z',
+      ...syntheticFile('a.json', []).data,
       command: 'bench a',
-      environment: {
-        hostname: 'h',
-        os: { platform: 'linux', release: '6', arch: 'x64' },
-        cpu: { model: 'cpu', logicalCores: 2 },
-        memoryBytes: 1,
-        node: 'v20',
-        tool: { name: 'h100e', version: '0' },
-        packages: {},
-        gpus: [],
-      },
-      runs: [],
       resumed: [{ at: '2026-01-02T00:00:00.000Z', command: 'bench b' }],
       interrupted: { signal: 'SIGINT', finishedConfigurations: 0, plannedConfigurations: 1 },
     };

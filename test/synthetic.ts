@@ -115,8 +115,8 @@ export function syntheticRun(o: SyntheticRunSpec): RunResult {
   };
 }
 
-/** A loaded synthetic result file named `label` holding `runs`, measured on syntheticEnv('synthetic-host'). */
-export function syntheticFile(label: string, runs: RunResult[]): LoadedFile {
+/** A loaded synthetic result file named `label` holding `runs`, measured on syntheticEnv(`host`). */
+export function syntheticFile(label: string, runs: RunResult[], host = 'synthetic-host'): LoadedFile {
   return {
     path: label,
     label,
@@ -124,7 +124,7 @@ export function syntheticFile(label: string, runs: RunResult[]): LoadedFile {
       schemaVersion: 1,
       createdAt: '2026-01-01T00:00:00.000Z',
       command: 'bench',
-      environment: syntheticEnv('synthetic-host'),
+      environment: syntheticEnv(host),
       runs,
     },
   };
