@@ -12,6 +12,7 @@ import {
 } from '../results/schema.js';
 import { loadSuite, parseRunOptions, SEED_BOUNDS, type RunOptionsInput, type Suite } from '../run/options.js';
 import { resolveGpuList, resumeWithGpusError, runOnGpus } from '../run/multi-gpu.js';
+import { SweepClock } from './eta.js';
 import { runBenchmarks, signalExitCode, STOP_SIGNALS, type RunHooks, type RunOutcome } from '../run/run.js';
 import { h100eColumn } from '../h100e/estimate.js';
 import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../run/table.js';
@@ -182,10 +183,16 @@ const H100E_COLUMN: ExtraColumn = { header: 'H100e', value: h100eColumn };
 /** Progress on stderr: a bar on a terminal, one line per configuration otherwise. */
 function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
   if (quiet) return { hooks: {}, stop: () => undefined };
+  const clock = new SweepClock();
+  // Left to measure, this one included (kept configurations ahead are counted too: a small overestimate).
+  const eta = (i: number, n: number): string => clock.start(n - i);
   if (!process.stderr.isTTY) {
     return {
       hooks: {
-        onConfigStart: (i, n, label) => process.stderr.write(`[${i + 1}/${n}] ${label}\n`),
+        onConfigStart: (i, n, label) => {
+          const left = eta(i, n);
+          process.stderr.write(`[${i + 1}/${n}] ${label}${left ? ` (${left})` : ''}\n`);
+        },
         onConfigKept: (i, n, label) => process.stderr.write(`[${i + 1}/${n}] ${label}: kept (--resume)\n`),
       },
       stop: () => undefined,
@@ -193,7 +200,7 @@ function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
   }
   const bar = new cliProgress.SingleBar(
     {
-      format: ' {bar} {percentage}% | {config} ({index}/{total})',
+      format: ' {bar} {percentage}% | {config} ({index}/{total}){eta}',
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,
@@ -208,9 +215,11 @@ function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
     hooks: {
       onConfigStart: (i, n, label) => {
         if (stopped) return;
-        if (!started) bar.start(100, 0, { config: label, index: i + 1, total: n });
+        const left = eta(i, n);
+        const payload = { config: label, index: i + 1, total: n, eta: left ? ` | ${left}` : '' };
+        if (!started) bar.start(100, 0, payload);
         started = true;
-        bar.update(0, { config: label, index: i + 1, total: n });
+        bar.update(0, payload);
       },
       // A kept configuration takes no time: the next start redraws the bar, so nothing to draw here.
       onConfigKept: () => undefined,
