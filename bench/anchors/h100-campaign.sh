@@ -191,11 +191,13 @@ part1() {
     if probe "$p"; then providers+=("$p"); else log "provider $p: not usable here (see probe above); not measured"; fi
   done
   log "providers that run: ${providers[*]:-none}"
+  # Written in $STATE with --resume: when part 1 runs again on a machine still warm (a step cut by its
+  # timeout, a budget spent), it measures only what is missing; the file records each resume.
   for p in "${providers[@]}"; do
     for prec in fp32 fp16; do
       step "ort $p $prec offline" 200 - "${BENCH[@]}" run --device "$p" --no-fallback --model "$MODELS" \
-        --batch "$BATCHES" --precision "$prec" "${RUN_TIMING[@]}" --quiet --force --out "$OUTDIR/ort-$p-$prec.json"
-      [ -f "$OUTDIR/ort-$p-$prec.json" ] && cp "$OUTDIR/ort-$p-$prec.json" "$STATE/"
+        --batch "$BATCHES" --precision "$prec" "${RUN_TIMING[@]}" --quiet --resume --out "$STATE/ort-$p-$prec.json"
+      [ -f "$STATE/ort-$p-$prec.json" ] && cp "$STATE/ort-$p-$prec.json" "$OUTDIR/"
     done
   done
   for p in "${providers[@]}"; do
