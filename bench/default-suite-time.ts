@@ -9,9 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/version.js';
+import { parseScriptArgsOrExit } from './script.js';
 
 const TARGET_S = 60;
-const cold = process.argv.includes('--cold');
+const cold =
+  parseScriptArgsOrExit(
+    { options: { cold: { type: 'boolean' } } },
+    'node dist/bench/default-suite-time.js [--cold]',
+  ).values.cold === true;
 const dir = mkdtempSync(join(tmpdir(), 'h100e-default-'));
 try {
   const env = { ...process.env, ...(cold ? { H100E_CACHE_DIR: join(dir, 'cache') } : {}) };

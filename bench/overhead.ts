@@ -17,7 +17,6 @@
  *
  * Default model: zoo mobilenet_v2, fp32, batch 1, CPU.
  */
-import { parseArgs } from 'node:util';
 import type ort from 'onnxruntime-node';
 import type { HostInputs, LoadedModel } from '../src/engines/engine.js';
 import { OrtEngine } from '../src/engines/ort.js';
@@ -25,20 +24,24 @@ import { errorMessage } from '../src/errors.js';
 import { measure } from '../src/measure/measure.js';
 import { median } from '../src/stats/statistics.js';
 import { mulberry32 } from '../src/random.js';
+import { parseScriptArgsOrExit } from './script.js';
 import type { TensorDType } from '../src/results/schema.js';
 import { zooModelPath } from '../src/zoo/cache.js';
 
 /** Harness throughput must be at least this fraction of the bare loop's. */
 const TARGET_RATIO = 0.98;
 
-const { values } = parseArgs({
-  options: {
-    model: { type: 'string' },
-    rounds: { type: 'string', default: '20' },
-    seconds: { type: 'string', default: '0.75' },
-    threads: { type: 'string', default: '1' },
+const { values } = parseScriptArgsOrExit(
+  {
+    options: {
+      model: { type: 'string' },
+      rounds: { type: 'string', default: '20' },
+      seconds: { type: 'string', default: '0.75' },
+      threads: { type: 'string', default: '1' },
+    },
   },
-});
+  'node dist/bench/overhead.js [--model path.onnx] [--rounds 20] [--seconds 0.75] [--threads 1]',
+);
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const threads = Number(values.threads);

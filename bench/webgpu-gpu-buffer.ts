@@ -12,21 +12,39 @@
  * Exits 1 when it cannot. On a CUDA machine, `--provider cuda` checks whether `--transfer exclude`
  * (which keeps CUDA outputs on the GPU) is safe there too.
  */
-import { parseArgs } from 'node:util';
+import { BenchError } from '../src/errors.js';
 import { runNodeChild } from '../src/doctor/node-child.js';
 import { zooModelPath } from '../src/zoo/cache.js';
+import { parseScriptArgsOrExit, reportScriptError } from './script.js';
 
-const { values } = parseArgs({
-  options: {
-    provider: { type: 'string', default: 'webgpu' },
-    model: { type: 'string', default: 'squeezenet1_1' },
-    rounds: { type: 'string', default: '5' },
-    runs: { type: 'string', default: '60' },
+const USAGE =
+  'node dist/bench/webgpu-gpu-buffer.js [--provider webgpu|cuda] [--model squeezenet1_1] [--rounds 5] [--runs 60]';
+const { values } = parseScriptArgsOrExit(
+  {
+    options: {
+      provider: { type: 'string', default: 'webgpu' },
+      model: { type: 'string', default: 'squeezenet1_1' },
+      rounds: { type: 'string', default: '5' },
+      runs: { type: 'string', default: '60' },
+    },
   },
-});
+  USAGE,
+);
 const rounds = Number(values.rounds);
 const runs = Number(values.runs);
-const modelPath = zooModelPath(values.model, { precision: 'fp32' });
+if (!(Number.isInteger(rounds) && rounds > 0 && Number.isInteger(runs) && runs > 0)) {
+  reportScriptError(
+    new BenchError('E_USAGE', '--rounds and --runs must be positive integers', { hint: USAGE }),
+  );
+  process.exit();
+}
+let modelPath: string;
+try {
+  modelPath = zooModelPath(values.model, { precision: 'fp32' });
+} catch (e) {
+  reportScriptError(e); // an unknown --model: one line with the closest names
+  process.exit();
+}
 
 /** Child: runs the model and prints RSS (MiB) after each round, or reads one gpu-buffer output. */
 const SOURCE = `

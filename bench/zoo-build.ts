@@ -11,6 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildOnnx, getZooEntry, listZoo } from '../models/index.js';
 import { float32ToFloat16Bits } from '../src/graph/fp16.js';
+import { BenchError } from '../src/errors.js';
+import { parseScriptArgs, runScript } from './script.js';
 
 interface ChildResult {
   model: string;
@@ -52,19 +54,30 @@ async function child(model: string, precision: 'fp32' | 'fp16', withOrt: boolean
   return result;
 }
 
+/** How the script is called. */
+const USAGE = 'node dist/bench/zoo-build.js [--precision fp32|fp16] [--ort] [model ...]';
+
 function main(argv: string[]): void {
-  const precision = argv.includes('--precision')
-    ? (argv[argv.indexOf('--precision') + 1] as 'fp32' | 'fp16')
-    : 'fp32';
-  const withOrt = argv.includes('--ort');
-  const models = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--precision');
-  const names = models.length > 0 ? models : listZoo().map((e) => e.name);
+  const { values, positionals } = parseScriptArgs(
+    {
+      args: argv,
+      options: { precision: { type: 'string', default: 'fp32' }, ort: { type: 'boolean' } },
+      allowPositionals: true,
+    },
+    USAGE,
+  );
+  const precision = values.precision;
+  if (precision !== 'fp32' && precision !== 'fp16') {
+    throw new BenchError('E_USAGE', `--precision '${precision}': expected fp32 or fp16`, { hint: USAGE });
+  }
+  const withOrt = values.ort === true;
+  const names = positionals.length > 0 ? positionals : listZoo().map((e) => e.name);
+  for (const name of names) getZooEntry(name); // an unknown name fails before any build
   const self = fileURLToPath(import.meta.url);
   console.log(
     `model               prec  build_s   size_MiB  peak_rss_MiB  rss/size  ${withOrt ? 'ort_create_s  ort_run_b1_ms' : ''}`,
   );
   for (const name of names) {
-    getZooEntry(name);
     const out = execFileSync(process.execPath, [self, '--child', name, precision, withOrt ? 'ort' : ''], {
       encoding: 'utf8',
     });
@@ -94,5 +107,5 @@ if (process.argv[2] === '--child') {
     },
   );
 } else {
-  main(process.argv.slice(2));
+  runScript(() => main(process.argv.slice(2)));
 }

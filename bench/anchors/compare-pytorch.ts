@@ -12,9 +12,9 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BenchError, errorMessage, isBenchError } from '../../src/errors.js';
+import { BenchError } from '../../src/errors.js';
+import { parseScriptArgs, runScript } from '../script.js';
 import { fieldIssue, parseJsonText, readResultFile, readTextFile } from '../../src/results/io.js';
 import type { ResultFile } from '../../src/results/schema.js';
 
@@ -168,16 +168,18 @@ export function formatComparisonMarkdown(
   return lines.join('\n') + '\n';
 }
 
+/** How the script is called. */
+const COMPARE_USAGE = 'compare-pytorch --pytorch pytorch.json result.json [more.json ...]';
+
 /** The command line: `--pytorch FILE RESULT.json...`; returns the Markdown. */
 export function compareCommand(argv: readonly string[]): string {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: { pytorch: { type: 'string' } },
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseScriptArgs(
+    { args: [...argv], options: { pytorch: { type: 'string' } }, allowPositionals: true },
+    COMPARE_USAGE,
+  );
   if (!values.pytorch) {
     throw new BenchError('E_USAGE', '--pytorch: the PyTorch anchor JSON is required', {
-      hint: 'compare-pytorch --pytorch pytorch.json result.json [more.json ...]',
+      hint: COMPARE_USAGE,
     });
   }
   if (positionals.length === 0) {
@@ -192,11 +194,7 @@ export function compareCommand(argv: readonly string[]): string {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
+  runScript(() => {
     process.stdout.write(compareCommand(process.argv.slice(2)));
-  } catch (e) {
-    process.stderr.write(`error: ${errorMessage(e)}\n`);
-    if (isBenchError(e) && e.hint) process.stderr.write(`hint: ${e.hint}\n`);
-    process.exitCode = isBenchError(e) ? e.exitCode : 1;
-  }
+  });
 }

@@ -25,7 +25,6 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { endianness, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { getZooEntry, listZoo } from '../../models/index.js';
 import { loadOnnx } from '../../src/analyze/load.js';
 import {
@@ -37,11 +36,12 @@ import {
   type OnnxTensor,
 } from '../../src/analyze/onnx.js';
 import { OrtEngine, ORT_VERSION } from '../../src/engines/ort.js';
-import { BenchError, errorMessage, isBenchError } from '../../src/errors.js';
+import { BenchError, errorMessage } from '../../src/errors.js';
 import { fillTensor } from '../../src/graph/init.js';
 import { generateInputs } from '../../src/run/inputs.js';
 import { PACKAGE_ROOT } from '../../src/version.js';
 import { zooModelPath } from '../../src/zoo/cache.js';
+import { parseScriptArgs, runScript } from '../script.js';
 
 /**
  * The zoo models that are torchvision architectures, checked by default: those with torchvision's
@@ -79,9 +79,8 @@ export function parseParityArgs(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): ParityOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseScriptArgs(
+    {
       args: [...argv],
       options: {
         models: { type: 'string' },
@@ -93,10 +92,9 @@ export function parseParityArgs(
         'as-built': { type: 'boolean' },
       },
       allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new BenchError('E_USAGE', errorMessage(e), { hint: USAGE });
-  }
+    },
+    USAGE,
+  );
   const models = values.models
     ? values.models
         .split(',')
@@ -536,14 +534,5 @@ export async function parityCommand(argv: readonly string[], write: (line: strin
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  parityCommand(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`error: ${errorMessage(e)}\n`);
-      if (isBenchError(e) && e.hint) process.stderr.write(`hint: ${e.hint}\n`);
-      process.exitCode = isBenchError(e) ? e.exitCode : 1;
-    },
-  );
+  runScript(() => parityCommand(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`)));
 }
