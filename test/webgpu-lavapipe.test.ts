@@ -163,6 +163,23 @@ if (!LAVAPIPE_PRESENT) {
       expect(est.stdout).not.toContain('unknown GPU');
     }, 300_000);
 
+    it('--ep-option sets the WebGPU provider layout and validation, and the run records them', async () => {
+      const out = join(dir, 'webgpu-nchw.json');
+      const r = await bench([
+        '--device', 'webgpu', '--model', 'squeezenet1_1', '--batch', '1', '--ep-option', 'webgpu.preferredLayout=NCHW',
+        '--ep-option', 'webgpu.validationMode=wgpuOnly', '--duration', '0.2', '--max-duration', '2',
+        '--min-iterations', '3', '--warmup', '1', '--out', out,
+      ]); // prettier-ignore
+      expect(r.code, r.stderr).toBe(0);
+      const run = (await readResultFile(out)).runs[0]!;
+      expect(run.status).toBe('ok');
+      expect(run.engine.providerOptions).toMatchObject({
+        preferredLayout: 'NCHW',
+        validationMode: 'wgpuOnly',
+        graphOptimizationLevel: 'all',
+      });
+    }, 300_000);
+
     it('--device auto does not pick the software adapter', async () => {
       const out = join(dir, 'auto.json');
       const r = await bench(['--model', 'squeezenet1_1', '--duration', '0.2', '--max-duration', '1', '--min-iterations', '3', '--warmup', '1', '--out', out]); // prettier-ignore

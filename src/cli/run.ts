@@ -12,6 +12,7 @@ import {
 } from '../results/schema.js';
 import { loadSuite, parseRunOptions, SEED_BOUNDS, type RunOptionsInput, type Suite } from '../run/options.js';
 import { resolveGpuList, resumeWithGpusError, runOnGpus } from '../run/multi-gpu.js';
+import { ORT_OPTION_NAMES } from '../engines/ort-options.js';
 import { SweepClock } from './eta.js';
 import { runBenchmarks, signalExitCode, STOP_SIGNALS, type RunHooks, type RunOutcome } from '../run/run.js';
 import { h100eColumn } from '../h100e/estimate.js';
@@ -120,6 +121,7 @@ interface RunFlags {
   out?: string;
   force?: boolean;
   resume?: boolean;
+  epOption: string[];
   json?: boolean;
   quiet?: boolean;
   fallback: boolean;
@@ -154,6 +156,7 @@ function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
     ...(flags.out !== undefined ? { out: flags.out } : {}),
     force: flags.force ?? false,
     resume: flags.resume ?? false,
+    epOptions: flags.epOption,
     fallback: flags.fallback,
   };
   if (suite) {
@@ -348,6 +351,12 @@ export function register(program: Command): void {
     // An empty or blank --out is the run options' error, raised before device detection (see the action).
     .option('--out <file>', 'result file (default results/<date>-<host>-<device>.json)')
     .option('--force', 'overwrite an existing --out')
+    .option(
+      '--ep-option <name=value>',
+      `onnxruntime setting (repeatable): ${ORT_OPTION_NAMES.join(', ')}`,
+      collect,
+      [],
+    )
     .option(
       '--resume',
       'continue the sweep in --out: configurations it measured already (same settings) are kept, the rest measured; no file yet starts one',

@@ -5,16 +5,27 @@
  */
 import type { DeviceKind, EngineName, Precision, TensorDType, Transfer } from '../results/schema.js';
 
-/** Options of each execution provider, keyed by provider name (onnxruntime js/common style). */
+/**
+ * Options of each execution provider, keyed by provider name (onnxruntime js/common style): only what
+ * onnxruntime-node really forwards (js/node/src/session_options_helper.cc), so nothing typed here is
+ * silently dropped. CPU threads come from LoadRequest.threads; CUDA and TensorRT take a device id only.
+ */
 export interface ProviderOptionsMap {
-  cpu: { intraOpThreads?: number; interOpThreads?: number };
-  cuda: {
-    deviceId?: number;
-    cudnnConvAlgoSearch?: 'EXHAUSTIVE' | 'HEURISTIC' | 'DEFAULT';
-    enableCudaGraph?: boolean;
+  cpu: Record<string, never>;
+  cuda: { deviceId?: number };
+  tensorrt: { deviceId?: number };
+  webgpu: {
+    preferredLayout?: 'NCHW' | 'NHWC';
+    validationMode?: 'disabled' | 'wgpuOnly' | 'basic' | 'full';
+    storageBufferCacheMode?: 'disabled' | 'lazyRelease' | 'simple' | 'bucket';
   };
-  tensorrt: { deviceId?: number; fp16?: boolean };
-  webgpu: { preferredLayout?: 'NCHW' | 'NHWC' };
+}
+
+/** Settings of an onnxruntime session (its SessionOptions) that a run may change; tfjs has none. */
+export interface SessionSettings {
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
+  enableCpuMemArena?: boolean;
+  enableMemPattern?: boolean;
 }
 
 /** A tensor's declared signature; symbolic dimensions are strings (e.g. "N"), unknown are null. */
@@ -48,6 +59,8 @@ export interface LoadRequest {
   threads: number;
   transfer: Transfer;
   providerOptions?: Partial<ProviderOptionsMap>;
+  /** onnxruntime session settings (`--ep-option session.*`); engines without a session ignore them. */
+  session?: SessionSettings;
   /** Seed of zoo weights, for engines that build zoo models themselves (tfjs). */
   seed?: number;
 }

@@ -87,8 +87,8 @@ function providerConfig(request: LoadRequest): {
     case 'webgpu': {
       // NHWC is the provider's own default and its faster path for convolutions (squeezenet1_1 batch 1
       // on lavapipe: 346 ms against 655 ms with NCHW, identical logits); named so results record it.
-      const preferredLayout = opts.webgpu?.preferredLayout ?? 'NHWC';
-      return { providers: [{ name: 'webgpu', preferredLayout }], recorded: { preferredLayout } };
+      const webgpu = { ...opts.webgpu, preferredLayout: opts.webgpu?.preferredLayout ?? 'NHWC' };
+      return { providers: [{ name: 'webgpu', ...webgpu }], recorded: { ...webgpu } };
     }
   }
 }
@@ -156,9 +156,12 @@ export class OrtEngine implements Engine {
   async load(request: LoadRequest): Promise<LoadedModel> {
     const { providers, recorded } = providerConfig(request);
     const threads = request.threads > 0 ? request.threads : 0;
+    // 'all' unless --ep-option says otherwise; recorded with every run, as are the other session settings given.
+    const settings = { graphOptimizationLevel: 'all' as const, ...request.session };
+    Object.assign(recorded, settings);
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: providers,
-      graphOptimizationLevel: 'all',
+      ...settings,
       // 0 lets ORT pick (one thread per physical core); recorded as the effective count below.
       intraOpNumThreads: threads,
       interOpNumThreads: 1,

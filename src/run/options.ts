@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { parseOrtOptions } from '../engines/ort-options.js';
 import { BenchError, errorMessage } from '../errors.js';
 import {
   DeviceRequestSchema,
@@ -117,11 +118,20 @@ export const RunOptionsSchema = z
     force: z.boolean().default(false),
     /** Continue the sweep in --out: configurations it measured already are kept (see run/resume.ts). */
     resume: z.boolean().default(false),
+    /** `--ep-option NAME=VALUE` entries: onnxruntime session and provider settings (engines/ort-options.ts). */
+    epOptions: z.array(z.string()).default([]),
     fallback: z.boolean().default(true),
     /** GPU index for cuda/tensorrt (multi-GPU workers set it). */
     gpuIndex: z.number().int().nonnegative().default(0),
   })
   .superRefine((o, ctx) => {
+    try {
+      parseOrtOptions(o.epOptions, o.engine, o.device);
+    } catch (e) {
+      if (!(e instanceof BenchError)) throw e;
+      const params: IssueParams = { standalone: true, ...(e.hint ? { hint: e.hint } : {}) };
+      ctx.addIssue({ code: 'custom', path: ['epOptions'], message: e.message, params });
+    }
     if (o.resume && o.force) {
       const params: IssueParams = {
         standalone: true,

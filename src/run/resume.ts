@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { runKey, type KeyedRun } from '../compare/key.js';
+import { recordedSettings } from '../engines/ort-options.js';
 import { BenchError } from '../errors.js';
 import { readResultFile } from '../results/io.js';
 import type { Environment, ResultFile, RunConfig, RunResult, TensorInfo } from '../results/schema.js';
@@ -37,6 +38,8 @@ export interface PlannedConfig {
   config: RunConfig;
   /** Concrete input shapes, when known before loading (ONNX models). */
   inputs?: TensorInfo[];
+  /** onnxruntime settings the run applies, by --ep-option name (engines/ort-options.ts appliedSettings). */
+  settings?: Record<string, string>;
 }
 
 /** The machine facts a continued file must share: the same host, CPU and GPUs. */
@@ -97,6 +100,14 @@ function settingDifference(run: RunResult, planned: PlannedConfig): [string, str
     ['--find-peak', run.config.findPeak ?? false, c.findPeak ?? false],
   ];
   for (const [flag, was, now] of pairs) if (was !== now) return [flag, show(was), show(now)];
+  if (planned.settings && run.engine.name === 'ort') {
+    const was = recordedSettings(run.engine.providerOptions, run.device.actual);
+    for (const name of new Set([...Object.keys(was), ...Object.keys(planned.settings)])) {
+      if (was[name] !== planned.settings[name]) {
+        return [`--ep-option ${name}`, show(was[name]), show(planned.settings[name])];
+      }
+    }
+  }
   if (planned.inputs && run.model.inputs.length > 0) {
     const shapes = (inputs: TensorInfo[]) => inputs.map((i) => `${i.name}:${i.shape.join('x')}`).join(',');
     if (shapes(run.model.inputs) !== shapes(planned.inputs)) {

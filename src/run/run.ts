@@ -28,6 +28,7 @@ import { chooseDevice, type DeviceChoice } from './device.js';
 import { loadEngine } from './engines.js';
 import { generateInputs, resolveInputShapes } from './inputs.js';
 import { runKey } from '../compare/key.js';
+import { appliedSettings, parseOrtOptions } from '../engines/ort-options.js';
 import { resolveModel, type ResolvedModel } from './models.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
 import {
@@ -442,6 +443,8 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   if (!o.out) checkOutFile(out, { force: true });
   const env = await captureEnvironment();
   const command = hooks.command ?? 'bench (API)';
+  const ortOptions = parseOrtOptions(o.epOptions, o.engine, o.device);
+  const settings = o.engine === 'ort' ? appliedSettings(ortOptions, choice.actual) : undefined;
   const previous = o.resume ? openForResume(out, env, engine) : undefined;
   // Every configuration of the sweep, identified before any engine loads (see resume.ts planKey).
   const plan = models.map((resolved) =>
@@ -454,6 +457,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         label: `${resolved.name} b${batch}`,
         config,
         ...(resolved.inputs ? { inputs: resolveInputShapes(resolved.inputs, batch, shapes) } : {}),
+        ...(settings ? { settings } : {}),
       };
     }),
   );
@@ -534,7 +538,12 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
           precision: resolved.precision,
           threads: o.threads,
           transfer: o.transfer,
-          providerOptions: { cuda: { deviceId: o.gpuIndex }, tensorrt: { deviceId: o.gpuIndex } },
+          providerOptions: {
+            cuda: { deviceId: o.gpuIndex },
+            tensorrt: { deviceId: o.gpuIndex },
+            webgpu: ortOptions.webgpu,
+          },
+          session: ortOptions.session,
           seed: o.seed,
         });
         sessionCreateMs = performance.now() - t0;

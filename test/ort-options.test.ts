@@ -1,0 +1,146 @@
+/** `--ep-option NAME=VALUE`: parsing, what a run records, and what --resume compares. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appliedSettings, parseOrtOptions, recordedSettings } from '../src/engines/ort-options.js';
+import { parseRunOptions, type RunOptionsInput } from '../src/run/options.js';
+import { runBenchmarks } from '../src/run/run.js';
+import { expectBenchError } from './bench-error.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'h100e-ep-options-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('parseOrtOptions', () => {
+  it('types each value and splits session from provider settings', () => {
+    expect(
+      parseOrtOptions(
+        [
+          'session.graphOptimizationLevel=basic',
+          'session.enableCpuMemArena=false',
+          'webgpu.preferredLayout=NCHW',
+          'webgpu.validationMode=wgpuOnly',
+          'webgpu.preferredLayout=NCHW', // the same twice is harmless
+        ],
+        'ort',
+        'webgpu',
+      ),
+    ).toEqual({
+      session: { graphOptimizationLevel: 'basic', enableCpuMemArena: false },
+      webgpu: { preferredLayout: 'NCHW', validationMode: 'wgpuOnly' },
+    });
+    expect(parseOrtOptions([], 'tfjs', 'auto')).toEqual({ session: {}, webgpu: {} });
+  });
+
+  it.each([
+    [
+      ['session.graphOptimisationLevel=all'],
+      'ort',
+      'cpu',
+      /unknown option session\.graphOptimisationLevel \(did you mean session\.graphOptimizationLevel\?\)$/,
+    ],
+    [
+      ['session.graphOptimizationLevel'],
+      'ort',
+      'cpu',
+      /takes one of disabled, basic, extended, layout, all$/,
+    ],
+    [['session.enableMemPattern=yes'], 'ort', 'cpu', /takes one of true, false$/],
+    [
+      ['webgpu.preferredLayout=NCHW'],
+      'ort',
+      'auto',
+      /^--ep-option webgpu\.preferredLayout applies to --device webgpu only$/,
+    ],
+    [
+      ['webgpu.preferredLayout=NCHW', 'webgpu.preferredLayout=NHWC'],
+      'ort',
+      'webgpu',
+      /is given twice: NCHW and NHWC$/,
+    ],
+    [
+      ['session.enableMemPattern=true'],
+      'tfjs',
+      'cpu',
+      /^--ep-option sets onnxruntime options; --engine tfjs takes none$/,
+    ],
+  ] as const)('refuses %j (engine %s, device %s)', (entries, engine, device, pattern) => {
+    expectBenchError(() => parseOrtOptions(entries, engine, device), 'E_USAGE', pattern);
+  });
+
+  it('is checked with the other run options, before anything loads', () => {
+    expectBenchError(
+      () =>
+        parseRunOptions({ models: ['tiny_cnn'], device: 'cpu', epOptions: ['webgpu.validationMode=full'] }),
+      'E_USAGE',
+      /^--ep-option webgpu\.validationMode applies to --device webgpu only$/,
+    );
+  });
+});
+
+describe('settings a run applies and records', () => {
+  it('applied: the defaults (all, and NHWC on webgpu) with what was given over them', () => {
+    expect(appliedSettings({ session: {}, webgpu: {} }, 'cpu')).toEqual({
+      'session.graphOptimizationLevel': 'all',
+    });
+    expect(
+      appliedSettings(
+        { session: { enableMemPattern: false }, webgpu: { preferredLayout: 'NCHW' } },
+        'webgpu',
+      ),
+    ).toEqual({
+      'session.graphOptimizationLevel': 'all',
+      'session.enableMemPattern': 'false',
+      'webgpu.preferredLayout': 'NCHW',
+    });
+  });
+
+  it('recorded: read back from engine.providerOptions; a run from before the settings were recorded had the defaults', () => {
+    expect(recordedSettings({ intraOpNumThreads: 1 }, 'cpu')).toEqual({
+      'session.graphOptimizationLevel': 'all',
+    });
+    expect(
+      recordedSettings(
+        { preferredLayout: 'NHWC', preferredOutputLocation: 'cpu', validationMode: 'basic' },
+        'webgpu',
+      ),
+    ).toEqual({
+      'session.graphOptimizationLevel': 'all',
+      'webgpu.preferredLayout': 'NHWC',
+      'webgpu.validationMode': 'basic',
+    });
+  });
+
+  it('a CPU run applies the level it was given and records it; --resume refuses another', async () => {
+    const out = join(dir, 'level.json');
+    const options: RunOptionsInput = {
+      models: ['tiny_cnn'],
+      device: 'cpu',
+      batches: [1],
+      durationS: 0.1,
+      minIterations: 3,
+      warmup: 1,
+      out,
+    };
+    const { file } = await runBenchmarks({
+      ...options,
+      epOptions: ['session.graphOptimizationLevel=disabled'],
+    });
+    expect(file.runs[0]?.engine.providerOptions).toMatchObject({ graphOptimizationLevel: 'disabled' });
+    await expect(runBenchmarks({ ...options, resume: true })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: `--resume: ${out} measured tiny_cnn b1 with --ep-option session.graphOptimizationLevel disabled; this command asks for all`,
+    });
+    const again = await runBenchmarks({
+      ...options,
+      batches: [1, 2],
+      resume: true,
+      epOptions: ['session.graphOptimizationLevel=disabled'],
+    });
+    expect(again.kept).toBe(1);
+    expect(again.file.runs.map((r) => r.engine.providerOptions?.['graphOptimizationLevel'])).toEqual([
+      'disabled',
+      'disabled',
+    ]);
+  });
+});
