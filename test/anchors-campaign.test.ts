@@ -28,7 +28,7 @@ describe('h100-campaign.sh', () => {
     const out = join(dir, 'out');
     const cpuFile = join(dir, 'cpu.json');
     // A CPU file for the estimate step, made by the real CLI (tiny model, short window).
-    const made = spawnSync(
+    const made = await runCommand(
       process.execPath,
       [
         join(import.meta.dirname, '..', 'dist', 'src', 'cli.js'),
@@ -45,9 +45,9 @@ describe('h100-campaign.sh', () => {
         '--out',
         cpuFile,
       ],
-      { encoding: 'utf8' },
+      { timeoutMs: 120_000 },
     );
-    expect(made.status).toBe(0);
+    expect(made.code).toBe(0);
     const r = await runCommand('bash', [SCRIPT, '--part', '1', out, cpuFile], {
       timeoutMs: 110_000,
       env: {

@@ -2,7 +2,6 @@
  * bench/anchors/compare-pytorch.ts on SYNTHETIC inputs: made-up result files and a made-up PyTorch
  * anchor file, with round numbers so every ratio is exact. None of these figures was measured.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import {
 import { writeResultFile } from '../src/results/io.js';
 import type { ResultFile, RunResult } from '../src/results/schema.js';
 import { env, run } from './h100e-fixtures.js';
+import { runCommand } from './run-command.js';
 
 /** A synthetic GPU run on `provider` (webgpu or cuda). */
 function gpuRun(
@@ -151,19 +151,18 @@ describe('comparePytorch (synthetic inputs)', () => {
     );
   });
 
-  it('runs as a script from dist/ (built by pretest) and flags a device mismatch', () => {
+  it('runs as a script from dist/ (built by pretest) and flags a device mismatch', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'anchors-compare-'));
     writeResultFile(join(dir, 'cpu.json'), cpu);
     writeFileSync(join(dir, 'pytorch.json'), JSON.stringify(anchor));
     const script = join(import.meta.dirname, '..', 'dist', 'bench', 'anchors', 'compare-pytorch.js');
-    const r = spawnSync(
-      process.execPath,
-      [script, '--pytorch', join(dir, 'pytorch.json'), join(dir, 'cpu.json')],
-      {
-        encoding: 'utf8',
-      },
-    );
-    expect(r.status).toBe(0);
+    const r = await runCommand(process.execPath, [
+      script,
+      '--pytorch',
+      join(dir, 'pytorch.json'),
+      join(dir, 'cpu.json'),
+    ]);
+    expect(r.code).toBe(0);
     expect(r.stdout).toContain(
       '| resnet50 | fp32 | 1 | 50.0 | ort/cpu (device differs!) | 200.0 | — | 0.250 |',
     );

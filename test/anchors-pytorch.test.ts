@@ -4,28 +4,29 @@
  * expected values; a stand-in `torch` package (test/fixtures/anchors-fake-torch, a few lines of pure Python)
  * then drives the real sweep loop end to end on "cpu". No figure here is a measurement.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCommand, type CommandResult } from './run-command.js';
 
 const SCRIPT = join(import.meta.dirname, '..', 'bench', 'anchors', 'pytorch_anchor.py');
 const FAKE_TORCH = join(import.meta.dirname, 'fixtures', 'anchors-fake-torch');
 
-function python(args: string[], extraEnv: Record<string, string> = {}) {
-  return spawnSync('python3', ['-B', SCRIPT, ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
+/** Runs the anchor script; async so that a Python run does not stall the test worker's RPC. */
+function python(args: string[], extraEnv: Record<string, string> = {}): Promise<CommandResult> {
+  return runCommand('python3', ['-B', SCRIPT, ...args], {
+    timeoutMs: 60_000,
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...extraEnv },
   });
 }
 
 describe('pytorch_anchor.py', () => {
-  it('passes its self-test with the exact synthetic values', () => {
-    const r = python(['--self-test']);
+  it('passes its self-test with the exact synthetic values', async () => {
+    const r = await python(['--self-test']);
     expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     // Samples 1..10 ms at batch 8: median 5.5, p90 9.1, p99 9.91, 8*1000/5.5 img/s, 80 images / 0.5 s.
     expect(r.stdout).toContain('ok median_ms = 5.5\n');
     expect(r.stdout).toContain('ok p90_ms = 9.1\n');
@@ -37,23 +38,23 @@ describe('pytorch_anchor.py', () => {
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('self-test: 22 passed, 0 failed');
   });
 
-  it('rejects bad flags with a message naming the flag (exit 2)', () => {
-    const batches = python(['--batches', '1,0']);
-    expect(batches.status).toBe(2);
+  it('rejects bad flags with a message naming the flag (exit 2)', async () => {
+    const batches = await python(['--batches', '1,0']);
+    expect(batches.code).toBe(2);
     expect(batches.stderr).toContain('argument --batches: expected positive integers');
-    const models = python(['--models', 'resnet18,alexnet']);
-    expect(models.status).toBe(2);
+    const models = await python(['--models', 'resnet18,alexnet']);
+    expect(models.code).toBe(2);
     expect(models.stderr).toContain('unknown alexnet; choose from resnet18');
-    const dur = python(['--duration', '4', '--max-duration', '2', '--device', 'cpu']);
-    expect(dur.status).toBe(2);
+    const dur = await python(['--duration', '4', '--max-duration', '2', '--device', 'cpu']);
+    expect(dur.code).toBe(2);
     expect(dur.stderr).toContain('error: --duration 4.0 exceeds --max-duration 2.0');
   });
 
-  it('runs the real sweep loop against a stand-in torch: stats, failures, budget, JSON', () => {
+  it('runs the real sweep loop against a stand-in torch: stats, failures, budget, JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pt-anchor-'));
     const out = join(dir, 'pytorch.json');
     // The stand-in fails mobilenet_v2 as CUDA would on OOM; everything else "runs" instantly.
-    const r = python(
+    const r = await python(
       [
         '--device',
         'cpu',
@@ -83,7 +84,7 @@ describe('pytorch_anchor.py', () => {
       { PYTHONPATH: FAKE_TORCH, FAKE_TORCH_FAIL_MODEL: 'mobilenet_v2' },
     );
     // A failed configuration makes the exit code 1 but the sweep goes on.
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as {
       format: string;
       environment: { torch: string };
@@ -129,11 +130,11 @@ describe('pytorch_anchor.py', () => {
     );
   });
 
-  it('records configurations past --budget-s as skipped', () => {
+  it('records configurations past --budget-s as skipped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pt-anchor-'));
     const out = join(dir, 'pytorch.json');
     // Each configuration lasts at least --duration 0.2 s, so with a 0.1 s budget only the first starts.
-    const r = python(
+    const r = await python(
       [
         '--device',
         'cpu',
@@ -158,21 +159,21 @@ describe('pytorch_anchor.py', () => {
       ],
       { PYTHONPATH: FAKE_TORCH },
     );
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as { runs: { status: string; error?: string }[] };
     expect(doc.runs.map((x) => x.status)).toEqual(['ok', 'skipped', 'skipped']);
     expect(doc.runs[1]?.error).toBe('time budget of 0.1 s spent');
   });
 
-  it('fails a configuration that runs past --config-timeout-s and goes on', () => {
+  it('fails a configuration that runs past --config-timeout-s and goes on', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'pt-anchor-')), 'pytorch.json');
     // Each configuration wants at least 2 s of measurement; the limit ends it after 0.3 s.
-    const r = python(
+    const r = await python(
       ['--device', 'cpu', '--models', 'resnet18', '--batches', '1,2', '--precisions', 'fp32', '--modes', 'eager',
        '--warmup', '0', '--duration', '2', '--max-duration', '3', '--config-timeout-s', '0.3', '--out', out], // prettier-ignore
       { PYTHONPATH: FAKE_TORCH },
     );
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as {
       settings: { configTimeoutS: number };
       runs: { status: string; error?: string }[];
@@ -210,42 +211,53 @@ describe('pytorch_anchor.py', () => {
     expect(stdout).toContain('failed: interrupted by SIGTERM');
   });
 
-  it('says PyTorch is missing instead of failing with a traceback', () => {
+  it('says PyTorch is missing instead of failing with a traceback', async () => {
     // -I -S: no site-packages, so torch is missing even on a machine that has it.
-    const r = spawnSync(
-      'python3',
-      ['-I', '-S', '-B', SCRIPT, '--device', 'cpu', '--out', join(tmpdir(), 'never.json')],
-      {
-        encoding: 'utf8',
-      },
-    );
-    expect(r.status).toBe(2);
+    const r = await runCommand('python3', [
+      '-I',
+      '-S',
+      '-B',
+      SCRIPT,
+      '--device',
+      'cpu',
+      '--out',
+      join(tmpdir(), 'never.json'),
+    ]);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       "error: PyTorch is not installed (No module named 'torch'); install torch and torchvision, or run --self-test for the torch-free checks\n",
     );
   });
 });
 
-/** A Python with real torch and torchvision: H100E_TORCH_PYTHON, else Debian's python3-torch. */
-const TORCH_PYTHON = [process.env.H100E_TORCH_PYTHON, '/usr/bin/python3'].find(
-  (py) => py && spawnSync(py, ['-c', 'import torch, torchvision'], { timeout: 60_000 }).status === 0,
-);
+/**
+ * A Python with real torch and torchvision: H100E_TORCH_PYTHON, else Debian's python3-torch. Found
+ * with a top-level await: importing torch takes seconds, and a spawnSync here stalls the worker's RPC.
+ */
+async function findTorchPython(): Promise<string | undefined> {
+  for (const py of [process.env.H100E_TORCH_PYTHON, '/usr/bin/python3']) {
+    if (py && (await runCommand(py, ['-c', 'import torch, torchvision'], { timeoutMs: 60_000 })).code === 0)
+      return py;
+  }
+  return undefined;
+}
+const TORCH_PYTHON = await findTorchPython();
 
 describe('pytorch_anchor.py on real PyTorch (CPU)', () => {
   // Only where torch is installed (`apt-get install python3-torch python3-torchvision` gives 1.13):
   // CI does not install it, the GPU campaign runs it for real.
   it.skipIf(!TORCH_PYTHON)(
     'measures eager and explains a compile it cannot do',
-    () => {
+    async () => {
       const out = join(mkdtempSync(join(tmpdir(), 'anchor-torch-')), 'pytorch.json');
-      const r = spawnSync(
+      const r = await runCommand(
         TORCH_PYTHON!,
         ['-B', SCRIPT, '--device', 'cpu', '--models', 'squeezenet1_1', '--batches', '1', '--precisions', 'fp32',
         '--modes', 'eager,compile', '--warmup', '1', '--duration', '0.1', '--max-duration', '1',
         '--min-iterations', '2', '--out', out], // prettier-ignore
-        { encoding: 'utf8', timeout: 120_000 },
+        { timeoutMs: 120_000 },
       );
-      expect(r.status, r.stderr).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(readFileSync(out, 'utf8')) as {
         environment: { torch: string; cpu: string | null };
         runs: { mode: string; status: string; iterations?: number; imagesPerS?: number; error?: string }[];

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { reportCommand } from '../src/compare/commands.js';
+import { runCommand } from './run-command.js';
 
 const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
 
@@ -30,12 +31,15 @@ const work = mkdtempSync(join(tmpdir(), 'h100e-chromium-'));
 /** Where the screenshot goes; override to keep it (e.g. as a CI artifact). */
 const shotDir = process.env['H100E_SCREENSHOT_DIR'] ?? work;
 
-/** Runs headless Chromium on `url` with extra flags; returns stdout and the console lines it logged. */
-function browse(
+/**
+ * Runs headless Chromium on `url` with extra flags; returns stdout and the console lines it logged.
+ * Async: a browser run of seconds must not stall the test worker's RPC (runCommand buffers 64 MiB).
+ */
+async function browse(
   url: string,
   flags: string[],
-): { stdout: string; consoleLines: string[]; status: number | null } {
-  const result = spawnSync(
+): Promise<{ stdout: string; consoleLines: string[]; status: number | null }> {
+  const result = await runCommand(
     chromium as string,
     [
       '--headless',
@@ -52,10 +56,10 @@ function browse(
       ...flags,
       url,
     ],
-    { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+    { timeoutMs: 60_000 },
   );
-  const consoleLines = (result.stderr ?? '').split('\n').filter((l) => /:CONSOLE[:(]/.test(l));
-  return { stdout: result.stdout ?? '', consoleLines, status: result.status };
+  const consoleLines = result.stderr.split('\n').filter((l) => /:CONSOLE[:(]/.test(l));
+  return { stdout: result.stdout, consoleLines, status: result.code };
 }
 
 describe('HTML report in headless Chromium', () => {
@@ -71,7 +75,7 @@ describe('HTML report in headless Chromium', () => {
     await reportCommand([fx('base.json'), fx('new.json'), fx('multi-batch.json')], { html });
     const url = pathToFileURL(html).href;
 
-    const dom = browse(url, ['--dump-dom']);
+    const dom = await browse(url, ['--dump-dom']);
     expect(dom.status).toBe(0);
     expect(dom.stdout.match(/<svg /g)).toHaveLength(3);
     for (const id of ['chart-comparison', 'chart-throughput', 'chart-latency'])
@@ -85,7 +89,7 @@ describe('HTML report in headless Chromium', () => {
 
     mkdirSync(shotDir, { recursive: true });
     const shot = join(shotDir, 'report-screenshot.png');
-    const snap = browse(url, [`--screenshot=${shot}`, '--window-size=1280,2000', '--hide-scrollbars']);
+    const snap = await browse(url, [`--screenshot=${shot}`, '--window-size=1280,2000', '--hide-scrollbars']);
     expect(snap.status).toBe(0);
     expect(snap.consoleLines).toEqual([]);
     const png = readFileSync(shot);
@@ -94,7 +98,7 @@ describe('HTML report in headless Chromium', () => {
     console.log(`report screenshot: ${shot}`);
   });
 
-  it('the console check catches a page that logs (negative control)', (ctx) => {
+  it('the console check catches a page that logs (negative control)', async (ctx) => {
     if (!chromium) {
       if (process.env['CI']) throw new Error('chromium not found: the report render test cannot run in CI');
       ctx.skip();
@@ -103,7 +107,7 @@ describe('HTML report in headless Chromium', () => {
     const page = join(work, 'logs.html');
     writeFileSync(page, '<!doctype html><body><script>console.error("boom")</script></body>');
     expect(existsSync(page)).toBe(true);
-    const r = browse(pathToFileURL(page).href, ['--dump-dom']);
+    const r = await browse(pathToFileURL(page).href, ['--dump-dom']);
     expect(r.consoleLines.join('\n')).toContain('"boom"');
   });
 });

@@ -2,7 +2,6 @@
  * `bench run` end to end through the built CLI (dist/, built by `pretest`): real onnxruntime-node on
  * CPU, the zoo's tiny model and hand-built ONNX files.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
 import { zooModelPath } from '../src/zoo/cache.js';
 import { a, buildModel } from './analyze-fixtures.js';
+import { runCommand, type CommandResult } from './run-command.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'h100e-run-'));
@@ -17,9 +17,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Short windows: these tests check behaviour, not speed. */
 const QUICK = ['--duration', '0.2', '--max-duration', '1', '--min-iterations', '5', '--warmup', '1'];
 
-function bench(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs the built CLI; async so that a run of seconds does not stall the test worker's RPC. */
+function bench(args: string[]): Promise<CommandResult> {
+  return runCommand(process.execPath, [CLI, ...args], { timeoutMs: 120_000 });
 }
 
 /** A model with symbolic batch, height and width: Conv -> Relu -> GlobalAveragePool -> Flatten -> Gemm. */
@@ -48,9 +48,19 @@ function symbolicModel(): string {
 }
 
 describe('bench run: devices', () => {
-  it('falls back from cuda to CPU loudly and records why', () => {
+  it('falls back from cuda to CPU loudly and records why', async () => {
     const out = join(dir, 'fallback.json');
-    const r = bench(['--device', 'cuda', '--model', 'tiny_cnn', '--batch', '1,4', ...QUICK, '--out', out]);
+    const r = await bench([
+      '--device',
+      'cuda',
+      '--model',
+      'tiny_cnn',
+      '--batch',
+      '1,4',
+      ...QUICK,
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: --device cuda is not usable here .*running on CPU instead/);
     const file = readResultFile(out);
@@ -67,9 +77,18 @@ describe('bench run: devices', () => {
     expect(r.stdout).toMatch(/cpu \(asked cuda\)/);
   });
 
-  it('exits 3 with the remedy under --no-fallback, writing nothing', () => {
+  it('exits 3 with the remedy under --no-fallback, writing nothing', async () => {
     const out = join(dir, 'nofallback.json');
-    const r = bench(['--device', 'cuda', '--no-fallback', '--model', 'tiny_cnn', ...QUICK, '--out', out]);
+    const r = await bench([
+      '--device',
+      'cuda',
+      '--no-fallback',
+      '--model',
+      'tiny_cnn',
+      ...QUICK,
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^error: --device cuda: missing .+\n {2}hint: .*`npx bench setup cuda`/);
     expect(existsSync(out)).toBe(false);
@@ -77,9 +96,9 @@ describe('bench run: devices', () => {
 });
 
 describe('bench run: models', () => {
-  it('asks for --shape for symbolic dimensions, then runs a hand-built model with it', () => {
+  it('asks for --shape for symbolic dimensions, then runs a hand-built model with it', async () => {
     const model = symbolicModel();
-    const missing = bench([
+    const missing = await bench([
       '--device',
       'cpu',
       '--model',
@@ -92,7 +111,7 @@ describe('bench run: models', () => {
     expect(missing.stderr).toContain("input 'pixels' has symbolic dimension 'height'");
     expect(missing.stderr).toContain('--shape pixels:');
     const out = join(dir, 'sym.json');
-    const r = bench([
+    const r = await bench([
       '--device',
       'cpu',
       '--model',
@@ -115,7 +134,7 @@ describe('bench run: models', () => {
     expect(run?.model.params).toBe(8 * 27 + 80 + 10);
   });
 
-  it('feeds int64 and bool inputs with valid random data', () => {
+  it('feeds int64 and bool inputs with valid random data', async () => {
     const path = join(dir, 'ids.onnx');
     writeFileSync(
       path,
@@ -136,7 +155,7 @@ describe('bench run: models', () => {
       }),
     );
     const out = join(dir, 'ids.json');
-    const r = bench(['--device', 'cpu', '--model', path, '--batch', '3', ...QUICK, '--out', out]);
+    const r = await bench(['--device', 'cpu', '--model', path, '--batch', '3', ...QUICK, '--out', out]);
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     const run = readResultFile(out).runs[0];
@@ -144,7 +163,7 @@ describe('bench run: models', () => {
     expect(run?.model.inputs.map((i) => i.dtype)).toEqual(['int64', 'bool']);
   });
 
-  it('says when a model computes in 8-bit integers', () => {
+  it('says when a model computes in 8-bit integers', async () => {
     const path = join(dir, 'quantized.onnx');
     writeFileSync(
       path,
@@ -168,7 +187,7 @@ describe('bench run: models', () => {
       }),
     );
     const out = join(dir, 'quantized.json');
-    const r = bench(['--device', 'cpu', '--model', path, ...QUICK, '--out', out]);
+    const r = await bench(['--device', 'cpu', '--model', path, ...QUICK, '--out', out]);
     expect(r.code).toBe(0);
     const run = readResultFile(out).runs[0];
     // ConvInteger 4x3x3x3 over 8x8 (same padding): 4*8*8*27 = 6912 integer MACs, all of the model's.
@@ -178,7 +197,7 @@ describe('bench run: models', () => {
     );
   });
 
-  it('records a configuration that fails at run time and goes on with the sweep (exit 1)', () => {
+  it('records a configuration that fails at run time and goes on with the sweep (exit 1)', async () => {
     // Reshape to a fixed [1, 48] works for batch 1 and fails for batch 2 inside onnxruntime.
     const path = join(dir, 'fixed-reshape.onnx');
     writeFileSync(
@@ -191,7 +210,7 @@ describe('bench run: models', () => {
       }),
     );
     const out = join(dir, 'partial.json');
-    const r = bench(['--device', 'cpu', '--model', path, '--batch', '2,1', ...QUICK, '--out', out]);
+    const r = await bench(['--device', 'cpu', '--model', path, '--batch', '2,1', ...QUICK, '--out', out]);
     expect(r.code).toBe(1);
     const runs = readResultFile(out).runs;
     expect(runs.map((run) => [run.config.batch, run.status])).toEqual([
@@ -295,14 +314,14 @@ describe('bench run: bad input is a one-line error with exit code 2', () => {
       /truncated\.onnx is not a readable ONNX model: truncated at byte/,
     ],
   ];
-  it.each(cases)('%s', (_name, args, pattern) => {
+  it.each(cases)('%s', async (_name, args, pattern) => {
     if (!existsSync(truncated)) {
       writeFileSync(
         truncated,
         readFileSync(zooModelPath('tiny_cnn', { precision: 'fp32' })).subarray(0, 2000),
       );
     }
-    const r = bench(['--device', 'cpu', ...QUICK, ...args]);
+    const r = await bench(['--device', 'cpu', ...QUICK, ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(pattern);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
@@ -316,12 +335,21 @@ describe('bench run: bad input is a one-line error with exit code 2', () => {
 });
 
 describe('bench run: model files, repeats and --quiet', () => {
-  it('records an fp16 file as fp16, measures a repeated key once, and names the file under --quiet', () => {
+  it('records an fp16 file as fp16, measures a repeated key once, and names the file under --quiet', async () => {
     const fp16 = join(dir, 'tiny16.onnx');
-    const exported = bench(['models', 'export', 'tiny_cnn', '--precision', 'fp16', '--out', fp16, '--force']);
+    const exported = await bench([
+      'models',
+      'export',
+      'tiny_cnn',
+      '--precision',
+      'fp16',
+      '--out',
+      fp16,
+      '--force',
+    ]);
     expect(exported.code).toBe(0);
     const out = join(dir, 'fp16-file.json');
-    const r = bench([
+    const r = await bench([
       '--device',
       'cpu',
       ...QUICK,
@@ -342,10 +370,10 @@ describe('bench run: model files, repeats and --quiet', () => {
     expect(runs[0]?.warnings.map((w) => w.code)).toContain('W_FP16_ON_CPU');
   });
 
-  it('says when --threads oversubscribes the cores', () => {
+  it('says when --threads oversubscribes the cores', async () => {
     const cores = availableParallelism();
     const out = join(dir, 'threads.json');
-    const r = bench([
+    const r = await bench([
       '--device',
       'cpu',
       ...QUICK,
@@ -365,8 +393,8 @@ describe('bench run: model files, repeats and --quiet', () => {
 });
 
 describe('bench run: a malformed --shape', () => {
-  it('fails before the first configuration starts', () => {
-    const r = bench(['--device', 'cpu', ...QUICK, '--model', 'tiny_cnn', '--shape', 'foo']);
+  it('fails before the first configuration starts', async () => {
+    const r = await bench(['--device', 'cpu', ...QUICK, '--model', 'tiny_cnn', '--shape', 'foo']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: --shape 'foo' is not NAME:D1xD2x/m);
     expect(r.stderr).not.toContain('[1/1]'); // no progress line: nothing was measured
