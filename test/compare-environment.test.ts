@@ -20,6 +20,24 @@ const onDevice = (actual: 'cpu' | 'webgpu', name: string): RunResult => ({
 });
 
 describe('environment warnings', () => {
+  it('name the onnxruntime settings (--ep-option) two files differ in, and none for defaults left unrecorded', () => {
+    const withSettings = (providerOptions: Record<string, unknown>): RunResult => ({
+      ...cpuRun,
+      engine: { ...cpuRun.engine, providerOptions },
+    });
+    const older = file('older.json', [withSettings({ intraOpNumThreads: 2 })]); // before settings were recorded
+    const all = file('all.json', [withSettings({ graphOptimizationLevel: 'all' })]);
+    const off = file('off.json', [
+      withSettings({ graphOptimizationLevel: 'disabled', enableMemPattern: false }),
+    ]);
+    const warned = (a: typeof all, b: typeof all) =>
+      environmentWarnings([a, b]).filter((w) => w.startsWith('--ep-option'));
+    expect(warned(older, all)).toEqual([]);
+    expect(warned(all, off)).toEqual([
+      '--ep-option differs: all.json "ort session.graphOptimizationLevel=all" vs off.json "ort session.graphOptimizationLevel=disabled session.enableMemPattern=false"',
+    ]);
+  });
+
   it('compare engine versions only for engines both files ran', () => {
     const both = file('both.json', [withEngine('ort', '1.30.0'), withEngine('tfjs', '4.22.0')]);
     const ortOnly = file('ort.json', [withEngine('ort', '1.30.0')]);

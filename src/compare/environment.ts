@@ -1,4 +1,5 @@
 /** Which machine and software each run was measured with, and how two files differ in that. */
+import { recordedSettings } from '../engines/ort-options.js';
 import type { Environment, ResultFile, RunResult } from '../results/schema.js';
 import { KEY_FIELDS, keyFieldValue, type KeyField } from './key.js';
 import type { LoadedFile } from './load.js';
@@ -61,6 +62,15 @@ function perRun(
   return { name, read: (f) => f.runs.map(of), ofRun: (_, r) => [of(r)], kindOf };
 }
 
+/** A run's onnxruntime settings as `name=value` pairs (`--ep-option` names), `-` for other engines. */
+function engineSettings(run: RunResult): string {
+  if (run.engine.name !== 'ort') return '-';
+  const settings = recordedSettings(run.engine.providerOptions, run.device.actual);
+  return Object.entries(settings)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
+}
+
 const ASPECTS: readonly EnvironmentAspect[] = [
   machine('host', (e) => [e.hostname]),
   machine('CPU', (e) => [e.cpu.model]),
@@ -70,6 +80,8 @@ const ASPECTS: readonly EnvironmentAspect[] = [
     e.gpus.map((g) => (g.powerLimitW === undefined ? 'unknown' : `${g.powerLimitW} W`)),
   ),
   perRun('engine version', (r) => `${r.engine.name} ${r.engine.version}`, before(' ')),
+  // --ep-option settings (onnxruntime only; a tfjs run has none to differ in).
+  perRun('--ep-option', (r) => `${r.engine.name} ${engineSettings(r)}`, before(' ')),
   // Provider, threads and the other key fields: keyFieldWarnings, from the runs actually matched.
   perRun('device', (r) => `${r.device.actual}: ${r.device.name}`, before(': ')),
   machine('Node.js', (e) => [e.node]),
