@@ -556,10 +556,28 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
   const keyOf = (file: LoadedFile, run: RunResult): string => runKey(run, ignore) + hostSuffix(file, run);
   const indexes = files.map((f) => indexRuns(f, keyOf, warnings));
   const baseIndex = indexes[0] as Map<string, RunResult>;
+  // The run of `file` holding the configuration `plain` (a key without host) when one host measured it.
+  const singleHostRun = (file: LoadedFile, plain: string): RunResult | undefined => {
+    const runs = file.data.runs.filter((r) => runKey(r, ignore) === plain);
+    return new Set(runs.map((r) => hostOf(file, r))).size === 1 ? runs[0] : undefined;
+  };
+  // Each other file's run for each base key. A host-qualified key matches the same host; where the
+  // base and that file each hold the configuration from one host only, it matches as the plain key
+  // would, so listing a merged third file changes no other pair's comparison.
+  const partners = others.map((file, i) => {
+    const index = indexes[i + 1] as Map<string, RunResult>;
+    const found = new Map<string, RunResult>();
+    for (const [key, baseRun] of baseIndex) {
+      const plain = runKey(baseRun, ignore);
+      const run =
+        index.get(key) ??
+        (hostSuffix(base, baseRun) && singleHostRun(base, plain) ? singleHostRun(file, plain) : undefined);
+      if (run) found.set(key, run);
+    }
+    return found;
+  });
 
-  const disjoint = others.filter(
-    (_, i) => ![...(indexes[i + 1] as Map<string, RunResult>).keys()].some((k) => baseIndex.has(k)),
-  );
+  const disjoint = others.filter((_, i) => (partners[i] as Map<string, RunResult>).size === 0);
   const plainKeys = (file: LoadedFile): Set<string> => new Set(file.data.runs.map((r) => runKey(r, ignore)));
   const basePlain = plainKeys(base);
   for (const file of disjoint) {
@@ -599,7 +617,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
   const matchedRuns: (RunResult | undefined)[][] = [];
   const replicatesByFile: Float64Array[][] = others.map(() => []);
   for (const [key, baseRun] of baseIndex) {
-    const otherRuns = indexes.slice(1).map((index) => index.get(key));
+    const otherRuns = partners.map((found) => found.get(key));
     if (otherRuns.every((r) => r === undefined)) continue;
     // Matched runs share the host when the key is host-qualified: the base run's suffix is the row's.
     const suffix = hostSuffix(base, baseRun);
@@ -624,7 +642,11 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       model: baseRun.model.name,
       batch: baseRun.config.batch,
       scenario: baseRun.config.scenario,
-      runs: [summarizeRun(baseRun, suffix), ...otherRuns.map((r) => (r ? summarizeRun(r, suffix) : null))],
+      // Each run's own host: a single-host fallback match may pair two hosts.
+      runs: [
+        summarizeRun(baseRun, suffix),
+        ...otherRuns.map((r, i) => (r ? summarizeRun(r, hostSuffix(others[i] as LoadedFile, r)) : null)),
+      ],
       cells,
     });
   }
@@ -646,11 +668,11 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     };
   });
 
-  const matched = new Set(rows.map((r) => r.key));
+  const matched = new Set(matchedRuns.flat());
   const unmatchedKeys = new Map<string, string[]>();
   files.forEach((file, i) => {
-    for (const key of (indexes[i] as Map<string, RunResult>).keys()) {
-      if (!matched.has(key)) unmatchedKeys.set(key, [...(unmatchedKeys.get(key) ?? []), file.label]);
+    for (const [key, run] of indexes[i] as Map<string, RunResult>) {
+      if (!matched.has(run)) unmatchedKeys.set(key, [...(unmatchedKeys.get(key) ?? []), file.label]);
     }
   });
 
