@@ -43,7 +43,7 @@ describe('parseOrtOptions', () => {
       ['session.graphOptimizationLevel'],
       'ort',
       'cpu',
-      /takes one of disabled, basic, extended, layout, all$/,
+      /^--ep-option 'session\.graphOptimizationLevel': =VALUE is missing \(session\.graphOptimizationLevel takes one of disabled, basic, extended, layout, all\)$/,
     ],
     [['session.enableMemPattern=yes'], 'ort', 'cpu', /takes one of true, false$/],
     [
@@ -81,6 +81,10 @@ describe('parseOrtOptions', () => {
 describe('settings a run applies and records', () => {
   it('applied: the defaults (all, and NHWC on webgpu) with what was given over them', () => {
     expect(appliedSettings({ session: {}, webgpu: {} }, 'cpu')).toEqual({
+      'session.graphOptimizationLevel': 'all',
+    });
+    // Asked for WebGPU, fell back to the CPU: the WebGPU settings were not applied.
+    expect(appliedSettings({ session: {}, webgpu: { preferredLayout: 'NCHW' } }, 'cpu')).toEqual({
       'session.graphOptimizationLevel': 'all',
     });
     expect(

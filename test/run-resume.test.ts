@@ -11,12 +11,12 @@ import { parseRunOptions, type RunOptionsInput } from '../src/run/options.js';
 import { readResultFile } from '../src/results/io.js';
 import type { ResultFile } from '../src/results/schema.js';
 import { runOnGpus } from '../src/run/multi-gpu.js';
-import { continuedFile } from '../src/run/resume.js';
+import { continuedFile, keptConfigurations, planKey } from '../src/run/resume.js';
 import { runBenchmarks } from '../src/run/run.js';
 import { buildModel } from './analyze-fixtures.js';
 import { expectBenchError } from './bench-error.js';
 import { runCommand } from './run-command.js';
-import { syntheticFile } from './synthetic.js';
+import { syntheticFile, syntheticRun } from './synthetic.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 
@@ -175,6 +175,31 @@ describe('bench run --resume', () => {
     });
   });
 
+  it('matches a run the engine placed on another device by the device its sweep chose', () => {
+    const run = syntheticRun({ model: 'm', batch: 1, samplesMs: [1, 1, 1] });
+    const moved: typeof run = {
+      ...run,
+      device: {
+        requested: 'cuda',
+        actual: 'cpu',
+        chosen: 'cuda',
+        name: 'CPU',
+        fallbackReason: 'placed on cpu',
+      },
+    };
+    const file = { ...syntheticFile('moved.json', [moved]).data };
+    const planned = { key: planKey(run, 'cuda'), label: 'm b1', config: run.config };
+    expect(keptConfigurations(file, [planned], 'moved.json')).toEqual(new Set([planned.key]));
+    expect(keptConfigurations(file, [{ ...planned, key: planKey(run, 'cpu') }], 'moved.json').size).toBe(0);
+  });
+
+  it('an fp16 build of a model is another precision, not another version: no warning', async () => {
+    const out = join(dir, 'precisions.json');
+    await measure(sweep(out, [1]));
+    const half = await measure(sweep(out, [1], { resume: true, precision: 'fp16' }));
+    expect(half.notices.filter((n) => n.includes('holds tiny_cnn'))).toEqual([]);
+  });
+
   it('says when the file holds another version of a model (another --seed), and keeps both', async () => {
     const out = join(dir, 'seed.json');
     const first = await measure(sweep(out, [1]));
@@ -256,7 +281,17 @@ describe('bench run --resume', () => {
     const first = await measure(sweep(out, [1, 2]));
     const [b1, b2] = first.file.runs;
     if (!b1 || !b2) throw new Error('expected two runs');
-    overwrite(out, { ...first.file, runs: [b1, { ...b2, status: 'failed', error: 'boom', samplesMs: [] }] });
+    overwrite(out, {
+      ...first.file,
+      runs: [b1, { ...b2, status: 'failed', error: 'boom', samplesMs: [] }],
+      // An earlier sweep's configuration still missing: the CLI says the file is incomplete.
+      interrupted: {
+        signal: 'SIGINT',
+        finishedConfigurations: 2,
+        plannedConfigurations: 3,
+        unfinishedKeys: ['x on cpu'],
+      },
+    });
     // prettier-ignore
     const r = await runCommand(process.execPath, [CLI, '--device', 'cpu', '--model', 'tiny_cnn', '--batch', '1',
       '--duration', '0.1', '--min-iterations', '3', '--warmup', '1', '--out', out, '--resume']);
@@ -264,6 +299,9 @@ describe('bench run --resume', () => {
     expect(r.stderr).toContain('[1/1] tiny_cnn b1: kept (--resume)\n');
     expect(r.stdout).toContain(
       `--resume: 1 configuration(s) kept from ${out} as measured before (see their startedAt), 0 measured now; 1 more row(s) from earlier commands outside this one\n`,
+    );
+    expect(r.stdout).toContain(
+      `${out} is still incomplete: 1 configuration(s) of an earlier sweep missing (interrupted.unfinishedKeys); resume with that sweep's --model and --batch\n`,
     );
   });
 });
@@ -284,7 +322,7 @@ describe('bench run --resume: files it refuses', () => {
     writeFileSync(out, 'not json');
     await expect(measure(sweep(out, [1], { resume: true }))).rejects.toMatchObject({
       code: 'E_BAD_INPUT',
-      message: expect.stringMatching(new RegExp(`^--resume: ${out} cannot be continued: `)),
+      message: expect.stringMatching(new RegExp(`^--resume: ${out}: `)),
       hint: 'choose another --out, or replace the file with --force',
     });
   });

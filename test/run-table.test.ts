@@ -106,5 +106,19 @@ describe('warning notes under the run table', () => {
     expect(lines[3]).toMatch(/^net@fedcba987654 /);
     expect(formatWarningNotes([v1, warned])).toContain('W_HIGH_CV [net@fedcba987654 b1]');
     expect(formatRunTable([v1], env('CPU')).split('\n')[2]).toMatch(/^net /);
+    // An fp16 build has another sha but the precision column tells it apart already.
+    const half = run({
+      device: 'cpu',
+      samplesPerS: 90,
+      flopsPerImage: 1e9,
+      sha: 'fedcba9876543210',
+      precision: 'fp16',
+    });
+    expect(
+      formatRunTable([v1, half], env('CPU'))
+        .split('\n')
+        .slice(2, 4)
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['net', 'net']);
   });
 });

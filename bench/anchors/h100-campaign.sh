@@ -38,6 +38,10 @@
 # with the CUDA 12 / cuDNN 9 libraries of PyTorch's pip wheels (site-packages/nvidia/*/lib) put on
 # LD_LIBRARY_PATH. If none is there the campaign measures WebGPU and PyTorch only, and says so.
 #
+# State: $H100E_STATE_DIR (default /tmp/h100e-campaign) keeps part 1's files while the machine stays
+# warm, so part 2 can compare with them and a second part 1 resumes its offline files (bench run
+# --resume) instead of measuring them again; delete the folder to measure from scratch.
+#
 # Robust to partial failure: no `set -e`; every step runs under `timeout`, its exit code is logged,
 # and the next step goes on. Bounded in time: each part stops starting steps when its budget
 # (H100E_CAMPAIGN_BUDGET_S, default 300 s) is spent; bench run rewrites its result file after every
@@ -193,10 +197,18 @@ part1() {
   log "providers that run: ${providers[*]:-none}"
   # Written in $STATE with --resume: when part 1 runs again on a machine still warm (a step cut by its
   # timeout, a budget spent), it measures only what is missing; the file records each resume.
+  # A resume refused (exit 2: the file is from another engine build or host) measures afresh.
+  local offline rc
   for p in "${providers[@]}"; do
     for prec in fp32 fp16; do
-      step "ort $p $prec offline" 200 - "${BENCH[@]}" run --device "$p" --no-fallback --model "$MODELS" \
-        --batch "$BATCHES" --precision "$prec" "${RUN_TIMING[@]}" --quiet --resume --out "$STATE/ort-$p-$prec.json"
+      offline=("${BENCH[@]}" run --device "$p" --no-fallback --model "$MODELS" --batch "$BATCHES" --precision "$prec"
+        "${RUN_TIMING[@]}" --quiet --out "$STATE/ort-$p-$prec.json")
+      step "ort $p $prec offline" 200 - "${offline[@]}" --resume
+      rc=$?
+      if [ "$rc" -eq 2 ] && [ -f "$STATE/ort-$p-$prec.json" ]; then
+        log "resume of $STATE/ort-$p-$prec.json refused (see above): measuring from scratch"
+        step "ort $p $prec offline, from scratch" 200 - "${offline[@]}" --force
+      fi
       [ -f "$STATE/ort-$p-$prec.json" ] && cp "$STATE/ort-$p-$prec.json" "$OUTDIR/"
     done
   done

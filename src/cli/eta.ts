@@ -1,28 +1,35 @@
 /**
  * The time left in a sweep, for the progress display: every configuration is measured for about the
- * same time (--duration, capped by --max-duration), so the mean time of those finished so far,
- * times the number left, is a fair guess. Kept configurations (--resume) take no time and count
- * neither way.
+ * same time (--duration, capped by --max-duration), so the mean time of the configurations measured so
+ * far, times the number still to measure, is a fair guess. A configuration that failed or was skipped
+ * (a model that did not load ends in no time) does not count towards the mean, and kept ones
+ * (--resume) are not among those to measure.
  */
 
-/** Counts a sweep's measured configurations as they start and says how long the rest should take. */
+/** Times a sweep's configurations and says how long the rest should take. */
 export class SweepClock {
   private startedAtMs: number | undefined;
-  private started = 0;
+  private readonly measuredMs: number[] = [];
 
   /** @param now - clock in ms (tests pass a fake one). */
   constructor(private readonly now: () => number = () => performance.now()) {}
 
   /**
-   * A configuration to be measured starts; `left` counts it and every one after it. Returns the
-   * estimate of the time left as text (`about 3 min left`), or '' before one has finished.
+   * A configuration starts; `toMeasure` counts it and every one after it still to be measured.
+   * Returns the estimate of the time left as text (`about 3 min left`), or '' before one was measured.
    */
-  start(left: number): string {
-    const t = this.now();
-    this.startedAtMs ??= t;
-    const finished = this.started++;
-    if (finished === 0) return '';
-    return `about ${formatSeconds((((t - this.startedAtMs) / finished) * left) / 1000)} left`;
+  start(toMeasure: number): string {
+    this.startedAtMs = this.now();
+    const n = this.measuredMs.length;
+    if (n === 0) return '';
+    const meanMs = this.measuredMs.reduce((a, b) => a + b, 0) / n;
+    return `about ${formatSeconds((meanMs * toMeasure) / 1000)} left`;
+  }
+
+  /** The configuration started last ended; `measured`: it ran (status ok), so its time counts. */
+  done(measured: boolean): void {
+    if (measured && this.startedAtMs !== undefined) this.measuredMs.push(this.now() - this.startedAtMs);
+    this.startedAtMs = undefined;
   }
 }
 

@@ -183,17 +183,29 @@ function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
 /** The H100-equivalent of each configuration, labelled with the method that gave it. */
 const H100E_COLUMN: ExtraColumn = { header: 'H100e', value: h100eColumn };
 
+/**
+ * The progress bar's line. Our fields are named apart from cli-progress's own ({total}, {eta},
+ * {value}, ...), which it fills after the payload and would overwrite: {count} is the number of
+ * configurations (the bar's own total is 100, the current configuration's percent).
+ */
+export const BAR_FORMAT = ' {bar} {percentage}% | {config} ({index}/{count}){left}';
+
+/** The payload of {@link BAR_FORMAT} for configuration `i` of `n`, with the time-left text (or ''). */
+export function barPayload(i: number, n: number, label: string, left: string): Record<string, unknown> {
+  return { config: label, index: i + 1, count: n, left: left ? ` | ${left}` : '' };
+}
+
 /** Progress on stderr: a bar on a terminal, one line per configuration otherwise. */
 function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
   if (quiet) return { hooks: {}, stop: () => undefined };
   const clock = new SweepClock();
-  // Left to measure, this one included (kept configurations ahead are counted too: a small overestimate).
-  const eta = (i: number, n: number): string => clock.start(n - i);
+  const timing: RunHooks = { onConfigDone: (run) => clock.done(run.status === 'ok') };
   if (!process.stderr.isTTY) {
     return {
       hooks: {
-        onConfigStart: (i, n, label) => {
-          const left = eta(i, n);
+        ...timing,
+        onConfigStart: (i, n, label, toMeasure) => {
+          const left = clock.start(toMeasure);
           process.stderr.write(`[${i + 1}/${n}] ${label}${left ? ` (${left})` : ''}\n`);
         },
         onConfigKept: (i, n, label) => process.stderr.write(`[${i + 1}/${n}] ${label}: kept (--resume)\n`),
@@ -202,12 +214,7 @@ function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
     };
   }
   const bar = new cliProgress.SingleBar(
-    {
-      format: ' {bar} {percentage}% | {config} ({index}/{total}){eta}',
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: true,
-    },
+    { format: BAR_FORMAT, stream: process.stderr, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -216,10 +223,10 @@ function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
   let stopped = false;
   return {
     hooks: {
-      onConfigStart: (i, n, label) => {
+      ...timing,
+      onConfigStart: (i, n, label, toMeasure) => {
         if (stopped) return;
-        const left = eta(i, n);
-        const payload = { config: label, index: i + 1, total: n, eta: left ? ` | ${left}` : '' };
+        const payload = barPayload(i, n, label, clock.start(toMeasure));
         if (!started) bar.start(100, 0, payload);
         started = true;
         bar.update(0, payload);
@@ -359,7 +366,7 @@ export function register(program: Command): void {
     )
     .option(
       '--resume',
-      'continue the sweep in --out: configurations it measured already (same settings) are kept, the rest measured; no file yet starts one',
+      'continue the sweep in --out: configurations it measured already are kept (refused if measured with another --transfer, server settings, --shape or --ep-option; timing flags may differ), the rest measured; no file yet starts one',
     )
     .option('--json', 'print the result JSON on stdout instead of the table')
     .option('--quiet', 'no progress and no table (still names the file written)')
@@ -423,10 +430,17 @@ export function register(program: Command): void {
         if (flags.json) process.stdout.write(JSON.stringify(file, null, 2) + '\n');
         else if (!flags.quiet) {
           process.stdout.write(formatRunTable(file.runs, file.environment, [H100E_COLUMN]));
-          if (kept > 0) {
-            const others = file.runs.length - kept - measured.length;
+          // A resumed file may hold rows this command did not measure, and still miss some it planned earlier.
+          const others = file.runs.length - kept - measured.length;
+          if (kept > 0 || others > 0) {
             process.stdout.write(
               `--resume: ${kept} configuration(s) kept from ${path} as measured before (see their startedAt), ${measured.length} measured now${others > 0 ? `; ${others} more row(s) from earlier commands outside this one` : ''}\n`,
+            );
+          }
+          const missing = file.interrupted?.unfinishedKeys?.length ?? 0;
+          if (missing > 0) {
+            process.stdout.write(
+              `${path} is still incomplete: ${missing} configuration(s) of an earlier sweep missing (interrupted.unfinishedKeys); resume with that sweep's --model and --batch\n`,
             );
           }
           process.stdout.write(formatWarningNotes(file.runs));

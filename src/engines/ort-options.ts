@@ -71,6 +71,15 @@ export function parseOrtOptions(
         },
       );
     }
+    if (eq <= 0) {
+      throw new BenchError(
+        'E_USAGE',
+        `--ep-option '${entry}': =VALUE is missing (${name} takes one of ${known.values.join(', ')})`,
+        {
+          hint: HINT,
+        },
+      );
+    }
     if (!known.values.includes(value)) {
       throw new BenchError(
         'E_USAGE',
@@ -108,7 +117,10 @@ export function appliedSettings(options: OrtOptions, device: string): Record<str
   const out: Record<string, string> = { 'session.graphOptimizationLevel': 'all' };
   if (device === 'webgpu') out['webgpu.preferredLayout'] = 'NHWC';
   for (const [key, value] of Object.entries(options.session)) out[`session.${key}`] = String(value);
-  for (const [key, value] of Object.entries(options.webgpu)) out[`webgpu.${key}`] = String(value);
+  // A WebGPU option asked for on a run that fell back to another device was not applied.
+  if (device === 'webgpu') {
+    for (const [key, value] of Object.entries(options.webgpu)) out[`webgpu.${key}`] = String(value);
+  }
   return out;
 }
 

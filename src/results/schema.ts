@@ -112,6 +112,11 @@ export const DeviceInfoSchema = z.object({
    * CPU figures, and `bench estimate` treats the run as a CPU run.
    */
   software: z.boolean().optional(),
+  /**
+   * The device the sweep chose and planned on, present only when the engine then placed the work
+   * elsewhere (`actual`, with `fallbackReason`): what `bench run --resume` matches the run by.
+   */
+  chosen: DeviceKindSchema.optional(),
 });
 
 /** Measurement settings of one configuration. */
@@ -251,7 +256,9 @@ export const ResumeRecordSchema = z.object({ at: z.string(), command: z.string()
 
 /**
  * The mark of a sweep a signal stopped before it ended: the file holds the configurations that
- * finished, fewer than were planned (every GPU's, with --gpus).
+ * finished, fewer than were planned (every GPU's, with --gpus). A later `--resume` that leaves some
+ * of them unmeasured keeps the mark (and its signal) with the counts brought up to date:
+ * `finishedConfigurations` is then the file's rows, `plannedConfigurations` those plus the missing.
  */
 export const InterruptedSchema = z.object({
   /** The signal that stopped the run: SIGINT (Ctrl-C), SIGTERM or SIGHUP. */

@@ -24,9 +24,9 @@ export function planKey(run: KeyedRun, device: string): string {
   return `${runKey(run, ['provider'])} on ${device}`;
 }
 
-/** {@link planKey} of a recorded run. */
+/** {@link planKey} of a recorded run: on the device its sweep chose, where the engine then ran it. */
 function planKeyOf(run: RunResult): string {
-  return planKey(run, run.device.actual);
+  return planKey(run, run.device.chosen ?? run.device.actual);
 }
 
 /** What a sweep plans for one configuration, as --resume checks it against the file. */
@@ -35,6 +35,7 @@ export interface PlannedConfig {
   key: string;
   /** Shown in messages and progress: `resnet18 b8`. */
   label: string;
+  /** The measurement settings the configuration is planned with. */
   config: RunConfig;
   /** Concrete input shapes, when known before loading (ONNX models). */
   inputs?: TensorInfo[];
@@ -73,10 +74,9 @@ export function openForResume(
   } catch (e) {
     if (!(e instanceof BenchError)) throw e;
     // The reader's message names the file and what is wrong with it; the hint is about --out.
-    return refuse(
-      `cannot be continued: ${e.message}`,
-      'choose another --out, or replace the file with --force',
-    );
+    throw new BenchError('E_BAD_INPUT', `--resume: ${e.message}`, {
+      hint: 'choose another --out, or replace the file with --force',
+    });
   }
   if (file.sources?.length)
     refuse('was written by `bench merge`; --resume continues a file from one `bench run`');
@@ -152,16 +152,14 @@ export function keptConfigurations(
  */
 export function otherVersionNotes(
   file: ResultFile,
-  models: readonly { name: string; sha256: string }[],
+  models: readonly { name: string; sha256: string; precision: string }[],
   out: string,
 ): string[] {
   return models.flatMap((m) => {
+    // An fp16 build of the same model is another precision, not another version: the table says so.
+    const same = (r: RunResult): boolean => r.model.name === m.name && r.model.precision === m.precision;
     const others = [
-      ...new Set(
-        file.runs
-          .filter((r) => r.model.name === m.name && r.model.sha256 !== m.sha256)
-          .map((r) => r.model.sha256),
-      ),
+      ...new Set(file.runs.filter((r) => same(r) && r.model.sha256 !== m.sha256).map((r) => r.model.sha256)),
     ];
     return others.length
       ? [

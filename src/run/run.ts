@@ -46,8 +46,11 @@ import {
 export interface RunHooks {
   /** One-line notices for stderr (fallback warnings, model builds). */
   onNotice?: (line: string) => void;
-  /** A configuration starts: index from 0, total count, a short label. */
-  onConfigStart?: (index: number, total: number, label: string) => void;
+  /**
+   * A configuration starts: index from 0, total count, a short label, and how many configurations
+   * this call still measures, this one included (kept ones left out: they take no time).
+   */
+  onConfigStart?: (index: number, total: number, label: string, toMeasure: number) => void;
   /** --resume found this configuration measured in the file already and keeps it (index as above). */
   onConfigKept?: (index: number, total: number, label: string) => void;
   /** Fraction done of the current configuration's measurement (0..1). */
@@ -315,6 +318,7 @@ async function measureOne(
         ...base.device,
         actual: loaded.actualDevice,
         fallbackReason: `${loaded.provider} loaded but placed work on ${loaded.actualDevice}`,
+        chosen: base.device.actual,
       },
     };
   }
@@ -444,14 +448,17 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   const env = await captureEnvironment();
   const command = hooks.command ?? 'bench (API)';
   const ortOptions = parseOrtOptions(o.epOptions, o.engine, o.device);
+  if (choice.actual !== 'webgpu' && Object.keys(ortOptions.webgpu).length > 0) {
+    notice(`warning: the webgpu.* --ep-option settings are not applied: the run uses ${choice.actual}`);
+  }
   const settings = o.engine === 'ort' ? appliedSettings(ortOptions, choice.actual) : undefined;
   const previous = o.resume ? openForResume(out, env, engine) : undefined;
   // Every configuration of the sweep, identified before any engine loads (see resume.ts planKey).
+  const shapes = parseShapeFlags(o.shapes);
   const plan = models.map((resolved) =>
     o.batches.map((batch): PlannedConfig => {
       const config = configFor(o, batch);
       const keyed = { model: resolved, engine: { name: engine.name, provider: choice.actual }, config };
-      const shapes = parseShapeFlags(o.shapes);
       return {
         key: planKey(keyed, choice.actual),
         label: `${resolved.name} b${batch}`,
@@ -560,20 +567,17 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         loadError = errorMessage(e).split('\n')[0];
       }
       try {
-        for (const {
-          key,
-          label,
-          config: { batch },
-        } of configs) {
+        for (const { key, label, config: planned } of configs) {
+          const batch = planned.batch;
           if (hooks.signal?.aborted) break;
           if (kept.has(key)) {
             hooks.onConfigKept?.(index++, total, label);
             continue;
           }
-          hooks.onConfigStart?.(index++, total, label);
+          hooks.onConfigStart?.(index++, total, label, total - kept.size - measured.length);
           let run: RunResult;
           if (!loaded) {
-            const config = configFor(o, batch);
+            const config = { ...planned };
             run = {
               ...base,
               config,
@@ -585,11 +589,11 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
           } else {
             try {
               // The engine may have measured another transfer mode than asked (it warned); record that one.
-              const measured = loaded.transfer ? { ...o, transfer: loaded.transfer } : o;
+              const asMeasured = loaded.transfer ? { ...o, transfer: loaded.transfer } : o;
               run = await measureOne(
                 loaded,
                 engine,
-                measured,
+                asMeasured,
                 batch,
                 { ...base, startedAt: new Date().toISOString() },
                 sessionCreateMs,
@@ -600,7 +604,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
               throw e;
             }
           }
-          // The engine may have measured another transfer mode than asked (it warned): record both.
+          // An engine that measured another transfer mode than asked (it warned) records the asked one too.
           if (run.config.transfer !== o.transfer) run.config.requestedTransfer = o.transfer;
           recordRun(file, run);
           measured.push(run);

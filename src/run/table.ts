@@ -65,10 +65,12 @@ function deviceCell(r: RunResult): string {
  * resumed file can), which would otherwise look like the same model measured twice.
  */
 function modelNamer(runs: readonly RunResult[]): (r: RunResult) => string {
+  // By name and precision: the fp16 build of a model is told apart by the precision column already.
+  const version = (r: RunResult): string => `${r.model.name} ${r.model.precision}`;
   const shas = new Map<string, Set<string>>();
-  for (const r of runs) shas.set(r.model.name, (shas.get(r.model.name) ?? new Set()).add(r.model.sha256));
+  for (const r of runs) shas.set(version(r), (shas.get(version(r)) ?? new Set()).add(r.model.sha256));
   return (r) =>
-    (shas.get(r.model.name)?.size ?? 0) > 1 ? `${r.model.name}@${r.model.sha256.slice(0, 12)}` : r.model.name;
+    (shas.get(version(r))?.size ?? 0) > 1 ? `${r.model.name}@${r.model.sha256.slice(0, 12)}` : r.model.name;
 }
 
 /**
