@@ -20,17 +20,18 @@
 import type ort from 'onnxruntime-node';
 import type { HostInputs, LoadedModel } from '../src/engines/engine.js';
 import { OrtEngine } from '../src/engines/ort.js';
-import { errorMessage } from '../src/errors.js';
+import { BenchError } from '../src/errors.js';
 import { measure } from '../src/measure/measure.js';
 import { median } from '../src/stats/statistics.js';
 import { mulberry32 } from '../src/random.js';
-import { parseScriptArgsOrExit } from './script.js';
+import { parseScriptArgsOrExit, reportScriptError, runScript } from './script.js';
 import type { TensorDType } from '../src/results/schema.js';
 import { zooModelPath } from '../src/zoo/cache.js';
 
 /** Harness throughput must be at least this fraction of the bare loop's. */
 const TARGET_RATIO = 0.98;
 
+const USAGE = 'node dist/bench/overhead.js [--model path.onnx] [--rounds 20] [--seconds 0.75] [--threads 1]';
 const { values } = parseScriptArgsOrExit(
   {
     options: {
@@ -40,16 +41,20 @@ const { values } = parseScriptArgsOrExit(
       threads: { type: 'string', default: '1' },
     },
   },
-  'node dist/bench/overhead.js [--model path.onnx] [--rounds 20] [--seconds 0.75] [--threads 1]',
+  USAGE,
 );
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const threads = Number(values.threads);
 if (!(Number.isInteger(rounds) && rounds > 0 && seconds > 0 && Number.isInteger(threads) && threads >= 0)) {
-  process.stderr.write(
-    'error: --rounds and --threads must be integers (rounds > 0, threads >= 0), --seconds a positive number\n',
+  reportScriptError(
+    new BenchError(
+      'E_USAGE',
+      '--rounds and --threads must be integers (rounds > 0, threads >= 0), --seconds a positive number',
+      { hint: USAGE },
+    ),
   );
-  process.exit(2);
+  process.exit();
 }
 
 /** Deterministic inputs of the right dtype; symbolic dimensions (the batch) become 1. */
@@ -221,9 +226,4 @@ async function emptyLoopCostUs(): Promise<{ bareUs: number; harnessUs: number }>
   return { bareUs, harnessUs: (r.wallTimeS * 1e6) / r.iterations };
 }
 
-try {
-  process.exitCode = await main();
-} catch (e) {
-  process.stderr.write(`error: ${errorMessage(e)}\n`);
-  process.exitCode = 1;
-}
+runScript(main);

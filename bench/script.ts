@@ -4,7 +4,7 @@
  * error's exit code, never a stack trace (unless it is a bug, which keeps its stack).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BenchError, errorMessage, isBenchError } from '../src/errors.js';
+import { BenchError, errorMessage, formatBenchError, isBenchError } from '../src/errors.js';
 
 /** node:util parseArgs over `process.argv` (or `config.args`); its errors become E_USAGE with `usage` as the hint. */
 export function parseScriptArgs<const T extends ParseArgsConfig>(
@@ -18,15 +18,18 @@ export function parseScriptArgs<const T extends ParseArgsConfig>(
   }
 }
 
-/** Prints `e` the way the CLI does and sets the exit code: a BenchError's own, 1 (with the stack) otherwise. */
+/**
+ * Prints `e` and sets the exit code: a BenchError exactly as the CLI prints it ({@link formatBenchError})
+ * with its own code; anything else is a bug: its message, its stack (scripts have no --verbose), exit 1.
+ */
 export function reportScriptError(e: unknown): void {
   if (isBenchError(e)) {
-    process.stderr.write(`error: ${e.message}\n`);
-    if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
+    process.stderr.write(formatBenchError(e));
     process.exitCode = e.exitCode;
     return;
   }
-  process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  const stack = e instanceof Error ? e.stack : undefined;
+  process.stderr.write(`error: ${errorMessage(e)}\n${stack ? `${stack}\n` : ''}`);
   process.exitCode = 1;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** CLI entry point: parses argv and maps every error to a one-line message and an exit code. */
 import { CommanderError } from 'commander';
-import { errorMessage, ExitCode, tolerateClosedTerminal, isBenchError } from './errors.js';
+import { errorMessage, ExitCode, formatBenchError, tolerateClosedTerminal, isBenchError } from './errors.js';
 import { buildProgram } from './cli/program.js';
 
 const verbose = process.argv.includes('--verbose');
@@ -20,7 +20,7 @@ async function main(): Promise<number> {
       return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     if (isBenchError(e)) {
-      process.stderr.write(`error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
+      process.stderr.write(formatBenchError(e));
       if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
       return e.exitCode;
     }

@@ -123,6 +123,14 @@ export function isBenchError(e: unknown): e is BenchError {
   return e instanceof BenchError || (e instanceof Error && e.name === 'BenchError' && 'exitCode' in e);
 }
 
+/**
+ * A BenchError as the CLI and the scripts under bench/ print it on stderr: `error: MESSAGE`, then
+ * `  hint: HINT` (indented, so the hint reads as part of the error) when it has one; newline-terminated.
+ */
+export function formatBenchError(e: BenchError): string {
+  return `error: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`;
+}
+
 /** The message of any thrown value. */
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

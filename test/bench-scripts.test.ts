@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScriptArgs } from '../bench/script.js';
+import { BenchError, formatBenchError } from '../src/errors.js';
 import { expectBenchError } from './bench-error.js';
 import { runCommand } from './run-command.js';
 
@@ -19,6 +20,7 @@ describe('bench/ scripts: bad flags', () => {
 
   it.each([
     ['overhead.js', ['--nope'], "error: Unknown option '--nope'"],
+    ['overhead.js', ['--rounds', '0'], 'error: --rounds and --threads must be integers'],
     ['default-suite-time.js', ['--nope'], "error: Unknown option '--nope'"],
     ['zoo-build.js', ['--precision', 'fp8'], "error: --precision 'fp8': expected fp32 or fp16"],
     ['zoo-build.js', ['nope'], "error: unknown model 'nope'"],
@@ -31,6 +33,40 @@ describe('bench/ scripts: bad flags', () => {
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines[0]?.startsWith(first)).toBe(true);
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^hint: /);
+    // Indented as the CLI prints it (src/cli.ts and the scripts share formatBenchError).
+    expect(lines[1]).toMatch(/^ {2}hint: \S/);
+  });
+
+  it('overhead.js checks --rounds, --threads and --seconds with the usage as the hint', async () => {
+    const r = await runCommand(process.execPath, [join(BENCH, 'overhead.js'), '--seconds', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: --rounds and --threads must be integers (rounds > 0, threads >= 0), --seconds a positive number\n' +
+        '  hint: node dist/bench/overhead.js [--model path.onnx] [--rounds 20] [--seconds 0.75] [--threads 1]\n',
+    );
+  });
+});
+
+describe('formatBenchError: how the CLI and the scripts print an error', () => {
+  it('is the message, then the hint indented by two spaces on its own line', () => {
+    expect(formatBenchError(new BenchError('E_USAGE', 'bad --x', { hint: 'pass --x 1' }))).toBe(
+      'error: bad --x\n  hint: pass --x 1\n',
+    );
+    expect(formatBenchError(new BenchError('E_USAGE', 'bad --x'))).toBe('error: bad --x\n');
+  });
+
+  it('is what the CLI prints for a BenchError', async () => {
+    const cli = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
+    const r = await runCommand(process.execPath, [
+      cli,
+      'compare',
+      '/nonexistent/h100e-a.json',
+      '/nonexistent/h100e-b.json',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: /nonexistent/h100e-a.json: no such file\n' +
+        '  hint: check the path, or pass a result file written by `bench run --out`\n',
+    );
   });
 });

@@ -33,8 +33,87 @@ describe('environment warnings', () => {
     const warned = (a: typeof all, b: typeof all) =>
       environmentWarnings([a, b]).filter((w) => w.startsWith('--ep-option'));
     expect(warned(older, all)).toEqual([]);
+    // Only the settings whose values differ; one a run did not record had its default.
     expect(warned(all, off)).toEqual([
-      '--ep-option differs: all.json "ort session.graphOptimizationLevel=all" vs off.json "ort session.graphOptimizationLevel=disabled session.enableMemPattern=false"',
+      '--ep-option differs: all.json "session.graphOptimizationLevel=all session.enableMemPattern=default" vs off.json "session.graphOptimizationLevel=disabled session.enableMemPattern=false"',
+    ]);
+  });
+
+  it('--ep-option: compared within engine and device, named by the settings that differ in each compared pair', () => {
+    const run = (model: string, device: 'cpu' | 'webgpu', providerOptions: Record<string, unknown>) => {
+      const r = syntheticRun({
+        model,
+        batch: 1,
+        samplesMs: [10, 10, 10, 10, 10],
+        provider: device,
+        device: { requested: device, actual: device, name: 'Synthetic' },
+      });
+      return { ...r, engine: { ...r.engine, providerOptions } };
+    };
+    const warned = (a: ReturnType<typeof file>, b: ReturnType<typeof file>, ignore: 'provider'[] = []) =>
+      compareFiles([a, b], { bootstrapIterations: 50, ignore }).warnings.filter((w) =>
+        w.startsWith('--ep-option'),
+      );
+    // A CPU run matched with a WebGPU run (--ignore-key provider): the WebGPU default layout is no
+    // --ep-option difference, both ran the same graph optimisation level.
+    const cpuFile = file('cpu.json', [run('m', 'cpu', { graphOptimizationLevel: 'all' })]);
+    const gpuFile = file('gpu.json', [
+      run('m', 'webgpu', { graphOptimizationLevel: 'all', preferredLayout: 'NHWC' }),
+    ]);
+    expect(warned(cpuFile, gpuFile, ['provider'])).toEqual([]);
+    // Two WebGPU runs that differ in the layout alone: only the layout is named.
+    const nchw = file('nchw.json', [
+      run('m', 'webgpu', { graphOptimizationLevel: 'all', preferredLayout: 'NCHW' }),
+    ]);
+    expect(warned(gpuFile, nchw)).toEqual([
+      '--ep-option differs: gpu.json "webgpu.preferredLayout=NHWC" vs nchw.json "webgpu.preferredLayout=NCHW"',
+    ]);
+    // Whole files (no matched runs given): a kind that does not differ is left out; where several
+    // kinds differ, each value names its kind.
+    const both = (level: string, layout: string) =>
+      file(`${level}-${layout}.json`, [
+        run('m', 'cpu', { graphOptimizationLevel: level }),
+        run('m', 'webgpu', { graphOptimizationLevel: 'all', preferredLayout: layout }),
+      ]);
+    const whole = (a: ReturnType<typeof file>, b: ReturnType<typeof file>) =>
+      environmentWarnings([a, b]).filter((w) => w.startsWith('--ep-option'));
+    expect(whole(both('all', 'NHWC'), both('basic', 'NHWC'))).toEqual([
+      '--ep-option differs: all-NHWC.json "session.graphOptimizationLevel=all" vs basic-NHWC.json "session.graphOptimizationLevel=basic"',
+    ]);
+    expect(whole(both('all', 'NHWC'), both('basic', 'NCHW'))).toEqual([
+      '--ep-option differs: all-NHWC.json "ort cpu: session.graphOptimizationLevel=all, ort webgpu: webgpu.preferredLayout=NHWC" vs basic-NCHW.json "ort cpu: session.graphOptimizationLevel=basic, ort webgpu: webgpu.preferredLayout=NCHW"',
+    ]);
+    // Settings swapped between two models: each compared pair differs, though both files hold both
+    // levels; each pair is named.
+    const mine = file('a.json', [
+      run('m', 'cpu', { graphOptimizationLevel: 'all' }),
+      run('n', 'cpu', { graphOptimizationLevel: 'disabled' }),
+    ]);
+    const theirs = file('b.json', [
+      run('m', 'cpu', { graphOptimizationLevel: 'disabled' }),
+      run('n', 'cpu', { graphOptimizationLevel: 'all' }),
+    ]);
+    expect(warned(mine, theirs)).toEqual([
+      '--ep-option differs: a.json "session.graphOptimizationLevel=all" vs b.json "session.graphOptimizationLevel=disabled"; a.json "session.graphOptimizationLevel=disabled" vs b.json "session.graphOptimizationLevel=all"',
+    ]);
+  });
+
+  it('say nothing of a file none of whose runs was compared: its "no configuration in common" line does', () => {
+    // base.json and same.json (same host) share model m; other.json (host-c) measured model z only.
+    const base = file('base.json', [cpuRun], 'host-a');
+    const same = file('same.json', [cpuRun], 'host-a');
+    const other = file(
+      'other.json',
+      [syntheticRun({ model: 'z', batch: 1, samplesMs: [10, 10, 10, 10, 10] })],
+      'host-c',
+    );
+    const c = compareFiles([base, same, other], { bootstrapIterations: 50 });
+    expect(c.warnings).toEqual([
+      'base.json and other.json have no configuration in common (they differ in model)',
+    ]);
+    // Compared as a whole (no matched runs given), the hosts do differ.
+    expect(environmentWarnings([base, other])).toEqual([
+      'host differs: base.json "host-a" vs other.json "host-c"',
     ]);
   });
 

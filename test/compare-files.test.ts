@@ -119,16 +119,32 @@ describe('regression gate', () => {
   });
 
   it('lists the most severe first: failed runs, then measured slowdowns, then missing configurations', () => {
-    expect(findRegressions(c, 10).map((r) => [r.key, r.metric, r.what])).toEqual([
-      [`${TINY}|b8|offline|c1|t2`, 'lost', 'failed where the base ran'],
-      [`${TINY}|b4|offline|c1|t2`, 'throughput', 'is 20.0 % slower (throughput ratio 0.800, significant)'],
-      ['only_in_base@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2', 'lost', 'is missing where the base ran'],
+    expect(findRegressions(c, 10).map((r) => [r.key, r.metric, r.lost ?? null, r.what])).toEqual([
+      [`${TINY}|b8|offline|c1|t2`, 'lost', 'failed', 'failed where the base ran'],
+      [
+        `${TINY}|b4|offline|c1|t2`,
+        'throughput',
+        null,
+        'is 20.0 % slower (throughput ratio 0.800, significant)',
+      ],
+      [
+        'only_in_base@cccccccccccc|ort|cpu|fp32|b1|offline|c1|t2',
+        'lost',
+        'missing',
+        'is missing where the base ran',
+      ],
     ]);
     expect(regressionError(findRegressions(c, 10), 10)?.message).toBe(
       `regression: ${TINY}|b8|offline|c1|t2 in new.json failed where the base ran, which fails --fail-on-regression at any limit (10 % given) and 2 more`,
     );
     // A missed latency bound comes first, then a failed run, then a larger slowdown before a smaller one.
-    const r = (key: string, metric: Regression['metric'], slowdownPct: number, what: string): Regression => ({
+    const r = (
+      key: string,
+      metric: Regression['metric'],
+      slowdownPct: number,
+      what: string,
+      lost?: Regression['lost'],
+    ): Regression => ({
       key,
       file: 'new.json',
       metric,
@@ -136,10 +152,11 @@ describe('regression gate', () => {
       ratio: 1 - slowdownPct / 100,
       ci: null,
       what,
+      ...(lost ? { lost } : {}),
     });
     const mixed = [
-      r('missing', 'lost', 100, 'is missing where the base ran'),
-      r('failed', 'lost', 100, 'failed where the base ran'),
+      r('missing', 'lost', 100, 'is missing where the base ran', 'missing'),
+      r('failed', 'lost', 100, 'failed where the base ran', 'failed'),
       r('tput', 'throughput', 10, 'is 10.0 % slower'),
       r('p99', 'p99', 30, 'has a 30.0 % higher p99 latency'),
       r('bound', 'latency-bound', 5, 'missed the 50 ms p99 bound'),
@@ -150,6 +167,10 @@ describe('regression gate', () => {
     expect(worst(mixed.slice(0, 4))).toBe('failed');
     expect(worst([mixed[0]!, mixed[2]!, mixed[3]!])).toBe('p99');
     expect(worst(mixed.slice(0, 1))).toBe('missing');
+    // The rank follows the typed field, not the wording: a skipped run ranks with a failed one.
+    const skipped = r('skipped', 'lost', 100, 'worded otherwise', 'skipped');
+    expect(worst([mixed[0]!, mixed[2]!, skipped])).toBe('skipped');
+    expect(worst([r('gone', 'lost', 100, 'worded otherwise', 'missing'), mixed[2]!])).toBe('tput');
   });
 
   it('trips at any limit when a configuration the base ran failed or is gone in the new file', () => {

@@ -346,6 +346,29 @@ describe('compare: only the keys that collide are host-qualified', () => {
   });
 });
 
+describe('compare: host warnings pair by pair', () => {
+  it('names each compared pair whose hosts differ, though both merged files hold both hosts', () => {
+    // before.json: tiny_cnn from host-a, mobile from host-b; after.json the other way round. Each key
+    // comes from one host per file, so it is not host-qualified and is compared across hosts.
+    const before = merged('before.json', [
+      hostFile('a.json', 'host-a', [run(10)]),
+      hostFile('b.json', 'host-b', [run(20, { model: 'mobile' })]),
+    ]);
+    const after = merged('after.json', [
+      hostFile('a.json', 'host-a', [run(20, { model: 'mobile' })]),
+      hostFile('b.json', 'host-b', [run(10)]),
+    ]);
+    const c = compareFiles([before, after], OPTS);
+    expect(c.rows.map((r) => [r.key, r.host])).toEqual([
+      [K, undefined],
+      ['mobile@aaaaaaaaaaaa|ort|cpu|fp32|b1|offline|c1|t2', undefined],
+    ]);
+    expect(c.warnings).toEqual([
+      'host differs: before.json "host-a" vs after.json "host-b"; before.json "host-b" vs after.json "host-a"',
+    ]);
+  });
+});
+
 describe('compare: the regression gate on merged files', () => {
   it('names the measured slowdown first, before a host the later file never ran', () => {
     // m1: host-a 10 ms, host-b 20 ms; b3 ran host-b alone, at 30 ms: 50 -> 33.3 img/s.

@@ -154,7 +154,8 @@ describe('server keys: fixed --qps', () => {
     const { c, cell } = compareOne(run({ samplesMs: BASE }), run({ samplesMs: newer }));
     expect(cell.verdict).toBe('slower');
     expect(cell.ratio).toBeNull(); // no img/s ratio for server keys
-    expect(cell.server).toMatchObject({ basis: 'bound', baseMet: true, met: false });
+    // The latency test ran (p-value, p99 CI) but the bound decided: no p99 rule.
+    expect(cell.server).toMatchObject({ basis: 'bound', baseMet: true, met: false, p99Rule: null });
     expect(cell.server?.p99Ratio).toBeCloseTo(58.81 / BASE_P99, 12);
     expect(cell.pValue).toBeCloseTo(SEPARATED_P, 20);
     expect(cell.p99ChangePct).toBeCloseTo((58.81 / BASE_P99 - 1) * 100, 10);
@@ -173,7 +174,7 @@ describe('server keys: fixed --qps', () => {
   it('bound missed → met is faster and never a regression', () => {
     const { c, cell } = compareOne(run({ samplesMs: ramp(20, 40, 1) }), run({ samplesMs: BASE }));
     expect(cell.verdict).toBe('faster');
-    expect(cell.server).toMatchObject({ basis: 'bound', baseMet: false, met: true });
+    expect(cell.server).toMatchObject({ basis: 'bound', baseMet: false, met: true, p99Rule: null });
     expect(findRegressions(c, 0)).toEqual([]);
   });
 
@@ -219,11 +220,12 @@ describe('server keys: fixed --qps', () => {
   });
 
   it('a change confined to the tail: with 500+ queries a side the p99 CI alone decides', () => {
-    // n queries at 10, 10.001, ... ms; the new run has its last 2 % at 30 ms instead: p99 rises to
-    // 30 ms while 98 % of the queries are unchanged, too few moved for the rank test to see.
+    // n queries at 10, 10.001, ... ms; the new run has its last 3 % at 30 ms instead: p99 rises to
+    // 30 ms while 97 % of the queries are unchanged, too few moved for the rank test to see. (3 %, not
+    // 2 %: with 2 % a resample below 500 queries often holds too few of them and the CI reaches 1.)
     const tailCell = (n: number): CellComparison => {
       const base = ramp(n, 10, 0.001);
-      const other = base.map((ms, i) => (i >= n * 0.98 ? 30 : ms));
+      const other = base.map((ms, i) => (i >= n * 0.97 ? 30 : ms));
       return compareOne(run({ samplesMs: base, boundMs: 100 }), run({ samplesMs: other, boundMs: 100 })).cell;
     };
     const large = tailCell(1000);
@@ -232,12 +234,24 @@ describe('server keys: fixed --qps', () => {
     expect(large.server?.basis).toBe('p99');
     expect(large.server?.p99Ci?.[0]).toBeGreaterThan(1);
     expect(large.verdict).toBe('slower');
-    // 400 a side (below P99_CI_ALONE_MIN_SAMPLES): the rank test must agree, and it does not.
+    // 400 a side (below P99_CI_ALONE_MIN_SAMPLES): the CI excludes 1, so 'no-change' is the rank
+    // test's veto: it must agree, and it does not.
     const small = tailCell(400);
     expect(small.pValue).toBeGreaterThan(0.05);
     expect(small.server?.p99Rule).toBe('ci-and-rank-test');
+    expect(small.server?.basis).toBe('p99');
+    expect(small.server?.p99Ci?.[0]).toBeGreaterThan(1);
     expect(small.verdict).toBe('no-change');
     expect(P99_CI_ALONE_MIN_SAMPLES).toBe(500);
+    // The boundary: exactly 500 a side is the CI alone; 499 needs the rank test too.
+    const at = tailCell(500);
+    expect([at.server?.p99Rule, at.verdict]).toEqual(['ci', 'slower']);
+    expect(at.server?.p99Ci?.[0]).toBeGreaterThan(1);
+    expect(at.pValue).toBeGreaterThan(0.05);
+    const below = tailCell(499);
+    expect([below.server?.p99Rule, below.verdict]).toEqual(['ci-and-rank-test', 'no-change']);
+    expect(below.server?.p99Ci?.[0]).toBeGreaterThan(1);
+    expect(below.pValue).toBeGreaterThan(0.05);
   });
 
   it('different --qps, different bounds, or --find-peak on one side: not comparable, with the reason', () => {

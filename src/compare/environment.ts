@@ -1,5 +1,5 @@
 /** Which machine and software each run was measured with, and how two files differ in that. */
-import { recordedSettings } from '../engines/ort-options.js';
+import { ORT_OPTION_NAMES, recordedSettings } from '../engines/ort-options.js';
 import type { Environment, ResultFile, RunResult } from '../results/schema.js';
 import { KEY_FIELDS, keyFieldValue, type KeyField } from './key.js';
 import type { LoadedFile } from './load.js';
@@ -34,6 +34,11 @@ interface EnvironmentAspect {
    * from one with ort runs alone.
    */
   kindOf?: (value: string) => string;
+  /**
+   * For display only: the two sides' values (kinds already shared) cut to the parts that differ, so a
+   * warning names the setting that changed, not every setting both sides share.
+   */
+  narrow?: (mine: string[], theirs: string[]) => [string[], string[]];
 }
 
 /** The text before the first `sep`: the kind part of "ort 1.30.0" or "cpu: AMD EPYC". */
@@ -58,17 +63,83 @@ function perRun(
   name: string,
   of: (run: RunResult) => string,
   kindOf: (value: string) => string,
+  narrow?: EnvironmentAspect['narrow'],
 ): EnvironmentAspect {
-  return { name, read: (f) => f.runs.map(of), ofRun: (_, r) => [of(r)], kindOf };
+  return {
+    name,
+    read: (f) => f.runs.map(of),
+    ofRun: (_, r) => [of(r)],
+    kindOf,
+    ...(narrow ? { narrow } : {}),
+  };
 }
 
-/** A run's onnxruntime settings as `name=value` pairs (`--ep-option` names), `-` for other engines. */
+/**
+ * A run's onnxruntime settings (`--ep-option` names) after its kind, engine and device, e.g.
+ * `ort webgpu: session.graphOptimizationLevel=all webgpu.preferredLayout=NHWC`; `-` for other engines.
+ * The device is part of the kind: a WebGPU run has settings (and defaults) a CPU run has not, so a CPU
+ * run matched with a WebGPU one under --ignore-key provider does not "differ" in them.
+ */
 function engineSettings(run: RunResult): string {
-  if (run.engine.name !== 'ort') return '-';
+  const kind = `${run.engine.name} ${run.device.actual}`;
+  if (run.engine.name !== 'ort') return `${kind}: -`;
   const settings = recordedSettings(run.engine.providerOptions, run.device.actual);
-  return Object.entries(settings)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(' ');
+  const pairs = Object.entries(settings).map(([name, value]) => `${name}=${value}`);
+  return `${kind}: ${pairs.join(' ')}`;
+}
+
+/** The settings of an {@link engineSettings} value by name. */
+function settingsOf(value: string): Map<string, string> {
+  const pairs = value.slice(value.indexOf(': ') + 2).split(' ');
+  return new Map(
+    pairs.flatMap((p) => {
+      const eq = p.indexOf('=');
+      return eq > 0 ? [[p.slice(0, eq), p.slice(eq + 1)] as const] : [];
+    }),
+  );
+}
+
+/** Option names in the order help lists them (names it does not know last). */
+const byOptionOrder = (a: string, b: string): number => {
+  const rank = (n: string): number => {
+    const i = (ORT_OPTION_NAMES as readonly string[]).indexOf(n);
+    return i < 0 ? ORT_OPTION_NAMES.length : i;
+  };
+  return rank(a) - rank(b) || a.localeCompare(b);
+};
+
+/**
+ * {@link engineSettings} values of two sides cut to the settings whose values differ between them,
+ * per kind (a setting a run did not record shows as `default`); kinds that do not differ are left out,
+ * and the kind is shown only when more than one is left. A kind whose settings differ only in
+ * combination keeps its values whole.
+ */
+function narrowSettings(mine: string[], theirs: string[]): [string[], string[]] {
+  const kindOf = before(': ');
+  const ofKind = (values: string[], kind: string) => values.filter((v) => kindOf(v) === kind);
+  const kinds = [...new Set([...mine, ...theirs].map(kindOf))].filter(
+    (k) => distinct(ofKind(mine, k)) !== distinct(ofKind(theirs, k)),
+  );
+  const kept = new Map<string, string[] | null>();
+  for (const kind of kinds) {
+    const [a, b] = [ofKind(mine, kind).map(settingsOf), ofKind(theirs, kind).map(settingsOf)];
+    const names = [...new Set([...a, ...b].flatMap((m) => [...m.keys()]))].sort(byOptionOrder);
+    const taken = (maps: Map<string, string>[], name: string) =>
+      distinct(maps.map((m) => m.get(name) ?? 'default'));
+    const differing = names.filter((n) => taken(a, n) !== taken(b, n));
+    kept.set(kind, differing.length > 0 ? differing : null);
+  }
+  const show = (value: string): string => {
+    const kind = kindOf(value);
+    const names = kept.get(kind);
+    const settings = settingsOf(value);
+    const text = names
+      ? names.map((n) => `${n}=${settings.get(n) ?? 'default'}`).join(' ')
+      : value.slice(kind.length + 2);
+    return kinds.length > 1 ? `${kind}: ${text}` : text;
+  };
+  const shown = (values: string[]) => values.filter((v) => kept.has(kindOf(v))).map(show);
+  return [shown(mine), shown(theirs)];
 }
 
 const ASPECTS: readonly EnvironmentAspect[] = [
@@ -81,7 +152,7 @@ const ASPECTS: readonly EnvironmentAspect[] = [
   ),
   perRun('engine version', (r) => `${r.engine.name} ${r.engine.version}`, before(' ')),
   // --ep-option settings (onnxruntime only; a tfjs run has none to differ in).
-  perRun('--ep-option', (r) => `${r.engine.name} ${engineSettings(r)}`, before(' ')),
+  perRun('--ep-option', engineSettings, before(': '), narrowSettings),
   // Provider, threads and the other key fields: keyFieldWarnings, from the runs actually matched.
   perRun('device', (r) => `${r.device.actual}: ${r.device.name}`, before(': ')),
   machine('Node.js', (e) => [e.node]),
@@ -112,24 +183,34 @@ function differ(mine: string[], theirs: string[]): [string, string] | null {
 }
 
 /**
- * The values of `aspect` in the runs of `base` and `other` that were compared with each other
- * (`pairs`), over the pairs whose values differ; null when no pair differs.
+ * How `aspect`'s values on two sides differ, as the two display values, or null when they do not:
+ * compared within the kinds both sides have, on the whole values; shown cut to what differs where
+ * the aspect says how.
+ */
+function compareValues(aspect: EnvironmentAspect, mine: string[], theirs: string[]): [string, string] | null {
+  const [a, b] = sharedKinds(mine, theirs, aspect.kindOf);
+  const whole = differ(a, b);
+  return whole && aspect.narrow ? (differ(...aspect.narrow(a, b)) ?? whole) : whole;
+}
+
+/**
+ * The distinct value pairs in which `aspect` differs between runs of `base` and `other` that were
+ * compared with each other (`pairs`), in the order first met; empty when no pair differs. Kept pair by
+ * pair, not pooled: base host-a/host-b matched with host-b/host-a differs in both pairs, though
+ * both files hold both hosts.
  */
 function differingPairs(
   aspect: EnvironmentAspect,
   base: ResultFile,
   other: ResultFile,
   pairs: readonly (readonly [RunResult, RunResult])[],
-): [string, string] | null {
-  const mine: string[] = [];
-  const theirs: string[] = [];
+): [string, string][] {
+  const found = new Map<string, [string, string]>();
   for (const [b, o] of pairs) {
-    const [bv, ov] = sharedKinds(aspect.ofRun(base, b), aspect.ofRun(other, o), aspect.kindOf);
-    if (!differ(bv, ov)) continue;
-    mine.push(...bv);
-    theirs.push(...ov);
+    const differing = compareValues(aspect, aspect.ofRun(base, b), aspect.ofRun(other, o));
+    if (differing) found.set(JSON.stringify(differing), differing);
   }
-  return differ(mine, theirs);
+  return [...found.values()];
 }
 
 /**
@@ -137,9 +218,11 @@ function differingPairs(
  * `GPU differs: base.json "NVIDIA H100 80GB HBM3" vs new.json "none"`. Listed above comparison tables
  * because a "slower" verdict on different hardware is a statement about the hardware. With `matched`
  * (each matched key's runs, one per file, undefined where a file lacks it) each property is compared
- * only between runs that were compared with each other and named with their values alone: a merged
- * file of hosts a and b, compared host to host with host a's file, does not "differ in host". A file
- * none of whose runs was matched is compared as a whole.
+ * only between runs that were compared with each other: a merged file of hosts a and b, compared host
+ * to host with host a's file, does not "differ in host"; where the compared pairs differ in several
+ * ways each is listed (`host differs: m.json "host-a" vs n.json "host-b"; m.json "host-b" vs n.json
+ * "host-a"`); and a file none of whose runs was matched gets no line (compare says it has nothing in
+ * common). Without `matched` every file is compared as a whole.
  */
 export function environmentWarnings(
   files: readonly LoadedFile[],
@@ -151,18 +234,23 @@ export function environmentWarnings(
   for (const aspect of ASPECTS) {
     const baseValues = aspect.read(base.data);
     for (const [i, other] of others.entries()) {
-      const pairs = (matched ?? []).flatMap(([b, ...rest]) => {
-        const o = rest[i];
-        return b && o ? [[b, o] as const] : [];
-      });
-      const differing =
-        pairs.length > 0
-          ? differingPairs(aspect, base.data, other.data, pairs)
-          : differ(...sharedKinds(baseValues, aspect.read(other.data), aspect.kindOf));
-      if (differing) {
-        warnings.push(
-          `${aspect.name} differs: ${base.label} ${JSON.stringify(differing[0])} vs ${other.label} ${JSON.stringify(differing[1])}`,
+      let differing: [string, string][];
+      if (matched) {
+        const pairs = matched.flatMap(([b, ...rest]) => {
+          const o = rest[i];
+          return b && o ? [[b, o] as const] : [];
+        });
+        differing = differingPairs(aspect, base.data, other.data, pairs);
+      } else {
+        const whole = compareValues(aspect, baseValues, aspect.read(other.data));
+        differing = whole ? [whole] : [];
+      }
+      if (differing.length > 0) {
+        const shown = differing.map(
+          ([mine, theirs]) =>
+            `${base.label} ${JSON.stringify(mine)} vs ${other.label} ${JSON.stringify(theirs)}`,
         );
+        warnings.push(`${aspect.name} differs: ${shown.join('; ')}`);
       }
     }
   }

@@ -25,7 +25,15 @@ export interface Regression {
   ci: [number, number] | null;
   /** What happened, for the error message, e.g. "is 20.0 % slower (throughput ratio 0.800, significant)". */
   what: string;
+  /**
+   * For metric 'lost': what became of the configuration in the later file: missing, or its run's
+   * status there. The gate ranks on it (a failed run before a slowdown, a missing one after).
+   */
+  lost?: LostHow;
 }
+
+/** How a configuration the base measured was lost in a later file. */
+export type LostHow = 'missing' | Exclude<RunSummary['status'], 'ok'>;
 
 /** The regression of a server cell with verdict 'slower', if it trips the gate at `thresholdPct`. */
 function serverRegression(
@@ -97,7 +105,7 @@ const MISSING = 'is missing where the base ran';
 function severity(r: Regression): number {
   if (r.metric === 'latency-bound') return 0;
   if (r.metric !== 'lost') return 2;
-  return r.what === MISSING ? 3 : 1;
+  return r.lost === 'missing' ? 3 : 1;
 }
 
 /** Most severe first ({@link severity}), then the larger slowdown; stable otherwise. */
@@ -120,14 +128,15 @@ export function findRegressions(
   options: { allowMissing?: boolean } = {},
 ): Regression[] {
   const found: Regression[] = [];
-  const lost = (key: string, file: string, what: string): Regression => ({
+  const lost = (key: string, file: string, how: LostHow): Regression => ({
     key,
     file,
     metric: 'lost',
     slowdownPct: 100,
     ratio: 0,
     ci: null,
-    what,
+    what: how === 'missing' ? MISSING : `${how} where the base ran`,
+    lost: how,
   });
   for (const row of comparison.rows) {
     const base = row.runs[0];
@@ -135,8 +144,9 @@ export function findRegressions(
       const file = comparison.files[cell.fileIndex]?.label ?? String(cell.fileIndex);
       // A crash or a dropped configuration is the worst slowdown a gate can miss.
       const other = row.runs[cell.fileIndex];
-      if (base?.status === 'ok' && other?.status !== 'ok' && !(other === null && options.allowMissing)) {
-        found.push(lost(row.key, file, other ? `${other.status} where the base ran` : MISSING));
+      const how = !other ? 'missing' : other.status === 'ok' ? null : other.status;
+      if (base?.status === 'ok' && how && !(other === null && options.allowMissing)) {
+        found.push(lost(row.key, file, how));
         continue;
       }
       if (cell.verdict !== 'slower') continue;
@@ -169,7 +179,7 @@ export function findRegressions(
   for (const u of comparison.unmatched) {
     if (u.baseStatus !== 'ok' || options.allowMissing) continue;
     for (const f of comparison.files.slice(1)) {
-      if (!u.files.includes(f.label)) found.push(lost(u.key, f.label, MISSING));
+      if (!u.files.includes(f.label)) found.push(lost(u.key, f.label, 'missing'));
     }
   }
   return found.sort(bySeverity);

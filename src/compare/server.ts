@@ -62,8 +62,8 @@ export interface ServerCellComparison {
   p99Ci: [number, number] | null;
   /**
    * The rule for the p99 when it decides (basis 'p99'): 'ci' (the CI alone, {@link P99_CI_ALONE_MIN_SAMPLES}
-   * or more queries each side) or 'ci-and-rank-test'; null when no latency test ran (peak runs, too
-   * few samples).
+   * or more queries each side) or 'ci-and-rank-test'; null whenever the basis is not 'p99' (a bound
+   * or peak verdict, too few samples, not comparable).
    */
   p99Rule: 'ci' | 'ci-and-rank-test' | null;
 }
@@ -178,7 +178,12 @@ export function compareServerRuns(
     return notComparable(`cut short at --max-duration in ${cut.join(' and ')} (LoadGen: INVALID)`);
 
   // Latency test for runs at the same rate; for peak runs the p99s were taken at different rates.
-  let latency: (Pick<ServerCellOutcome, 'pValue' | 'pMethod'> & { significant: boolean }) | null = null;
+  let latency:
+    | (Pick<ServerCellOutcome, 'pValue' | 'pMethod'> & {
+        rule: NonNullable<ServerCellComparison['p99Rule']>;
+        significant: boolean;
+      })
+    | null = null;
   const findPeak = base.config.findPeak === true;
   if (!findPeak) {
     const baseMs = base.samplesMs.filter((ms) => ms >= 0);
@@ -200,10 +205,10 @@ export function compareServerRuns(
         server.p99Ci = boot.ci;
       }
       const ciAlone = Math.min(baseMs.length, otherMs.length) >= P99_CI_ALONE_MIN_SAMPLES;
-      server.p99Rule = ciAlone ? 'ci' : 'ci-and-rank-test';
       latency = {
         pValue: test.pValue,
         pMethod: test.method,
+        rule: ciAlone ? 'ci' : 'ci-and-rank-test',
         significant: ciAlone || test.pValue < settings.alpha,
       };
     }
@@ -229,6 +234,8 @@ export function compareServerRuns(
   }
   if (!latency || !server.p99Ci) return notComparable(`zero p99 latency in ${baseLabel}`);
   server.basis = 'p99';
+  // Only here does the p99 decide: a bound verdict rests on the bound whatever the latency test said.
+  server.p99Rule = latency.rule;
   const [lo, hi] = server.p99Ci;
   const verdict =
     latency.significant && lo > 1 ? 'slower' : latency.significant && hi < 1 ? 'faster' : 'no-change';
