@@ -119,8 +119,8 @@ function settingDifference(run: RunResult, planned: PlannedConfig): [string, str
 
 /**
  * The {@link planKey}s of `planned` that `file` measured already (status ok), to be kept. Throws
- * E_USAGE when such a run was measured with other settings (--transfer, server settings, input
- * shapes): the file would otherwise hold two different measurements under one key.
+ * E_USAGE when such a run was measured with other settings (--transfer, server settings, --ep-option,
+ * input shapes): the file would otherwise hold two different measurements under one key.
  */
 export function keptConfigurations(
   file: ResultFile,
