@@ -117,7 +117,9 @@ describe('bench report', () => {
     await expect(reportCommand([fx('empty.json')], { html: join(dir, 'x.html') })).rejects.toThrow(
       /empty\.json has zero runs/,
     );
-    await expect(reportCommand([fx('base.json')], {})).rejects.toThrow(/--html FILE and\/or --markdown FILE/);
+    await expect(reportCommand([fx('base.json')], {})).rejects.toThrow(
+      /--html FILE, --markdown FILE and\/or --csv FILE/,
+    );
   });
 
   it('checks every output path before writing any, naming the flag', async () => {

@@ -1,4 +1,7 @@
-/** `bench report FILES... --html out.html [--markdown out.md]`: a self-contained page with charts. */
+/**
+ * `bench report FILES... --html out.html [--markdown out.md] [--csv runs.csv]`: a self-contained page
+ * with charts, Markdown, and the runs for a spreadsheet.
+ */
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { KEY_FIELDS } from '../compare/key.js';
@@ -9,6 +12,7 @@ import { parseOptions } from './parse.js';
 const OptionsSchema = z.object({
   html: z.string().min(1).optional(),
   markdown: z.string().min(1).optional(),
+  csv: z.string().min(1).optional(),
   ignoreKey: z.union([z.array(z.enum(KEY_FIELDS)), KeyFieldListSchema]).optional(),
   title: z.string().min(1).optional(),
   force: z.boolean().optional(),
@@ -18,22 +22,26 @@ const OptionsSchema = z.object({
 export function register(program: Command): void {
   program
     .command('report')
-    .description('write an HTML page (charts, works offline) and/or Markdown about result files')
+    .description(
+      'write an HTML page (charts, works offline), Markdown and/or CSV (runs, for a spreadsheet) about result files',
+    )
     .argument('<files...>', 'result files; with two or more, the others are compared with the first')
     .option('--html <file>', "write a self-contained HTML report here ('-': stdout)")
     .option('--markdown <file>', "write a Markdown report here ('-': stdout)")
+    .option('--csv <file>', "write every run as a CSV row here, unrounded ('-': stdout)")
     .option(
       '--ignore-key <fields>',
       `key fields to leave out when matching files, comma-separated (${KEY_FIELDS.join(', ')})`,
       parseIgnoreKey,
     )
     .option('--title <text>', 'page title')
-    .option('--force', 'replace existing --html / --markdown files')
+    .option('--force', 'replace existing --html / --markdown / --csv files')
     .action(async (files: string[], raw: unknown) => {
       const opts = parseOptions(OptionsSchema, raw, flagHint('report'));
       const result = await reportCommand(files, {
         html: opts.html,
         markdown: opts.markdown,
+        csv: opts.csv,
         ignore: opts.ignoreKey ?? [],
         title: opts.title,
         force: opts.force ?? false,

@@ -15,7 +15,7 @@ import { mergeFiles } from './merge.js';
 
 /** Options of {@link compareCommand}. */
 export interface CompareCommandOptions extends CompareOptions {
-  format: Exclude<ExportFormat, 'html'>;
+  format: Exclude<ExportFormat, 'html' | 'csv'>;
   /**
    * Fail (E_REGRESSION, exit 1) when a key is significantly slower by more than this many percent, or
    * when a configuration the base measured failed or is missing in a later file.
@@ -133,16 +133,19 @@ export interface ReportCommandOptions {
   html?: string;
   /** File for the Markdown report; `-` for stdout. */
   markdown?: string;
+  /** File for the runs as CSV; `-` for stdout. */
+  csv?: string;
   ignore?: readonly KeyField[];
   seed?: number;
   title?: string;
-  /** Replace existing --html / --markdown files. */
+  /** Replace existing --html / --markdown / --csv files. */
   force?: boolean;
 }
 
 /**
- * `bench report FILES... --html out.html [--markdown out.md]`: runs, environments and charts of every
- * file, plus a comparison against the first file when files share configurations.
+ * `bench report FILES... --html out.html [--markdown out.md] [--csv runs.csv]`: runs, environments
+ * and charts of every file, plus a comparison against the first file when files share
+ * configurations; the CSV holds the runs alone.
  */
 export async function reportCommand(
   paths: readonly string[],
@@ -152,30 +155,31 @@ export async function reportCommand(
     throw new BenchError('E_USAGE', 'report needs at least one result file', {
       hint: 'bench report results.json --html report.html',
     });
-  if (!options.html && !options.markdown) {
-    throw new BenchError('E_USAGE', 'report needs --html FILE and/or --markdown FILE', {
+  const asked: { flag: string; format: ExportFormat; path: string | undefined }[] = [
+    { flag: '--html', format: 'html', path: options.html },
+    { flag: '--markdown', format: 'markdown', path: options.markdown },
+    { flag: '--csv', format: 'csv', path: options.csv },
+  ];
+  const targets = asked.flatMap(({ path, ...t }) => (path === undefined ? [] : [{ ...t, path }]));
+  if (targets.length === 0) {
+    throw new BenchError('E_USAGE', 'report needs --html FILE, --markdown FILE and/or --csv FILE', {
       hint: 'bench report results.json --html report.html',
     });
   }
-  const targets = [
-    { flag: '--html', format: 'html', path: options.html },
-    { flag: '--markdown', format: 'markdown', path: options.markdown },
-  ] as const;
-  // One file for both would leave only the second report, with --force silently eating the first;
-  // compared through symlinks like the input check, so a link to the other target is caught too.
-  if (
-    options.html !== undefined &&
-    options.markdown !== undefined &&
-    canonicalPath(options.html) === canonicalPath(options.markdown)
-  ) {
-    throw new BenchError('E_USAGE', `--html and --markdown both name ${options.markdown}`, {
-      hint: 'give each report its own file, e.g. --html report.html --markdown report.md',
-    });
+  // One file for two would leave only the last report, with --force silently eating the others;
+  // compared through symlinks like the input check, so a link to another target is caught too.
+  for (const [i, a] of targets.entries()) {
+    const b = targets.slice(i + 1).find((t) => canonicalPath(t.path) === canonicalPath(a.path));
+    if (b) {
+      throw new BenchError('E_USAGE', `${a.flag} and ${b.flag} both name ${b.path}`, {
+        hint: 'give each report its own file, e.g. --html report.html --markdown report.md',
+      });
+    }
   }
-  // Check both targets before the (slow) rendering, so a typo in --markdown does not cost the HTML.
+  // Check every target before the (slow) rendering, so a typo in --markdown does not cost the HTML.
   const force = options.force ?? false;
   for (const { flag, path } of targets) {
-    if (!path || path === STDOUT_PATH) continue;
+    if (path === STDOUT_PATH) continue;
     refuseInputAsOutput(path, flag, paths);
     checkOutFile(path, { flag, force });
   }
@@ -205,7 +209,6 @@ export async function reportCommand(
   const written: string[] = [];
   let stdout = '';
   for (const { format, path } of targets) {
-    if (!path) continue;
     const text = await exporterFor(format).render(doc);
     if (path === STDOUT_PATH) {
       stdout += text;

@@ -5,8 +5,11 @@
 import type { Comparison } from '../compare/compare.js';
 import type { LoadedFile } from '../compare/load.js';
 
-/** Output formats. `table` is for terminals; `html` is a self-contained page with charts. */
-export type ExportFormat = 'table' | 'markdown' | 'json' | 'html';
+/**
+ * Output formats. `table` is for terminals; `html` is a self-contained page with charts; `csv` holds
+ * the runs for a spreadsheet.
+ */
+export type ExportFormat = 'table' | 'markdown' | 'json' | 'html' | 'csv';
 
 /** Everything an exporter may show. */
 export interface ReportDocument {

@@ -1,4 +1,5 @@
 /** The exporters by format. */
+import { csvExporter } from './csv.js';
 import type { ExportFormat, Exporter } from './exporter.js';
 import { htmlExporter } from './html.js';
 import { jsonExporter } from './json.js';
@@ -12,6 +13,7 @@ const EXPORTERS: Record<ExportFormat, Exporter> = {
   markdown: markdownExporter,
   json: jsonExporter,
   html: htmlExporter,
+  csv: csvExporter,
 };
 
 /** The exporter of `format`. */

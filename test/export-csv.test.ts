@@ -1,0 +1,156 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { reportCommand } from '../src/compare/commands.js';
+import type { LoadedFile } from '../src/compare/load.js';
+import { CSV_COLUMNS, csvExporter } from '../src/export/csv.js';
+import type { ReportDocument } from '../src/export/exporter.js';
+import type { RunResult } from '../src/results/schema.js';
+import { syntheticEnv, syntheticFile, syntheticRun } from './synthetic.js';
+
+const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
+const dir = mkdtempSync(join(tmpdir(), 'h100e-csv-'));
+
+function doc(files: LoadedFile[]): ReportDocument {
+  return {
+    title: 't',
+    files,
+    comparison: null,
+    warnings: [],
+    sections: { runs: true, environments: true },
+    generatedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+/** The CSV as rows of header → cell, read back by a real CSV parser. */
+async function rowsOf(files: LoadedFile[]): Promise<Record<string, string>[]> {
+  const text = await csvExporter.render(doc(files));
+  return parse(text, { columns: true }) as Record<string, string>[];
+}
+
+// Five identical 10 ms batch-1 iterations: a median of 10 ms, so exactly 100 img/s.
+const steady = (model: string, extra: Partial<Parameters<typeof syntheticRun>[0]> = {}): RunResult =>
+  syntheticRun({ model, batch: 1, samplesMs: [10, 10, 10, 10, 10], ...extra });
+
+describe('CSV export', () => {
+  it('writes one row per run, every column named after its run field, numbers unrounded', async () => {
+    const text = await csvExporter.render(doc([syntheticFile('a.json', [steady('m')])]));
+    const [header, row, end] = text.split('\n');
+    expect(header).toBe(CSV_COLUMNS.map((c) => c.header).join(','));
+    expect(end).toBe('');
+    const rows = await rowsOf([syntheticFile('a.json', [steady('m')])]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      file: 'a.json',
+      host: 'synthetic-host',
+      status: 'ok',
+      'model.name': 'm',
+      'model.sha256': 'a'.repeat(64),
+      'model.macsPerImage': '1000000',
+      'engine.provider': 'cpu',
+      'device.actual': 'cpu',
+      'device.software': 'false',
+      'gpu.driverVersion': '',
+      'config.batch': '1',
+      'throughput.samplesPerS': '100',
+      'latency.medianMs': '10',
+      'latency.p99Ms': '10',
+      'server.met': '',
+      warnings: '',
+    });
+    expect(row?.split(',')).toHaveLength(CSV_COLUMNS.length);
+  });
+
+  it('quotes commas and quotes, and escapes cells a spreadsheet would run as formulas', async () => {
+    const failed: RunResult = {
+      ...steady('=HYPERLINK("http://x","y")'),
+      status: 'failed',
+      error: 'out of memory, "CUDA" said',
+      throughput: undefined,
+      latency: undefined,
+    };
+    const rows = await rowsOf([syntheticFile('a.json', [failed])]);
+    expect(rows[0]?.['model.name']).toBe(`'=HYPERLINK("http://x","y")`);
+    expect(rows[0]?.error).toBe('out of memory, "CUDA" said');
+    expect(rows[0]?.status).toBe('failed');
+    expect(rows[0]?.['throughput.samplesPerS']).toBe('');
+  });
+
+  it('names the GPU driver of a GPU run, the warning codes, and the server outcome', async () => {
+    const gpu = steady('m', {
+      provider: 'cuda',
+      device: { requested: 'cuda', actual: 'cuda', name: 'NVIDIA H100', gpuIndex: 1 },
+      warnings: [
+        { code: 'W_HIGH_CV', message: 'noisy' },
+        { code: 'W_OUTLIERS', message: 'some' },
+      ],
+    });
+    const server = steady('m', { server: { qps: 50, boundMs: 15, achievedQps: 49.5, met: true } });
+    const file = syntheticFile('g.json', [gpu, server]);
+    file.data.environment.gpus = [
+      { index: 0, name: 'NVIDIA H100', driverVersion: '570.1' },
+      { index: 1, name: 'NVIDIA H100', driverVersion: '570.2' },
+    ];
+    const [g, s] = await rowsOf([file]);
+    expect(g).toMatchObject({
+      'device.actual': 'cuda',
+      'device.gpuIndex': '1',
+      'gpu.driverVersion': '570.2',
+      warnings: 'W_HIGH_CV; W_OUTLIERS',
+    });
+    expect(s).toMatchObject({
+      'config.scenario': 'server',
+      'server.targetQps': '50',
+      'server.achievedQps': '49.5',
+      'server.latencyBoundMs': '15',
+      'server.met': 'true',
+    });
+  });
+
+  it("gives each run of a merged file its own source's host", async () => {
+    const file = syntheticFile('merged.json', [
+      { ...steady('m'), sourceIndex: 1 },
+      { ...steady('n'), sourceIndex: 0 },
+    ]);
+    file.data.sources = [
+      { file: 'a.json', environment: syntheticEnv('host-a') },
+      { file: 'b.json', environment: syntheticEnv('host-b') },
+    ];
+    expect((await rowsOf([file])).map((r) => [r['model.name'], r.host])).toEqual([
+      ['m', 'host-b'],
+      ['n', 'host-a'],
+    ]);
+  });
+});
+
+describe('bench report --csv', () => {
+  it('writes the runs of every file, or prints them with -', async () => {
+    const csv = join(dir, 'runs.csv');
+    const r = await reportCommand([fx('base.json'), fx('new.json')], { csv });
+    expect(r.written).toEqual([csv]);
+    const rows = parse(readFileSync(csv, 'utf8'), { columns: true }) as Record<string, string>[];
+    const runs = (name: string): number =>
+      (JSON.parse(readFileSync(fx(name), 'utf8')) as { runs: unknown[] }).runs.length;
+    expect(rows).toHaveLength(runs('base.json') + runs('new.json'));
+    expect(new Set(rows.map((row) => row.file))).toEqual(new Set(['base.json', 'new.json']));
+    const out = await reportCommand([fx('base.json')], { csv: '-' });
+    expect(out.written).toEqual([]);
+    expect(out.stdout.split('\n')[0]).toBe(CSV_COLUMNS.map((c) => c.header).join(','));
+  });
+
+  it('refuses --csv naming the --markdown file, or an existing file without --force', async () => {
+    const md = join(dir, 'both.md');
+    await expect(reportCommand([fx('base.json')], { markdown: md, csv: md })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: `--markdown and --csv both name ${md}`,
+    });
+    const csv = join(dir, 'kept.csv');
+    writeFileSync(csv, 'keep me');
+    await expect(reportCommand([fx('base.json')], { csv })).rejects.toThrow(
+      /^--csv .*kept\.csv already exists$/,
+    );
+    expect(readFileSync(csv, 'utf8')).toBe('keep me');
+  });
+});
