@@ -1,11 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../src/errors.js';
 import { lookupDevice } from '../src/h100e/catalog.js';
 import { deriveCpuPeak, parseCpuinfo } from '../src/h100e/cpu-peak.js';
 import { estimateFile, h100eColumn } from '../src/h100e/estimate.js';
+import { ESTIMATE_CSV_HEADER, formatEstimateCsv } from '../src/h100e/estimate-csv.js';
 import { formatEstimateReport } from '../src/h100e/estimate-format.js';
 import { peaksFromCatalog } from '../src/h100e/peaks.js';
 import { rooflineBound } from '../src/h100e/roofline.js';
@@ -310,6 +312,32 @@ describe('measured method: which reference a run is paired with', () => {
     expect(e.measured.method).toBe(
       `measured: 50 / 10,000 img/s of the fastest H100 SXM reference of this workload (ort/cuda, transfer include; none ran ort/cpu there) ${join(refDir, 'h100.json')} (made by: bench run --h100)`,
     );
+  });
+
+  it('--csv: a row per run with every method unrounded and its text, read back by a CSV parser', () => {
+    const report = estimateFile(
+      file(env('Test CPU 9000'), [run({ ...work, device: 'cpu', samplesPerS: 50 })]),
+      'x.json',
+      { referenceDir: refDir, cpuInfo: cpu },
+    );
+    const rows = parse(formatEstimateCsv(report), { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0]!)).toEqual(ESTIMATE_CSV_HEADER);
+    const e = report.runs[0]!;
+    expect(rows).toEqual([
+      expect.objectContaining({
+        model: 'r50',
+        precision: 'fp16',
+        batch: '8',
+        samplesPerS: '50',
+        'measured.h100e': '0.005', // 50 / 10,000, as above
+        'spec16.h100e': String(e.spec16.h100e),
+        'spec8.h100e': String(e.spec8.h100e),
+        'roofline.h100e': String(e.roofline.h100e),
+        'anchor.h100e': '',
+        'measured.method': e.measured.method,
+        'anchor.method': '',
+      }),
+    ]);
   });
 
   it('prefers the same provider for a GPU run, even when another provider was faster there', () => {

@@ -1,8 +1,10 @@
 /** `bench estimate RESULT.json`: H100-equivalents of measured runs by each method. */
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
+import { BenchError } from '../errors.js';
 import { readResultFile } from '../results/io.js';
 import { estimateFile } from '../h100e/estimate.js';
+import { formatEstimateCsv } from '../h100e/estimate-csv.js';
 import { formatEstimateReport } from '../h100e/estimate-format.js';
 import { choice, parseOptions, positiveNumber } from './parse.js';
 
@@ -12,6 +14,7 @@ const OptionsSchema = z.object({
   reference: z.string().min(1).optional(),
   as: z.string().min(1).optional(),
   json: z.boolean().optional(),
+  csv: z.boolean().optional(),
   method: z.enum(['all', 'measured']).default('all'),
   cpuBandwidth: z.coerce.number().positive().optional(),
 });
@@ -44,8 +47,14 @@ export function register(program: Command): void {
       positiveNumber('--cpu-bandwidth'),
     )
     .option('--json', 'print JSON instead of text')
+    .option('--csv', 'print CSV instead of text: a row per run, each method unrounded, with its text')
     .action((result: string, raw: Record<string, unknown>) => {
       const o = parseOptions(OptionsSchema, raw, 'see bench estimate --help');
+      if (o.json && o.csv) {
+        throw new BenchError('E_USAGE', '--json and --csv are exclusive', {
+          hint: 'give one of them: --json for the whole report, --csv for a spreadsheet',
+        });
+      }
       const file = readResultFile(result);
       const report = estimateFile(file, result, {
         reference: o.reference,
@@ -53,6 +62,12 @@ export function register(program: Command): void {
         cpuBandwidthGBps: o.cpuBandwidth,
         measuredOnly: o.method === 'measured',
       });
-      process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatEstimateReport(report));
+      process.stdout.write(
+        o.json
+          ? JSON.stringify(report, null, 2) + '\n'
+          : o.csv
+            ? formatEstimateCsv(report)
+            : formatEstimateReport(report),
+      );
     });
 }

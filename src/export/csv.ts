@@ -9,12 +9,22 @@ import type { ResultFile, RunResult } from '../results/schema.js';
 import type { Exporter, ReportDocument } from './exporter.js';
 
 /** A cell: numbers stay numbers so a spreadsheet can sum them; absent values are empty cells. */
-type Cell = string | number | boolean | undefined;
+export type CsvCell = string | number | boolean | null | undefined;
+
+/** RFC 4180 text of a header and rows, for any command that writes CSV. */
+export function toCsv(header: readonly string[], rows: readonly (readonly CsvCell[])[]): string {
+  return stringify([header, ...rows], {
+    // A model or host named "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
+    escape_formulas: true,
+    // csv-stringify writes true as 1 and false as an empty cell; a sheet should read the words.
+    cast: { boolean: (value) => String(value) },
+  });
+}
 
 /** A column: its header and how a run of a file fills it. */
 interface Column {
   header: string;
-  cell: (run: RunResult, file: LoadedFile) => Cell;
+  cell: (run: RunResult, file: LoadedFile) => CsvCell;
 }
 
 /** The driver of the GPU a run used (by index; the only GPU when the run names none). */
@@ -100,12 +110,10 @@ export const csvExporter: Exporter = {
       file.data.runs.map((run) => CSV_COLUMNS.map((c) => c.cell(run, file))),
     );
     return Promise.resolve(
-      stringify([CSV_COLUMNS.map((c) => c.header), ...records], {
-        // A model or host named "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
-        escape_formulas: true,
-        // csv-stringify writes true as 1 and false as an empty cell; a sheet should read the words.
-        cast: { boolean: (value) => String(value) },
-      }),
+      toCsv(
+        CSV_COLUMNS.map((c) => c.header),
+        records,
+      ),
     );
   },
 };
