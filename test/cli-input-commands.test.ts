@@ -49,6 +49,7 @@ describe('flag values: the value typed and what is expected', () => {
     [['estimate', base, '--cpu-bandwidth', '-5'], "--cpu-bandwidth '-5': expected a positive number"],
     [['estimate', base, '--method', 'foo'], "--method 'foo': expected one of all, measured"],
     [['estimate', base, '--json', '--csv'], '--json and --csv are exclusive'],
+    [['compare', base, fx('new.json'), '--markdown', '--csv'], '--markdown and --csv are exclusive'],
     [['doctor', '--timeout', 'abc'], "--timeout 'abc': expected a positive number"],
     [['setup', 'cuda', '--timeout', '0'], "--timeout '0': expected a positive number"],
     [

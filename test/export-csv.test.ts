@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { reportCommand } from '../src/compare/commands.js';
+import { compareCommand, reportCommand } from '../src/compare/commands.js';
 import type { LoadedFile } from '../src/compare/load.js';
-import { CSV_COLUMNS, csvExporter } from '../src/export/csv.js';
+import { COMPARISON_CSV_COLUMNS, CSV_COLUMNS, csvExporter } from '../src/export/csv.js';
 import type { ReportDocument } from '../src/export/exporter.js';
 import type { RunResult } from '../src/results/schema.js';
 import { syntheticEnv, syntheticFile, syntheticRun } from './synthetic.js';
@@ -152,5 +152,30 @@ describe('bench report --csv', () => {
       /^--csv .*kept\.csv already exists$/,
     );
     expect(readFileSync(csv, 'utf8')).toBe('keep me');
+  });
+});
+
+describe('bench compare --csv', () => {
+  it('writes a row per configuration and later file, with the verdict, ratio, CI and p unrounded', async () => {
+    const out = await compareCommand([fx('base.json'), fx('new.json')], { format: 'csv' });
+    const rows = parse(out.stdout, { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0]!)).toEqual(COMPARISON_CSV_COLUMNS.map((c) => c.header));
+    // The fixtures' tiny_cnn batch 1 takes 10 ms in base.json and 8 ms in new.json: 100 and 125 img/s.
+    const b1 = rows.find((r) => r.model === 'tiny_cnn' && r.batch === '1');
+    expect(b1).toMatchObject({
+      baseFile: 'base.json',
+      file: 'new.json',
+      'base.throughputPerS': '100',
+      throughputPerS: '125',
+      verdict: 'faster',
+      ratio: '1.25',
+      ratioBasis: 'median-throughput',
+      reason: '',
+    });
+    expect(Number(b1?.pValue)).toBeLessThan(0.05);
+    const failed = rows.find((r) => r.model === 'tiny_cnn' && r.batch === '8');
+    expect(failed).toMatchObject({ verdict: 'not-comparable', reason: 'failed in new.json', ratio: '' });
+    // Warnings are not in the CSV: the command returns them for stderr.
+    expect(out.warnings).toContain('host differs: base.json "host-a" vs new.json "host-b"');
   });
 });

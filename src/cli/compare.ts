@@ -29,6 +29,7 @@ export const parseIgnoreKey = choiceList('--ignore-key', KEY_FIELDS);
 const OptionsSchema = z.object({
   json: z.boolean().optional(),
   markdown: z.boolean().optional(),
+  csv: z.boolean().optional(),
   failOnRegression: z.coerce.number().min(0).max(100).optional(),
   allowMissing: z.boolean().optional(),
   // An array from the flag parser, or a string from an API caller.
@@ -49,8 +50,9 @@ export function flagHint(command: string): (flag: string) => string {
 /** Parses commander's raw options; every failure is E_USAGE naming the flag. */
 export function parseCompareOptions(raw: unknown): z.infer<typeof OptionsSchema> {
   const options = parseOptions(OptionsSchema, raw, flagHint('compare'));
-  if (options.json && options.markdown) {
-    throw new BenchError('E_USAGE', '--json and --markdown are exclusive', {
+  const formats = (['json', 'markdown', 'csv'] as const).filter((f) => options[f]);
+  if (formats.length > 1) {
+    throw new BenchError('E_USAGE', `${formats.map((f) => `--${f}`).join(' and ')} are exclusive`, {
       hint: 'choose one output format per call',
     });
   }
@@ -68,6 +70,7 @@ export function register(program: Command): void {
     .argument('<new...>', 'one or more result files to compare with BASE')
     .option('--json', 'print the comparison as JSON')
     .option('--markdown', 'print a Markdown table (for a pull-request comment)')
+    .option('--csv', 'print CSV: a row per configuration and later file, unrounded (for a spreadsheet)')
     .option(
       '--fail-on-regression <pct>',
       'exit 1 when a configuration is significantly slower by more than PCT percent (server keys: p99 rise, or peak QPS drop with --find-peak); a newly missed latency bound, or a configuration BASE measured that failed or is missing later, always fails',
@@ -98,7 +101,7 @@ export function register(program: Command): void {
     .action(async (base: string, others: string[], raw: unknown) => {
       const opts = parseCompareOptions(raw);
       const result = await compareCommand([base, ...others], {
-        format: opts.json ? 'json' : opts.markdown ? 'markdown' : 'table',
+        format: opts.json ? 'json' : opts.markdown ? 'markdown' : opts.csv ? 'csv' : 'table',
         failOnRegressionPct: opts.failOnRegression,
         allowMissing: opts.allowMissing ?? false,
         ignore: opts.ignoreKey ?? [],
@@ -106,7 +109,7 @@ export function register(program: Command): void {
         bootstrapIterations: opts.bootstrap,
         seed: opts.seed,
       });
-      // Markdown and JSON carry their warnings inside; the terminal table gets them on stderr, first.
+      // Markdown and JSON carry their warnings inside; the terminal table and CSV get them on stderr, first.
       if (!opts.json && !opts.markdown)
         for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(result.stdout);

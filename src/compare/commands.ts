@@ -15,7 +15,7 @@ import { mergeFiles } from './merge.js';
 
 /** Options of {@link compareCommand}. */
 export interface CompareCommandOptions extends CompareOptions {
-  format: Exclude<ExportFormat, 'html' | 'csv'>;
+  format: Exclude<ExportFormat, 'html'>;
   /**
    * Fail (E_REGRESSION, exit 1) when a key is significantly slower by more than this many percent, or
    * when a configuration the base measured failed or is missing in a later file.

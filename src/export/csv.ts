@@ -1,8 +1,11 @@
 /**
- * CSV for spreadsheets: one row per run of every file, unrounded, each column named after the run
- * field it holds (results/README.md documents them), so a sheet and the JSON cannot disagree.
+ * CSV for spreadsheets, unrounded. `bench report`: one row per run of every file, each column named
+ * after the run field it holds (results/README.md documents them). `bench compare`: one row per
+ * configuration and later file, each column named after the comparison field it holds (the JSON's,
+ * src/compare/compare.ts). So a sheet and the JSON cannot disagree.
  */
 import { stringify } from 'csv-stringify/sync';
+import type { CellComparison, Comparison, ComparisonRow } from '../compare/compare.js';
 import { environmentOf } from '../compare/environment.js';
 import type { LoadedFile } from '../compare/load.js';
 import type { ResultFile, RunResult } from '../results/schema.js';
@@ -101,11 +104,71 @@ export const CSV_COLUMNS: readonly Column[] = [
   { header: 'warnings', cell: (r) => r.warnings.map((w) => w.code).join('; ') || undefined },
 ];
 
-/** The CSV exporter: the runs of every file (a comparison is in the JSON and Markdown exports). */
+/** A column of the comparison CSV: its header and how a row's cell for one later file fills it. */
+interface ComparisonColumn {
+  header: string;
+  cell: (row: ComparisonRow, cell: CellComparison, comparison: Comparison) => CsvCell;
+}
+
+const codes = (warnings: readonly string[] | undefined): string | undefined =>
+  warnings?.join('; ') || undefined;
+
+/**
+ * The comparison's columns, in order: the configuration, the two files (`file` is the later one,
+ * compared with `baseFile`), each side's img/s and warning codes, then the cell's fields.
+ */
+export const COMPARISON_CSV_COLUMNS: readonly ComparisonColumn[] = [
+  { header: 'key', cell: (row) => row.key },
+  { header: 'host', cell: (row) => row.host },
+  { header: 'model', cell: (row) => row.model },
+  { header: 'batch', cell: (row) => row.batch },
+  { header: 'scenario', cell: (row) => row.scenario },
+  { header: 'baseFile', cell: (_, __, c) => c.files[0]?.label },
+  { header: 'file', cell: (_, cell, c) => c.files[cell.fileIndex]?.label },
+  { header: 'base.throughputPerS', cell: (row) => row.runs[0]?.throughputPerS },
+  { header: 'throughputPerS', cell: (row, cell) => row.runs[cell.fileIndex]?.throughputPerS },
+  { header: 'verdict', cell: (_, cell) => cell.verdict },
+  { header: 'reason', cell: (_, cell) => cell.reason },
+  { header: 'ratio', cell: (_, cell) => cell.ratio },
+  { header: 'ratioBasis', cell: (_, cell) => cell.ratioBasis },
+  { header: 'ci.low', cell: (_, cell) => cell.ci?.[0] },
+  { header: 'ci.high', cell: (_, cell) => cell.ci?.[1] },
+  { header: 'pValue', cell: (_, cell) => cell.pValue },
+  { header: 'pMethod', cell: (_, cell) => cell.pMethod },
+  { header: 'p50ChangePct', cell: (_, cell) => cell.p50ChangePct },
+  { header: 'p99ChangePct', cell: (_, cell) => cell.p99ChangePct },
+  { header: 'server.basis', cell: (_, cell) => cell.server?.basis },
+  { header: 'server.baseMet', cell: (_, cell) => cell.server?.baseMet },
+  { header: 'server.met', cell: (_, cell) => cell.server?.met },
+  { header: 'server.achievedQpsChangePct', cell: (_, cell) => cell.server?.achievedQpsChangePct },
+  { header: 'server.peakQpsChangePct', cell: (_, cell) => cell.server?.peakQpsChangePct },
+  { header: 'server.p99Ratio', cell: (_, cell) => cell.server?.p99Ratio },
+  { header: 'server.p99Ci.low', cell: (_, cell) => cell.server?.p99Ci?.[0] },
+  { header: 'server.p99Ci.high', cell: (_, cell) => cell.server?.p99Ci?.[1] },
+  { header: 'base.warnings', cell: (row) => codes(row.runs[0]?.warnings) },
+  { header: 'warnings', cell: (row, cell) => codes(row.runs[cell.fileIndex]?.warnings) },
+];
+
+/** The comparison as CSV: a row per configuration and later file (unmatched keys are in the JSON). */
+function comparisonCsv(c: Comparison): string {
+  const records = c.rows.flatMap((row) =>
+    row.cells.map((cell) => COMPARISON_CSV_COLUMNS.map((col) => col.cell(row, cell, c))),
+  );
+  return toCsv(
+    COMPARISON_CSV_COLUMNS.map((col) => col.header),
+    records,
+  );
+}
+
+/**
+ * The CSV exporter: `bench report`'s document (sections.runs) gives the runs of every file;
+ * `bench compare`'s gives the comparison.
+ */
 export const csvExporter: Exporter = {
   format: 'csv',
   extension: 'csv',
   render(doc: ReportDocument): Promise<string> {
+    if (!doc.sections.runs && doc.comparison) return Promise.resolve(comparisonCsv(doc.comparison));
     const records = doc.files.flatMap((file) =>
       file.data.runs.map((run) => CSV_COLUMNS.map((c) => c.cell(run, file))),
     );
