@@ -74,6 +74,19 @@ describe('flag values: the value typed and what is expected', () => {
       '--resume cannot continue a --gpus run',
     ],
     [['run', '--model', 'tiny_cnn', '--resume'], '--resume needs --out'],
+    // --gpus pins each worker by CUDA device id: other devices and engines would share one GPU.
+    [
+      ['run', '--model', 'tiny_cnn', '--gpus', 'all'],
+      '--gpus needs --device cuda or tensorrt, not auto: auto may choose WebGPU or the CPU, which --gpus cannot pin to a GPU',
+    ],
+    [
+      ['run', '--model', 'tiny_cnn', '--gpus', '0', '--device', 'webgpu'],
+      '--gpus needs --device cuda or tensorrt, not webgpu: onnxruntime-node passes the WebGPU provider no adapter index, so every worker would share one GPU',
+    ],
+    [
+      ['run', '--model', 'tiny_cnn', '--gpus', '0', '--device', 'cuda', '--engine', 'tfjs'],
+      '--gpus cannot pin --engine tfjs workers to their GPUs: it takes no GPU index, so every worker would share one GPU',
+    ],
   ];
   it.each(cases)('%j', async (args, message) => {
     const e = await usageError(...args);

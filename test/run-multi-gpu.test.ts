@@ -4,7 +4,7 @@
  * parent keeps what the workers finished and leaves no worker and no temporary folder behind.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,23 @@ describe('--gpus', () => {
       code: 'E_DEVICE_UNAVAILABLE',
       exitCode: 3,
     });
+  });
+
+  it('refuses a device or engine it cannot pin to each GPU, before starting any worker', async () => {
+    const out = join(dir, 'never.json');
+    for (const device of ['webgpu', 'cpu', 'auto'] as const) {
+      await expect(runOnGpus({ ...SWEEP, device, out }, [0, 1])).rejects.toMatchObject({
+        code: 'E_USAGE',
+        message: expect.stringMatching(
+          new RegExp(`^--gpus needs --device cuda or tensorrt, not ${device}: `),
+        ),
+      });
+    }
+    await expect(runOnGpus({ ...SWEEP, engine: 'tfjs', out }, [0, 1])).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/^--gpus cannot pin --engine tfjs workers/),
+    });
+    expect(existsSync(out)).toBe(false);
   });
 
   it('runs one worker per GPU at once and records per-GPU and total throughput', async () => {

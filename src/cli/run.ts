@@ -11,7 +11,7 @@ import {
   TransferSchema,
 } from '../results/schema.js';
 import { loadSuite, parseRunOptions, SEED_BOUNDS, type RunOptionsInput, type Suite } from '../run/options.js';
-import { resolveGpuList, resumeWithGpusError, runOnGpus } from '../run/multi-gpu.js';
+import { checkGpusDevice, resolveGpuList, resumeWithGpusError, runOnGpus } from '../run/multi-gpu.js';
 import { ORT_OPTION_NAMES } from '../engines/ort-options.js';
 import { SweepClock } from './eta.js';
 import { runBenchmarks, signalExitCode, STOP_SIGNALS, type RunHooks, type RunOutcome } from '../run/run.js';
@@ -385,8 +385,11 @@ export function register(program: Command): void {
       const options = optionsFrom(flags, cmd);
       // Bad options must be a usage error (exit 2) before nvidia-smi is asked about --gpus (exit 3), and
       // before the notice below speaks of a run that will not happen.
-      parseRunOptions(options);
-      if (flags.resume && flags.gpus !== undefined) throw resumeWithGpusError();
+      const parsed = parseRunOptions(options);
+      if (flags.gpus !== undefined) {
+        if (flags.resume) throw resumeWithGpusError();
+        checkGpusDevice(parsed);
+      }
       const cores = availableParallelism();
       if (flags.threads > cores) {
         process.stderr.write(

@@ -112,6 +112,34 @@ export function resumeWithGpusError(): BenchError {
 }
 
 /**
+ * Refuses --gpus where a worker cannot be pinned to its GPU: only onnxruntime's CUDA and TensorRT
+ * providers take a device id. The WebGPU provider (onnxruntime-node 1.30 passes it no adapter index)
+ * and TensorFlow.js would run every worker on the same GPU while the file named a different one for
+ * each, and the CPU uses none; `auto` could choose either.
+ */
+export function checkGpusDevice(o: { engine: string; device: string }): void {
+  const hint =
+    'use --gpus with --engine ort and --device cuda or tensorrt; drop --gpus to measure one device';
+  if (o.engine !== 'ort') {
+    throw new BenchError(
+      'E_USAGE',
+      `--gpus cannot pin --engine ${o.engine} workers to their GPUs: it takes no GPU index, so every worker would share one GPU`,
+      { hint },
+    );
+  }
+  if (o.device === 'cuda' || o.device === 'tensorrt') return;
+  const why =
+    o.device === 'webgpu'
+      ? 'onnxruntime-node passes the WebGPU provider no adapter index, so every worker would share one GPU'
+      : o.device === 'cpu'
+        ? 'the CPU is not a GPU to run one worker on'
+        : 'auto may choose WebGPU or the CPU, which --gpus cannot pin to a GPU';
+  throw new BenchError('E_USAGE', `--gpus needs --device cuda or tensorrt, not ${o.device}: ${why}`, {
+    hint,
+  });
+}
+
+/**
  * Runs the same configurations on every GPU in `gpus` at once and merges them into one file. Each
  * run's key gets a `|gpuN` suffix so runs on different GPUs stay distinct for `bench compare`. --out is
  * rewritten (atomically) each time a worker finishes a configuration, so a signal or a crash of the
@@ -125,6 +153,7 @@ export async function runOnGpus(
 ): Promise<RunOutcome> {
   const o = parseRunOptions(input);
   if (o.resume) throw resumeWithGpusError();
+  checkGpusDevice(o);
   const out = o.out ?? defaultOutPath('multi-gpu');
   checkOutFile(out, { force: o.force || !o.out });
   const planned = plannedConfigurations(o) * gpus.length;
