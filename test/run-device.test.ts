@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeviceProbe, Engine } from '../src/engines/engine.js';
 import type { DeviceKind } from '../src/results/schema.js';
-import { chooseDevice } from '../src/run/device.js';
+import { chooseDevice, type DeviceChoice } from '../src/run/device.js';
+import { deviceWarnings } from '../src/run/run.js';
 import { softwareVulkanOnly } from '../src/env/vulkan.js';
+import { syntheticEnv } from './synthetic.js';
 
 /** An engine whose probes are scripted; only probe() is used by chooseDevice. */
 function engineWith(probes: Partial<Record<DeviceKind, Partial<DeviceProbe>>>): Engine {
@@ -83,5 +85,47 @@ describe('device choice', () => {
       message: '--device cuda: no driver',
       hint: 'install the driver',
     });
+  });
+});
+
+describe('device warnings every run carries', () => {
+  const h100 = (index: number) => ({ index, name: 'NVIDIA H100 80GB HBM3' });
+  const envWith = (gpus: { index: number; name: string }[]) => ({ ...syntheticEnv('gpu-host'), gpus });
+  const webgpu: DeviceChoice = {
+    requested: 'webgpu',
+    actual: 'webgpu',
+    probe: { device: 'webgpu', usable: true },
+  };
+
+  it('WebGPU on a machine of several GPUs says which one the run is labelled with, and why it cannot know', () => {
+    expect(deviceWarnings(webgpu, envWith([h100(0), h100(1)]), 0)).toEqual([
+      {
+        code: 'W_WEBGPU_ADAPTER',
+        message:
+          'this machine has 2 GPUs and onnxruntime does not say which one its WebGPU provider chose: the run is labelled GPU 0 (NVIDIA H100 80GB HBM3), whose power and memory it records',
+        advice:
+          'measure on one visible GPU (in a container, expose only that one), or use --device cuda, which takes a device id',
+      },
+    ]);
+    // One GPU: nothing to doubt. CUDA takes the device id: nothing to doubt either.
+    expect(deviceWarnings(webgpu, envWith([h100(0)]), 0)).toEqual([]);
+    const cuda: DeviceChoice = { requested: 'cuda', actual: 'cuda', probe: { device: 'cuda', usable: true } };
+    expect(deviceWarnings(cuda, envWith([h100(0), h100(1)]), 1)).toEqual([]);
+  });
+
+  it('a requested GPU that fell back, and a software adapter, say their figures are CPU figures', () => {
+    const fellBack: DeviceChoice = {
+      requested: 'cuda',
+      actual: 'cpu',
+      probe: { device: 'cpu', usable: true },
+      fallbackReason: 'cuda absent',
+    };
+    expect(deviceWarnings(fellBack, envWith([]), 0).map((w) => w.code)).toEqual(['W_CPU_FALLBACK']);
+    const lavapipe: DeviceChoice = { ...webgpu, probe: { device: 'webgpu', usable: true, software: true } };
+    expect(deviceWarnings(lavapipe, envWith([h100(0), h100(1)]), 0).map((w) => w.code)).toEqual([
+      'W_SOFTWARE_DEVICE',
+    ]);
+    // auto choosing the CPU is what the user asked for: no warning.
+    expect(deviceWarnings({ ...fellBack, requested: 'auto' }, envWith([]), 0)).toEqual([]);
   });
 });

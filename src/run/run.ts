@@ -251,10 +251,11 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
 
 /**
  * What every run on this device should carry as a warning: a GPU that was asked for but is not what
- * ran (fallback to CPU), or a GPU API emulated on the CPU. `--device auto` choosing the CPU is no
- * warning: the user asked for whatever is best here.
+ * ran (fallback to CPU), a GPU API emulated on the CPU, or WebGPU on a machine of several GPUs (which
+ * adapter Dawn chose is not reported). `--device auto` choosing the CPU is no warning: the user asked
+ * for whatever is best here.
  */
-function deviceWarnings(choice: DeviceChoice): RunWarning[] {
+export function deviceWarnings(choice: DeviceChoice, env: Environment, gpuIndex: number): RunWarning[] {
   if (choice.requested !== 'auto' && choice.actual === 'cpu' && choice.requested !== 'cpu') {
     return [
       {
@@ -271,6 +272,17 @@ function deviceWarnings(choice: DeviceChoice): RunWarning[] {
         code: 'W_SOFTWARE_DEVICE',
         message: `--device ${choice.actual} ran on ${choice.probe.deviceName ?? 'a software driver'}: these are CPU figures, not GPU ones`,
         advice: 'measure on a machine with a GPU and its Vulkan driver for GPU figures',
+      },
+    ];
+  }
+  if (choice.actual === 'webgpu' && env.gpus.length > 1) {
+    const named = env.gpus.find((g) => g.index === gpuIndex);
+    return [
+      {
+        code: 'W_WEBGPU_ADAPTER',
+        message: `this machine has ${env.gpus.length} GPUs and onnxruntime does not say which one its WebGPU provider chose: the run is labelled GPU ${gpuIndex}${named ? ` (${named.name})` : ''}, whose power and memory it records`,
+        advice:
+          'measure on one visible GPU (in a container, expose only that one), or use --device cuda, which takes a device id',
       },
     ];
   }
@@ -508,7 +520,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
     let index = 0;
     for (const [m, resolved] of models.entries()) {
       const configs = plan[m] ?? [];
-      const warnings: RunWarning[] = [...deviceWarnings(choice)];
+      const warnings: RunWarning[] = [...deviceWarnings(choice, env, o.gpuIndex)];
       if (resolved.precision === 'fp16' && choice.actual === 'cpu') {
         warnings.push({
           code: 'W_FP16_ON_CPU',
