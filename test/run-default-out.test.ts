@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultOutPath, outNameDevice } from '../src/run/run.js';
+import { defaultOutPath, outNameDevice } from '../src/run/out-path.js';
 
 describe('defaultOutPath', () => {
   it('creates a missing results folder and numbers a name already taken', () => {

@@ -14,9 +14,9 @@ import { checkOutFile, readResultFile, writeResultFile } from '../results/io.js'
 import { SCHEMA_VERSION, type ResultFile, type RunResult } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { parseRunOptions, type RunOptionsInput } from './options.js';
+import { defaultOutPath } from './out-path.js';
 import {
   abortSignalName,
-  defaultOutPath,
   interruptedError,
   interruptedRecord,
   plannedConfigurations,

@@ -2,45 +2,31 @@
  * `bench run` as a programmatic API: resolves models and device, measures every configuration and
  * writes the result file atomically after each one, so a crash or Ctrl-C keeps all finished work.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { constants as osConstants, hostname } from 'node:os';
-import { join } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import { analyzeModel } from '../analyze/index.js';
 import { zooAnalysis } from '../analyze/zoo-table.js';
 import { parseShapeFlags } from '../analyze/shape-flag.js';
 import type { Engine, LoadedModel } from '../engines/engine.js';
-import { captureEnvironment } from '../env/environment.js';
 import { samplesPerJoule, startPowerSampler } from '../env/power-sampler.js';
 import { BenchError, errorMessage, ExitCode, type ExitCodeValue } from '../errors.js';
 import { measure } from '../measure/measure.js';
-import { checkOutFile, writeResultFile } from '../results/io.js';
+import { writeResultFile } from '../results/io.js';
 import type {
   DeviceInfo,
   Environment,
   ModelInfo,
   ResultFile,
-  RunConfig,
   RunResult,
   RunWarning,
 } from '../results/schema.js';
 import { SCHEMA_VERSION } from '../results/schema.js';
-import { chooseDevice, type DeviceChoice } from './device.js';
-import { loadEngine } from './engines.js';
+import type { DeviceChoice } from './device.js';
 import { generateInputs, resolveInputShapes } from './inputs.js';
 import { runKey } from '../compare/key.js';
-import { appliedSettings, parseOrtOptions } from '../engines/ort-options.js';
-import { resolveModel, type ResolvedModel } from './models.js';
-import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
-import {
-  continuedFile,
-  interruptionMark,
-  keptConfigurations,
-  openForResume,
-  otherVersionNotes,
-  planKey,
-  recordRun,
-  type PlannedConfig,
-} from './resume.js';
+import type { ResolvedModel } from './models.js';
+import type { RunOptions, RunOptionsInput } from './options.js';
+import { continuedFile, interruptionMark, recordRun } from './resume.js';
+import { configFor, prepareSweep } from './sweep.js';
 
 /** Callbacks the CLI uses for progress and messages; all optional. */
 export interface RunHooks {
@@ -72,28 +58,6 @@ export interface RunOutcome {
   measured: RunResult[];
   /** Configurations of this sweep that --resume kept from the file instead of measuring. */
   kept: number;
-}
-
-/**
- * Default output path: results/<date>-<host>-<device>.json, numbered when it already exists. Creates
- * the folder, so a first `bench` outside this repository has somewhere to write.
- */
-export function defaultOutPath(device: string, now = new Date(), dir = 'results'): string {
-  mkdirSync(dir, { recursive: true });
-  const stem = `${now.toISOString().slice(0, 10)}-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-${device}`;
-  let path = join(dir, `${stem}.json`);
-  for (let i = 2; existsSync(path); i++) path = join(dir, `${stem}-${i}.json`);
-  return path;
-}
-
-/**
- * The device part of a default file name: `webgpu-software` for WebGPU on a CPU Vulkan driver
- * (lavapipe), so a file of CPU figures is never named as if a GPU had measured it.
- */
-export function outNameDevice(choice: Pick<DeviceChoice, 'actual' | 'probe'>): string {
-  return choice.actual !== 'cpu' && choice.probe.software === true
-    ? `${choice.actual}-software`
-    : choice.actual;
 }
 
 /** Signals that stop a run after saving its finished configurations (Ctrl-C, a supervisor, a closed terminal). */
@@ -166,26 +130,6 @@ export function interruptedError(
 /** How many configurations `o` measures on one device: every model at every batch size. */
 export function plannedConfigurations(o: Pick<RunOptions, 'models' | 'batches'>): number {
   return o.models.length * o.batches.length;
-}
-
-/** The measurement settings recorded for one configuration. */
-function configFor(o: RunOptions, batch: number): RunConfig {
-  return {
-    scenario: o.scenario,
-    batch,
-    threads: o.threads,
-    concurrency: o.scenario === 'single-stream' ? 1 : o.concurrency,
-    warmupIterations: o.warmup,
-    minDurationS: o.durationS,
-    minIterations: o.minIterations,
-    maxDurationS: o.maxDurationS,
-    relCiPct: o.relCiPct,
-    transfer: o.transfer,
-    seed: o.seed,
-    ...(o.qps !== undefined ? { qps: o.qps } : {}),
-    ...(o.latencyBoundMs !== undefined ? { latencyBoundMs: o.latencyBoundMs } : {}),
-    ...(o.findPeak ? { findPeak: true } : {}),
-  };
 }
 
 /** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
@@ -410,79 +354,19 @@ async function measureOne(
 }
 
 /**
- * Checks --shape and --batch against every model's declared inputs before anything is measured, so a
- * shape that fits the first model but not the second (or names no input, or has the wrong rank) is a
- * usage error at once rather than after the first model's minutes. measureOne checks again against the
- * engine's own view of the inputs; this is the early, same-rules copy of that check.
- */
-function checkShapes(models: ResolvedModel[], o: RunOptions): void {
-  const flags = parseShapeFlags(o.shapes);
-  for (const m of models) {
-    if (!m.inputs) continue; // a model.json: its inputs are known once tfjs loads it
-    for (const batch of o.batches) {
-      try {
-        resolveInputShapes(m.inputs, batch, flags);
-      } catch (e) {
-        if (!(e instanceof BenchError)) throw e;
-        // With several models the message must say which one the shape does not fit.
-        throw new BenchError(e.code, `--model ${m.source === 'file' ? m.path : m.name}: ${e.message}`, {
-          ...(e.hint ? { hint: e.hint } : {}),
-          cause: e,
-        });
-      }
-    }
-  }
-}
-
-/**
  * Runs every configuration (models x batches) and returns the result file. The file is rewritten after
  * each configuration. Throws E_INTERRUPTED after saving when `hooks.signal` aborts before every
  * configuration finished (exit 130, or 143/129 when the abort's reason is 'SIGTERM'/'SIGHUP'); the file
  * then records how much was left undone.
  */
 export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunOutcome> {
-  const o = parseRunOptions(input);
-  parseShapeFlags(o.shapes); // a malformed --shape fails now, not after the first configuration
   const notice = hooks.onNotice ?? (() => undefined);
-  // --resume writes over the file it continues, as --force would.
-  if (o.out) checkOutFile(o.out, { force: o.force || o.resume });
-
-  // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
-  const models = o.models.map((spec) =>
-    resolveModel(spec, { engine: o.engine, precision: o.precision, seed: o.seed }),
+  const { o, models, engine, choice, out, env, ortOptions, previous, plan, kept } = await prepareSweep(
+    input,
+    notice,
   );
-  checkShapes(models, o);
-  const engine = await loadEngine(o.engine);
-  const choice = await chooseDevice(engine, o.device, o.fallback);
-  if (choice.notice) notice(choice.notice);
-  const out = o.out ?? defaultOutPath(outNameDevice(choice));
-  if (!o.out) checkOutFile(out, { force: true });
-  const env = await captureEnvironment();
   const command = hooks.command ?? 'bench (API)';
-  const ortOptions = parseOrtOptions(o.epOptions, o.engine, o.device);
-  if (choice.actual !== 'webgpu' && Object.keys(ortOptions.webgpu).length > 0) {
-    notice(`warning: the webgpu.* --ep-option settings are not applied: the run uses ${choice.actual}`);
-  }
-  const settings = o.engine === 'ort' ? appliedSettings(ortOptions, choice.actual) : undefined;
-  const previous = o.resume ? openForResume(out, env, engine) : undefined;
-  // Every configuration of the sweep, identified before any engine loads (see resume.ts planKey).
-  const shapes = parseShapeFlags(o.shapes);
-  const plan = models.map((resolved) =>
-    o.batches.map((batch): PlannedConfig => {
-      const config = configFor(o, batch);
-      const keyed = { model: resolved, engine: { name: engine.name, provider: choice.actual }, config };
-      return {
-        key: planKey(keyed, choice.actual),
-        label: `${resolved.name} b${batch}`,
-        config,
-        ...(resolved.inputs ? { inputs: resolveInputShapes(resolved.inputs, batch, shapes) } : {}),
-        ...(settings ? { settings } : {}),
-      };
-    }),
-  );
   const planKeys = plan.flat().map((p) => p.key);
-  const kept = previous ? keptConfigurations(previous, plan.flat(), out) : new Set<string>();
-  if (previous) for (const line of otherVersionNotes(previous, models, out)) notice(line);
   const file: ResultFile = previous
     ? continuedFile(previous, command)
     : {

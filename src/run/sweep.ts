@@ -1,0 +1,137 @@
+/**
+ * What a sweep settles before it measures anything, shared by `bench run` and its `--dry-run`: the
+ * options, every model resolved (zoo models built), the engine and device, the output file, and each
+ * configuration's identity, with what `--resume` keeps of the file.
+ */
+import { parseShapeFlags } from '../analyze/shape-flag.js';
+import type { Engine } from '../engines/engine.js';
+import { appliedSettings, parseOrtOptions, type OrtOptions } from '../engines/ort-options.js';
+import { captureEnvironment } from '../env/environment.js';
+import { BenchError } from '../errors.js';
+import { checkOutFile } from '../results/io.js';
+import type { Environment, ResultFile, RunConfig } from '../results/schema.js';
+import { chooseDevice, type DeviceChoice } from './device.js';
+import { loadEngine } from './engines.js';
+import { resolveInputShapes } from './inputs.js';
+import { resolveModel, type ResolvedModel } from './models.js';
+import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
+import {
+  keptConfigurations,
+  openForResume,
+  otherVersionNotes,
+  planKey,
+  type PlannedConfig,
+} from './resume.js';
+import { defaultOutPath, outNameDevice } from './out-path.js';
+
+/** The measurement settings recorded for one configuration. */
+export function configFor(o: RunOptions, batch: number): RunConfig {
+  return {
+    scenario: o.scenario,
+    batch,
+    threads: o.threads,
+    concurrency: o.scenario === 'single-stream' ? 1 : o.concurrency,
+    warmupIterations: o.warmup,
+    minDurationS: o.durationS,
+    minIterations: o.minIterations,
+    maxDurationS: o.maxDurationS,
+    relCiPct: o.relCiPct,
+    transfer: o.transfer,
+    seed: o.seed,
+    ...(o.qps !== undefined ? { qps: o.qps } : {}),
+    ...(o.latencyBoundMs !== undefined ? { latencyBoundMs: o.latencyBoundMs } : {}),
+    ...(o.findPeak ? { findPeak: true } : {}),
+  };
+}
+
+/**
+ * Checks --shape and --batch against every model's declared inputs before anything is measured, so a
+ * shape that fits the first model but not the second (or names no input, or has the wrong rank) is a
+ * usage error at once rather than after the first model's minutes. measureOne checks again against the
+ * engine's own view of the inputs; this is the early, same-rules copy of that check.
+ */
+export function checkShapes(models: ResolvedModel[], o: RunOptions): void {
+  const flags = parseShapeFlags(o.shapes);
+  for (const m of models) {
+    if (!m.inputs) continue; // a model.json: its inputs are known once tfjs loads it
+    for (const batch of o.batches) {
+      try {
+        resolveInputShapes(m.inputs, batch, flags);
+      } catch (e) {
+        if (!(e instanceof BenchError)) throw e;
+        // With several models the message must say which one the shape does not fit.
+        throw new BenchError(e.code, `--model ${m.source === 'file' ? m.path : m.name}: ${e.message}`, {
+          ...(e.hint ? { hint: e.hint } : {}),
+          cause: e,
+        });
+      }
+    }
+  }
+}
+
+/** A sweep ready to measure (see {@link prepareSweep}). */
+export interface Sweep {
+  o: RunOptions;
+  models: ResolvedModel[];
+  engine: Engine;
+  choice: DeviceChoice;
+  /** The result file it writes. */
+  out: string;
+  env: Environment;
+  /** The --ep-option settings, parsed. */
+  ortOptions: OrtOptions;
+  /** The file --resume continues; undefined without --resume or when there is none yet. */
+  previous: ResultFile | undefined;
+  /** Each model's configurations, one per batch size, in measuring order. */
+  plan: PlannedConfig[][];
+  /** The {@link planKey}s of `previous` this sweep keeps instead of measuring. */
+  kept: Set<string>;
+}
+
+/**
+ * Validates the options and settles everything {@link Sweep} holds, with the same errors a run
+ * gives (usage, missing files, an --out that exists, a --resume refused) and nothing measured;
+ * `notice` hears the device choice and anything --resume should tell.
+ */
+export async function prepareSweep(input: RunOptionsInput, notice: (line: string) => void): Promise<Sweep> {
+  const o = parseRunOptions(input);
+  parseShapeFlags(o.shapes); // a malformed --shape fails now, not after the first configuration
+  // --resume writes over the file it continues, as --force would.
+  if (o.out) checkOutFile(o.out, { force: o.force || o.resume });
+
+  // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
+  const models = o.models.map((spec) =>
+    resolveModel(spec, { engine: o.engine, precision: o.precision, seed: o.seed }),
+  );
+  checkShapes(models, o);
+  const engine = await loadEngine(o.engine);
+  const choice = await chooseDevice(engine, o.device, o.fallback);
+  if (choice.notice) notice(choice.notice);
+  const out = o.out ?? defaultOutPath(outNameDevice(choice));
+  if (!o.out) checkOutFile(out, { force: true });
+  const env = await captureEnvironment();
+  const ortOptions = parseOrtOptions(o.epOptions, o.engine, o.device);
+  if (choice.actual !== 'webgpu' && Object.keys(ortOptions.webgpu).length > 0) {
+    notice(`warning: the webgpu.* --ep-option settings are not applied: the run uses ${choice.actual}`);
+  }
+  const settings = o.engine === 'ort' ? appliedSettings(ortOptions, choice.actual) : undefined;
+  const previous = o.resume ? openForResume(out, env, engine) : undefined;
+  // Every configuration of the sweep, identified before any engine loads (see resume.ts planKey).
+  const shapes = parseShapeFlags(o.shapes);
+  const plan = models.map((resolved) =>
+    o.batches.map((batch): PlannedConfig => {
+      const config = configFor(o, batch);
+      const keyed = { model: resolved, engine: { name: engine.name, provider: choice.actual }, config };
+      return {
+        key: planKey(keyed, choice.actual),
+        label: `${resolved.name} b${batch}`,
+        config,
+        ...(resolved.inputs ? { inputs: resolveInputShapes(resolved.inputs, batch, shapes) } : {}),
+        ...(settings ? { settings } : {}),
+      };
+    }),
+  );
+  const kept = previous ? keptConfigurations(previous, plan.flat(), out) : new Set<string>();
+  if (previous) for (const line of otherVersionNotes(previous, models, out)) notice(line);
+  return { o, models, engine, choice, out, env, ortOptions, previous, plan, kept };
+}
