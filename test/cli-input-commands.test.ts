@@ -74,6 +74,10 @@ describe('flag values: the value typed and what is expected', () => {
       '--resume cannot continue a --gpus run',
     ],
     [['run', '--model', 'tiny_cnn', '--resume'], '--resume needs --out'],
+    [
+      ['run', '--model', 'tiny_cnn', '--gpus', 'all', '--device', 'cuda', '--dry-run'],
+      '--dry-run plans a run on one device, not a --gpus run',
+    ],
     // --gpus pins each worker by CUDA device id: other devices and engines would share one GPU.
     [
       ['run', '--model', 'tiny_cnn', '--gpus', 'all'],

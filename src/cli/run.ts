@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, Help, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { ExitCode } from '../errors.js';
+import { BenchError, ExitCode } from '../errors.js';
 import {
   DeviceRequestSchema,
   EngineNameSchema,
@@ -11,6 +11,8 @@ import {
   TransferSchema,
 } from '../results/schema.js';
 import { loadSuite, parseRunOptions, SEED_BOUNDS, type RunOptionsInput, type Suite } from '../run/options.js';
+import { planRun } from '../run/plan.js';
+import { formatRunPlan } from '../run/plan-format.js';
 import { checkGpusDevice, resolveGpuList, resumeWithGpusError, runOnGpus } from '../run/multi-gpu.js';
 import { ORT_OPTION_NAMES } from '../engines/ort-options.js';
 import { SweepClock } from './eta.js';
@@ -124,6 +126,7 @@ interface RunFlags {
   epOption: string[];
   json?: boolean;
   quiet?: boolean;
+  dryRun?: boolean;
   fallback: boolean;
   gpus?: string;
 }
@@ -370,6 +373,10 @@ export function register(program: Command): void {
     )
     .option('--json', 'print the result JSON on stdout instead of the table')
     .option('--quiet', 'no progress and no table (still names the file written)')
+    .option(
+      '--dry-run',
+      'print what the run would do (device, file, configurations, what --resume keeps, time bounds) and measure nothing; zoo models are built as a run builds them',
+    )
     .option('--no-fallback', 'exit with code 3 instead of falling back to CPU')
     .option(
       '--gpus <list>',
@@ -389,6 +396,16 @@ export function register(program: Command): void {
       if (flags.gpus !== undefined) {
         if (flags.resume) throw resumeWithGpusError();
         checkGpusDevice(parsed);
+        if (flags.dryRun) {
+          throw new BenchError('E_USAGE', '--dry-run plans a run on one device, not a --gpus run', {
+            hint: 'drop --gpus: each of its workers runs the plan --dry-run prints for one GPU',
+          });
+        }
+      }
+      if (flags.dryRun) {
+        const plan = await planRun(options, (line) => process.stderr.write(`${line}\n`));
+        process.stdout.write(flags.json ? JSON.stringify(plan, null, 2) + '\n' : formatRunPlan(plan));
+        return;
       }
       const cores = availableParallelism();
       if (flags.threads > cores) {

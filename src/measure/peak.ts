@@ -44,6 +44,28 @@ export interface PeakOutcome {
   aborted: boolean;
 }
 
+/**
+ * Seconds one search trial measures, from the run's --duration and --max-duration: at least
+ * max(0.25, duration / 2), at most twice that (capped by --max-duration, never below the minimum).
+ */
+export function searchTrialS(minDurationS: number, maxDurationS: number): { min: number; max: number } {
+  const min = Math.max(0.25, minDurationS / 2);
+  return { min, max: Math.max(min, Math.min(maxDurationS, 2 * min)) };
+}
+
+/**
+ * Bounds of a whole --find-peak in measured seconds: at least two search trials (one that meets the
+ * bound and one that misses bracket the peak) and one confirmation; at most every trial and every
+ * confirmation at their longest.
+ */
+export function peakSearchS(minDurationS: number, maxDurationS: number): { min: number; max: number } {
+  const trial = searchTrialS(minDurationS, maxDurationS);
+  return {
+    min: 2 * trial.min + minDurationS,
+    max: PEAK_MAX_TRIALS * trial.max + PEAK_MAX_CONFIRMATIONS * maxDurationS,
+  };
+}
+
 /** Runs one server trial (the real one, or a scripted one in tests). */
 export type TrialRunner = (
   model: Runnable,
@@ -63,13 +85,8 @@ export async function findPeak(
   onProgress?: ProgressCallback,
   runTrial: TrialRunner = runServerTrial,
 ): Promise<PeakOutcome> {
-  const trialMinS = Math.max(0.25, settings.minDurationS / 2);
-  const trialSettings = {
-    ...settings,
-    minDurationS: trialMinS,
-    maxDurationS: Math.min(settings.maxDurationS, 2 * trialMinS),
-  };
-  if (trialSettings.maxDurationS < trialMinS) trialSettings.maxDurationS = trialMinS;
+  const trialS = searchTrialS(settings.minDurationS, settings.maxDurationS);
+  const trialSettings = { ...settings, minDurationS: trialS.min, maxDurationS: trialS.max };
   const steps: PeakStep[] = [];
   let lo: ServerTrialOutcome | undefined;
   let hi: ServerTrialOutcome | undefined;

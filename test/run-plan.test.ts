@@ -1,0 +1,139 @@
+/**
+ * `bench run --dry-run`: the plan is settled as a run settles it (real onnxruntime CPU, the zoo's tiny
+ * model) and nothing is measured or written.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { peakSearchS, searchTrialS } from '../src/measure/peak.js';
+import type { RunOptionsInput } from '../src/run/options.js';
+import { planRun, type RunPlan } from '../src/run/plan.js';
+import { formatRunPlan } from '../src/run/plan-format.js';
+import { runBenchmarks } from '../src/run/run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'h100e-plan-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const sweep = (out: string, batches: number[], extra: Partial<RunOptionsInput> = {}): RunOptionsInput => ({
+  models: ['tiny_cnn'],
+  device: 'cpu',
+  batches,
+  durationS: 0.5,
+  maxDurationS: 2,
+  minIterations: 3,
+  warmup: 1,
+  out,
+  ...extra,
+});
+
+describe('--find-peak time bounds', () => {
+  it('count two short search trials and one confirmation at least, every trial and confirmation at most', () => {
+    // --duration 1, --max-duration 30: trials of 0.5 to 1 s.
+    expect(searchTrialS(1, 30)).toEqual({ min: 0.5, max: 1 });
+    expect(peakSearchS(1, 30)).toEqual({ min: 2 * 0.5 + 1, max: 8 * 1 + 3 * 30 });
+    // Short runs: a trial lasts at least 0.25 s, and --max-duration caps it (never below its minimum).
+    expect(searchTrialS(0.2, 0.3)).toEqual({ min: 0.25, max: 0.3 });
+    expect(searchTrialS(0.2, 0.2)).toEqual({ min: 0.25, max: 0.25 });
+  });
+});
+
+describe('bench run --dry-run', () => {
+  it('plans every configuration with its time bounds, and writes nothing', async () => {
+    const out = join(dir, 'fresh.json');
+    const plan = await planRun(sweep(out, [1, 2, 4]));
+    expect(plan).toMatchObject({
+      engine: { name: 'ort' },
+      device: { requested: 'cpu', actual: 'cpu', software: false },
+      out: { path: out, action: 'create' },
+      toMeasure: 3,
+      kept: 0,
+      // Three configurations of 0.5 to 2 s each.
+      measuringS: { min: 1.5, max: 6 },
+    });
+    expect(plan.configurations.map((c) => [c.model, c.batch, c.action])).toEqual([
+      ['tiny_cnn', 1, 'measure'],
+      ['tiny_cnn', 2, 'measure'],
+      ['tiny_cnn', 4, 'measure'],
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('with --resume, says what the file keeps and leaves the file as it was', async () => {
+    const out = join(dir, 'resumed.json');
+    await runBenchmarks(sweep(out, [1, 2], { durationS: 0.1 }));
+    const before = readFileSync(out, 'utf8');
+    const plan = await planRun(sweep(out, [1, 2, 4], { resume: true }));
+    expect(plan.out.action).toBe('continue');
+    expect(plan.configurations.map((c) => [c.batch, c.action])).toEqual([
+      [1, 'keep'],
+      [2, 'keep'],
+      [4, 'measure'],
+    ]);
+    expect(plan.measuringS).toEqual({ min: 0.5, max: 2 });
+    expect(readFileSync(out, 'utf8')).toBe(before);
+    // The checks of a run hold too: an existing file without --force or --resume is refused.
+    await expect(planRun(sweep(out, [1]))).rejects.toMatchObject({
+      code: 'E_EXISTS',
+      message: expect.stringMatching(/already exists/),
+    });
+    expect((await planRun(sweep(out, [1], { force: true }))).out.action).toBe('replace');
+  });
+});
+
+describe('the plan as text', () => {
+  it('names the device, the file, each configuration and the time', () => {
+    const plan: RunPlan = {
+      engine: { name: 'ort', version: '1.30.0' },
+      device: { requested: 'webgpu', actual: 'webgpu', software: true },
+      out: { path: 'r.json', action: 'continue' },
+      configurations: [
+        {
+          model: 'resnet18',
+          sha: 'abcdef012345',
+          precision: 'fp16',
+          batch: 1,
+          scenario: 'offline',
+          action: 'keep',
+        },
+        {
+          model: 'resnet18',
+          sha: 'abcdef012345',
+          precision: 'fp16',
+          batch: 32,
+          scenario: 'offline',
+          action: 'measure',
+        },
+      ],
+      toMeasure: 1,
+      kept: 1,
+      measuringS: { min: 3, max: 150 },
+    };
+    expect(formatRunPlan(plan)).toBe(
+      [
+        'dry run: nothing is measured and no file is written',
+        'engine  ort 1.30.0',
+        'device  webgpu; a CPU Vulkan driver: CPU figures',
+        'file    r.json (continued, --resume)',
+        '2 configurations: 1 to measure, 1 kept',
+        '  model     sha           prec  batch  scenario  action',
+        '  --------  ------------  ----  -----  --------  -------',
+        '  resnet18  abcdef012345  fp16  1      offline   keep',
+        '  resnet18  abcdef012345  fp16  32     offline   measure',
+        'time    3 s to 2.5 min of measuring, plus warm-up, session creation and first inferences',
+        '',
+      ].join('\n'),
+    );
+    const fellBack: RunPlan = {
+      ...plan,
+      device: { requested: 'cuda', actual: 'cpu', software: false, fallbackReason: 'cuda not usable' },
+      configurations: [],
+      toMeasure: 0,
+      kept: 0,
+    };
+    expect(formatRunPlan(fellBack).split('\n')[2]).toBe(
+      'device  cpu (asked for cuda); fallback: cuda not usable',
+    );
+    expect(formatRunPlan(fellBack)).toContain('time    nothing left to measure');
+  });
+});
