@@ -219,7 +219,7 @@ describe('warnings bench run recorded', () => {
     const runs = page.slice(page.indexOf('<h2 id="runs-runs">'), page.indexOf('<h2>Environments</h2>'));
     // The fp16 batch-4 run: precision column, its CI as ± percent, and both codes.
     expect(runs).toMatch(
-      /<td>fp16<\/td><td>ok<\/td><td>cpu: Synthetic CPU<\/td><td>host-a<\/td><td>10<\/td><td>[\d.]+<\/td><td>±[\d.]+\u00a0%<\/td><td>40\.45<\/td><td>[\d.]+<\/td><td>W_FP16_ON_CPU, W_HIGH_CV<\/td><\/tr>/,
+      /<td>fp16<\/td><td>ok<\/td><td>cpu: Synthetic CPU<\/td><td>host-a<\/td><td>10<\/td><td>[\d.]+<\/td><td>±[\d.]+\u00a0%<\/td><td>40\.45<\/td><td>[\d.]+<\/td><td>n\/a \(bench estimate says why\)<\/td><td>W_FP16_ON_CPU, W_HIGH_CV<\/td><\/tr>/,
     );
     const item = (text: string, details: string[] = []): string =>
       `<li>${escapeHtml(text)}${details.length ? `<ul>${details.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>` : ''}</li>`;

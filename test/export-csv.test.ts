@@ -58,6 +58,8 @@ describe('CSV export', () => {
       'latency.medianMs': '10',
       'latency.p99Ms': '10',
       'server.met': '',
+      // A made-up CPU the catalog and this machine do not know: no figure.
+      h100e: '',
       warnings: '',
     });
     expect(row?.split(',')).toHaveLength(CSV_COLUMNS.length);
@@ -98,6 +100,9 @@ describe('CSV export', () => {
       'device.actual': 'cuda',
       'device.gpuIndex': '1',
       'gpu.driverVersion': '570.2',
+      // The H100 is the unit: its spec figure is 1 by both Epoch rules.
+      h100e: '1',
+      'h100e.method': 'spec',
       warnings: 'W_HIGH_CV; W_OUTLIERS',
     });
     expect(s).toMatchObject({

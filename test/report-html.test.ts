@@ -58,6 +58,31 @@ describe('wrapLabel', () => {
 });
 
 describe('bench report', () => {
+  it("gives each run the H100e bench run's table gives it (the spec figure without an H100 reference)", async () => {
+    const gpuRun = syntheticRun({
+      model: 'm',
+      batch: 1,
+      samplesMs: [10, 10, 10, 10, 10],
+      provider: 'cuda',
+      device: { requested: 'cuda', actual: 'cuda', name: 'NVIDIA A100-SXM4-80GB', gpuIndex: 0 },
+    });
+    const env: Environment = {
+      ...syntheticEnv('gpu-host'),
+      gpus: [{ index: 0, name: 'NVIDIA A100-SXM4-80GB' }],
+    };
+    const path = join(dir, 'a100.json');
+    writeResultFile(path, {
+      schemaVersion: 1,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      command: 'bench',
+      environment: env,
+      runs: [gpuRun],
+    });
+    const { stdout } = await reportCommand([path], { markdown: '-' });
+    // The A100's dense 16-bit 312 TFLOP/s over the H100's 989.4 (catalog sources; h100e-estimate tests).
+    expect(stdout).toContain('| 100.0 | ±0.0\u00a0% | 10.00 | 10.00 | 0.315 \\(spec\\) |  |');
+  });
+
   it('writes a self-contained HTML page with three SVG charts and every string escaped', async () => {
     const html = join(dir, 'report.html');
     const md = join(dir, 'report.md');
@@ -284,7 +309,7 @@ describe('bench report: many configurations and server runs', () => {
     // The runs table: 2 files × 18 offline runs, no server key, img/s with its CI as ± percent.
     const runs = section(page, '<h2 id="runs-runs">Runs</h2>');
     expect(runs).toContain(
-      '<tr><th>file</th><th>configuration</th><th>precision</th><th>status</th><th>device</th><th>host</th><th>samples</th><th>img/s</th><th>95 % CI</th><th>p50 ms</th><th>p99 ms</th><th>warnings</th></tr>',
+      '<tr><th>file</th><th>configuration</th><th>precision</th><th>status</th><th>device</th><th>host</th><th>samples</th><th>img/s</th><th>95 % CI</th><th>p50 ms</th><th>p99 ms</th><th>H100e</th><th>warnings</th></tr>',
     );
     expect(runs.match(/<tr><td>/g)).toHaveLength(36);
     expect(runs).not.toContain('|server|');

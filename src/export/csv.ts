@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { CellComparison, Comparison, ComparisonRow } from '../compare/compare.js';
 import { environmentOf } from '../compare/environment.js';
 import type { LoadedFile } from '../compare/load.js';
+import { h100eFigure } from '../h100e/estimate.js';
 import type { ResultFile, RunResult } from '../results/schema.js';
 import type { Exporter, ReportDocument } from './exporter.js';
 
@@ -30,24 +31,26 @@ interface Column {
   cell: (run: RunResult, file: LoadedFile) => CsvCell;
 }
 
-/** The driver of the GPU a run used (by index; the only GPU when the run names none). */
+/** The driver of the GPU a run used: none for a CPU or software-device run, which names no GPU. */
 function gpuDriver(data: ResultFile, run: RunResult): string | undefined {
-  if (run.device.actual !== 'cuda' && run.device.actual !== 'tensorrt' && run.device.actual !== 'webgpu')
-    return undefined;
-  const gpus = environmentOf(data, run).gpus;
-  const gpu =
-    run.device.gpuIndex === undefined
-      ? gpus.length === 1
-        ? gpus[0]
-        : undefined
-      : gpus.find((g) => g.index === run.device.gpuIndex);
-  return gpu?.driverVersion;
+  if (run.device.gpuIndex === undefined) return undefined;
+  return environmentOf(data, run).gpus.find((g) => g.index === run.device.gpuIndex)?.driverVersion;
+}
+
+/** {@link h100eFigure} of a run, or none when a reference file is broken (`bench estimate` says why). */
+function h100eOf(run: RunResult, file: LoadedFile): ReturnType<typeof h100eFigure> {
+  try {
+    return h100eFigure(run, environmentOf(file.data, run));
+  } catch {
+    return null;
+  }
 }
 
 /**
  * The columns, in order. Those not named after a run field: `file` (the report's label for it),
  * `host` (the machine that measured the run, its merge source's for a merged file),
- * `gpu.driverVersion` (from the environment) and `warnings` (the codes, `; `-separated).
+ * `gpu.driverVersion` (from the environment), `h100e` and `h100e.method` (the figure `bench run`'s
+ * table shows: measured over an H100 reference, else spec) and `warnings` (the codes, `; `-separated).
  */
 export const CSV_COLUMNS: readonly Column[] = [
   { header: 'file', cell: (_, f) => f.label },
@@ -101,6 +104,8 @@ export const CSV_COLUMNS: readonly Column[] = [
   { header: 'server.p99Ms', cell: (r) => r.server?.p99Ms },
   { header: 'server.latencyBoundMs', cell: (r) => r.server?.latencyBoundMs },
   { header: 'server.met', cell: (r) => r.server?.met },
+  { header: 'h100e', cell: (r, f) => h100eOf(r, f)?.h100e },
+  { header: 'h100e.method', cell: (r, f) => h100eOf(r, f)?.method },
   { header: 'warnings', cell: (r) => r.warnings.map((w) => w.code).join('; ') || undefined },
 ];
 

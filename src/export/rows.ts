@@ -10,6 +10,7 @@ import { environmentOf } from '../compare/environment.js';
 import { runKey } from '../compare/key.js';
 import type { LoadedFile } from '../compare/load.js';
 import { summarizeServer, type ServerRunSummary } from '../compare/server.js';
+import { h100eColumn } from '../h100e/estimate.js';
 import { deviceKindLabel } from '../results/device-label.js';
 import type { RunResult } from '../results/schema.js';
 import type { ReportDocument } from './exporter.js';
@@ -350,13 +351,14 @@ function eachRun(doc: ReportDocument, server: boolean): { file: LoadedFile; run:
  * figures (server runs are in {@link serverRunsTable}).
  */
 export function runsTable(doc: ReportDocument): TextTable {
-  const header = [...RUN_HEAD, 'samples', 'img/s', '95 % CI', 'p50 ms', 'p99 ms', 'warnings'];
+  const header = [...RUN_HEAD, 'samples', 'img/s', '95 % CI', 'p50 ms', 'p99 ms', 'H100e', 'warnings'];
   const rows = eachRun(doc, false).map(({ file, run }) => [
     ...runHead(file, run),
     formatNumber(run.throughput?.samplesPerS ?? null),
     formatRelativeCi(run.throughput?.samplesPerS ?? null, run.throughput?.ci95 ?? null),
     formatNumber(run.latency?.p50Ms ?? null),
     formatNumber(run.latency?.p99Ms ?? null),
+    h100eColumn(run, environmentOf(file.data, run)),
     warningCodes(run),
   ]);
   return { header, rows };
@@ -423,7 +425,8 @@ export function runsTables(doc: ReportDocument): RunsTable[] {
       title: 'Runs',
       caption:
         'img/s with its 95 % CI as \u00b1 percent of the figure (half the interval, as bench run prints it); ' +
-        'p50 and p99 of the per-iteration latency.',
+        'p50 and p99 of the per-iteration latency; H100e as bench run prints it: measured over an H100 reference ' +
+        'of the same workload in results/reference when one exists, else the device\u2019s spec figure (bench estimate gives every method).',
       table: runsTable(doc),
       notes: runsNotes(eachRun(doc, false)),
     });

@@ -385,17 +385,28 @@ export function estimateRun(run: RunResult, env: Environment, opts: EstimateOpti
 }
 
 /**
- * The H100e cell for `bench run`: the measured figure when a matching H100 reference exists, else
- * the 16-bit spec figure (8-bit when there is no 16-bit one), with the method in brackets.
+ * The one H100e figure a table shows for a run: the measured figure when a matching H100 reference
+ * exists, else the 16-bit spec figure (8-bit when there is no 16-bit one); null when the run has no
+ * throughput or its device is unknown. Throws what {@link estimateRun} throws (a broken reference).
  */
+export function h100eFigure(
+  run: RunResult,
+  env: Environment,
+): { h100e: number; method: 'measured' | 'spec' | 'spec int8' } | null {
+  if (run.status !== 'ok' || !run.throughput) return null;
+  const e = estimateRun(run, env);
+  if (e.measured.h100e !== null) return { h100e: e.measured.h100e, method: 'measured' };
+  if (e.spec16.h100e !== null) return { h100e: e.spec16.h100e, method: 'spec' };
+  if (e.spec8.h100e !== null) return { h100e: e.spec8.h100e, method: 'spec int8' };
+  return null;
+}
+
+/** The H100e cell for `bench run` and `bench report`: {@link h100eFigure} with its method in brackets. */
 export function h100eColumn(run: RunResult, env: Environment): string {
   if (run.status !== 'ok' || !run.throughput) return '-';
   try {
-    const e = estimateRun(run, env);
-    if (e.measured.h100e !== null) return `${formatH100e(e.measured.h100e)} (measured)`;
-    if (e.spec16.h100e !== null) return `${formatH100e(e.spec16.h100e)} (spec)`;
-    if (e.spec8.h100e !== null) return `${formatH100e(e.spec8.h100e)} (spec int8)`;
-    return 'n/a (unknown device)';
+    const figure = h100eFigure(run, env);
+    return figure ? `${formatH100e(figure.h100e)} (${figure.method})` : 'n/a (bench estimate says why)';
   } catch {
     // A broken reference file must not break `bench run`'s table; `bench estimate` reports it.
     return 'n/a (reference error)';
