@@ -68,6 +68,10 @@ describe('flag values: the value typed and what is expected', () => {
       `--threads '${4 * availableParallelism() + 1}': expected an integer from 0 to ${4 * availableParallelism()} (4 x the ${availableParallelism()} logical cores here)`,
     ],
     [['run', '--model', 'tiny_cnn', '--engine', 'torch'], "--engine 'torch': expected one of ort, tfjs"],
+    [
+      ['run', '--model', 'tiny_cnn', '--precision', 'fp32,fp8'],
+      "--precision 'fp32,fp8': expected a comma-separated list of fp32, fp16 ('fp8' is not one of them)",
+    ],
     // Refused before nvidia-smi is asked about --gpus (which would exit 3 here, with no GPU).
     [
       ['run', '--model', 'tiny_cnn', '--gpus', 'all', '--resume', '--out', join(dir, 'r.json')],
@@ -150,7 +154,7 @@ describe('commands and subcommands', () => {
       '(choices: "auto", "cpu", "cuda", "tensorrt", "webgpu", default: "auto")',
     );
     expect(stdout.replace(/\s+/g, ' ')).toContain(
-      'zoo models: weights and activations (default: fp32); a model file runs at its own (choices: "fp32", "fp16")',
+      'zoo models: weights and activations, fp32 or fp16, or fp32,fp16 to sweep both (default: fp32); an ONNX file runs once, at its own',
     );
     // Help defaults say what really happens: bare `bench` runs the default suite's batches.
     expect(stdout.replace(/\s+/g, ' ')).toContain(

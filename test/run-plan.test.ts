@@ -7,10 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { peakSearchS, searchTrialS } from '../src/measure/peak.js';
-import type { RunOptionsInput } from '../src/run/options.js';
 import { planRun, type RunPlan } from '../src/run/plan.js';
 import { formatRunPlan } from '../src/run/plan-format.js';
-import { runBenchmarks } from '../src/run/run.js';
+import { parseRunOptions, type RunOptionsInput } from '../src/run/options.js';
+import { plannedConfigurations, runBenchmarks } from '../src/run/run.js';
+import { formatWarningNotes } from '../src/run/table.js';
+import type { Precision } from '../src/results/schema.js';
+import { zooModelPath } from '../src/zoo/cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -135,5 +138,42 @@ describe('the plan as text', () => {
       'device  cpu (asked for cuda); fallback: cuda not usable',
     );
     expect(formatRunPlan(fellBack)).toContain('time    nothing left to measure');
+  });
+});
+
+describe('--precision fp32,fp16: a sweep dimension', () => {
+  it('measures every zoo model at each precision, an ONNX file once at its own', async () => {
+    const file = zooModelPath('tiny_cnn', { precision: 'fp32' });
+    const o = { models: ['tiny_cnn', file], batches: [1, 2], precision: ['fp32', 'fp16'] as Precision[] };
+    expect(plannedConfigurations(parseRunOptions(o))).toBe((2 + 1) * 2);
+    const plan = await planRun(sweep(join(dir, 'p.json'), [1, 2], o));
+    expect(plan.configurations.map((c) => [c.model, c.precision, c.batch])).toEqual([
+      ['tiny_cnn', 'fp32', 1],
+      ['tiny_cnn', 'fp32', 2],
+      ['tiny_cnn', 'fp16', 1],
+      ['tiny_cnn', 'fp16', 2],
+      ['tiny_cnn-fp32-seed0-b2', 'fp32', 1],
+      ['tiny_cnn-fp32-seed0-b2', 'fp32', 2],
+    ]);
+    // Two builds, two identities; the file is the fp32 build itself.
+    const shas = new Set(plan.configurations.map((c) => `${c.precision}:${c.sha}`));
+    expect(shas.size).toBe(2);
+    // One precision alone still refuses a file of the other.
+    await expect(
+      planRun(sweep(join(dir, 'p.json'), [1], { models: [file], precision: 'fp16' })),
+    ).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/--precision fp16: --model .* is an fp32 file/),
+    });
+  });
+
+  it('records both precisions in one file, and names the precision where warnings list configurations', async () => {
+    const out = join(dir, 'both.json');
+    const { file } = await runBenchmarks(sweep(out, [1], { durationS: 0.1, precision: ['fp32', 'fp16'] }));
+    expect(file.runs.map((r) => [r.model.precision, r.status])).toEqual([
+      ['fp32', 'ok'],
+      ['fp16', 'ok'],
+    ]);
+    expect(formatWarningNotes(file.runs)).toMatch(/W_FP16_ON_CPU \[tiny_cnn fp16 b1\]/);
   });
 });

@@ -22,6 +22,7 @@ import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../run/tab
 import {
   boundedNumber,
   choice,
+  choiceList,
   collect,
   gpuList,
   intList,
@@ -105,7 +106,7 @@ interface RunFlags {
   suite?: string;
   batch: number[];
   /** Undefined unless given: zoo models then build at fp32 and files run at their own precision. */
-  precision?: 'fp32' | 'fp16';
+  precision?: ('fp32' | 'fp16')[];
   threads: number;
   concurrency: number;
   scenario: 'offline' | 'single-stream' | 'server';
@@ -286,11 +287,9 @@ export function register(program: Command): void {
     )
     .addOption(
       new Option(
-        '--precision <p>',
-        'zoo models: weights and activations (default: fp32); a model file runs at its own',
-      )
-        .choices(PRECISIONS)
-        .argParser(choice('--precision', PRECISIONS)),
+        '--precision <list>',
+        'zoo models: weights and activations, fp32 or fp16, or fp32,fp16 to sweep both (default: fp32); an ONNX file runs once, at its own',
+      ).argParser(choiceList('--precision', PRECISIONS)),
     )
     .option(
       '--threads <n>',

@@ -71,6 +71,11 @@ interface IssueParams {
 }
 
 /** Every option of a run, after defaults. */
+/** One precision or a list of them, as a list without repeats. */
+const PrecisionListSchema = z
+  .union([PrecisionSchema, z.array(PrecisionSchema).min(1, 'give at least one precision')])
+  .transform((p) => unique(Array.isArray(p) ? p : [p]));
+
 export const RunOptionsSchema = z
   .object({
     engine: EngineNameSchema.default('ort'),
@@ -88,10 +93,11 @@ export const RunOptionsSchema = z
     shapes: z.array(z.string()).default([]),
     batches: z.array(positiveInt).min(1).transform(unique).default([1]),
     /**
-     * Zoo models are built at this precision (fp32 when not given); a model file runs at the precision it
-     * has, and giving another one for it is an error (see resolveModel).
+     * Zoo models are built at each of these precisions, a sweep dimension like the batch sizes (fp32
+     * when not given); an ONNX file runs once, at the precision it has, and asking for another one
+     * alone is an error (see resolveModel). One precision may be given without a list.
      */
-    precision: PrecisionSchema.optional(),
+    precision: PrecisionListSchema.optional(),
     /** Intra-op threads; 0 = engine default. */
     threads: z.number().int().nonnegative().default(0),
     concurrency: positiveInt.default(1),
@@ -254,7 +260,7 @@ const SuiteSchema = z
     warmup: z.number().int().nonnegative().optional(),
     relCiPct: z.number().positive().optional(),
     scenario: ScenarioSchema.optional(),
-    precision: PrecisionSchema.optional(),
+    precision: PrecisionListSchema.optional(),
   })
   .strict();
 

@@ -26,7 +26,7 @@ import { runKey } from '../compare/key.js';
 import type { ResolvedModel } from './models.js';
 import type { RunOptions, RunOptionsInput } from './options.js';
 import { continuedFile, interruptionMark, recordRun } from './resume.js';
-import { configFor, prepareSweep } from './sweep.js';
+import { configFor, precisionsFor, prepareSweep } from './sweep.js';
 
 /** Callbacks the CLI uses for progress and messages; all optional. */
 export interface RunHooks {
@@ -127,9 +127,9 @@ export function interruptedError(
   );
 }
 
-/** How many configurations `o` measures on one device: every model at every batch size. */
-export function plannedConfigurations(o: Pick<RunOptions, 'models' | 'batches'>): number {
-  return o.models.length * o.batches.length;
+/** How many configurations `o` measures on one device: every model at each of its precisions and every batch size. */
+export function plannedConfigurations(o: Pick<RunOptions, 'models' | 'batches' | 'precision'>): number {
+  return o.models.reduce((n, spec) => n + precisionsFor(spec, o).length, 0) * o.batches.length;
 }
 
 /** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
@@ -409,7 +409,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         warnings.push({
           code: 'W_FP16_ON_CPU',
           message:
-            'fp16 on the CPU provider: onnxruntime runs the model without error but inserts casts and computes in fp32 (its verbose log shows the fp16 weights folded into fp32 nodes), so this measures fp32 work plus casts and is slower than fp32, not faster',
+            'fp16 on the CPU provider: onnxruntime runs the model without error but inserts casts and computes in fp32 (its verbose log shows the fp16 weights folded into fp32 nodes), so this measures fp32 work plus casts, not fp16 arithmetic: expect no gain over fp32',
           advice:
             resolved.source === 'file'
               ? 'run the fp32 original of this file on CPU; fp16 is meant for cuda, tensorrt and webgpu'

@@ -3,17 +3,18 @@
  * options, every model resolved (zoo models built), the engine and device, the output file, and each
  * configuration's identity, with what `--resume` keeps of the file.
  */
+import { extname } from 'node:path';
 import { parseShapeFlags } from '../analyze/shape-flag.js';
 import type { Engine } from '../engines/engine.js';
 import { appliedSettings, parseOrtOptions, type OrtOptions } from '../engines/ort-options.js';
 import { captureEnvironment } from '../env/environment.js';
 import { BenchError } from '../errors.js';
 import { checkOutFile } from '../results/io.js';
-import type { Environment, ResultFile, RunConfig } from '../results/schema.js';
+import type { Environment, Precision, ResultFile, RunConfig } from '../results/schema.js';
 import { chooseDevice, type DeviceChoice } from './device.js';
 import { loadEngine } from './engines.js';
 import { resolveInputShapes } from './inputs.js';
-import { resolveModel, type ResolvedModel } from './models.js';
+import { looksLikePath, resolveModel, type ResolvedModel } from './models.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
 import {
   keptConfigurations,
@@ -69,6 +70,25 @@ export function checkShapes(models: ResolvedModel[], o: RunOptions): void {
   }
 }
 
+/**
+ * The precisions one --model value is measured at: each --precision for a zoo model (or a TensorFlow.js
+ * model.json, whose engine takes the precision asked for); for an ONNX file one entry, since a file
+ * runs at its own: the --precision when one was given (a file of another is then an error), else
+ * undefined. With fp32,fp16 a file's own precision is among them.
+ */
+export function precisionsFor(spec: string, o: Pick<RunOptions, 'precision'>): (Precision | undefined)[] {
+  const precisions = o.precision ?? [undefined];
+  const onnxFile = looksLikePath(spec) && extname(spec).toLowerCase() !== '.json';
+  return onnxFile ? [precisions.length === 1 ? precisions[0] : undefined] : precisions;
+}
+
+/** The models one --model value stands for, one per {@link precisionsFor}. */
+function resolveAtPrecisions(spec: string, o: RunOptions): ResolvedModel[] {
+  return precisionsFor(spec, o).map((precision) =>
+    resolveModel(spec, { engine: o.engine, seed: o.seed, precision }),
+  );
+}
+
 /** A sweep ready to measure (see {@link prepareSweep}). */
 export interface Sweep {
   o: RunOptions;
@@ -100,9 +120,7 @@ export async function prepareSweep(input: RunOptionsInput, notice: (line: string
   if (o.out) checkOutFile(o.out, { force: o.force || o.resume });
 
   // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
-  const models = o.models.map((spec) =>
-    resolveModel(spec, { engine: o.engine, precision: o.precision, seed: o.seed }),
-  );
+  const models = o.models.flatMap((spec) => resolveAtPrecisions(spec, o));
   checkShapes(models, o);
   const engine = await loadEngine(o.engine);
   const choice = await chooseDevice(engine, o.device, o.fallback);
@@ -118,13 +136,14 @@ export async function prepareSweep(input: RunOptionsInput, notice: (line: string
   const previous = o.resume ? openForResume(out, env, engine) : undefined;
   // Every configuration of the sweep, identified before any engine loads (see resume.ts planKey).
   const shapes = parseShapeFlags(o.shapes);
+  const sweepsPrecision = (o.precision?.length ?? 0) > 1;
   const plan = models.map((resolved) =>
     o.batches.map((batch): PlannedConfig => {
       const config = configFor(o, batch);
       const keyed = { model: resolved, engine: { name: engine.name, provider: choice.actual }, config };
       return {
         key: planKey(keyed, choice.actual),
-        label: `${resolved.name} b${batch}`,
+        label: `${resolved.name}${sweepsPrecision ? ` ${resolved.precision}` : ''} b${batch}`,
         config,
         ...(resolved.inputs ? { inputs: resolveInputShapes(resolved.inputs, batch, shapes) } : {}),
         ...(settings ? { settings } : {}),

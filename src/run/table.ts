@@ -126,9 +126,11 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
 export function formatWarningNotes(runs: RunResult[]): string {
   const byCode = new Map<string, { where: string[]; message: string; advice?: string }>();
   const modelName = modelNamer(runs);
+  // With both precisions in the table, a configuration needs its precision to be told apart.
+  const precisions = new Set(runs.map((r) => r.model.precision)).size > 1;
   for (const r of runs) {
     for (const w of r.warnings) {
-      const where = `${modelName(r)} b${r.config.batch}`;
+      const where = `${modelName(r)}${precisions ? ` ${r.model.precision}` : ''} b${r.config.batch}`;
       const seen = byCode.get(w.code);
       if (seen) {
         if (!seen.where.includes(where)) seen.where.push(where);
