@@ -37,13 +37,20 @@ function gpuDriver(data: ResultFile, run: RunResult): string | undefined {
   return environmentOf(data, run).gpus.find((g) => g.index === run.device.gpuIndex)?.driverVersion;
 }
 
+/** Each run's {@link h100eFigure}, so its two columns estimate it once. */
+const h100eByRun = new WeakMap<RunResult, ReturnType<typeof h100eFigure>>();
+
 /** {@link h100eFigure} of a run, or none when a reference file is broken (`bench estimate` says why). */
 function h100eOf(run: RunResult, file: LoadedFile): ReturnType<typeof h100eFigure> {
+  if (h100eByRun.has(run)) return h100eByRun.get(run) ?? null;
+  let figure: ReturnType<typeof h100eFigure> = null;
   try {
-    return h100eFigure(run, environmentOf(file.data, run));
+    figure = h100eFigure(run, environmentOf(file.data, run));
   } catch {
-    return null;
+    // Left empty; `bench estimate` names the broken file.
   }
+  h100eByRun.set(run, figure);
+  return figure;
 }
 
 /**

@@ -13,7 +13,7 @@ import { BenchError, errorMessage } from '../errors.js';
 import { checkOutFile, readResultFile, writeResultFile } from '../results/io.js';
 import { SCHEMA_VERSION, type ResultFile, type RunResult } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { parseRunOptions, type RunOptionsInput } from './options.js';
+import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
 import { defaultOutPath } from './out-path.js';
 import {
   abortSignalName,
@@ -117,7 +117,7 @@ export function resumeWithGpusError(): BenchError {
  * and TensorFlow.js would run every worker on the same GPU while the file named a different one for
  * each, and the CPU uses none; `auto` could choose either.
  */
-export function checkGpusDevice(o: { engine: string; device: string }): void {
+export function checkGpusDevice(o: Pick<RunOptions, 'engine' | 'device'>): void {
   const hint =
     'use --gpus with --engine ort and --device cuda or tensorrt; drop --gpus to measure one device';
   if (o.engine !== 'ort') {
