@@ -167,6 +167,16 @@ describe('--precision fp32,fp16: a sweep dimension', () => {
     });
   });
 
+  it('takes one precision or a list, and names what it expects', () => {
+    const parse = (precision: unknown) =>
+      parseRunOptions({ models: ['tiny_cnn'], precision } as RunOptionsInput).precision;
+    expect(parse('fp16')).toEqual(['fp16']);
+    expect(parse(['fp16', 'fp32', 'fp16'])).toEqual(['fp16', 'fp32']);
+    expect(parse(undefined)).toBeUndefined();
+    expect(() => parse('fp8')).toThrow('--precision: expected fp32 or fp16, or a list of them');
+    expect(() => parse([])).toThrow('--precision: give at least one precision');
+  });
+
   it('records both precisions in one file, and names the precision where warnings list configurations', async () => {
     const out = join(dir, 'both.json');
     const { file } = await runBenchmarks(sweep(out, [1], { durationS: 0.1, precision: ['fp32', 'fp16'] }));

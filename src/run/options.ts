@@ -73,7 +73,9 @@ interface IssueParams {
 /** Every option of a run, after defaults. */
 /** One precision or a list of them, as a list without repeats. */
 const PrecisionListSchema = z
-  .union([PrecisionSchema, z.array(PrecisionSchema).min(1, 'give at least one precision')])
+  .union([PrecisionSchema, z.array(PrecisionSchema).min(1, 'give at least one precision')], {
+    error: `expected ${PrecisionSchema.options.join(' or ')}, or a list of them`,
+  })
   .transform((p) => unique(Array.isArray(p) ? p : [p]));
 
 export const RunOptionsSchema = z
