@@ -69,6 +69,10 @@ describe('flag values: the value typed and what is expected', () => {
     ],
     [['run', '--model', 'tiny_cnn', '--engine', 'torch'], "--engine 'torch': expected one of ort, tfjs"],
     [
+      ['run', '--model', 'tiny_cnn', '--threads', '1,x'],
+      "--threads '1,x': expected non-negative integers separated by commas, e.g. 0,1,2",
+    ],
+    [
       ['run', '--model', 'tiny_cnn', '--precision', 'fp32,fp8'],
       "--precision 'fp32,fp8': expected a comma-separated list of fp32, fp16 ('fp8' is not one of them)",
     ],

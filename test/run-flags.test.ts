@@ -130,10 +130,14 @@ describe('run options', () => {
     expect(threadsLimitMessage('9', 2)).toBe(
       "--threads '9': expected an integer from 0 to 8 (4 x the 2 logical cores here)",
     );
-    expect(parseRunOptions({ models: ['tiny_cnn'], threads: 4 * cores }).threads).toBe(4 * cores);
+    expect(parseRunOptions({ models: ['tiny_cnn'], threads: 4 * cores }).threads).toEqual([4 * cores]);
     expect(thrown(() => parseRunOptions({ models: ['tiny_cnn'], threads: 4 * cores + 1 })).message).toBe(
       threadsLimitMessage(4 * cores + 1),
     );
+    // In a list, the first count over the limit is named.
+    expect(
+      thrown(() => parseRunOptions({ models: ['tiny_cnn'], threads: [1, 4 * cores + 2, 99] })).message,
+    ).toBe(threadsLimitMessage(4 * cores + 2));
   });
 
   it('an empty or blank --out is refused up front', () => {

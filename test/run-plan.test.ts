@@ -11,7 +11,7 @@ import { planRun, type RunPlan } from '../src/run/plan.js';
 import { formatRunPlan } from '../src/run/plan-format.js';
 import { parseRunOptions, type RunOptionsInput } from '../src/run/options.js';
 import { plannedConfigurations, runBenchmarks } from '../src/run/run.js';
-import { formatWarningNotes } from '../src/run/table.js';
+import { formatRunTable, formatWarningNotes } from '../src/run/table.js';
 import type { Precision } from '../src/results/schema.js';
 import { zooModelPath } from '../src/zoo/cache.js';
 
@@ -95,6 +95,7 @@ describe('the plan as text', () => {
           model: 'resnet18',
           sha: 'abcdef012345',
           precision: 'fp16',
+          threads: 0,
           batch: 1,
           scenario: 'offline',
           action: 'keep',
@@ -103,6 +104,7 @@ describe('the plan as text', () => {
           model: 'resnet18',
           sha: 'abcdef012345',
           precision: 'fp16',
+          threads: 0,
           batch: 32,
           scenario: 'offline',
           action: 'measure',
@@ -185,5 +187,53 @@ describe('--precision fp32,fp16: a sweep dimension', () => {
       ['fp16', 'ok'],
     ]);
     expect(formatWarningNotes(file.runs)).toMatch(/W_FP16_ON_CPU \[tiny_cnn fp16 b1\]/);
+  });
+});
+
+describe('--threads 1,2: a sweep dimension', () => {
+  it('takes one count or a list, and names what it expects', () => {
+    const parse = (threads: unknown) =>
+      parseRunOptions({ models: ['tiny_cnn'], threads } as RunOptionsInput).threads;
+    expect(parse(undefined)).toEqual([0]);
+    expect(parse(2)).toEqual([2]);
+    expect(parse([2, 1, 2])).toEqual([2, 1]);
+    expect(() => parse(-1)).toThrow('--threads: expected a non-negative integer, or a list of them');
+    expect(() => parse([])).toThrow('--threads: give at least one thread count');
+  });
+
+  it('measures each thread count in a session of its own, at every batch size, and resumes by it', async () => {
+    const out = join(dir, 'threads.json');
+    const o = sweep(out, [1, 2], { durationS: 0.1, threads: [1, 2] });
+    expect(plannedConfigurations(parseRunOptions(o))).toBe(4);
+    const seen: string[] = [];
+    const { file } = await runBenchmarks(o, {
+      onConfigStart: (i, n, label) => seen.push(`${i + 1}/${n} ${label}`),
+    });
+    expect(seen).toEqual([
+      '1/4 tiny_cnn t1 b1',
+      '2/4 tiny_cnn t1 b2',
+      '3/4 tiny_cnn t2 b1',
+      '4/4 tiny_cnn t2 b2',
+    ]);
+    expect(file.runs.map((r) => [r.config.threads, r.config.batch, r.status])).toEqual([
+      [1, 1, 'ok'],
+      [1, 2, 'ok'],
+      [2, 1, 'ok'],
+      [2, 2, 'ok'],
+    ]);
+    // Each session reports the thread count it was created with.
+    expect(file.runs.map((r) => r.engine.providerOptions?.intraOpNumThreads)).toEqual([1, 1, 2, 2]);
+    // The keys tell the thread counts apart, so --resume keeps each and adds what is new.
+    const plan = await planRun({ ...o, threads: [1, 2, 0], resume: true });
+    expect(plan.configurations.map((c) => c.action)).toEqual([
+      'keep',
+      'keep',
+      'keep',
+      'keep',
+      'measure',
+      'measure',
+    ]);
+    expect(formatRunTable(file.runs, file.environment).split('\n')[0]).toMatch(/ prec {2}threads {2}batch /);
+    expect(formatRunPlan(plan).split('\n')[5]).toMatch(/^ {2}model +sha +prec {2}threads {2}batch /);
   });
 });

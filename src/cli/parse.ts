@@ -4,15 +4,21 @@ import { BenchError } from '../errors.js';
 import { nearestName } from '../suggest.js';
 import { unique } from '../unique.js';
 
-/** Parses "1,8,32" into positive integers. */
-export function intList(flag: string): (value: string, previous?: number[]) => number[] {
+/** Parses "1,8,32" into positive integers (with `allowZero`, "0,1,2" into non-negative ones). */
+export function intList(
+  flag: string,
+  opts: { allowZero?: boolean } = {},
+): (value: string, previous?: number[]) => number[] {
+  const [kind, example] = opts.allowZero ? ['non-negative', '0,1,2'] : ['positive', '1,8,32'];
   return (value) => {
     const parts = value.split(',').map((s) => s.trim());
     // Digits only: Number() would also take 0x10, 1e1 or '' (as 0) for a batch size.
-    if (parts.some((p) => !/^\d+$/.test(p) || Number(p) <= 0 || !Number.isSafeInteger(Number(p)))) {
+    const bad = (p: string): boolean =>
+      !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || (!opts.allowZero && Number(p) <= 0);
+    if (parts.some(bad)) {
       throw new BenchError(
         'E_USAGE',
-        `${flag} '${value}': expected positive integers separated by commas, e.g. 1,8,32`,
+        `${flag} '${value}': expected ${kind} integers separated by commas, e.g. ${example}`,
       );
     }
     // Repeats are dropped by the run options' schema, which also sees suites and API callers.

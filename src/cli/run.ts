@@ -107,7 +107,7 @@ interface RunFlags {
   batch: number[];
   /** Undefined unless given: zoo models then build at fp32 and files run at their own precision. */
   precision?: ('fp32' | 'fp16')[];
-  threads: number;
+  threads: number[];
   concurrency: number;
   scenario: 'offline' | 'single-stream' | 'server';
   qps?: number;
@@ -291,12 +291,14 @@ export function register(program: Command): void {
         'zoo models: weights and activations, fp32 or fp16, or fp32,fp16 to sweep both (default: fp32); an ONNX file runs once, at its own',
       ).argParser(choiceList('--precision', PRECISIONS)),
     )
-    .option(
-      '--threads <n>',
-      `intra-op threads (0 = engine default; at most 4 x the ${availableParallelism()} logical cores)`,
-      // The limit (4 x the cores) is the run options' check, worded the same from flags and the API.
-      positiveNumber('--threads', { integer: true, allowZero: true }),
-      0,
+    .addOption(
+      new Option(
+        '--threads <list>',
+        `intra-op threads, or a list to sweep, e.g. 1,2 (0 = engine default; at most 4 x the ${availableParallelism()} logical cores)`,
+      )
+        // The limit (4 x the cores) is the run options' check, worded the same from flags and the API.
+        .argParser(intList('--threads', { allowZero: true }))
+        .default([0], '0'),
     )
     .option(
       '--concurrency <n>',
@@ -407,9 +409,10 @@ export function register(program: Command): void {
         return;
       }
       const cores = availableParallelism();
-      if (flags.threads > cores) {
+      const most = Math.max(...flags.threads);
+      if (most > cores) {
         process.stderr.write(
-          `notice: --threads ${flags.threads} oversubscribes the ${cores} logical cores here; threads will wait on each other\n`,
+          `notice: --threads ${most} oversubscribes the ${cores} logical cores here; threads will wait on each other\n`,
         );
       }
       const controller = new AbortController();

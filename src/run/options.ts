@@ -70,7 +70,11 @@ interface IssueParams {
   hint?: string;
 }
 
-/** Every option of a run, after defaults. */
+const THREADS_EXPECTED = 'expected a non-negative integer, or a list of them';
+
+/** Intra-op threads of one session; 0 = the engine's default. */
+const threadCount = z.number().int(THREADS_EXPECTED).nonnegative(THREADS_EXPECTED);
+
 /** One precision or a list of them, as a list without repeats. */
 const PrecisionListSchema = z
   .union([PrecisionSchema, z.array(PrecisionSchema).min(1, 'give at least one precision')], {
@@ -78,6 +82,14 @@ const PrecisionListSchema = z
   })
   .transform((p) => unique(Array.isArray(p) ? p : [p]));
 
+/** A thread count (0 = engine default) or a list of them, as a list without repeats. */
+const ThreadsListSchema = z
+  .union([threadCount, z.array(threadCount).min(1, 'give at least one thread count')], {
+    error: THREADS_EXPECTED,
+  })
+  .transform((t) => unique(Array.isArray(t) ? t : [t]));
+
+/** Every option of a run, after defaults. */
 export const RunOptionsSchema = z
   .object({
     engine: EngineNameSchema.default('ort'),
@@ -100,8 +112,11 @@ export const RunOptionsSchema = z
      * alone is an error (see resolveModel). One precision may be given without a list.
      */
     precision: PrecisionListSchema.optional(),
-    /** Intra-op threads; 0 = engine default. */
-    threads: z.number().int().nonnegative().default(0),
+    /**
+     * Intra-op threads (0 = engine default), or a list of them to sweep: each thread count is a
+     * session of its own, measured at every batch size.
+     */
+    threads: ThreadsListSchema.default([0]),
     concurrency: positiveInt.default(1),
     scenario: ScenarioSchema.default('offline'),
     qps: z.number().positive().optional(),
@@ -151,9 +166,11 @@ export const RunOptionsSchema = z
       const params: IssueParams = { standalone: true, hint: 'add --out FILE, the result file to continue' };
       ctx.addIssue({ code: 'custom', path: ['resume'], message: '--resume needs --out', params });
     }
-    if (o.threads > maxThreads()) {
+    // Refinements run even when a field failed its own check: then `threads` is not a list yet.
+    const tooMany = Array.isArray(o.threads) ? o.threads.find((t) => t > maxThreads()) : undefined;
+    if (tooMany !== undefined) {
       const params: IssueParams = { standalone: true };
-      ctx.addIssue({ code: 'custom', path: ['threads'], message: threadsLimitMessage(o.threads), params });
+      ctx.addIssue({ code: 'custom', path: ['threads'], message: threadsLimitMessage(tooMany), params });
     }
     if (o.maxDurationS !== undefined && o.maxDurationS < o.durationS) {
       const params: IssueParams = {

@@ -22,9 +22,19 @@ export function formatRunPlan(plan: RunPlan): string {
     : d.fallbackReason && d.requested !== 'auto'
       ? `; fallback: ${d.fallbackReason}`
       : '';
+  // As in the run table: a threads column only when the plan sweeps thread counts.
+  const threads = new Set(plan.configurations.map((c) => c.threads)).size > 1;
   const rows = [
-    ['model', 'sha', 'prec', 'batch', 'scenario', 'action'],
-    ...plan.configurations.map((c) => [c.model, c.sha, c.precision, String(c.batch), c.scenario, c.action]),
+    ['model', 'sha', 'prec', ...(threads ? ['threads'] : []), 'batch', 'scenario', 'action'],
+    ...plan.configurations.map((c) => [
+      c.model,
+      c.sha,
+      c.precision,
+      ...(threads ? [String(c.threads)] : []),
+      String(c.batch),
+      c.scenario,
+      c.action,
+    ]),
   ];
   const { min, max } = plan.measuringS;
   const time =

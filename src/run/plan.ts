@@ -16,6 +16,8 @@ export interface PlannedRun {
   /** Short sha256 of the model file that would run. */
   sha: string;
   precision: Precision;
+  /** Intra-op threads (0 = the engine's default). */
+  threads: number;
   batch: number;
   scenario: Scenario;
   /** `keep`: --resume found it measured in the file already. */
@@ -59,6 +61,7 @@ export async function planRun(
       model: model.name,
       sha: model.sha256.slice(0, 12),
       precision: model.precision,
+      threads: p.config.threads,
       batch: p.config.batch,
       scenario: p.config.scenario,
       action: kept.has(p.key) ? 'keep' : 'measure',

@@ -16,6 +16,7 @@ import type {
   Environment,
   ModelInfo,
   ResultFile,
+  RunConfig,
   RunResult,
   RunWarning,
 } from '../results/schema.js';
@@ -25,7 +26,7 @@ import { generateInputs, resolveInputShapes } from './inputs.js';
 import { runKey } from '../compare/key.js';
 import type { ResolvedModel } from './models.js';
 import type { RunOptions, RunOptionsInput } from './options.js';
-import { continuedFile, interruptionMark, recordRun } from './resume.js';
+import { continuedFile, interruptionMark, recordRun, type PlannedConfig } from './resume.js';
 import { configFor, precisionsFor, prepareSweep } from './sweep.js';
 
 /** Callbacks the CLI uses for progress and messages; all optional. */
@@ -127,9 +128,22 @@ export function interruptedError(
   );
 }
 
-/** How many configurations `o` measures on one device: every model at each of its precisions and every batch size. */
-export function plannedConfigurations(o: Pick<RunOptions, 'models' | 'batches' | 'precision'>): number {
-  return o.models.reduce((n, spec) => n + precisionsFor(spec, o).length, 0) * o.batches.length;
+/**
+ * How many configurations `o` measures on one device: every model at each of its precisions, each
+ * thread count and every batch size.
+ */
+export function plannedConfigurations(
+  o: Pick<RunOptions, 'models' | 'batches' | 'precision'> & { threads?: readonly number[] },
+): number {
+  const models = o.models.reduce((n, spec) => n + precisionsFor(spec, o).length, 0);
+  return models * (o.threads?.length ?? 1) * o.batches.length;
+}
+
+/** A model's planned configurations split by thread count (one session each), in plan order. */
+function byThreads(configs: readonly PlannedConfig[]): PlannedConfig[][] {
+  const groups = new Map<number, PlannedConfig[]>();
+  for (const p of configs) groups.set(p.config.threads, [...(groups.get(p.config.threads) ?? []), p]);
+  return [...groups.values()];
 }
 
 /** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
@@ -259,12 +273,13 @@ async function measureOne(
   loaded: LoadedModel,
   engine: Engine,
   o: RunOptions,
-  batch: number,
+  planned: Pick<RunConfig, 'batch' | 'threads'>,
   base: Omit<RunResult, 'key' | 'status' | 'samplesMs' | 'warnings' | 'config'> & { warnings: RunWarning[] },
   sessionCreateMs: number,
   hooks: RunHooks,
 ): Promise<RunResult> {
-  const config = configFor(o, batch);
+  const { batch } = planned;
+  const config = configFor(o, batch, planned.threads);
   const shapes = resolveInputShapes(loaded.inputs, batch, parseShapeFlags(o.shapes)); // usage errors propagate
   const model = { ...base.model, inputs: shapes };
   if (loaded.actualDevice && loaded.actualDevice !== base.device.actual) {
@@ -403,10 +418,9 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   try {
     let index = 0;
     for (const [m, resolved] of models.entries()) {
-      const configs = plan[m] ?? [];
-      const warnings: RunWarning[] = [...deviceWarnings(choice, env, o.gpuIndex)];
+      const modelWarnings: RunWarning[] = [...deviceWarnings(choice, env, o.gpuIndex)];
       if (resolved.precision === 'fp16' && choice.actual === 'cpu') {
-        warnings.push({
+        modelWarnings.push({
           code: 'W_FP16_ON_CPU',
           message:
             'fp16 on the CPU provider: onnxruntime runs the model without error but inserts casts and computes in fp32 (its verbose log shows the fp16 weights folded into fp32 nodes), so this measures fp32 work plus casts, not fp16 arithmetic: expect no gain over fp32',
@@ -416,99 +430,105 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
               : 'use --precision fp32 on CPU; fp16 is meant for cuda, tensorrt and webgpu',
         });
       }
-      const model = describeModel(resolved, o, warnings);
-      const base = {
-        startedAt: new Date().toISOString(),
-        model,
-        engine: { name: engine.name, version: engine.version, provider: choice.actual },
-        device,
-        warnings,
-      };
-      // With --resume, a model whose configurations the file all measured already is not loaded.
-      if (configs.every((p) => kept.has(p.key))) {
-        for (const p of configs) hooks.onConfigKept?.(index++, total, p.label);
-        continue;
-      }
-      let loaded: LoadedModel | undefined;
-      let sessionCreateMs = 0;
-      let loadError: string | undefined;
-      let loadStatus: 'failed' | 'skipped' = 'failed';
-      try {
-        const t0 = performance.now();
-        loaded = await engine.load({
-          modelPath: resolved.path,
-          device: choice.actual,
-          precision: resolved.precision,
-          threads: o.threads,
-          transfer: o.transfer,
-          providerOptions: {
-            cuda: { deviceId: o.gpuIndex },
-            tensorrt: { deviceId: o.gpuIndex },
-            webgpu: ortOptions.webgpu,
-          },
-          session: ortOptions.session,
-          seed: o.seed,
-        });
-        sessionCreateMs = performance.now() - t0;
-        for (const line of loaded.warnings ?? [])
-          warnings.push({
-            code: 'W_ENGINE',
-            message: line,
-            advice: 'see README, GPUs, for what each provider supports',
-          });
-      } catch (e) {
-        if (e instanceof BenchError && e.code === 'E_USAGE') throw e;
-        // An engine that cannot do what was asked at all (e.g. tfjs and fp16) skips; anything else failed.
-        loadStatus = e instanceof BenchError && e.code === 'E_UNSUPPORTED' ? 'skipped' : 'failed';
-        loadError = errorMessage(e).split('\n')[0];
-      }
-      try {
-        for (const { key, label, config: planned } of configs) {
-          const batch = planned.batch;
-          if (hooks.signal?.aborted) break;
-          if (kept.has(key)) {
-            hooks.onConfigKept?.(index++, total, label);
-            continue;
-          }
-          hooks.onConfigStart?.(index++, total, label, total - kept.size - measured.length);
-          let run: RunResult;
-          if (!loaded) {
-            const config = { ...planned };
-            run = {
-              ...base,
-              config,
-              key: runKey({ model, engine: base.engine, config }),
-              status: loadStatus,
-              error: loadError,
-              samplesMs: [],
-            };
-          } else {
-            try {
-              // The engine may have measured another transfer mode than asked (it warned); record that one.
-              const asMeasured = loaded.transfer ? { ...o, transfer: loaded.transfer } : o;
-              run = await measureOne(
-                loaded,
-                engine,
-                asMeasured,
-                batch,
-                { ...base, startedAt: new Date().toISOString() },
-                sessionCreateMs,
-                hooks,
-              );
-            } catch (e) {
-              if (e instanceof BenchError && e.code === 'E_INTERRUPTED') break;
-              throw e;
-            }
-          }
-          // An engine that measured another transfer mode than asked (it warned) records the asked one too.
-          if (run.config.transfer !== o.transfer) run.config.requestedTransfer = o.transfer;
-          recordRun(file, run);
-          measured.push(run);
-          save();
-          hooks.onConfigDone?.(run, file);
+      const model = describeModel(resolved, o, modelWarnings);
+      // Intra-op threads are a session option: one session per thread count of the sweep.
+      for (const configs of byThreads(plan[m] ?? [])) {
+        const threads = configs[0]?.config.threads ?? 0;
+        // Each session's own warnings (W_ENGINE) stay with its runs.
+        const warnings = [...modelWarnings];
+        const base = {
+          startedAt: new Date().toISOString(),
+          model,
+          engine: { name: engine.name, version: engine.version, provider: choice.actual },
+          device,
+          warnings,
+        };
+        // With --resume, a session whose configurations the file all measured already is not loaded.
+        if (configs.every((p) => kept.has(p.key))) {
+          for (const p of configs) hooks.onConfigKept?.(index++, total, p.label);
+          continue;
         }
-      } finally {
-        await loaded?.dispose();
+        let loaded: LoadedModel | undefined;
+        let sessionCreateMs = 0;
+        let loadError: string | undefined;
+        let loadStatus: 'failed' | 'skipped' = 'failed';
+        try {
+          const t0 = performance.now();
+          loaded = await engine.load({
+            modelPath: resolved.path,
+            device: choice.actual,
+            precision: resolved.precision,
+            threads,
+            transfer: o.transfer,
+            providerOptions: {
+              cuda: { deviceId: o.gpuIndex },
+              tensorrt: { deviceId: o.gpuIndex },
+              webgpu: ortOptions.webgpu,
+            },
+            session: ortOptions.session,
+            seed: o.seed,
+          });
+          sessionCreateMs = performance.now() - t0;
+          for (const line of loaded.warnings ?? [])
+            warnings.push({
+              code: 'W_ENGINE',
+              message: line,
+              advice: 'see README, GPUs, for what each provider supports',
+            });
+        } catch (e) {
+          if (e instanceof BenchError && e.code === 'E_USAGE') throw e;
+          // An engine that cannot do what was asked at all (e.g. tfjs and fp16) skips; anything else failed.
+          loadStatus = e instanceof BenchError && e.code === 'E_UNSUPPORTED' ? 'skipped' : 'failed';
+          loadError = errorMessage(e).split('\n')[0];
+        }
+        try {
+          for (const { key, label, config: planned } of configs) {
+            if (hooks.signal?.aborted) break;
+            if (kept.has(key)) {
+              hooks.onConfigKept?.(index++, total, label);
+              continue;
+            }
+            hooks.onConfigStart?.(index++, total, label, total - kept.size - measured.length);
+            let run: RunResult;
+            if (!loaded) {
+              const config = { ...planned };
+              run = {
+                ...base,
+                config,
+                key: runKey({ model, engine: base.engine, config }),
+                status: loadStatus,
+                error: loadError,
+                samplesMs: [],
+              };
+            } else {
+              try {
+                // The engine may have measured another transfer mode than asked (it warned); record that one.
+                const asMeasured = loaded.transfer ? { ...o, transfer: loaded.transfer } : o;
+                run = await measureOne(
+                  loaded,
+                  engine,
+                  asMeasured,
+                  planned,
+                  { ...base, startedAt: new Date().toISOString() },
+                  sessionCreateMs,
+                  hooks,
+                );
+              } catch (e) {
+                if (e instanceof BenchError && e.code === 'E_INTERRUPTED') break;
+                throw e;
+              }
+            }
+            // An engine that measured another transfer mode than asked (it warned) records the asked one too.
+            if (run.config.transfer !== o.transfer) run.config.requestedTransfer = o.transfer;
+            recordRun(file, run);
+            measured.push(run);
+            save();
+            hooks.onConfigDone?.(run, file);
+          }
+        } finally {
+          await loaded?.dispose();
+        }
+        if (hooks.signal?.aborted) break;
       }
       if (hooks.signal?.aborted) break;
     }

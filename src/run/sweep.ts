@@ -25,12 +25,12 @@ import {
 } from './resume.js';
 import { defaultOutPath, outNameDevice } from './out-path.js';
 
-/** The measurement settings recorded for one configuration. */
-export function configFor(o: RunOptions, batch: number): RunConfig {
+/** The measurement settings recorded for one configuration: a batch size at a thread count of `o`. */
+export function configFor(o: RunOptions, batch: number, threads: number): RunConfig {
   return {
     scenario: o.scenario,
     batch,
-    threads: o.threads,
+    threads,
     concurrency: o.scenario === 'single-stream' ? 1 : o.concurrency,
     warmupIterations: o.warmup,
     minDurationS: o.durationS,
@@ -102,7 +102,7 @@ export interface Sweep {
   ortOptions: OrtOptions;
   /** The file --resume continues; undefined without --resume or when there is none yet. */
   previous: ResultFile | undefined;
-  /** Each model's configurations, one per batch size, in measuring order. */
+  /** Each model's configurations, one per thread count and batch size, in measuring order. */
   plan: PlannedConfig[][];
   /** The {@link planKey}s of `previous` this sweep keeps instead of measuring. */
   kept: Set<string>;
@@ -137,18 +137,23 @@ export async function prepareSweep(input: RunOptionsInput, notice: (line: string
   // Every configuration of the sweep, identified before any engine loads (see resume.ts planKey).
   const shapes = parseShapeFlags(o.shapes);
   const sweepsPrecision = (o.precision?.length ?? 0) > 1;
+  const sweepsThreads = o.threads.length > 1;
+  // Thread counts outside batch sizes: each thread count is a session of its own (run.ts loads one
+  // per count), so its batch sizes follow each other.
   const plan = models.map((resolved) =>
-    o.batches.map((batch): PlannedConfig => {
-      const config = configFor(o, batch);
-      const keyed = { model: resolved, engine: { name: engine.name, provider: choice.actual }, config };
-      return {
-        key: planKey(keyed, choice.actual),
-        label: `${resolved.name}${sweepsPrecision ? ` ${resolved.precision}` : ''} b${batch}`,
-        config,
-        ...(resolved.inputs ? { inputs: resolveInputShapes(resolved.inputs, batch, shapes) } : {}),
-        ...(settings ? { settings } : {}),
-      };
-    }),
+    o.threads.flatMap((threads) =>
+      o.batches.map((batch): PlannedConfig => {
+        const config = configFor(o, batch, threads);
+        const keyed = { model: resolved, engine: { name: engine.name, provider: choice.actual }, config };
+        return {
+          key: planKey(keyed, choice.actual),
+          label: `${resolved.name}${sweepsPrecision ? ` ${resolved.precision}` : ''}${sweepsThreads ? ` t${threads}` : ''} b${batch}`,
+          config,
+          ...(resolved.inputs ? { inputs: resolveInputShapes(resolved.inputs, batch, shapes) } : {}),
+          ...(settings ? { settings } : {}),
+        };
+      }),
+    ),
   );
   const kept = previous ? keptConfigurations(previous, plan.flat(), out) : new Set<string>();
   if (previous) for (const line of otherVersionNotes(previous, models, out)) notice(line);

@@ -73,16 +73,24 @@ function modelNamer(runs: readonly RunResult[]): (r: RunResult) => string {
     (shas.get(version(r))?.size ?? 0) > 1 ? `${r.model.name}@${r.model.sha256.slice(0, 12)}` : r.model.name;
 }
 
+/** True when the runs hold more than one thread count (a --threads sweep). */
+function sweepsThreads(runs: readonly RunResult[]): boolean {
+  return new Set(runs.map((r) => r.config.threads)).size > 1;
+}
+
 /**
- * The run table: model, engine/provider, device, precision, batch, scenario, throughput ± CI,
+ * The run table: model, engine/provider, device, precision, threads (when several), batch, scenario, throughput ± CI,
  * latencies, GFLOP/s, extras, warnings; then a line saying how img/s was computed.
  */
 export function formatRunTable(runs: RunResult[], env: Environment, extras: ExtraColumn[] = []): string {
+  // A thread sweep's runs differ in threads alone: then, and only then, the table shows them.
+  const threads = sweepsThreads(runs);
   const headers = [
     'model',
     'engine/provider',
     'device',
     'prec',
+    ...(threads ? ['threads'] : []),
     'batch',
     'scenario',
     'img/s ±CI95',
@@ -99,6 +107,7 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
     `${r.engine.name}/${r.engine.provider}`,
     deviceCell(r),
     r.model.precision,
+    ...(threads ? [String(r.config.threads)] : []),
     String(r.config.batch),
     scenarioCell(r),
     throughputCell(r),
@@ -126,11 +135,12 @@ export function formatRunTable(runs: RunResult[], env: Environment, extras: Extr
 export function formatWarningNotes(runs: RunResult[]): string {
   const byCode = new Map<string, { where: string[]; message: string; advice?: string }>();
   const modelName = modelNamer(runs);
-  // With both precisions in the table, a configuration needs its precision to be told apart.
+  // With both precisions (or several thread counts) in the table, a configuration needs them to be told apart.
   const precisions = new Set(runs.map((r) => r.model.precision)).size > 1;
+  const threads = sweepsThreads(runs);
   for (const r of runs) {
     for (const w of r.warnings) {
-      const where = `${modelName(r)}${precisions ? ` ${r.model.precision}` : ''} b${r.config.batch}`;
+      const where = `${modelName(r)}${precisions ? ` ${r.model.precision}` : ''}${threads ? ` t${r.config.threads}` : ''} b${r.config.batch}`;
       const seen = byCode.get(w.code);
       if (seen) {
         if (!seen.where.includes(where)) seen.where.push(where);
