@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { compareCommand } from '../compare/commands.js';
 import { KEY_FIELDS } from '../compare/key.js';
-import { BenchError } from '../errors.js';
-import { boundedNumber, choiceList, parseOptions } from './parse.js';
+import { boundedNumber, choiceList, exclusiveFlags, parseOptions } from './parse.js';
 
 /** Comma-separated key fields, e.g. "threads,provider". */
 export const KeyFieldListSchema = z
@@ -50,12 +49,7 @@ export function flagHint(command: string): (flag: string) => string {
 /** Parses commander's raw options; every failure is E_USAGE naming the flag. */
 export function parseCompareOptions(raw: unknown): z.infer<typeof OptionsSchema> {
   const options = parseOptions(OptionsSchema, raw, flagHint('compare'));
-  const formats = (['json', 'markdown', 'csv'] as const).filter((f) => options[f]);
-  if (formats.length > 1) {
-    throw new BenchError('E_USAGE', `${formats.map((f) => `--${f}`).join(' and ')} are exclusive`, {
-      hint: 'choose one output format per call',
-    });
-  }
+  exclusiveFlags(options, ['json', 'markdown', 'csv'], 'choose one output format per call');
   return options;
 }
 

@@ -1,12 +1,11 @@
 /** `bench estimate RESULT.json`: H100-equivalents of measured runs by each method. */
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { BenchError } from '../errors.js';
 import { readResultFile } from '../results/io.js';
 import { estimateFile } from '../h100e/estimate.js';
 import { formatEstimateCsv } from '../h100e/estimate-csv.js';
 import { formatEstimateReport } from '../h100e/estimate-format.js';
-import { choice, parseOptions, positiveNumber } from './parse.js';
+import { choice, exclusiveFlags, parseOptions, positiveNumber } from './parse.js';
 
 const METHODS = ['all', 'measured'] as const;
 
@@ -50,11 +49,11 @@ export function register(program: Command): void {
     .option('--csv', 'print CSV instead of text: a row per run, each method unrounded, with its text')
     .action((result: string, raw: Record<string, unknown>) => {
       const o = parseOptions(OptionsSchema, raw, 'see bench estimate --help');
-      if (o.json && o.csv) {
-        throw new BenchError('E_USAGE', '--json and --csv are exclusive', {
-          hint: 'give one of them: --json for the whole report, --csv for a spreadsheet',
-        });
-      }
+      exclusiveFlags(
+        o,
+        ['json', 'csv'],
+        'give one of them: --json for the whole report, --csv for a spreadsheet',
+      );
       const file = readResultFile(result);
       const report = estimateFile(file, result, {
         reference: o.reference,

@@ -4,6 +4,23 @@ import { BenchError } from '../errors.js';
 import { nearestName } from '../suggest.js';
 import { unique } from '../unique.js';
 
+/**
+ * Refuses more than one of the output-format flags `names` that `options` set: E_USAGE naming those
+ * given (`--json and --csv are exclusive`), with `hint`.
+ */
+export function exclusiveFlags<K extends string>(
+  options: Partial<Record<K, boolean>>,
+  names: readonly K[],
+  hint: string,
+): void {
+  const given = names.filter((name) => options[name] === true);
+  if (given.length > 1) {
+    throw new BenchError('E_USAGE', `${given.map((name) => `--${name}`).join(' and ')} are exclusive`, {
+      hint,
+    });
+  }
+}
+
 /** Parses "1,8,32" into positive integers (with `allowZero`, "0,1,2" into non-negative ones). */
 export function intList(
   flag: string,

@@ -70,24 +70,32 @@ interface IssueParams {
   hint?: string;
 }
 
+/**
+ * One `item` or a non-empty list of them, as a list without repeats (`--precision fp32,fp16`,
+ * `--threads 1,2`): `expected` is the message for a value of neither form, `empty` for an empty list.
+ */
+function oneOrList<T extends z.ZodType<string | number>>(
+  item: T,
+  messages: { expected: string; empty: string },
+) {
+  return z
+    .union([item, z.array(item).min(1, messages.empty)], { error: messages.expected })
+    .transform((v) => unique(Array.isArray(v) ? v : [v]) as z.output<T>[]);
+}
+
 const THREADS_EXPECTED = 'expected a non-negative integer, or a list of them';
 
-/** Intra-op threads of one session; 0 = the engine's default. */
-const threadCount = z.number().int(THREADS_EXPECTED).nonnegative(THREADS_EXPECTED);
+/** One precision or a list of them. */
+const PrecisionListSchema = oneOrList(PrecisionSchema, {
+  expected: `expected ${PrecisionSchema.options.join(' or ')}, or a list of them`,
+  empty: 'give at least one precision',
+});
 
-/** One precision or a list of them, as a list without repeats. */
-const PrecisionListSchema = z
-  .union([PrecisionSchema, z.array(PrecisionSchema).min(1, 'give at least one precision')], {
-    error: `expected ${PrecisionSchema.options.join(' or ')}, or a list of them`,
-  })
-  .transform((p) => unique(Array.isArray(p) ? p : [p]));
-
-/** A thread count (0 = engine default) or a list of them, as a list without repeats. */
-const ThreadsListSchema = z
-  .union([threadCount, z.array(threadCount).min(1, 'give at least one thread count')], {
-    error: THREADS_EXPECTED,
-  })
-  .transform((t) => unique(Array.isArray(t) ? t : [t]));
+/** A thread count (intra-op threads of one session; 0 = the engine's default) or a list of them. */
+const ThreadsListSchema = oneOrList(z.number().int(THREADS_EXPECTED).nonnegative(THREADS_EXPECTED), {
+  expected: THREADS_EXPECTED,
+  empty: 'give at least one thread count',
+});
 
 /** Every option of a run, after defaults. */
 export const RunOptionsSchema = z
