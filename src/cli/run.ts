@@ -203,13 +203,13 @@ export function barPayload(i: number, n: number, label: string, left: string): R
 function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
   if (quiet) return { hooks: {}, stop: () => undefined };
   const clock = new SweepClock();
-  const timing: RunHooks = { onConfigDone: (run) => clock.done(run.status === 'ok') };
+  const timing: RunHooks = { onConfigDone: (run) => clock.done(run) };
   if (!process.stderr.isTTY) {
     return {
       hooks: {
         ...timing,
-        onConfigStart: (i, n, label, toMeasure) => {
-          const left = clock.start(toMeasure);
+        onConfigStart: (i, n, label, pending) => {
+          const left = clock.start(pending);
           process.stderr.write(`[${i + 1}/${n}] ${label}${left ? ` (${left})` : ''}\n`);
         },
         onConfigKept: (i, n, label) => process.stderr.write(`[${i + 1}/${n}] ${label}: kept (--resume)\n`),
@@ -228,9 +228,9 @@ function progressHooks(quiet: boolean): { hooks: RunHooks; stop: () => void } {
   return {
     hooks: {
       ...timing,
-      onConfigStart: (i, n, label, toMeasure) => {
+      onConfigStart: (i, n, label, pending) => {
         if (stopped) return;
-        const payload = barPayload(i, n, label, clock.start(toMeasure));
+        const payload = barPayload(i, n, label, clock.start(pending));
         if (!started) bar.start(100, 0, payload);
         started = true;
         bar.update(0, payload);

@@ -34,10 +34,11 @@ export interface RunHooks {
   /** One-line notices for stderr (fallback warnings, model builds). */
   onNotice?: (line: string) => void;
   /**
-   * A configuration starts: index from 0, total count, a short label, and how many configurations
-   * this call still measures, this one included (kept ones left out: they take no time).
+   * A configuration starts: index from 0, total count, a short label, and the configurations this
+   * call still measures, this one first (kept ones left out: they take no time), for an estimate of
+   * the time left.
    */
-  onConfigStart?: (index: number, total: number, label: string, toMeasure: number) => void;
+  onConfigStart?: (index: number, total: number, label: string, pending: readonly PendingConfig[]) => void;
   /** --resume found this configuration measured in the file already and keeps it (index as above). */
   onConfigKept?: (index: number, total: number, label: string) => void;
   /** Fraction done of the current configuration's measurement (0..1). */
@@ -48,6 +49,16 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** The command line recorded in the file. */
   command?: string;
+}
+
+/** A configuration still to measure, with what an estimate of its duration needs. */
+export interface PendingConfig {
+  /** The model's sha256: a zoo build is one per precision and seed. */
+  sha256: string;
+  /** MACs per image from the analyzer; null when unknown. */
+  macsPerImage: number | null;
+  /** Its planned settings: batch, threads, warm-up and the stop rule. */
+  config: RunConfig;
 }
 
 /** What a finished run returns. */
@@ -144,6 +155,28 @@ function byThreads(configs: readonly PlannedConfig[]): PlannedConfig[][] {
   const groups = new Map<number, PlannedConfig[]>();
   for (const p of configs) groups.set(p.config.threads, [...(groups.get(p.config.threads) ?? []), p]);
   return [...groups.values()];
+}
+
+/** The warnings every run of `resolved` carries: the device's, and fp16 on the CPU provider. */
+function modelWarningsFor(
+  resolved: ResolvedModel,
+  choice: DeviceChoice,
+  env: Environment,
+  gpuIndex: number,
+): RunWarning[] {
+  const warnings = deviceWarnings(choice, env, gpuIndex);
+  if (resolved.precision === 'fp16' && choice.actual === 'cpu') {
+    warnings.push({
+      code: 'W_FP16_ON_CPU',
+      message:
+        'fp16 on the CPU provider: onnxruntime runs the model without error but inserts casts and computes in fp32 (its verbose log shows the fp16 weights folded into fp32 nodes), so this measures fp32 work plus casts, not fp16 arithmetic: expect no gain over fp32',
+      advice:
+        resolved.source === 'file'
+          ? 'run the fp32 original of this file on CPU; fp16 is meant for cuda, tensorrt and webgpu'
+          : 'use --precision fp32 on CPU; fp16 is meant for cuda, tensorrt and webgpu',
+    });
+  }
+  return warnings;
 }
 
 /** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
@@ -416,21 +449,20 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   };
   process.on('exit', onExit);
   try {
-    let index = 0;
-    for (const [m, resolved] of models.entries()) {
-      const modelWarnings: RunWarning[] = [...deviceWarnings(choice, env, o.gpuIndex)];
-      if (resolved.precision === 'fp16' && choice.actual === 'cpu') {
-        modelWarnings.push({
-          code: 'W_FP16_ON_CPU',
-          message:
-            'fp16 on the CPU provider: onnxruntime runs the model without error but inserts casts and computes in fp32 (its verbose log shows the fp16 weights folded into fp32 nodes), so this measures fp32 work plus casts, not fp16 arithmetic: expect no gain over fp32',
-          advice:
-            resolved.source === 'file'
-              ? 'run the fp32 original of this file on CPU; fp16 is meant for cuda, tensorrt and webgpu'
-              : 'use --precision fp32 on CPU; fp16 is meant for cuda, tensorrt and webgpu',
-        });
+    // Described before anything is measured, so the time-left estimate knows every model's cost.
+    const described = models.map((resolved) => {
+      const warnings = modelWarningsFor(resolved, choice, env, o.gpuIndex);
+      return { resolved, model: describeModel(resolved, o, warnings), warnings };
+    });
+    const pending = new Map<string, PendingConfig>();
+    for (const [m, { model }] of described.entries()) {
+      for (const p of plan[m] ?? []) {
+        if (!kept.has(p.key))
+          pending.set(p.key, { sha256: model.sha256, macsPerImage: model.macsPerImage, config: p.config });
       }
-      const model = describeModel(resolved, o, modelWarnings);
+    }
+    let index = 0;
+    for (const [m, { resolved, model, warnings: modelWarnings }] of described.entries()) {
       // Intra-op threads are a session option: one session per thread count of the sweep.
       for (const configs of byThreads(plan[m] ?? [])) {
         const threads = configs[0]?.config.threads ?? 0;
@@ -488,7 +520,9 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
               hooks.onConfigKept?.(index++, total, label);
               continue;
             }
-            hooks.onConfigStart?.(index++, total, label, total - kept.size - measured.length);
+            const current = pending.get(key);
+            const others = [...pending.values()].filter((p) => p !== current);
+            hooks.onConfigStart?.(index++, total, label, current ? [current, ...others] : others);
             let run: RunResult;
             if (!loaded) {
               const config = { ...planned };
@@ -522,6 +556,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
             if (run.config.transfer !== o.transfer) run.config.requestedTransfer = o.transfer;
             recordRun(file, run);
             measured.push(run);
+            pending.delete(key);
             save();
             hooks.onConfigDone?.(run, file);
           }
