@@ -193,6 +193,26 @@ describe('bench run --resume', () => {
     expect(keptConfigurations(file, [{ ...planned, key: planKey(run, 'cpu') }], 'moved.json').size).toBe(0);
   });
 
+  it('notes kept configurations measured with other timing flags, and keeps them as measured', async () => {
+    const out = join(dir, 'timing.json');
+    const first = await measure(sweep(out, [1, 2]));
+    const again = await measure(sweep(out, [1, 2, 4], { resume: true, durationS: 0.2, warmup: 2 }));
+    expect(again.notices).toEqual([
+      `note: --resume: ${out} measured 2 of the 2 kept configurations with --duration 0.1 (this command: 0.2); they are kept as measured, each run records its own settings`,
+      `note: --resume: ${out} measured 2 of the 2 kept configurations with --warmup 1 (this command: 2); they are kept as measured, each run records its own settings`,
+    ]);
+    expect(again.kept).toHaveLength(2);
+    const runs = readResultFile(out).runs;
+    expect(runs.slice(0, 2)).toEqual(first.file.runs);
+    expect(runs.map((r) => [r.config.minDurationS, r.config.warmupIterations])).toEqual([
+      [0.1, 1],
+      [0.1, 1],
+      [0.2, 2],
+    ]);
+    // The same timing flags again: nothing to note.
+    expect((await measure(sweep(out, [4], { resume: true, durationS: 0.2, warmup: 2 }))).notices).toEqual([]);
+  });
+
   it('an fp16 build of a model is another precision, not another version: no warning', async () => {
     const out = join(dir, 'precisions.json');
     await measure(sweep(out, [1]));

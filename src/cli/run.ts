@@ -370,7 +370,7 @@ export function register(program: Command): void {
     )
     .option(
       '--resume',
-      'continue the sweep in --out: configurations it measured already are kept (refused if measured with another --transfer, server settings, --shape or --ep-option; timing flags may differ), the rest measured; no file yet starts one',
+      'continue the sweep in --out: configurations it measured already are kept (refused if measured with another --transfer, server settings, --shape or --ep-option; timing flags may differ, with a note), the rest measured; no file yet starts one',
     )
     .option('--json', 'print the result JSON on stdout instead of the table')
     .option('--quiet', 'no progress and no table (still names the file written)')

@@ -88,6 +88,41 @@ export function openForResume(
   return file;
 }
 
+/** The measured run of `file` that --resume keeps for `planned`, if any. */
+function keptRun(file: ResultFile, planned: PlannedConfig): RunResult | undefined {
+  return file.runs.find((r) => r.status === 'ok' && planKeyOf(r) === planned.key);
+}
+
+/** The settings that decide how long a configuration is measured, and their flags. */
+const TIMING_FLAGS = [
+  ['minDurationS', '--duration'],
+  ['maxDurationS', '--max-duration'],
+  ['minIterations', '--min-iterations'],
+  ['warmupIterations', '--warmup'],
+  ['relCiPct', '--rel-ci'],
+] as const satisfies readonly (readonly [keyof RunConfig, string])[];
+
+/**
+ * One note per timing flag (--duration, --warmup and the like) with which `file` measured kept
+ * configurations of `planned` differently from this command. Not a refusal: those flags change how
+ * long a configuration was measured (and so its CI), not what; each run records its own settings.
+ */
+export function timingNotes(file: ResultFile, planned: readonly PlannedConfig[], out: string): string[] {
+  const pairs = planned.flatMap((p) => {
+    const run = keptRun(file, p);
+    return run ? [{ was: run.config, now: p.config }] : [];
+  });
+  return TIMING_FLAGS.flatMap(([field, flag]) => {
+    const differing = pairs.filter((c) => c.was[field] !== c.now[field]);
+    const first = differing[0];
+    if (!first) return [];
+    const was = [...new Set(differing.map((c) => c.was[field]))].join(', ');
+    return [
+      `note: --resume: ${out} measured ${differing.length} of the ${pairs.length} kept configurations with ${flag} ${was} (this command: ${first.now[field]}); they are kept as measured, each run records its own settings`,
+    ];
+  });
+}
+
 /** The first setting in which `run` differs from `planned`, as [flag, the file's value, the new value]. */
 function settingDifference(run: RunResult, planned: PlannedConfig): [string, string, string] | null {
   const c = planned.config;
@@ -129,7 +164,7 @@ export function keptConfigurations(
 ): Set<string> {
   const kept = new Set<string>();
   for (const p of planned) {
-    const run = file.runs.find((r) => r.status === 'ok' && planKeyOf(r) === p.key);
+    const run = keptRun(file, p);
     if (!run) continue;
     const difference = settingDifference(run, p);
     if (difference) {

@@ -21,6 +21,7 @@ import {
   openForResume,
   otherVersionNotes,
   planKey,
+  timingNotes,
   type PlannedConfig,
 } from './resume.js';
 import { defaultOutPath, outNameDevice } from './out-path.js';
@@ -156,6 +157,9 @@ export async function prepareSweep(input: RunOptionsInput, notice: (line: string
     ),
   );
   const kept = previous ? keptConfigurations(previous, plan.flat(), out) : new Set<string>();
-  if (previous) for (const line of otherVersionNotes(previous, models, out)) notice(line);
+  if (previous) {
+    for (const line of otherVersionNotes(previous, models, out)) notice(line);
+    for (const line of timingNotes(previous, plan.flat(), out)) notice(line);
+  }
   return { o, models, engine, choice, out, env, ortOptions, previous, plan, kept };
 }
