@@ -140,6 +140,17 @@ describe('run options', () => {
     ).toBe(threadsLimitMessage(4 * cores + 2));
   });
 
+  it('--engine tfjs takes one --threads count: tfjs fixes it once per process', () => {
+    const e = thrown(() => parseRunOptions({ models: ['tiny_cnn'], engine: 'tfjs', threads: [1, 2] }));
+    expect([e.code, e.message, e.hint]).toEqual([
+      'E_USAGE',
+      '--threads 1,2: TensorFlow.js fixes its thread count once per process, so --engine tfjs takes one count',
+      'run one bench per thread count (--out for each) and join the files with `bench merge`',
+    ]);
+    expect(parseRunOptions({ models: ['tiny_cnn'], engine: 'tfjs', threads: 2 }).threads).toEqual([2]);
+    expect(parseRunOptions({ models: ['tiny_cnn'], threads: [1, 2] }).threads).toEqual([1, 2]);
+  });
+
   it('an empty or blank --out is refused up front', () => {
     for (const out of ['', '  ']) {
       expect(thrown(() => parseRunOptions({ models: ['tiny_cnn'], out })).message).toBe(

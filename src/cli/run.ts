@@ -294,7 +294,7 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--threads <list>',
-        `intra-op threads, or a list to sweep, e.g. 1,2 (0 = engine default; at most 4 x the ${availableParallelism()} logical cores)`,
+        `intra-op threads, or a list to sweep, e.g. 1,2 (0 = engine default; at most 4 x the ${availableParallelism()} logical cores; one count with --engine tfjs)`,
       )
         // The limit (4 x the cores) is the run options' check, worded the same from flags and the API.
         .argParser(intList('--threads', { allowZero: true }))

@@ -5,10 +5,9 @@
  * libtensorflow), so they are only ever loaded with a dynamic import inside try/catch.
  *
  * Threads, as found on Node 20 with tfjs 4.22 (see test/tfjs-backend.test.ts):
- * - wasm: tfjs reports WASM_HAS_MULTITHREAD_SUPPORT=false on Node (tfjs issue #3830), so the
- *   single-threaded SIMD binary runs and getThreadsCount() is 1 whatever setThreadsCount asked.
- *   Forcing the flag on fails: Emscripten starts pthreads from a blob: URL, which Node's Worker
- *   rejects with ERR_WORKER_PATH. The thread count that really ran is recorded.
+ * - wasm: tfjs leaves threads off on Node, because Node's Worker refuses the blob: URLs its pthreads
+ *   start from; engines/tfjs-wasm-threads.ts starts them from the package's own scripts instead, so
+ *   the threaded SIMD binary runs with up to 8 threads. The thread count that really ran is recorded.
  * - tensorflow (tfjs-node): TensorFlow reads TF_NUM_INTRAOP_THREADS when its context is created, so
  *   it is set before the first import and cannot change afterwards in the same process.
  * - cpu: plain JavaScript on the main thread, always 1.
@@ -26,6 +25,12 @@ import { BenchError, errorMessage } from '../errors.js';
 import type { DeviceKind } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
 import type { DeviceProbe } from './engine.js';
+import {
+  TFJS_WASM_MAX_THREADS,
+  threadedScripts,
+  withWasmThreads,
+  type ThreadedScripts,
+} from './tfjs-wasm-threads.js';
 
 const require = createRequire(import.meta.url);
 
@@ -118,16 +123,34 @@ function loadNative(name: TfjsNativePackage, threads: number): Promise<NativeLoa
 
 let wasmConfigured = false;
 let wasmInitThreads: number | undefined;
+/** The threaded build's scripts, or why wasm runs single-threaded (set by configureWasm). */
+let wasmThreading: ThreadedScripts | { error: string } | undefined;
 
-/** Points the wasm backend at its .wasm files inside node_modules (a file path: no fetch, no network). */
+/**
+ * Points the wasm backend at its .wasm files inside node_modules (a file path: no fetch, no network)
+ * and switches multi-threading on when the threaded build's scripts are there.
+ */
 function configureWasm(threads: number): void {
   if (wasmConfigured) return;
   const distDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
   setWasmPaths(`${distDir}/`);
-  // XNNPACK's pool size; 0 keeps tfjs's default (logical cores). Only honoured by the threaded binary.
+  wasmThreading = threadedScripts();
+  if ('workerSource' in wasmThreading) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  // XNNPACK's pool size; 0 keeps tfjs's default (half the logical cores, at most 8).
   if (threads > 0) setThreadsCount(threads);
   wasmInitThreads = threads;
   wasmConfigured = true;
+}
+
+/** Why the wasm backend runs `actual` threads where `threads` were asked. */
+function wasmThreadsReason(threads: number, actual: number, simd: boolean): string {
+  if (wasmThreading && 'error' in wasmThreading) return `multi-threading is off: ${wasmThreading.error}`;
+  if (!simd) return 'its threaded binary needs WebAssembly SIMD, which this Node.js lacks';
+  if (wasmInitThreads !== threads) {
+    return `it was initialised for ${wasmInitThreads || 'default'} threads earlier in this process and keeps ${actual}`;
+  }
+  if (threads > TFJS_WASM_MAX_THREADS) return `tfjs caps its thread pool at ${TFJS_WASM_MAX_THREADS}`;
+  return 'tfjs started no more';
 }
 
 /** Sets `name` as the global backend; false when its initialisation failed. */
@@ -205,20 +228,23 @@ async function trySetup(
   }
   if (backend === 'wasm') {
     configureWasm(threads);
-    if (!(await trySetBackend('wasm'))) {
+    const threading = wasmThreading;
+    const init = (): Promise<boolean> => trySetBackend('wasm');
+    const ok =
+      threading && 'workerSource' in threading
+        ? await withWasmThreads(threading, threads, init)
+        : await init();
+    if (!ok) {
       skipped.push(
         'wasm: backend initialisation failed (the .wasm binaries could not be loaded from node_modules)',
       );
       return undefined;
     }
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
     const actual = wasmThreadsCount();
-    if (threads > 1 && actual < threads) {
+    if (threads > 0 && actual !== threads) {
       warnings.push(
-        `the tfjs wasm backend runs ${actual} thread(s), not the ${threads} asked: tfjs disables wasm threads on Node.js (its pthreads need blob: workers, which Node refuses)`,
-      );
-    } else if (wasmInitThreads !== undefined && wasmInitThreads !== threads && threads > 0) {
-      warnings.push(
-        `the tfjs wasm backend was initialised for ${wasmInitThreads || 'default'} threads earlier in this process; it keeps ${actual}`,
+        `the tfjs wasm backend runs ${actual} thread(s), not the ${threads} asked: ${wasmThreadsReason(threads, actual, simd)}`,
       );
     }
     return {
@@ -226,7 +252,7 @@ async function trySetup(
       usingGpu: false,
       threadsRequested: threads,
       threadsActual: actual,
-      simd: (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true,
+      simd,
       skipped,
       warnings,
     };

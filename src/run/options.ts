@@ -180,6 +180,16 @@ export const RunOptionsSchema = z
       const params: IssueParams = { standalone: true };
       ctx.addIssue({ code: 'custom', path: ['threads'], message: threadsLimitMessage(tooMany), params });
     }
+    // tfjs-node reads TF_NUM_INTRAOP_THREADS and the wasm backend sizes its pool once per process:
+    // later counts of a sweep would run at the first one while their runs named another.
+    if (o.engine === 'tfjs' && Array.isArray(o.threads) && o.threads.length > 1) {
+      const params: IssueParams = {
+        standalone: true,
+        hint: 'run one bench per thread count (--out for each) and join the files with `bench merge`',
+      };
+      const message = `--threads ${o.threads.join(',')}: TensorFlow.js fixes its thread count once per process, so --engine tfjs takes one count`;
+      ctx.addIssue({ code: 'custom', path: ['threads'], message, params });
+    }
     if (o.maxDurationS !== undefined && o.maxDurationS < o.durationS) {
       const params: IssueParams = {
         standalone: true,
