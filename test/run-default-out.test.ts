@@ -9,12 +9,20 @@ describe('defaultOutPath', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'h100e-out-')), 'results');
     const now = new Date('2026-01-02T03:04:05Z');
     const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
-    const first = defaultOutPath('cpu', now, dir);
+    const first = defaultOutPath('cpu', { now, dir });
     expect(first).toBe(join(dir, `2026-01-02-${host}-cpu.json`));
     expect(statSync(dir).isDirectory()).toBe(true);
     writeFileSync(first, '{}');
-    expect(defaultOutPath('cpu', now, dir)).toBe(join(dir, `2026-01-02-${host}-cpu-2.json`));
+    expect(defaultOutPath('cpu', { now, dir })).toBe(join(dir, `2026-01-02-${host}-cpu-2.json`));
     expect(existsSync(join(dir, `2026-01-02-${host}-cpu-2.json`))).toBe(false);
+  });
+
+  it('leaves a missing folder alone when asked not to create it (--dry-run)', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'h100e-out-')), 'results');
+    const now = new Date('2026-01-02T03:04:05Z');
+    const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_');
+    expect(defaultOutPath('cpu', { now, dir, create: false })).toBe(join(dir, `2026-01-02-${host}-cpu.json`));
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('names WebGPU on a CPU Vulkan driver as software, never as a GPU', () => {

@@ -6,10 +6,14 @@ import type { DeviceChoice } from './device.js';
 
 /**
  * Default output path: results/<date>-<host>-<device>.json, numbered when it already exists. Creates
- * the folder, so a first `bench` outside this repository has somewhere to write.
+ * the folder (unless `create` is false: --dry-run), so a first `bench` outside this repository has
+ * somewhere to write.
  */
-export function defaultOutPath(device: string, now = new Date(), dir = 'results'): string {
-  mkdirSync(dir, { recursive: true });
+export function defaultOutPath(
+  device: string,
+  { now = new Date(), dir = 'results', create = true }: { now?: Date; dir?: string; create?: boolean } = {},
+): string {
+  if (create) mkdirSync(dir, { recursive: true });
   const stem = `${now.toISOString().slice(0, 10)}-${hostname().replace(/[^A-Za-z0-9_.-]/g, '_')}-${device}`;
   let path = join(dir, `${stem}.json`);
   for (let i = 2; existsSync(path); i++) path = join(dir, `${stem}-${i}.json`);

@@ -55,7 +55,9 @@ export async function planRun(
   input: RunOptionsInput,
   notice: (line: string) => void = () => undefined,
 ): Promise<RunPlan> {
-  const { o, models, engine, choice, out, previous, plan, kept } = await prepareSweep(input, notice);
+  const { o, models, engine, choice, out, previous, plan, kept } = await prepareSweep(input, notice, {
+    dryRun: true,
+  });
   const configurations = models.flatMap((model, m) =>
     (plan[m] ?? []).map((p): PlannedRun => ({
       model: model.name,

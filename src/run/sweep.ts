@@ -114,7 +114,11 @@ export interface Sweep {
  * gives (usage, missing files, an --out that exists, a --resume refused) and nothing measured;
  * `notice` hears the device choice and anything --resume should tell.
  */
-export async function prepareSweep(input: RunOptionsInput, notice: (line: string) => void): Promise<Sweep> {
+export async function prepareSweep(
+  input: RunOptionsInput,
+  notice: (line: string) => void,
+  { dryRun = false }: { dryRun?: boolean } = {},
+): Promise<Sweep> {
   const o = parseRunOptions(input);
   parseShapeFlags(o.shapes); // a malformed --shape fails now, not after the first configuration
   // --resume writes over the file it continues, as --force would.
@@ -126,7 +130,7 @@ export async function prepareSweep(input: RunOptionsInput, notice: (line: string
   const engine = await loadEngine(o.engine);
   const choice = await chooseDevice(engine, o.device, o.fallback);
   if (choice.notice) notice(choice.notice);
-  const out = o.out ?? defaultOutPath(outNameDevice(choice));
+  const out = o.out ?? defaultOutPath(outNameDevice(choice), { create: !dryRun });
   if (!o.out) checkOutFile(out, { force: true });
   const env = await captureEnvironment();
   const ortOptions = parseOrtOptions(o.epOptions, o.engine, o.device);
