@@ -183,4 +183,26 @@ describe('bench compare --csv', () => {
     // Warnings are not in the CSV: the command returns them for stderr.
     expect(out.warnings).toContain('host differs: base.json "host-a" vs new.json "host-b"');
   });
+
+  it('ends with a row per configuration that not every file holds, its measured columns empty', async () => {
+    const out = await compareCommand([fx('base.json'), fx('multi-batch.json')], { format: 'csv' });
+    const rows = parse(out.stdout, { columns: true }) as Record<string, string>[];
+    const unmatched = rows.filter((r) => r.verdict === 'unmatched');
+    const baseOnly = unmatched.find((r) => r.key?.startsWith('only_in_base@'));
+    expect(baseOnly).toMatchObject({ baseFile: 'base.json', file: '', reason: 'only in base.json' });
+    const newOnly = unmatched.find((r) => r.key?.startsWith('tiny_cnn@') && r.key.includes('|b2|'));
+    expect(newOnly).toMatchObject({
+      baseFile: 'base.json',
+      file: 'multi-batch.json',
+      reason: 'only in multi-batch.json',
+    });
+    for (const r of unmatched)
+      expect([r.ratio, r.throughputPerS, r['base.throughputPerS'], r.model]).toEqual(['', '', '', '']);
+    // The same keys as the JSON's unmatched list, after the compared rows.
+    const json = await compareCommand([fx('base.json'), fx('multi-batch.json')], { format: 'json' });
+    const expected = (JSON.parse(json.stdout) as { comparison: { unmatched: { key: string }[] } }).comparison
+      .unmatched;
+    expect(unmatched.map((r) => r.key)).toEqual(expected.map((u) => u.key));
+    expect(rows.slice(-unmatched.length)).toEqual(unmatched);
+  });
 });

@@ -64,7 +64,10 @@ export function register(program: Command): void {
     .argument('<new...>', 'one or more result files to compare with BASE')
     .option('--json', 'print the comparison as JSON')
     .option('--markdown', 'print a Markdown table (for a pull-request comment)')
-    .option('--csv', 'print CSV: a row per configuration and later file, unrounded (for a spreadsheet)')
+    .option(
+      '--csv',
+      'print CSV: a row per configuration and later file, unrounded (for a spreadsheet), then one per configuration not every file holds',
+    )
     .option(
       '--fail-on-regression <pct>',
       'exit 1 when a configuration is significantly slower by more than PCT percent (server keys: p99 rise, or peak QPS drop with --find-peak); a newly missed latency bound, or a configuration BASE measured that failed or is missing later, always fails',

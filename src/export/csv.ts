@@ -5,7 +5,7 @@
  * src/compare/compare.ts). So a sheet and the JSON cannot disagree.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { CellComparison, Comparison, ComparisonRow } from '../compare/compare.js';
+import type { CellComparison, Comparison, ComparisonRow, UnmatchedKey } from '../compare/compare.js';
 import { environmentOf } from '../compare/environment.js';
 import type { LoadedFile } from '../compare/load.js';
 import { h100eFigure } from '../h100e/estimate.js';
@@ -161,11 +161,33 @@ export const COMPARISON_CSV_COLUMNS: readonly ComparisonColumn[] = [
   { header: 'warnings', cell: (row, cell) => codes(row.runs[cell.fileIndex]?.warnings) },
 ];
 
-/** The comparison as CSV: a row per configuration and later file (unmatched keys are in the JSON). */
+/**
+ * The row of a configuration that not every file holds: its key, `verdict` unmatched, `reason` the
+ * files that have it, `file` those of them after the base; every measured column stays empty.
+ */
+function unmatchedRecord(u: UnmatchedKey, c: Comparison): CsvCell[] {
+  const base = c.files[0]?.label;
+  const cells: Partial<Record<string, CsvCell>> = {
+    key: u.key,
+    baseFile: base,
+    file: u.files.filter((f) => f !== base).join(', '),
+    verdict: 'unmatched',
+    reason: `only in ${u.files.join(', ')}`,
+  };
+  return COMPARISON_CSV_COLUMNS.map((col) => cells[col.header]);
+}
+
+/**
+ * The comparison as CSV: a row per configuration and later file, then a row per configuration that
+ * not every file holds (verdict `unmatched`).
+ */
 function comparisonCsv(c: Comparison): string {
-  const records = c.rows.flatMap((row) =>
-    row.cells.map((cell) => COMPARISON_CSV_COLUMNS.map((col) => col.cell(row, cell, c))),
-  );
+  const records = [
+    ...c.rows.flatMap((row) =>
+      row.cells.map((cell) => COMPARISON_CSV_COLUMNS.map((col) => col.cell(row, cell, c))),
+    ),
+    ...c.unmatched.map((u) => unmatchedRecord(u, c)),
+  ];
   return toCsv(
     COMPARISON_CSV_COLUMNS.map((col) => col.header),
     records,
