@@ -1,13 +1,13 @@
 /**
  * Backend selection and device probes for --engine tfjs, as they behave on this machine (Node 20,
- * no tfjs-node / tfjs-node-gpu installed): wasm with SIMD for --device cpu, threaded by tfjs's own rule
- * (half the logical cores, at most 8) when no count is asked (test/tfjs-wasm-threads.test.ts asks).
+ * no tfjs-node / tfjs-node-gpu installed): wasm with SIMD for --device cpu, one thread per physical
+ * core when no count is asked (test/tfjs-wasm-threads.test.ts asks for one).
  */
-import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../src/errors.js';
 import {
+  defaultWasmThreads,
   isPackageInstalled,
   probeTfjsDevice,
   selectTfjsBackend,
@@ -16,8 +16,7 @@ import {
 
 const hasTfjsNode = isPackageInstalled('@tensorflow/tfjs-node');
 const hasTfjsNodeGpu = isPackageInstalled('@tensorflow/tfjs-node-gpu');
-/** tfjs's default wasm pool: half the logical cores (its backend.cc), at least 1, at most 8. */
-const wasmDefault = Math.min(8, Math.max(1, Math.floor(cpus().length / 2)));
+const wasmDefault = defaultWasmThreads();
 
 async function benchError(p: Promise<unknown>): Promise<BenchError> {
   try {
@@ -52,6 +51,13 @@ describe('tfjs backend selection', () => {
             `the tfjs wasm backend runs ${wasmDefault} thread(s), not the 2 asked: it was initialised for default threads earlier in this process and keeps ${wasmDefault}`,
           ],
     );
+  });
+
+  it('wasm defaults to one thread per physical core, else half the logical ones, at most 8', () => {
+    expect(defaultWasmThreads({ physical: 2, logical: 2 })).toBe(2);
+    expect(defaultWasmThreads({ physical: 16, logical: 32 })).toBe(8);
+    expect(defaultWasmThreads({ logical: 4 })).toBe(2);
+    expect(defaultWasmThreads({ logical: 1 })).toBe(1);
   });
 
   it('the plain cpu backend can be forced and is single-threaded', async () => {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnx } from '../models/index.js';
 import { BenchError } from '../src/errors.js';
 import type { HostInputs, LoadRequest } from '../src/engines/engine.js';
-import { selectTfjsBackend, type BackendChoice } from '../src/engines/tfjs-backend.js';
+import { defaultWasmThreads, selectTfjsBackend, type BackendChoice } from '../src/engines/tfjs-backend.js';
 import type { TfjsRunnable } from '../src/engines/tfjs-graph.js';
 import { createTfjsEngine, isZooModelName, TfjsLoadedModel } from '../src/engines/tfjs.js';
 
@@ -49,7 +49,7 @@ describe('TfjsEngine', () => {
     expect(model.outputs).toEqual([{ name: 'logits', dtype: 'float32', shape: ['N', 1000] }]);
     expect(model.providerOptions).toMatchObject({
       backend: 'wasm',
-      threads: 1,
+      threads: defaultWasmThreads(),
       simd: true,
       outputsReadBack: true,
     });

@@ -7,7 +7,8 @@
  * Threads, as found on Node 20 with tfjs 4.22 (see test/tfjs-backend.test.ts):
  * - wasm: tfjs leaves threads off on Node, because Node's Worker refuses the blob: URLs its pthreads
  *   start from; engines/tfjs-wasm-threads.ts starts them from the package's own scripts instead, so
- *   the threaded SIMD binary runs with up to 8 threads. The thread count that really ran is recorded.
+ *   the threaded SIMD binary runs with up to 8 threads (by default one per physical core, as
+ *   onnxruntime). The thread count that really ran is recorded.
  * - tensorflow (tfjs-node): TensorFlow reads TF_NUM_INTRAOP_THREADS when its context is created, so
  *   it is set before the first import and cannot change afterwards in the same process.
  * - cpu: plain JavaScript on the main thread, always 1.
@@ -21,6 +22,7 @@ import {
   setThreadsCount,
   setWasmPaths,
 } from '@tensorflow/tfjs-backend-wasm';
+import { physicalCores } from '../env/environment.js';
 import { BenchError, errorMessage } from '../errors.js';
 import type { DeviceKind } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
@@ -123,8 +125,22 @@ function loadNative(name: TfjsNativePackage, threads: number): Promise<NativeLoa
 
 let wasmConfigured = false;
 let wasmInitThreads: number | undefined;
+/** The XNNPACK pool size the wasm backend is initialised with (set by configureWasm). */
+let wasmPoolThreads = 1;
 /** The threaded build's scripts, or why wasm runs single-threaded (set by configureWasm). */
 let wasmThreading: ThreadedScripts | { error: string } | undefined;
+
+/**
+ * The wasm backend's pool when --threads is 0: one thread per physical core, onnxruntime's default,
+ * so the engines compare at their defaults (tfjs's own rule, half the logical cores for two
+ * hyperthreads per core, would give a 2-vCPU VM one thread, and is the fallback where the physical
+ * count is unknown); at most tfjs's 8.
+ */
+export function defaultWasmThreads(
+  cores: { physical?: number; logical: number } = { physical: physicalCores(), logical: cpus().length },
+): number {
+  return Math.min(TFJS_WASM_MAX_THREADS, cores.physical ?? Math.max(1, Math.floor(cores.logical / 2)));
+}
 
 /**
  * Points the wasm backend at its .wasm files inside node_modules (a file path: no fetch, no network)
@@ -136,8 +152,8 @@ function configureWasm(threads: number): void {
   setWasmPaths(`${distDir}/`);
   wasmThreading = threadedScripts();
   if ('workerSource' in wasmThreading) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-  // XNNPACK's pool size; 0 keeps tfjs's default (half the logical cores, at most 8).
-  if (threads > 0) setThreadsCount(threads);
+  wasmPoolThreads = threads > 0 ? threads : defaultWasmThreads();
+  setThreadsCount(wasmPoolThreads);
   wasmInitThreads = threads;
   wasmConfigured = true;
 }
@@ -232,7 +248,7 @@ async function trySetup(
     const init = (): Promise<boolean> => trySetBackend('wasm');
     const ok =
       threading && 'workerSource' in threading
-        ? await withWasmThreads(threading, threads, init)
+        ? await withWasmThreads(threading, wasmPoolThreads, init)
         : await init();
     if (!ok) {
       skipped.push(

@@ -11,9 +11,9 @@
  * class is put back afterwards; the ESM bindings of `node:worker_threads` never see the change.
  *
  * tfjs also caps XNNPACK's pool at half the logical cores (assuming two hyperthreads per core) and
- * at 8, once, when the module is instantiated. A --threads N asked for is honoured up to 8 by
- * letting os.cpus() report at least 2N cores during that instantiation; 0 keeps tfjs's own rule.
- * The thread count the backend then reports is what the result records.
+ * at 8, once, when the module is instantiated. A pool of N threads is honoured up to 8 by letting
+ * os.cpus() report at least 2N cores during that instantiation. The thread count the backend then
+ * reports is what the result records.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -68,7 +68,7 @@ interface OsExports {
 
 /**
  * Runs `init` (tf.setBackend('wasm') with multi-threading switched on) where Node can start tfjs's
- * pthread workers, and where a pool of `threads` threads (0: tfjs's default) fits under tfjs's cap.
+ * pthread workers, and where a pool of `threads` threads fits under tfjs's cap.
  */
 export async function withWasmThreads<T>(
   scripts: ThreadedScripts,
