@@ -1,9 +1,12 @@
 /** `--ep-option NAME=VALUE`: parsing, what a run records, and what --resume compares. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createOrtEngine } from '../src/engines/ort.js';
 import { appliedSettings, parseOrtOptions, recordedSettings } from '../src/engines/ort-options.js';
+import { GraphBuilder } from '../src/graph/builder.js';
+import { emitOnnx } from '../src/graph/onnx-emit.js';
 import { parseRunOptions, type RunOptionsInput } from '../src/run/options.js';
 import { runBenchmarks } from '../src/run/run.js';
 import { expectBenchError } from './bench-error.js';
@@ -28,8 +31,23 @@ describe('parseOrtOptions', () => {
     ).toEqual({
       session: { graphOptimizationLevel: 'basic', enableCpuMemArena: false },
       webgpu: { preferredLayout: 'NCHW', validationMode: 'wgpuOnly' },
+      config: {},
     });
-    expect(parseOrtOptions([], 'tfjs', 'auto')).toEqual({ session: {}, webgpu: {} });
+    expect(parseOrtOptions([], 'tfjs', 'auto')).toEqual({ session: {}, webgpu: {}, config: {} });
+  });
+
+  it('takes session config entries by onnxruntime key, as strings', () => {
+    expect(
+      parseOrtOptions(
+        ['config.session.intra_op.allow_spinning=0', 'config.session.disable_cpu_ep_fallback=1'],
+        'ort',
+        'cuda',
+      ),
+    ).toEqual({
+      session: {},
+      webgpu: {},
+      config: { 'session.intra_op.allow_spinning': '0', 'session.disable_cpu_ep_fallback': '1' },
+    });
   });
 
   it.each([
@@ -51,6 +69,19 @@ describe('parseOrtOptions', () => {
       'ort',
       'auto',
       /^--ep-option webgpu\.preferredLayout applies to --device webgpu only$/,
+    ],
+    [
+      ['config.session.intra_op.allow_spining=0'],
+      'ort',
+      'cpu',
+      /unknown option config\.session\.intra_op\.allow_spining \(did you mean config\.session\.intra_op\.allow_spinning\?\)$/,
+    ],
+    [['config.session.set_denormal_as_zero=true'], 'ort', 'cpu', /takes one of 0, 1$/],
+    [
+      ['config.session.disable_cpu_ep_fallback=1'],
+      'ort',
+      'cpu',
+      /^--ep-option config\.session\.disable_cpu_ep_fallback applies to --device cuda, tensorrt, webgpu only$/,
     ],
     [
       ['webgpu.preferredLayout=NCHW', 'webgpu.preferredLayout=NHWC'],
@@ -80,23 +111,33 @@ describe('parseOrtOptions', () => {
 
 describe('settings a run applies and records', () => {
   it('applied: the defaults (all, and NHWC on webgpu) with what was given over them', () => {
-    expect(appliedSettings({ session: {}, webgpu: {} }, 'cpu')).toEqual({
+    expect(appliedSettings({ session: {}, webgpu: {}, config: {} }, 'cpu')).toEqual({
       'session.graphOptimizationLevel': 'all',
     });
     // Asked for WebGPU, fell back to the CPU: the WebGPU settings were not applied.
-    expect(appliedSettings({ session: {}, webgpu: { preferredLayout: 'NCHW' } }, 'cpu')).toEqual({
+    expect(appliedSettings({ session: {}, webgpu: { preferredLayout: 'NCHW' }, config: {} }, 'cpu')).toEqual({
       'session.graphOptimizationLevel': 'all',
     });
     expect(
       appliedSettings(
-        { session: { enableMemPattern: false }, webgpu: { preferredLayout: 'NCHW' } },
+        {
+          session: { enableMemPattern: false },
+          webgpu: { preferredLayout: 'NCHW' },
+          config: { 'session.disable_cpu_ep_fallback': '1', 'session.set_denormal_as_zero': '1' },
+        },
         'webgpu',
       ),
     ).toEqual({
       'session.graphOptimizationLevel': 'all',
       'session.enableMemPattern': 'false',
       'webgpu.preferredLayout': 'NCHW',
+      'config.session.set_denormal_as_zero': '1',
+      'config.session.disable_cpu_ep_fallback': '1',
     });
+    // Fell back to the CPU: the fallback switch (invalid beside the CPU provider) was not applied.
+    expect(
+      appliedSettings({ session: {}, webgpu: {}, config: { 'session.disable_cpu_ep_fallback': '1' } }, 'cpu'),
+    ).toEqual({ 'session.graphOptimizationLevel': 'all' });
   });
 
   it('recorded: read back from engine.providerOptions; a run from before the settings were recorded had the defaults', () => {
@@ -113,6 +154,43 @@ describe('settings a run applies and records', () => {
       'webgpu.preferredLayout': 'NHWC',
       'webgpu.validationMode': 'basic',
     });
+    expect(recordedSettings({ 'session.intra_op.allow_spinning': '0' }, 'cpu')).toEqual({
+      'session.graphOptimizationLevel': 'all',
+      'config.session.intra_op.allow_spinning': '0',
+    });
+  });
+
+  it('onnxruntime applies a config entry: the GELU approximation changes GELU outputs', async () => {
+    const b = new GraphBuilder('gelu', 0);
+    const graph = b.finish(b.gelu(b.input('input', ['N', 16])), 'y');
+    const path = join(dir, 'gelu.onnx');
+    writeFileSync(path, emitOnnx(graph, { precision: 'fp32', producerVersion: 'test', consumeGraph: true }));
+    const data = Float32Array.from({ length: 16 }, (_, i) => (i - 8) / 3);
+    const engine = createOrtEngine();
+    const outputs = async (config: Record<string, string>): Promise<Float32Array> => {
+      const model = await engine.load({
+        modelPath: path,
+        device: 'cpu',
+        precision: 'fp32',
+        threads: 1,
+        transfer: 'include',
+        sessionConfig: config,
+      });
+      await model.bind(new Map([['input', { dtype: 'float32', shape: [1, 16], data }]]));
+      const y = (await model.runAndRead()).get('y')?.data as Float32Array;
+      expect(model.providerOptions).toMatchObject(config);
+      await model.dispose();
+      return y;
+    };
+    const exact = await outputs({});
+    const off = await outputs({ 'optimization.enable_gelu_approximation': '0' });
+    const approx = await outputs({ 'optimization.enable_gelu_approximation': '1' });
+    expect(off).toEqual(exact);
+    // tanh-based FastGelu: close to the erf form (x = -8/3: -0.0102143 exact), but not equal.
+    expect(approx).not.toEqual(exact);
+    const diff = Math.max(...approx.map((v, i) => Math.abs(v - exact[i]!)));
+    expect(diff).toBeGreaterThan(1e-5);
+    expect(diff).toBeLessThan(1e-2);
   });
 
   it('a CPU run applies the level it was given and records it; --resume refuses another', async () => {

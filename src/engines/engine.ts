@@ -61,6 +61,8 @@ export interface LoadRequest {
   providerOptions?: Partial<ProviderOptionsMap>;
   /** onnxruntime session settings (`--ep-option session.*`); engines without a session ignore them. */
   session?: SessionSettings;
+  /** onnxruntime session config entries by key (`--ep-option config.*`); others ignore them. */
+  sessionConfig?: Record<string, string>;
   /** Seed of zoo weights, for engines that build zoo models themselves (tfjs). */
   seed?: number;
 }

@@ -1,8 +1,10 @@
 /**
  * `--ep-option NAME=VALUE`: the onnxruntime settings a user may change, as onnxruntime_perf_test
- * lets one set the graph optimisation level or an execution provider's options. Only options the
- * Node binding really forwards are offered (js/node/src/session_options_helper.cc: the WebGPU
- * provider's options and the session's; the CUDA and TensorRT providers take a device id only), so a
+ * lets one set the graph optimisation level, an execution provider's options (-i) or session config
+ * entries (-C). Only options the Node binding really forwards are offered
+ * (js/node/src/session_options_helper.cc: the WebGPU provider's options, the session's, and config
+ * entries through `extra`; the CUDA and TensorRT providers take a device id only), and only config
+ * keys onnxruntime reads (onnxruntime_session_options_config_keys.h: it ignores unknown ones), so a
  * setting can never be recorded without having been applied.
  */
 import { BenchError } from '../errors.js';
@@ -10,18 +12,32 @@ import type { DeviceRequest } from '../results/schema.js';
 import { nearestName } from '../suggest.js';
 import type { ProviderOptionsMap, SessionSettings } from './engine.js';
 
-/** Each option: the values it takes, and for a provider's option the device it needs. */
+/** onnxruntime's flag values for its config entries. */
+const FLAG = ['0', '1'] as const;
+
+/**
+ * Each option: the values it takes, and the devices it applies to when not all. `config.KEY` is the
+ * session config entry KEY: the knobs that change speed (thread spinning, denormals, weight
+ * prepacking, the GELU approximation) and one for GPU honesty (fail instead of running unsupported
+ * nodes on the CPU, which is invalid where the CPU provider itself is asked for).
+ */
 const OPTIONS = {
   'session.graphOptimizationLevel': { values: ['disabled', 'basic', 'extended', 'layout', 'all'] },
   'session.enableCpuMemArena': { values: ['true', 'false'] },
   'session.enableMemPattern': { values: ['true', 'false'] },
-  'webgpu.preferredLayout': { values: ['NCHW', 'NHWC'], device: 'webgpu' },
-  'webgpu.validationMode': { values: ['disabled', 'wgpuOnly', 'basic', 'full'], device: 'webgpu' },
+  'webgpu.preferredLayout': { values: ['NCHW', 'NHWC'], devices: ['webgpu'] },
+  'webgpu.validationMode': { values: ['disabled', 'wgpuOnly', 'basic', 'full'], devices: ['webgpu'] },
   'webgpu.storageBufferCacheMode': {
     values: ['disabled', 'lazyRelease', 'simple', 'bucket'],
-    device: 'webgpu',
+    devices: ['webgpu'],
   },
-} as const satisfies Record<string, { values: readonly string[]; device?: DeviceRequest }>;
+  'config.session.intra_op.allow_spinning': { values: FLAG },
+  'config.session.force_spinning_stop': { values: FLAG },
+  'config.session.set_denormal_as_zero': { values: FLAG },
+  'config.session.disable_prepacking': { values: FLAG },
+  'config.optimization.enable_gelu_approximation': { values: FLAG },
+  'config.session.disable_cpu_ep_fallback': { values: FLAG, devices: ['cuda', 'tensorrt', 'webgpu'] },
+} as const satisfies Record<string, { values: readonly string[]; devices?: readonly DeviceRequest[] }>;
 
 /** A name `--ep-option` accepts. */
 export type OrtOptionName = keyof typeof OPTIONS;
@@ -33,6 +49,30 @@ export const ORT_OPTION_NAMES = Object.keys(OPTIONS) as OrtOptionName[];
 export interface OrtOptions {
   session: SessionSettings;
   webgpu: NonNullable<ProviderOptionsMap['webgpu']>;
+  /** Session config entries by onnxruntime's key (`session.intra_op.allow_spinning`: `0`). */
+  config: Record<string, string>;
+}
+
+/** The option's scope (`session`, `webgpu`, `config`) and its key within it. */
+function split(name: string): [string, string] {
+  const dot = name.indexOf('.');
+  return [name.slice(0, dot), name.slice(dot + 1)];
+}
+
+/** The devices option `name` applies to; undefined: all. */
+function devicesOf(name: string): readonly string[] | undefined {
+  return (OPTIONS as Record<string, { devices?: readonly string[] }>)[name]?.devices;
+}
+
+/** Whether option `name` is applied on `device` (a device that ran, or one asked for). */
+export function appliesTo(name: string, device: string): boolean {
+  const devices = devicesOf(name);
+  return devices === undefined || devices.includes(device);
+}
+
+/** The session config entries of `options` that apply on `device`, for onnxruntime's `extra`. */
+export function configEntries(config: Record<string, string>, device: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).filter(([key]) => appliesTo(`config.${key}`, device)));
 }
 
 /** What every error of --ep-option points to. */
@@ -48,7 +88,7 @@ export function parseOrtOptions(
   engine: string,
   device: DeviceRequest,
 ): OrtOptions {
-  const out: OrtOptions = { session: {}, webgpu: {} };
+  const out: OrtOptions = { session: {}, webgpu: {}, config: {} };
   if (entries.length === 0) return out;
   if (engine !== 'ort') {
     throw new BenchError('E_USAGE', `--ep-option sets onnxruntime options; --engine ${engine} takes none`, {
@@ -60,7 +100,9 @@ export function parseOrtOptions(
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq) : entry;
     const value = eq > 0 ? entry.slice(eq + 1) : '';
-    const known = (OPTIONS as Record<string, { values: readonly string[]; device?: DeviceRequest }>)[name];
+    const known = (
+      OPTIONS as Record<string, { values: readonly string[]; devices?: readonly DeviceRequest[] }>
+    )[name];
     if (!known) {
       const near = nearestName(name, ORT_OPTION_NAMES);
       throw new BenchError(
@@ -89,9 +131,10 @@ export function parseOrtOptions(
         },
       );
     }
-    if (known.device && known.device !== device) {
-      throw new BenchError('E_USAGE', `--ep-option ${name} applies to --device ${known.device} only`, {
-        hint: `add --device ${known.device}, or drop the option`,
+    if (known.devices && !known.devices.includes(device)) {
+      const list = known.devices.join(', ');
+      throw new BenchError('E_USAGE', `--ep-option ${name} applies to --device ${list} only`, {
+        hint: `${known.devices.length === 1 ? 'add' : 'use one of'} --device ${list}, or drop the option`,
       });
     }
     const before = seen.get(name);
@@ -101,8 +144,9 @@ export function parseOrtOptions(
       });
     }
     seen.set(name, value);
-    const [scope, key] = name.split('.') as ['session' | 'webgpu', string];
-    const typed = value === 'true' ? true : value === 'false' ? false : value;
+    const [scope, key] = split(name) as ['session' | 'webgpu' | 'config', string];
+    // Config entries are strings to onnxruntime; the session's booleans are booleans.
+    const typed = scope === 'config' ? value : value === 'true' ? true : value === 'false' ? false : value;
     Object.assign(out[scope], { [key]: typed });
   }
   return out;
@@ -116,27 +160,29 @@ export function appliedSettings(options: OrtOptions, device: string): Record<str
   // The harness's defaults: optimisation level 'all' everywhere, NHWC on WebGPU (see ort.ts).
   const out: Record<string, string> = { 'session.graphOptimizationLevel': 'all' };
   if (device === 'webgpu') out['webgpu.preferredLayout'] = 'NHWC';
-  for (const [key, value] of Object.entries(options.session)) out[`session.${key}`] = String(value);
-  // A WebGPU option asked for on a run that fell back to another device was not applied.
-  if (device === 'webgpu') {
-    for (const [key, value] of Object.entries(options.webgpu)) out[`webgpu.${key}`] = String(value);
+  // A device's option asked for on a run that fell back to another device was not applied.
+  for (const scope of ['session', 'webgpu', 'config'] as const) {
+    for (const [key, value] of Object.entries(options[scope])) {
+      const name = `${scope}.${key}`;
+      if (appliesTo(name, device)) out[name] = String(value);
+    }
   }
   return out;
 }
 
 /**
  * {@link appliedSettings} of a recorded run, from its `engine.providerOptions` (where ort.ts records
- * each setting under its own name); a setting a run did not record had its default.
+ * each setting under its own key: a session config entry under onnxruntime's); a setting a run did
+ * not record had its default.
  */
 export function recordedSettings(
   recorded: Record<string, unknown> | undefined,
   device: string,
 ): Record<string, string> {
-  const out = appliedSettings({ session: {}, webgpu: {} }, device);
+  const out = appliedSettings({ session: {}, webgpu: {}, config: {} }, device);
   for (const name of ORT_OPTION_NAMES) {
-    const [scope, key] = name.split('.') as [string, string];
-    const value = recorded?.[key];
-    if (value !== undefined && (scope === 'session' || device === scope)) out[name] = String(value);
+    const value = recorded?.[split(name)[1]];
+    if (value !== undefined && appliesTo(name, device)) out[name] = String(value);
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { float16BitsToFloat32 } from '../graph/fp16.js';
 import type { DeviceKind, TensorDType, Transfer } from '../results/schema.js';
 import type { DeviceProbe, Engine, HostInputs, LoadedModel, LoadRequest, TensorSignature } from './engine.js';
 import { probeOrtDevice } from './ort-probe.js';
+import { configEntries } from './ort-options.js';
 
 const require = createRequire(import.meta.url);
 
@@ -158,10 +159,13 @@ export class OrtEngine implements Engine {
     const threads = request.threads > 0 ? request.threads : 0;
     // 'all' unless --ep-option says otherwise; recorded with every run, as are the other session settings given.
     const settings = { graphOptimizationLevel: 'all' as const, ...request.session };
-    Object.assign(recorded, settings);
+    // Config entries go through `extra`; one that does not apply to this device (a fallback) is left out.
+    const config = configEntries(request.sessionConfig ?? {}, request.device);
+    Object.assign(recorded, settings, config);
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: providers,
       ...settings,
+      ...(Object.keys(config).length > 0 ? { extra: config } : {}),
       // 0 lets ORT pick (one thread per physical core); recorded as the effective count below.
       intraOpNumThreads: threads,
       interOpNumThreads: 1,

@@ -498,6 +498,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
               webgpu: ortOptions.webgpu,
             },
             session: ortOptions.session,
+            sessionConfig: ortOptions.config,
             seed: o.seed,
           });
           sessionCreateMs = performance.now() - t0;
