@@ -25,6 +25,8 @@ describe('bench/ scripts: bad flags', () => {
     ['zoo-build.js', ['--precision', 'fp8'], "error: --precision 'fp8': expected fp32 or fp16"],
     ['zoo-build.js', ['nope'], "error: unknown model 'nope'"],
     ['webgpu-gpu-buffer.js', ['--runs', '0'], 'error: --rounds and --runs must be positive integers'],
+    ['tfjs-wasm-threads.js', ['--nope'], "error: Unknown option '--nope'"],
+    ['tfjs-wasm-threads.js', ['--threads', '0'], 'error: --batch, --threads and --rounds must be positive'],
     ['anchors/compare-pytorch.js', ['--nope'], "error: Unknown option '--nope'"],
     ['anchors/torchvision-parity.js', ['--nope'], "error: Unknown option '--nope'"],
   ])('%s %j: exit 2, one error line and a hint', async (script, args, first) => {
