@@ -127,7 +127,7 @@ let wasmConfigured = false;
 let wasmInitThreads: number | undefined;
 /** The XNNPACK pool size the wasm backend is initialised with (set by configureWasm). */
 let wasmPoolThreads = 1;
-/** The threaded build's scripts, or why wasm runs single-threaded (set by configureWasm). */
+/** The threaded build's scripts, or why wasm runs single-threaded (set by configureWasm for a pool of 2 or more). */
 let wasmThreading: ThreadedScripts | { error: string } | undefined;
 
 /**
@@ -150,9 +150,10 @@ function configureWasm(threads: number): void {
   if (wasmConfigured) return;
   const distDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
   setWasmPaths(`${distDir}/`);
-  wasmThreading = threadedScripts();
-  if ('workerSource' in wasmThreading) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasmPoolThreads = threads > 0 ? threads : defaultWasmThreads();
+  // One thread needs no pthreads: the single-threaded SIMD build starts no workers at all.
+  wasmThreading = wasmPoolThreads > 1 ? threadedScripts() : undefined;
+  if (wasmThreading && 'workerSource' in wasmThreading) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   setThreadsCount(wasmPoolThreads);
   wasmInitThreads = threads;
   wasmConfigured = true;
