@@ -39,14 +39,22 @@ describe('parseOrtOptions', () => {
   it('takes session config entries by onnxruntime key, as strings', () => {
     expect(
       parseOrtOptions(
-        ['config.session.intra_op.allow_spinning=0', 'config.session.disable_cpu_ep_fallback=1'],
+        [
+          'config.session.intra_op.allow_spinning=0',
+          'config.session.disable_cpu_ep_fallback=1',
+          'config.session.dynamic_block_base=4',
+        ],
         'ort',
         'cuda',
       ),
     ).toEqual({
       session: {},
       webgpu: {},
-      config: { 'session.intra_op.allow_spinning': '0', 'session.disable_cpu_ep_fallback': '1' },
+      config: {
+        'session.intra_op.allow_spinning': '0',
+        'session.disable_cpu_ep_fallback': '1',
+        'session.dynamic_block_base': '4',
+      },
     });
   });
 
@@ -77,6 +85,14 @@ describe('parseOrtOptions', () => {
       /unknown option config\.session\.intra_op\.allow_spining \(did you mean config\.session\.intra_op\.allow_spinning\?\)$/,
     ],
     [['config.session.set_denormal_as_zero=true'], 'ort', 'cpu', /takes one of 0, 1$/],
+    [['config.session.dynamic_block_base=0'], 'ort', 'cpu', /dynamic_block_base takes a positive integer$/],
+    [['config.session.dynamic_block_base=4.5'], 'ort', 'cpu', /takes a positive integer$/],
+    [
+      ['config.session.dynamic_block_base'],
+      'ort',
+      'cpu',
+      /=VALUE is missing \(config\.session\.dynamic_block_base takes a positive integer\)$/,
+    ],
     [
       ['config.session.disable_cpu_ep_fallback=1'],
       'ort',

@@ -15,10 +15,31 @@ import type { ProviderOptionsMap, SessionSettings } from './engine.js';
 /** onnxruntime's flag values for its config entries. */
 const FLAG = ['0', '1'] as const;
 
+/** The values of an option: a list, or any positive integer (at most 6 digits). */
+type OptionValues = readonly string[] | 'positive integer';
+
+/** What `--ep-option` knows of each option. */
+interface OptionSpec {
+  values: OptionValues;
+  /** The devices it applies to; all when absent. */
+  devices?: readonly DeviceRequest[];
+}
+
+/** Whether `value` is one `values` allows. */
+function accepts(values: OptionValues, value: string): boolean {
+  return values === 'positive integer' ? /^[1-9]\d{0,5}$/.test(value) : values.includes(value);
+}
+
+/** `values` as an error message names them: `one of 0, 1`, `a positive integer`. */
+function describeValues(values: OptionValues): string {
+  return values === 'positive integer' ? 'a positive integer' : `one of ${values.join(', ')}`;
+}
+
 /**
  * Each option: the values it takes, and the devices it applies to when not all. `config.KEY` is the
  * session config entry KEY: the knobs that change speed (thread spinning, denormals, weight
- * prepacking, the GELU approximation) and one for GPU honesty (fail instead of running unsupported
+ * prepacking, the GELU approximation, the intra-op pool's dynamic block size, which onnxruntime says
+ * can reduce latency variance) and one for GPU honesty (fail instead of running unsupported
  * nodes on the CPU, which is invalid where the CPU provider itself is asked for).
  */
 const OPTIONS = {
@@ -35,9 +56,10 @@ const OPTIONS = {
   'config.session.force_spinning_stop': { values: FLAG },
   'config.session.set_denormal_as_zero': { values: FLAG },
   'config.session.disable_prepacking': { values: FLAG },
+  'config.session.dynamic_block_base': { values: 'positive integer' },
   'config.optimization.enable_gelu_approximation': { values: FLAG },
   'config.session.disable_cpu_ep_fallback': { values: FLAG, devices: ['cuda', 'tensorrt', 'webgpu'] },
-} as const satisfies Record<string, { values: readonly string[]; devices?: readonly DeviceRequest[] }>;
+} as const satisfies Record<string, OptionSpec>;
 
 /** A name `--ep-option` accepts. */
 export type OrtOptionName = keyof typeof OPTIONS;
@@ -61,7 +83,7 @@ function split(name: string): [string, string] {
 
 /** The devices option `name` applies to; undefined: all. */
 function devicesOf(name: string): readonly string[] | undefined {
-  return (OPTIONS as Record<string, { devices?: readonly string[] }>)[name]?.devices;
+  return (OPTIONS as Record<string, OptionSpec>)[name]?.devices;
 }
 
 /** Whether option `name` is applied on `device` (a device that ran, or one asked for). */
@@ -100,9 +122,7 @@ export function parseOrtOptions(
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq) : entry;
     const value = eq > 0 ? entry.slice(eq + 1) : '';
-    const known = (
-      OPTIONS as Record<string, { values: readonly string[]; devices?: readonly DeviceRequest[] }>
-    )[name];
+    const known = (OPTIONS as Record<string, OptionSpec>)[name];
     if (!known) {
       const near = nearestName(name, ORT_OPTION_NAMES);
       throw new BenchError(
@@ -116,16 +136,16 @@ export function parseOrtOptions(
     if (eq <= 0) {
       throw new BenchError(
         'E_USAGE',
-        `--ep-option '${entry}': =VALUE is missing (${name} takes one of ${known.values.join(', ')})`,
+        `--ep-option '${entry}': =VALUE is missing (${name} takes ${describeValues(known.values)})`,
         {
           hint: HINT,
         },
       );
     }
-    if (!known.values.includes(value)) {
+    if (!accepts(known.values, value)) {
       throw new BenchError(
         'E_USAGE',
-        `--ep-option '${entry}': ${name} takes one of ${known.values.join(', ')}`,
+        `--ep-option '${entry}': ${name} takes ${describeValues(known.values)}`,
         {
           hint: HINT,
         },
