@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { defaultWasmThreads } from '../src/engines/tfjs-backend.js';
+import { defaultWasmThreads } from '../src/engines/tfjs-wasm-threads.js';
 import { BenchError } from '../src/errors.js';
 import { readResultFile } from '../src/results/io.js';
 import { median } from '../src/stats/statistics.js';

@@ -6,8 +6,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { register } from '../src/cli/doctor.js';
 import { runDoctor, type DoctorReport } from '../src/doctor/doctor.js';
 import { formatDoctorReport } from '../src/doctor/format.js';
+import { wasmThreadsNote } from '../src/doctor/tfjs-backends.js';
+import { defaultWasmThreads } from '../src/engines/tfjs-wasm-threads.js';
 import { nativeNotes, tidyOrtError } from '../src/doctor/provider-trial.js';
 import { probeLibraries } from '../src/env/shared-libs.js';
+import { physicalCores } from '../src/env/environment.js';
 import { EnvironmentSchema } from '../src/results/schema.js';
 
 describe('ORT message tidying', () => {
@@ -69,6 +72,17 @@ describe('runDoctor on this machine', () => {
     const whyLines = text.split('\n').filter((l) => l.startsWith('        why: '));
     expect(whyLines.length).toBe(noLines.length);
     expect(text).toContain('why: nvidia-smi not found on PATH');
+  });
+
+  it('says under a usable wasm backend how many threads it runs here', () => {
+    const note = wasmThreadsNote();
+    const n = defaultWasmThreads();
+    expect(note).toBe(
+      `multi-threaded: ${n} thread${n === 1 ? '' : 's'} by default here (${physicalCores() !== undefined ? 'one per physical core' : 'half the logical cores'}), --threads up to 8`,
+    );
+    const wasm = { backend: 'wasm' as const, package: '@tensorflow/tfjs-backend-wasm', version: '4.22.0' };
+    const text = formatDoctorReport({ ...report, tfjs: [{ ...wasm, usable: true, notes: [note] }] });
+    expect(text).toContain(`  ok  wasm (@tensorflow/tfjs-backend-wasm 4.22.0)\n        note: ${note}\n`);
   });
 });
 

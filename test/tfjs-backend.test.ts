@@ -7,12 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BenchError } from '../src/errors.js';
 import {
-  defaultWasmThreads,
   isPackageInstalled,
   probeTfjsDevice,
   selectTfjsBackend,
   TFJS_GPU_REMEDY,
 } from '../src/engines/tfjs-backend.js';
+import { defaultWasmThreads } from '../src/engines/tfjs-wasm-threads.js';
 
 const hasTfjsNode = isPackageInstalled('@tensorflow/tfjs-node');
 const hasTfjsNodeGpu = isPackageInstalled('@tensorflow/tfjs-node-gpu');

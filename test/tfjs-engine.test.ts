@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOnnx } from '../models/index.js';
 import { BenchError } from '../src/errors.js';
 import type { HostInputs, LoadRequest } from '../src/engines/engine.js';
-import { defaultWasmThreads, selectTfjsBackend, type BackendChoice } from '../src/engines/tfjs-backend.js';
+import { selectTfjsBackend, type BackendChoice } from '../src/engines/tfjs-backend.js';
+import { defaultWasmThreads } from '../src/engines/tfjs-wasm-threads.js';
 import type { TfjsRunnable } from '../src/engines/tfjs-graph.js';
 import { createTfjsEngine, isZooModelName, TfjsLoadedModel } from '../src/engines/tfjs.js';
 

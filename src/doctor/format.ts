@@ -97,6 +97,7 @@ export function formatDoctorReport(r: DoctorReport): string {
         `${t.backend} (${t.package}${t.version ? ` ${t.version}` : ''})`,
         t.reason,
         t.remedy,
+        t.notes,
       );
     }
   }

@@ -1,5 +1,6 @@
 /** Which TensorFlow.js backends can run here: wasm and cpu (pure JS), tfjs-node and tfjs-node-gpu. */
-import { installedVersion } from '../env/environment.js';
+import { defaultWasmThreads, TFJS_WASM_MAX_THREADS, threadedScripts } from '../engines/tfjs-wasm-threads.js';
+import { installedVersion, physicalCores } from '../env/environment.js';
 import { runNodeChild } from './node-child.js';
 
 /** Names of the tfjs backends the harness knows. */
@@ -14,6 +15,8 @@ export interface TfjsBackendCheck {
   usable: boolean;
   reason?: string;
   remedy?: string;
+  /** What a usable backend does here (wasm: how many threads). */
+  notes?: string[];
 }
 
 /** Imports the backend in a child, switches to it and adds two tensors; prints {ok, backend, error}. */
@@ -51,20 +54,28 @@ async function trial(
   return { backend, package: pkg, version, usable: false, reason, remedy };
 }
 
+/** How many threads the wasm backend runs here, as `bench run --engine tfjs` sets it up. */
+export function wasmThreadsNote(): string {
+  const scripts = threadedScripts();
+  if ('error' in scripts) return `single-threaded: ${scripts.error}`;
+  const n = defaultWasmThreads();
+  const rule = physicalCores() !== undefined ? 'one per physical core' : 'half the logical cores';
+  return `multi-threaded: ${n} thread${n === 1 ? '' : 's'} by default here (${rule}), --threads up to ${TFJS_WASM_MAX_THREADS}`;
+}
+
 /** Checks every tfjs backend; absent optional packages are reported with the install command. */
 export async function checkTfjsBackends(): Promise<TfjsBackendCheck[]> {
   const results: TfjsBackendCheck[] = [];
   // Sequential on purpose: each child loads a large library and the machine may have two cores.
   results.push(await trial('@tensorflow/tfjs', 'cpu', '', 'cpu', 'npm install @tensorflow/tfjs'));
-  results.push(
-    await trial(
-      '@tensorflow/tfjs-backend-wasm',
-      'wasm',
-      "await import('@tensorflow/tfjs-backend-wasm');",
-      'wasm',
-      'npm install @tensorflow/tfjs-backend-wasm',
-    ),
+  const wasm = await trial(
+    '@tensorflow/tfjs-backend-wasm',
+    'wasm',
+    "await import('@tensorflow/tfjs-backend-wasm');",
+    'wasm',
+    'npm install @tensorflow/tfjs-backend-wasm',
   );
+  results.push(wasm.usable ? { ...wasm, notes: [wasmThreadsNote()] } : wasm);
   results.push(
     await trial(
       '@tensorflow/tfjs-node',

@@ -22,12 +22,12 @@ import {
   setThreadsCount,
   setWasmPaths,
 } from '@tensorflow/tfjs-backend-wasm';
-import { physicalCores } from '../env/environment.js';
 import { BenchError, errorMessage } from '../errors.js';
 import type { DeviceKind } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
 import type { DeviceProbe } from './engine.js';
 import {
+  defaultWasmThreads,
   TFJS_WASM_MAX_THREADS,
   threadedScripts,
   withWasmThreads,
@@ -129,18 +129,6 @@ let wasmInitThreads: number | undefined;
 let wasmPoolThreads = 1;
 /** The threaded build's scripts, or why wasm runs single-threaded (set by configureWasm for a pool of 2 or more). */
 let wasmThreading: ThreadedScripts | { error: string } | undefined;
-
-/**
- * The wasm backend's pool when --threads is 0: one thread per physical core, onnxruntime's default,
- * so the engines compare at their defaults (tfjs's own rule, half the logical cores for two
- * hyperthreads per core, would give a 2-vCPU VM one thread, and is the fallback where the physical
- * count is unknown); at most tfjs's 8.
- */
-export function defaultWasmThreads(
-  cores: { physical?: number; logical: number } = { physical: physicalCores(), logical: cpus().length },
-): number {
-  return Math.min(TFJS_WASM_MAX_THREADS, cores.physical ?? Math.max(1, Math.floor(cores.logical / 2)));
-}
 
 /**
  * Points the wasm backend at its .wasm files inside node_modules (a file path: no fetch, no network)

@@ -17,12 +17,26 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { physicalCores } from '../env/environment.js';
 
 const require = createRequire(import.meta.url);
 
 /** tfjs's ceiling on the XNNPACK pool (max_num_threads in its backend.cc; 8 workers are pre-created). */
 export const TFJS_WASM_MAX_THREADS = 8;
+
+/**
+ * The wasm backend's pool when --threads is 0: one thread per physical core, onnxruntime's default,
+ * so the engines compare at their defaults (tfjs's own rule, half the logical cores for two
+ * hyperthreads per core, would give a 2-vCPU VM one thread, and is the fallback where the physical
+ * count is unknown); at most tfjs's 8.
+ */
+export function defaultWasmThreads(
+  cores: { physical?: number; logical: number } = { physical: physicalCores(), logical: cpus().length },
+): number {
+  return Math.min(TFJS_WASM_MAX_THREADS, cores.physical ?? Math.max(1, Math.floor(cores.logical / 2)));
+}
 
 /** What starting threaded wasm needs: the two scripts of the threaded SIMD build. */
 export interface ThreadedScripts {
@@ -78,7 +92,7 @@ export async function withWasmThreads<T>(
   const workerThreads = require('node:worker_threads') as WorkerThreadsExports;
   const os = require('node:os') as OsExports;
   const Original = workerThreads.Worker;
-  const cpus = os.cpus;
+  const realCpus = os.cpus;
   class ScriptWorker extends Original {
     constructor(filename: string | URL, options?: import('node:worker_threads').WorkerOptions) {
       if (String(filename).startsWith('blob:')) super(scripts.workerSource, { ...options, eval: true });
@@ -109,7 +123,7 @@ export async function withWasmThreads<T>(
   workerThreads.Worker = ScriptWorker;
   if (threads > 0) {
     os.cpus = () => {
-      const real = cpus();
+      const real = realCpus();
       const wanted = 2 * Math.min(threads, TFJS_WASM_MAX_THREADS);
       const first = real[0];
       return !first || real.length >= wanted
@@ -121,6 +135,6 @@ export async function withWasmThreads<T>(
     return await init();
   } finally {
     workerThreads.Worker = Original;
-    os.cpus = cpus;
+    os.cpus = realCpus;
   }
 }
