@@ -81,15 +81,15 @@ function split(name: string): [string, string] {
   return [name.slice(0, dot), name.slice(dot + 1)];
 }
 
-/** The devices option `name` applies to; undefined: all. */
-function devicesOf(name: string): readonly string[] | undefined {
-  return (OPTIONS as Record<string, OptionSpec>)[name]?.devices;
+/** What `--ep-option` knows of option `name`; undefined for a name it does not offer. */
+function specOf(name: string): OptionSpec | undefined {
+  return (OPTIONS as Record<string, OptionSpec>)[name];
 }
 
 /** Whether option `name` is applied on `device` (a device that ran, or one asked for). */
 export function appliesTo(name: string, device: string): boolean {
-  const devices = devicesOf(name);
-  return devices === undefined || devices.includes(device);
+  const devices = specOf(name)?.devices;
+  return devices === undefined || (devices as readonly string[]).includes(device);
 }
 
 /** The session config entries of `options` that apply on `device`, for onnxruntime's `extra`. */
@@ -122,7 +122,7 @@ export function parseOrtOptions(
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq) : entry;
     const value = eq > 0 ? entry.slice(eq + 1) : '';
-    const known = (OPTIONS as Record<string, OptionSpec>)[name];
+    const known = specOf(name);
     if (!known) {
       const near = nearestName(name, ORT_OPTION_NAMES);
       throw new BenchError(
