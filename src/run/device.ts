@@ -15,6 +15,14 @@ export interface DeviceChoice {
   notice?: string;
 }
 
+/**
+ * True when the chosen GPU API runs on a CPU driver (WebGPU over lavapipe): its figures are CPU
+ * figures, which the result, its warnings, its file name and --dry-run must say.
+ */
+export function isSoftwareDevice(choice: Pick<DeviceChoice, 'actual' | 'probe'>): boolean {
+  return choice.actual !== 'cpu' && choice.probe.software === true;
+}
+
 /** Order in which `--device auto` tries devices (the first usable wins). */
 export const AUTO_ORDER: readonly DeviceKind[] = ['cuda', 'webgpu', 'cpu'];
 

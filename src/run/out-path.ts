@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { DeviceChoice } from './device.js';
+import { isSoftwareDevice, type DeviceChoice } from './device.js';
 
 /**
  * Default output path: results/<date>-<host>-<device>.json, numbered when it already exists. Creates
@@ -25,7 +25,5 @@ export function defaultOutPath(
  * (lavapipe), so a file of CPU figures is never named as if a GPU had measured it.
  */
 export function outNameDevice(choice: Pick<DeviceChoice, 'actual' | 'probe'>): string {
-  return choice.actual !== 'cpu' && choice.probe.software === true
-    ? `${choice.actual}-software`
-    : choice.actual;
+  return isSoftwareDevice(choice) ? `${choice.actual}-software` : choice.actual;
 }

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { peakSearchS } from '../measure/peak.js';
 import type { DeviceKind, Precision, Scenario } from '../results/schema.js';
+import { isSoftwareDevice } from './device.js';
 import type { RunOptionsInput } from './options.js';
 import { prepareSweep } from './sweep.js';
 
@@ -78,7 +79,7 @@ export async function planRun(
     device: {
       requested: choice.requested,
       actual: choice.actual,
-      software: choice.actual !== 'cpu' && choice.probe.software === true,
+      software: isSoftwareDevice(choice),
       ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
     },
     // prepareSweep refused an existing --out without --force or --resume, so one that exists is replaced.

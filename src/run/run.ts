@@ -21,7 +21,7 @@ import type {
   RunWarning,
 } from '../results/schema.js';
 import { SCHEMA_VERSION } from '../results/schema.js';
-import type { DeviceChoice } from './device.js';
+import { isSoftwareDevice, type DeviceChoice } from './device.js';
 import { generateInputs, resolveInputShapes } from './inputs.js';
 import { runKey } from '../compare/key.js';
 import type { ResolvedModel } from './models.js';
@@ -257,7 +257,7 @@ export function deviceWarnings(choice: DeviceChoice, env: Environment, gpuIndex:
       },
     ];
   }
-  if (choice.actual !== 'cpu' && choice.probe.software === true) {
+  if (isSoftwareDevice(choice)) {
     return [
       {
         code: 'W_SOFTWARE_DEVICE',
@@ -283,7 +283,7 @@ export function deviceWarnings(choice: DeviceChoice, env: Environment, gpuIndex:
 /** Device facts for the result, with the GPU name from nvidia-smi where one is known. */
 function deviceInfo(choice: DeviceChoice, env: Environment, gpuIndex: number): DeviceInfo {
   const gpu = env.gpus.find((g) => g.index === gpuIndex);
-  const software = choice.actual !== 'cpu' && choice.probe.software === true;
+  const software = isSoftwareDevice(choice);
   const onGpu = choice.actual !== 'cpu' && !software;
   // A software adapter keeps its probe name ("software Vulkan (lavapipe) on the CPU"), never a GPU's.
   const name = software
