@@ -56,8 +56,11 @@ const webgpu = file([
   gpuRun('resnet18', 'fp16', 8, 500, 'webgpu'),
   gpuRun('resnet18', 'fp32', 1, 100, 'webgpu'),
 ]);
+/** A device-resident (--transfer exclude) run: its row carries no "+ copies" mark. */
+const resident = gpuRun('resnet18', 'fp16', 8, 600, 'cuda');
+resident.config = { ...resident.config, transfer: 'exclude' };
 const cuda = file([
-  gpuRun('resnet18', 'fp16', 8, 600, 'cuda'),
+  resident,
   // Latency-bound scenario: must not count as throughput even though it is the largest figure.
   gpuRun('resnet18', 'fp16', 8, 9999, 'cuda', 'single-stream'),
   failed,
@@ -90,7 +93,7 @@ const anchor: PytorchAnchor = {
 
 describe('comparePytorch (synthetic inputs)', () => {
   it('takes our best offline provider and divides by the best PyTorch mode', () => {
-    const rows = comparePytorch([webgpu, cuda, cpu], anchor);
+    const rows = comparePytorch([webgpu, cuda, cpu], [anchor]);
     expect(rows.map((r) => [r.model, r.precision, r.batch])).toEqual([
       ['resnet18', 'fp32', 1],
       ['resnet18', 'fp16', 8],
@@ -133,7 +136,8 @@ describe('comparePytorch (synthetic inputs)', () => {
     ]);
     expect(md).toContain('Ours: SYNTHETIC H100; PyTorch 0.0-synthetic on SYNTHETIC H100 (CUDA 13.0).');
     expect(md).toContain('| resnet18 | fp16 | 8 | 600.0 | ort/cuda | 800.0 | 1200.0 | 0.500 |');
-    expect(md).toContain('| resnet18 | fp32 | 1 | 100.0 | ort/webgpu | 400.0 | — | 0.250 |');
+    expect(md).toContain('| resnet18 | fp32 | 1 | 100.0 | ort/webgpu + copies | 400.0 | — | 0.250 |');
+    expect(md).toContain('"+ copies" marks our runs that also time the copy of each input batch');
     expect(md).toContain('| resnet18 | bf16 | 8 | — | — | 1000.0 | — | — |');
     // PyTorch-only row: our CPU file was not passed here.
     expect(md).toContain('| resnet50 | fp32 | 1 | — | — | 200.0 | — | — |');
@@ -145,7 +149,7 @@ describe('comparePytorch (synthetic inputs)', () => {
       environment: { gpu: null, torch: '0.0-synthetic', cuda: null, cpu: 'SYNTHETIC EPYC' },
       settings: { device: 'cpu' },
     };
-    const md = formatComparisonMarkdown([], { ourGpus: [], pytorch: cpuAnchor });
+    const md = formatComparisonMarkdown([], { ourGpus: [], pytorch: [cpuAnchor] });
     expect(md.split('\n')[0]).toBe(
       'Ours: no GPU in the result files; PyTorch 0.0-synthetic on the CPU (SYNTHETIC EPYC).',
     );
@@ -167,6 +171,40 @@ describe('comparePytorch (synthetic inputs)', () => {
       '| resnet50 | fp32 | 1 | 50.0 | ort/cpu (device differs!) | 200.0 | — | 0.250 |',
     );
     expect(r.stdout).toContain('Ours: no GPU in the result files;');
+  });
+
+  it('pools repeated --pytorch files of one GPU, keeping the best figure per mode', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anchors-compare-'));
+    writeResultFile(join(dir, 'cuda.json'), cuda);
+    writeFileSync(join(dir, 'eager.json'), JSON.stringify(anchor));
+    // The second file: torch.compile measured in a later call (1500 beats the first file's 1200).
+    const later: PytorchAnchor = {
+      ...anchor,
+      runs: [
+        { model: 'resnet18', precision: 'fp16', batch: 8, mode: 'compile', status: 'ok', imagesPerS: 1500 },
+      ],
+    };
+    writeFileSync(join(dir, 'compile.json'), JSON.stringify(later));
+    const args = ['--pytorch', join(dir, 'eager.json'), '--pytorch', join(dir, 'compile.json')];
+    const md = compareCommand([...args, join(dir, 'cuda.json')]);
+    // 600 / max(800 eager, 1500 compile) = 0.4
+    expect(md).toContain('| resnet18 | fp16 | 8 | 600.0 | ort/cuda | 800.0 | 1500.0 | 0.400 |');
+    expect(md).toContain('| resnet18 | fp32 | 1 | — | — | 400.0 | — | — |');
+
+    // Another GPU in the second file: refused, naming both places.
+    const h200: PytorchAnchor = { ...later, environment: { ...anchor.environment, gpu: 'SYNTHETIC H200' } };
+    writeFileSync(join(dir, 'h200.json'), JSON.stringify(h200));
+    expect(() =>
+      compareCommand([
+        '--pytorch',
+        join(dir, 'eager.json'),
+        '--pytorch',
+        join(dir, 'h200.json'),
+        join(dir, 'cuda.json'),
+      ]),
+    ).toThrow(
+      /--pytorch .*h200\.json: PyTorch 0\.0-synthetic on SYNTHETIC H200 \(CUDA 13\.0\), but the first file is PyTorch 0\.0-synthetic on SYNTHETIC H100/,
+    );
   });
 
   it('names the flag or file in one-line errors', () => {
