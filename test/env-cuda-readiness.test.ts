@@ -9,7 +9,7 @@ import {
   REMEDIES,
 } from '../src/engines/ort-cuda.js';
 import { locateLibrary, otherVersions, probeLibraries } from '../src/env/shared-libs.js';
-import { checkVulkan, icdSearchPaths } from '../src/env/vulkan.js';
+import { checkVulkan, icdSearchPaths, noAdapterRemedy } from '../src/env/vulkan.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'h100e-cuda-'));
 // A real, loadable ELF library to stand in for CUDA libraries under their sonames: the loader check
@@ -132,5 +132,16 @@ describe('checkVulkan', () => {
     expect(none.usable).toBe(false);
     expect(none.reason).toContain('no Vulkan driver manifest (ICD) found');
     if (!none.loader.present) expect(none.remedy).toContain('apt-get install libvulkan1');
+  });
+});
+
+describe('noAdapterRemedy', () => {
+  it("names the GL dispatch packages when NVIDIA's Vulkan driver is installed and offers no GPU", () => {
+    const nvidia = noAdapterRemedy(['/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json']);
+    expect(nvidia).toContain('apt-get install libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2');
+    expect(nvidia).not.toContain('\n');
+    // Another driver (here Mesa's lavapipe) has no specific advice: the caller's generic one stands.
+    expect(noAdapterRemedy(['/usr/share/vulkan/icd.d/lvp_icd.json'])).toBeUndefined();
+    expect(noAdapterRemedy([])).toBeUndefined();
   });
 });

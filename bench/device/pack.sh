@@ -2,7 +2,10 @@
 # Packs what a GPU machine without Node needs into .device/ (git-ignored) in the project root:
 #   node.xz      this machine's Node binary, xz-compressed (~24 MB)
 #   app.tar.xz   the built project with production node_modules (onnxruntime-node's .so packs to ~13 MB)
-#   *.deb        Debian's libvulkan1 (the loader the WebGPU provider needs)
+#   *.deb        Debian's libvulkan1 (the loader the WebGPU provider needs) and the GL dispatch libraries
+#                (libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2): on the H200 machine of 2026-11-30
+#                NVIDIA's Vulkan driver offered Dawn no adapter ("No supported adapters") with the loader
+#                alone, and the H200 with these beside it (results/reference/campaign-2026-11-30/)
 #   remote.sh    the script that unpacks all this there and runs a command
 # Usage, from the project root, after `npm ci` and your build:  bash bench/device/pack.sh
 # Project copy of ../shared/device/pack.sh, changed to fit the 64 MiB carry limit (the shared one packs
@@ -33,7 +36,9 @@ find "$stage" -name '*.map' -type f -delete
 # machine is linux/x64.
 find "$stage/node_modules" -type d \( -path '*/bin/napi-v*/darwin' -o -path '*/bin/napi-v*/win32' -o -path '*/bin/napi-v*/linux/arm64' \) -prune -exec rm -rf {} + 2>/dev/null || true
 tar -C "$stage" -cf - . | xz -T0 -6 > .device/app.tar.xz
-if ! ls .device/libvulkan1_*.deb >/dev/null 2>&1; then
-  (cd .device && apt-get download libvulkan1 >/dev/null 2>&1) || echo "warning: could not download libvulkan1 (run apt-get update first)" >&2
-fi
+for pkg in libvulkan1 libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2; do
+  if ! ls .device/${pkg}_*.deb >/dev/null 2>&1; then
+    (cd .device && apt-get download "$pkg" >/dev/null 2>&1) || echo "warning: could not download $pkg (run apt-get update first)" >&2
+  fi
+done
 du -ch .device/node.xz .device/app.tar.xz .device/*.deb 2>/dev/null | tail -1 | awk '{print "carry size: " $1 " (limit 64 MiB with the working tree)"}'

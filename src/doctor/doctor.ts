@@ -11,6 +11,7 @@ import { captureEnvironment, installedVersion } from '../env/environment.js';
 import { probeNvidiaSmi, type NvidiaSmiOptions, type NvidiaSmiProbe } from '../env/nvidia-smi.js';
 import {
   checkVulkan,
+  noAdapterRemedy,
   renderNodes,
   softwareAdapterName,
   softwareVulkanOnly,
@@ -109,6 +110,7 @@ async function checkWebgpu(vulkan: VulkanStatus, timeoutMs: number): Promise<Pro
   const reason = vulkan.usable ? trial.error : `${trial.error} (${vulkan.reason})`;
   const remedy =
     vulkan.remedy ??
+    noAdapterRemedy(vulkan.icds) ??
     'update the GPU driver so that it offers Vulkan 1.1 or newer; `vulkaninfo --summary` lists what the loader sees';
   return {
     device: 'webgpu',

@@ -5,7 +5,13 @@
  * by the readiness checks (which library is missing, and the remedy). Cached per process.
  */
 import { cpus } from 'node:os';
-import { checkVulkan, renderNodes, softwareAdapterName, softwareVulkanOnly } from '../env/vulkan.js';
+import {
+  checkVulkan,
+  noAdapterRemedy,
+  renderNodes,
+  softwareAdapterName,
+  softwareVulkanOnly,
+} from '../env/vulkan.js';
 import { tryProviderInChild } from '../doctor/provider-trial.js';
 import type { DeviceKind } from '../results/schema.js';
 import type { DeviceProbe } from './engine.js';
@@ -39,7 +45,8 @@ async function probeGpu(device: Exclude<DeviceKind, 'cpu'>): Promise<DeviceProbe
   if (trial.ok) return { device, usable: true };
   if (device === 'webgpu') {
     const why = [trial.error, ...trial.nativeNotes].filter(Boolean).join('; ');
-    return { device, usable: false, reason: why || 'no WebGPU adapter', remedy: WEBGPU_REMEDY };
+    const remedy = noAdapterRemedy(checkVulkan().icds) ?? WEBGPU_REMEDY;
+    return { device, usable: false, reason: why || 'no WebGPU adapter', remedy };
   }
   // The thrown error only says "Failed to load shared library"; the readiness checks name the piece.
   const readiness = device === 'cuda' ? await checkCudaProvider() : await checkTensorrtProvider();
