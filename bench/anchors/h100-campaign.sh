@@ -11,21 +11,28 @@
 #   project root) for `bench estimate`: its measured method divides each CPU run by the fastest H100
 #   configuration of the same workload (model, precision, batch, scenario), beside spec and roofline.
 #
-# Part 1 (onnxruntime-node, at most H100E_CAMPAIGN_BUDGET_S = 300 s), files in OUTDIR:
+# Part 1 (onnxruntime-node, at most H100E_CAMPAIGN_BUDGET_S, default 330 s), files in OUTDIR:
 #   part1.log             every step with its command, exit code and seconds; nvidia-smi's report;
 #                         host and GPU memory per run with gpu-buffer outputs (bench/webgpu-gpu-buffer.ts)
 #   doctor.json           bench doctor --json
 #   ort-cuda-fp32.json, ort-cuda-fp16.json       only if the CUDA provider loads (see below)
-#   ort-webgpu-fp32.json, ort-webgpu-fp16.json   WebGPU provider (Vulkan; the pack carries libvulkan1)
+#   ort-webgpu-fp32.json, ort-webgpu-fp16.json   WebGPU provider (Vulkan; the pack carries the loader)
 #                         offline, batches 1,8,32,128,256, all nine zoo models
 #   ort-single-stream.json  batch 1, single-stream, fp32 and fp16, every provider that ran (merged)
 #   estimate.txt          bench estimate CPU_RESULT.json (when given), the new H100 files installed
 #                         as references in the device's scratch copy
-# Part 2 (PyTorch and comparisons, at most 300 s), files in OUTDIR:
+# Part 2 (PyTorch and comparisons, at most H100E_CAMPAIGN_BUDGET_S, default 360 s), files in OUTDIR:
 #   part2.log, pytorch.json (bench/anchors/pytorch_anchor.py), pytorch.txt (its table),
 #   compare-pytorch.md (ours vs PyTorch, from part 1's files when this machine still holds them),
 #   cpu-host.json (the GPU machine's own CPU, default suite: a CPU side for estimate when no
 #   CPU_RESULT.json is given), estimate-host-cpu.txt.
+#
+# Timings seen on an H200 (2026-11-30, results/reference/campaign-2026-11-30/): the machine started
+# in about 30 s; one WebGPU offline file (45 configurations) took 131-140 s, single-stream 10 s per
+# precision, the gpu-buffer check 2 s; PyTorch eager took 200 s for 81 configurations and
+# torch.compile about 14 s a model at batch 256. Hence the budgets: both offline files and the short
+# steps fit part 1, and eager plus one compiled batch of every model fit part 2; together, with two
+# starts' worth of margin, inside a task's 15 minutes of device time.
 #
 # The CUDA execution provider: onnxruntime-node 1.30 does not ship libonnxruntime_providers_cuda.so;
 # its installer (script/install.js, `bench setup cuda`) downloads NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux
@@ -44,7 +51,7 @@
 #
 # Robust to partial failure: no `set -e`; every step runs under `timeout`, its exit code is logged,
 # and the next step goes on. Bounded in time: each part stops starting steps when its budget
-# (H100E_CAMPAIGN_BUDGET_S, default 300 s) is spent; bench run rewrites its result file after every
+# (H100E_CAMPAIGN_BUDGET_S; 330 s for part 1, 360 s for part 2) is spent; bench run rewrites its result file after every
 # configuration, so a step cut by its timeout still leaves a valid file with what finished.
 set -u
 
@@ -74,9 +81,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
 BENCH=(node dist/src/cli.js)
 PYTHON=${H100E_PYTHON:-python3}
-# 300 s a part: a task's device time is 15 minutes in all, the machine's start included (about 2-3
-# minutes), so both parts must fit in about 12 minutes with their unpacking and transfers.
-BUDGET_S=${H100E_CAMPAIGN_BUDGET_S:-300}
+# Each part sets its own default (see the timings above); H100E_CAMPAIGN_BUDGET_S overrides both.
+BUDGET_S=300
 # Providers tried in part 1, in this order. When CUDA works too, four offline files may not fit in
 # one call: then run part 1 twice, with H100E_PROVIDERS=cuda and H100E_PROVIDERS=webgpu.
 PROVIDERS=${H100E_PROVIDERS:-cuda webgpu}
@@ -89,7 +95,7 @@ mkdir -p "$STATE"
 MODELS=${H100E_MODELS:-resnet18,resnet50,mobilenet_v2,mobilenet_v3_small,mobilenet_v3_large,efficientnet_b0,squeezenet1_1,convnext_tiny,vit_b_16}
 BATCHES=${H100E_BATCHES:-1,8,32,128,256}
 # Short windows: on a GPU one configuration gives hundreds of iterations in half a second; the cap
-# bounds the large batches of the big models. 45 configurations per file take about 90 s.
+# bounds the large batches of the big models. 45 configurations per file took 131-140 s on an H200.
 RUN_TIMING=(--duration 0.5 --max-duration 1.5 --min-iterations 5 --warmup 3)
 LOG=/dev/null
 PART_START=$SECONDS
@@ -176,7 +182,7 @@ estimate_against() {
   local cpu=$1 out=$2 ref
   shift 2
   if [ ! -e "$ROOT/.git" ]; then
-    for ref in "$@"; do [ -f "$ref" ] && cp "$ref" "$ROOT/results/reference/h100-$(basename "$ref")"; done
+    for ref in "$@"; do [ -f "$ref" ] && cp "$ref" "$ROOT/results/reference/gpu-$(basename "$ref")"; done
   fi
   step "estimate $(basename "$cpu")" 60 "$out" "${BENCH[@]}" estimate "$cpu"
 }
@@ -184,6 +190,7 @@ estimate_against() {
 part1() {
   LOG=$OUTDIR/part1.log
   PART_START=$SECONDS
+  BUDGET_S=${H100E_CAMPAIGN_BUDGET_S:-330}
   : >"$LOG"
   log "h100e campaign part 1 in $ROOT; node $(node --version 2>/dev/null || echo missing); budget ${BUDGET_S}s"
   step nvidia-smi 30 - nvidia-smi
@@ -195,6 +202,25 @@ part1() {
     if probe "$p"; then providers+=("$p"); else log "provider $p: not usable here (see probe above); not measured"; fi
   done
   log "providers that run: ${providers[*]:-none}"
+  # The short steps first (about 25 s on an H200): a part cut by its budget then loses only offline
+  # configurations, which a second part 1 on the warm machine resumes.
+  for p in "${providers[@]}"; do
+    for prec in fp32 fp16; do
+      step "ort $p $prec single-stream" 60 - "${BENCH[@]}" run --device "$p" --no-fallback --model "$MODELS" \
+        --batch 1 --scenario single-stream --precision "$prec" "${RUN_TIMING[@]}" --quiet --force \
+        --out "$STATE/ss-$p-$prec.json" && single+=("$STATE/ss-$p-$prec.json")
+    done
+  done
+  if [ ${#single[@]} -gt 0 ]; then
+    step "merge single-stream" 60 - "${BENCH[@]}" merge "${single[@]}" --out "$OUTDIR/ort-single-stream.json"
+  fi
+  # Whether --transfer exclude (gpu-buffer outputs) leaks or aborts on these providers; figures go to
+  # part1.log. WebGPU with onnxruntime-node 1.30 (README, GPUs): getData() aborted the process on
+  # lavapipe and on an H200 alike.
+  for p in "${providers[@]}"; do
+    step "gpu-buffer outputs on $p" 90 - node dist/bench/webgpu-gpu-buffer.js --provider "$p" --rounds 3 \
+      --runs "${H100E_BUFFER_RUNS:-30}"
+  done
   # Written in $STATE with --resume: when part 1 runs again on a machine still warm (a step cut by its
   # timeout, a budget spent), it measures only what is missing; the file records each resume.
   # A resume refused (exit 2: the file is from another engine build or host) measures afresh.
@@ -212,22 +238,6 @@ part1() {
       [ -f "$STATE/ort-$p-$prec.json" ] && cp "$STATE/ort-$p-$prec.json" "$OUTDIR/"
     done
   done
-  for p in "${providers[@]}"; do
-    for prec in fp32 fp16; do
-      step "ort $p $prec single-stream" 60 - "${BENCH[@]}" run --device "$p" --no-fallback --model "$MODELS" \
-        --batch 1 --scenario single-stream --precision "$prec" "${RUN_TIMING[@]}" --quiet --force \
-        --out "$STATE/ss-$p-$prec.json" && single+=("$STATE/ss-$p-$prec.json")
-    done
-  done
-  if [ ${#single[@]} -gt 0 ]; then
-    step "merge single-stream" 60 - "${BENCH[@]}" merge "${single[@]}" --out "$OUTDIR/ort-single-stream.json"
-  fi
-  # Whether --transfer exclude (gpu-buffer outputs) leaks or aborts on these providers, as it does on
-  # webgpu with onnxruntime-node 1.30 (README, GPUs); figures go to part1.log.
-  for p in "${providers[@]}"; do
-    step "gpu-buffer outputs on $p" 90 - node dist/bench/webgpu-gpu-buffer.js --provider "$p" --rounds 3 \
-      --runs "${H100E_BUFFER_RUNS:-30}"
-  done
   if [ -n "$CPU_FILE" ]; then
     estimate_against "$CPU_FILE" "$OUTDIR/estimate.txt" "$OUTDIR"/ort-*-fp32.json "$OUTDIR"/ort-*-fp16.json
   else
@@ -239,14 +249,15 @@ part1() {
 part2() {
   LOG=$OUTDIR/part2.log
   PART_START=$SECONDS
+  BUDGET_S=${H100E_CAMPAIGN_BUDGET_S:-360}
   : >"$LOG"
   log "h100e campaign part 2 in $ROOT; budget ${BUDGET_S}s"
   # Keep 60 s of this part for the comparisons, and 90 s more for a run of this machine's CPU when
   # no CPU_RESULT.json was given.
   local pt_budget=$((BUDGET_S - 60)) refs=()
   [ -z "$CPU_FILE" ] && pt_budget=$((pt_budget - 90))
-  # Eager everywhere (fp32, fp16, bf16 at batch 1, 32, 256: 81 configurations, about 2 s each), then
-  # torch.compile (fp16 at batch 256, then 1) until --budget-s.
+  # Eager everywhere (fp32, fp16, bf16 at batch 1, 32, 256: 81 configurations, about 2.5 s each on an
+  # H200), then torch.compile (fp16 at batch 256, then 1; about 14 s a model) until --budget-s.
   local pt_batches=${H100E_PYTORCH_BATCHES:-${H100E_BATCHES:-1,32,256}}
   step pytorch "$((pt_budget + 60))" "$OUTDIR/pytorch.txt" "$PYTHON" bench/anchors/pytorch_anchor.py --device cuda \
     --batches "$pt_batches" --precisions fp32,fp16,bf16 --modes eager,compile --compile-precisions fp16 \
