@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -407,6 +407,94 @@ describe('measured method: which reference a run is paired with', () => {
     writeFileSync(pcie, JSON.stringify(file(env('Host', ['NVIDIA H100 PCIe']), [cudaRef])));
     expect(() => estimateFile(file(env('Test CPU 9000'), [cudaRef]), 'x.json', { reference: pcie })).toThrow(
       /no successful H100 SXM or H200 SXM runs/,
+    );
+  });
+});
+
+describe('PyTorch divisor (results/reference/pytorch/, synthetic figures)', () => {
+  const work = { model: 'r50', precision: 'fp16' as const, batch: 8, flopsPerImage: 8e9 };
+  const refDir = mkdtempSync(join(tmpdir(), 'h100e-pt-refs-'));
+  writeFileSync(
+    join(refDir, 'h100.json'),
+    JSON.stringify(
+      file(env('Host', ['NVIDIA H100 80GB HBM3']), [run({ ...work, device: 'cuda', samplesPerS: 10000 })]),
+    ),
+  );
+  mkdirSync(join(refDir, 'pytorch'));
+  const anchor = (gpu: string | null, runs: object[], device: 'cuda' | 'cpu' = 'cuda') => ({
+    format: 'h100e-pytorch-anchor',
+    formatVersion: 1,
+    command: ['python3', 'bench/anchors/pytorch_anchor.py', '--synthetic'],
+    environment: { gpu, torch: '0.0-synthetic', cuda: gpu ? '13.0' : null },
+    settings: { device },
+    runs,
+  });
+  const ok = (mode: 'eager' | 'compile', imagesPerS: number, batch = 8) => ({
+    model: 'r50',
+    precision: 'fp16',
+    batch,
+    mode,
+    status: 'ok',
+    imagesPerS,
+  });
+  const h200File = join(refDir, 'pytorch', 'h200.json');
+  writeFileSync(
+    h200File,
+    JSON.stringify(
+      anchor('NVIDIA H200', [
+        ok('eager', 16000),
+        ok('compile', 20000),
+        { ...ok('compile', 99999), status: 'failed', error: 'synthetic' },
+        ok('eager', 500, 1),
+      ]),
+    ),
+  );
+  // Neither a CPU anchor nor another GPU may divide: their figures would win every comparison.
+  writeFileSync(join(refDir, 'pytorch', 'cpu.json'), JSON.stringify(anchor(null, [ok('eager', 1e6)], 'cpu')));
+  writeFileSync(
+    join(refDir, 'pytorch', 'a100.json'),
+    JSON.stringify(anchor('NVIDIA A100-SXM4-80GB', [ok('eager', 1e6)])),
+  );
+  const estimate = (r: RunResult, opts: { reference?: string } = {}) =>
+    estimateFile(file(env('Test CPU 9000'), [r]), 'x.json', { referenceDir: refDir, cpuInfo: cpu, ...opts });
+
+  it("divides by PyTorch's fastest mode of the same model, precision and batch on an H100/H200, and says what it timed", () => {
+    const report = estimate(run({ ...work, device: 'cpu', samplesPerS: 50 }));
+    const e = report.runs[0]!;
+    expect(e.measured.h100e).toBe(0.005); // 50 / 10,000 (the onnxruntime reference)
+    expect(e.pytorch?.h100e).toBe(0.0025); // 50 / 20,000 (compile beats eager's 16,000; the failed 99,999 is ignored)
+    expect(e.pytorch?.method).toBe(
+      `PyTorch: 50 / 20,000 img/s of PyTorch 0.0-synthetic torch.compile on the H200 SXM (its fastest mode for this model, precision and batch) ${h200File} (made by: python3 bench/anchors/pytorch_anchor.py --synthetic); ` +
+        "PyTorch's input stays on the GPU (no host copies timed) and its models are torchvision's with random weights; " +
+        'an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models',
+    );
+    const values = [
+      e.measured.h100e,
+      e.pytorch?.h100e,
+      e.spec16.h100e,
+      e.spec8.h100e,
+      e.roofline.h100e,
+    ].filter((v): v is number => typeof v === 'number' && v > 0);
+    expect(e.spread).toBeCloseTo(Math.max(...values) / Math.min(...values), 12);
+    const text = formatEstimateReport(report);
+    expect(text).toMatch(/\n {2}PyTorch {10}0\.0025 {2}PyTorch: 50 \/ 20,000 img\/s/);
+    expect(text).toContain('max / min of measured, PyTorch, spec and roofline (anchor excluded)');
+    const rows = parse(formatEstimateCsv(report), { columns: true }) as Record<string, string>[];
+    expect(rows[0]).toMatchObject({ 'pytorch.h100e': '0.0025', 'pytorch.method': e.pytorch?.method });
+  });
+
+  it('gives no PyTorch figure where PyTorch did not run the same network and workload', () => {
+    const cpuRun = run({ ...work, device: 'cpu', samplesPerS: 50 });
+    // A user's ONNX file named like a zoo model is not torchvision's network.
+    expect(estimate({ ...cpuRun, model: { ...cpuRun.model, source: 'file' } }).runs[0]!.pytorch).toBeNull();
+    expect(estimate(run({ ...work, batch: 32, device: 'cpu', samplesPerS: 50 })).runs[0]!.pytorch).toBeNull();
+    const server: RunResult = { ...cpuRun, config: { ...cpuRun.config, scenario: 'server' } };
+    expect(estimate(server).runs[0]!.pytorch).toBeNull();
+    // --reference names the one file to divide by: the folder's PyTorch files stay out.
+    expect(estimate(cpuRun, { reference: join(refDir, 'h100.json') }).runs[0]!.pytorch).toBeNull();
+    // Batch 1 matches the eager-only figure: 50 / 500.
+    expect(estimate(run({ ...work, batch: 1, device: 'cpu', samplesPerS: 50 })).runs[0]!.pytorch?.h100e).toBe(
+      0.1,
     );
   });
 });

@@ -14,42 +14,15 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import { BenchError } from '../../src/errors.js';
 import { parseScriptArgs, runScript } from '../script.js';
-import { fieldIssue, parseJsonText, readResultFile, readTextFile } from '../../src/results/io.js';
+import { readResultFile, readTextFile } from '../../src/results/io.js';
+import { parsePytorchAnchor, type PytorchAnchor } from '../../src/h100e/pytorch-reference.js';
 import type { ResultFile } from '../../src/results/schema.js';
 
-/** One configuration of the PyTorch anchor file (only the fields this comparison reads). */
-const PytorchRunSchema = z.object({
-  model: z.string(),
-  precision: z.enum(['fp32', 'fp16', 'bf16']),
-  batch: z.number().int().positive(),
-  mode: z.enum(['eager', 'compile']),
-  status: z.enum(['ok', 'failed', 'skipped']),
-  error: z.string().optional(),
-  imagesPerS: z.number().optional(),
-  compileMode: z.string().optional(),
-});
+// The file format lives with bench estimate, which divides by the same files.
+export { parsePytorchAnchor, type PytorchAnchor };
 
-/** The PyTorch anchor file, format "h100e-pytorch-anchor" version 1 (documented in pytorch_anchor.py). */
-const PytorchAnchorSchema = z.object({
-  format: z.literal('h100e-pytorch-anchor'),
-  formatVersion: z.literal(1),
-  environment: z
-    .object({
-      gpu: z.string().nullable().optional(),
-      torch: z.string().optional(),
-      cuda: z.string().nullable().optional(),
-      cpu: z.string().nullable().optional(),
-    })
-    .optional(),
-  settings: z.object({ device: z.enum(['cuda', 'cpu']) }).optional(),
-  runs: z.array(PytorchRunSchema),
-});
-
-/** A parsed PyTorch anchor file. */
-export type PytorchAnchor = z.infer<typeof PytorchAnchorSchema>;
 /** Precisions a row can have: ours are fp32/fp16, PyTorch adds bf16. */
 export type AnchorPrecision = 'fp32' | 'fp16' | 'bf16';
 
@@ -66,18 +39,6 @@ export interface ComparisonRow {
   ratio?: number;
   /** Our best run was not on the device PyTorch ran on (e.g. CPU against CUDA). */
   deviceMismatch: boolean;
-}
-
-/** Parses and validates the PyTorch anchor JSON; `path` names the file in errors. */
-export function parsePytorchAnchor(text: string, path: string): PytorchAnchor {
-  const hint = 'pass the file written by bench/anchors/pytorch_anchor.py --out';
-  const parsed = PytorchAnchorSchema.safeParse(parseJsonText(text, path, { hint }));
-  if (!parsed.success) {
-    throw new BenchError('E_SCHEMA', `${path}: not a PyTorch anchor file (${fieldIssue(parsed.error)})`, {
-      hint,
-    });
-  }
-  return parsed.data;
 }
 
 /** Reads a PyTorch anchor file. */

@@ -23,12 +23,12 @@ export function register(program: Command): void {
   program
     .command('estimate')
     .description(
-      'H100-equivalents of a result file: measured, spec (both Epoch rules) and roofline, with the spread',
+      'H100-equivalents of a result file: measured, PyTorch (where results/reference/pytorch/ ran the workload), spec (both Epoch rules) and roofline, with the spread',
     )
     .argument('<result>', 'result file written by bench run --out')
     .option(
       '--reference <file>',
-      'H100 SXM or H200 SXM reference result file (default: every result file in results/reference/)',
+      'H100 SXM or H200 SXM reference result file (default: every result file in results/reference/, and its pytorch/ files)',
     )
     .option(
       '--as <device>',

@@ -1,6 +1,6 @@
 /**
  * H100-equivalents of measured runs by three named methods (measured, spec, roofline), with the
- * spread between them. Programmatic API behind `bench estimate` and the H100e column of `bench run`.
+ * spread between them, plus PyTorch on the H100 as a second measured divisor where it ran the workload. Programmatic API behind `bench estimate` and the H100e column of `bench run`.
  */
 import { BenchError } from '../errors.js';
 import type { Environment, ResultFile, RunResult } from '../results/schema.js';
@@ -20,6 +20,7 @@ import {
   type Anchor,
   type ReferenceRun,
 } from './references.js';
+import { findPytorchReference, loadPytorchReferences, type PytorchReference } from './pytorch-reference.js';
 import { rooflineOn, type RooflineBound, type RooflineWork } from './roofline.js';
 import { specH100e, H100_DENSE16_TFLOPS, H100_DENSE8_TOPS } from './spec.js';
 
@@ -50,6 +51,11 @@ export interface RunEstimate {
   estimatedAs: string;
   samplesPerS: number;
   measured: MethodFigure;
+  /**
+   * This run over PyTorch's fastest figure (eager or torch.compile) for the same model, precision and
+   * batch on an H100 or H200 (results/reference/pytorch/); null when PyTorch did not run the workload.
+   */
+  pytorch: MethodFigure | null;
   /** Published anchor ratio; never like-for-like, kept out of the spread. */
   anchor: MethodFigure | null;
   spec16: MethodFigure;
@@ -59,7 +65,7 @@ export interface RunEstimate {
     h100: RooflineBound | null;
     efficiency: number | null;
   };
-  /** max / min of the available measured, spec and roofline figures; null with fewer than two. */
+  /** max / min of the available measured, PyTorch, spec and roofline figures; null with fewer than two. */
   spread: number | null;
 }
 
@@ -95,6 +101,7 @@ export interface EstimateReport {
 
 interface Context {
   refs: ReferenceRun[];
+  pytorchRefs: readonly PytorchReference[];
   anchors: Anchor[];
   as: DevicePeaks | null;
   cpuBandwidthGBps: number | undefined;
@@ -166,6 +173,36 @@ export function formatH100e(x: number | null): string {
 /** Said on a CPU or software run's device figures when --as was given: it was not applied to them. */
 export const AS_GPU_ONLY = '--as applies to GPU runs only';
 
+/** Said on a figure divided by an H200 run: same compute as the H100 SXM, faster memory. */
+function h200Note(device: string): string | null {
+  return device.startsWith('H200')
+    ? 'an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models'
+    : null;
+}
+
+/** Said on every PyTorch figure: what that divisor timed that ours may not. */
+export const PYTORCH_DIVISOR_NOTE =
+  "PyTorch's input stays on the GPU (no host copies timed) and its models are torchvision's with random weights";
+
+/** The run over PyTorch's fastest figure of its workload on an H100/H200, or null when none ran it. */
+function pytorchFigure(
+  run: RunResult,
+  samplesPerS: number,
+  refs: readonly PytorchReference[],
+): MethodFigure | null {
+  const p = findPytorchReference(run, refs);
+  if (!p) return null;
+  const h200 = h200Note(p.device);
+  return {
+    h100e: samplesPerS / p.imagesPerS,
+    method:
+      `PyTorch: ${formatH100e(samplesPerS)} / ${formatH100e(p.imagesPerS)} img/s of PyTorch ${p.torch} ${p.mode === 'compile' ? 'torch.compile' : 'eager'} ` +
+      `on the ${p.device} (its fastest mode for this model, precision and batch) ${p.file} (made by: ${p.command}); ${PYTORCH_DIVISOR_NOTE}` +
+      (h200 ? `; ${h200}` : ''),
+    notes: h200 ? [PYTORCH_DIVISOR_NOTE, h200] : [PYTORCH_DIVISOR_NOTE],
+  };
+}
+
 /** Estimates one successful run. */
 function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimate {
   const samplesPerS = run.throughput?.samplesPerS ?? 0;
@@ -183,10 +220,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
       kind === 'same-config'
         ? `the ${ref.device} reference`
         : `the fastest ${ref.device} reference of this workload (${ref.run.engine.name}/${ref.run.engine.provider}, transfer ${ref.run.config.transfer}; none ran ${run.engine.name}/${run.engine.provider} there)`;
-    // Same compute as the H100 SXM, faster memory: memory-bound models run faster there.
-    const h200 = ref.device.startsWith('H200')
-      ? 'an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models'
-      : null;
+    const h200 = h200Note(ref.device);
     measured = {
       h100e: samplesPerS / r,
       method:
@@ -202,6 +236,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
     const lookedFor = found.lookedFor === undefined ? '' : `; looked for ${found.lookedFor}`;
     measured = { h100e: null, method: reason + lookedFor, notes: [reason] };
   }
+  const pytorch = pytorchFigure(run, samplesPerS, ctx.pytorchRefs);
   const a = findAnchor(run, ctx.anchors);
   const anchor: MethodFigure | null = a
     ? {
@@ -296,7 +331,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
   spec8 = asIgnored(spec8);
   roofline = asIgnored(roofline);
 
-  const values = [measured.h100e, spec16.h100e, spec8.h100e, roofline.h100e].filter(
+  const values = [measured.h100e, pytorch?.h100e ?? null, spec16.h100e, spec8.h100e, roofline.h100e].filter(
     (v): v is number => v !== null && v > 0,
   );
   const spread = values.length >= 2 ? Math.max(...values) / Math.min(...values) : null;
@@ -312,6 +347,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
     estimatedAs: peaks?.name ?? 'unknown',
     samplesPerS,
     measured,
+    pytorch,
     anchor,
     spec16,
     spec8,
@@ -324,6 +360,8 @@ function contextOf(opts: EstimateOptions): Context {
   const dir = opts.referenceDir ?? REFERENCE_DIR;
   return {
     refs: opts.reference ? loadReferenceFile(opts.reference) : loadReferenceDir(dir),
+    // --reference names the one file to divide by: the folder's PyTorch files are not consulted then.
+    pytorchRefs: opts.reference ? [] : loadPytorchReferences(dir),
     anchors: loadAnchors(dir),
     as: opts.as ? peaksFromCatalog(requireDevice(opts.as, '--as')) : null,
     cpuBandwidthGBps: opts.cpuBandwidthGBps,
