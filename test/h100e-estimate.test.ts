@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { BenchError } from '../src/errors.js';
 import { lookupDevice } from '../src/h100e/catalog.js';
 import { deriveCpuPeak, parseCpuinfo } from '../src/h100e/cpu-peak.js';
-import { estimateFile, h100eColumn } from '../src/h100e/estimate.js';
+import { estimateFile, formatH100e, h100eColumn } from '../src/h100e/estimate.js';
+import type { PytorchAnchor } from '../src/h100e/pytorch-reference.js';
 import { ESTIMATE_CSV_HEADER, formatEstimateCsv } from '../src/h100e/estimate-csv.js';
 import { formatEstimateReport } from '../src/h100e/estimate-format.js';
 import { peaksFromCatalog } from '../src/h100e/peaks.js';
@@ -260,10 +261,12 @@ describe('bench estimate on a GPU result with an H100 reference', () => {
   });
 
   it('labels the published anchor as not like-for-like and keeps it out of the spread', () => {
+    // A user's file named resnet50: the anchor matches by name, the committed H200 references do not
+    // (other bytes, and not the zoo's torchvision network), so the spread is the catalog methods'.
     const r50 = file(env('Host CPU', ['Tesla T4']), [
       {
         ...gpuRun,
-        model: { ...gpuRun.model, name: 'resnet50' },
+        model: { ...gpuRun.model, name: 'resnet50', source: 'file' },
         throughput: { ...gpuRun.throughput!, samplesPerS: 887.14 },
       },
     ]);
@@ -469,6 +472,7 @@ describe('PyTorch divisor (results/reference/pytorch/, synthetic figures)', () =
         'an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models',
     );
     const values = [
+      e.capacity?.h100e,
       e.measured.h100e,
       e.pytorch?.h100e,
       e.spec16.h100e,
@@ -478,7 +482,7 @@ describe('PyTorch divisor (results/reference/pytorch/, synthetic figures)', () =
     expect(e.spread).toBeCloseTo(Math.max(...values) / Math.min(...values), 12);
     const text = formatEstimateReport(report);
     expect(text).toMatch(/\n {2}PyTorch {10}0\.0025 {2}PyTorch: 50 \/ 20,000 img\/s/);
-    expect(text).toContain('max / min of measured, PyTorch, spec and roofline (anchor excluded)');
+    expect(text).toContain('max / min of capacity, measured, PyTorch, spec and roofline (anchor excluded)');
     const rows = parse(formatEstimateCsv(report), { columns: true }) as Record<string, string>[];
     expect(rows[0]).toMatchObject({ 'pytorch.h100e': '0.0025', 'pytorch.method': e.pytorch?.method });
   });
@@ -496,5 +500,96 @@ describe('PyTorch divisor (results/reference/pytorch/, synthetic figures)', () =
     expect(estimate(run({ ...work, batch: 1, device: 'cpu', samplesPerS: 50 })).runs[0]!.pytorch?.h100e).toBe(
       0.1,
     );
+  });
+});
+
+describe('capacity: the reference at its best batch, engine and mode (synthetic figures)', () => {
+  const work = { model: 'r50', precision: 'fp16' as const, batch: 1, flopsPerImage: 8e9 };
+  const refDir = mkdtempSync(join(tmpdir(), 'h100e-cap-refs-'));
+  const h100File = join(refDir, 'h100.json');
+  // onnxruntime on the H100: 400 img/s at batch 1, 12,000 at batch 64 (same model bytes, sha 'abc');
+  // other bytes and another precision must not count, however fast.
+  writeFileSync(
+    h100File,
+    JSON.stringify(
+      file(
+        env('Host', ['NVIDIA H100 80GB HBM3']),
+        [
+          run({ ...work, device: 'cuda', samplesPerS: 400 }),
+          run({ ...work, batch: 64, device: 'cuda', samplesPerS: 12000 }),
+          run({ ...work, batch: 64, sha: 'other-bytes', device: 'cuda', samplesPerS: 1e6 }),
+          run({ ...work, batch: 64, precision: 'fp32', device: 'cuda', samplesPerS: 2e6 }),
+        ],
+        'bench run --h100',
+      ),
+    ),
+  );
+  const estimateIn = (dir: string, r: RunResult) =>
+    estimateFile(file(env('Test CPU 9000'), [r]), 'x.json', { referenceDir: dir, cpuInfo: cpu });
+  const cpuRun = run({ ...work, device: 'cpu', samplesPerS: 60 });
+
+  it("divides by the H100's best figure for the model and precision, whatever batch this run used", () => {
+    const report = estimateIn(refDir, cpuRun);
+    const e = report.runs[0]!;
+    expect(e.measured.h100e).toBe(0.15); // 60 / 400: the same batch, latency-bound on the H100
+    expect(e.capacity?.h100e).toBe(0.005); // 60 / 12,000: the H100 at batch 64
+    expect(e.capacity?.method).toBe(
+      `capacity: 60 / 12,000 img/s, the H100 SXM's best for r50 fp16 (ort/cuda at batch 64) ${h100File} (made by: bench run --h100); ` +
+        'this run as measured, over the reference at its best batch, engine and mode for this model and precision',
+    );
+    expect(formatEstimateReport(report)).toMatch(
+      /\n {2}capacity {10}0\.005 {2}capacity: 60 \/ 12,000 img\/s/,
+    );
+    const rows = parse(formatEstimateCsv(report), { columns: true }) as Record<string, string>[];
+    expect(rows[0]).toMatchObject({ 'capacity.h100e': '0.005', 'capacity.method': e.capacity?.method });
+    // A server run's throughput is its offered load: no capacity figure.
+    const server: RunResult = { ...cpuRun, config: { ...cpuRun.config, scenario: 'server' } };
+    expect(estimateIn(refDir, server).runs[0]!.capacity).toBeNull();
+  });
+
+  it('takes PyTorch when it ran the zoo model faster, and only for zoo models', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h100e-cap-pt-'));
+    writeFileSync(join(dir, 'h100.json'), readFileSync(h100File, 'utf8'));
+    mkdirSync(join(dir, 'pytorch'));
+    writeFileSync(
+      join(dir, 'pytorch', 'h100.json'),
+      JSON.stringify({
+        format: 'h100e-pytorch-anchor',
+        formatVersion: 1,
+        command: ['python3', 'pytorch_anchor.py'],
+        environment: { gpu: 'NVIDIA H100 80GB HBM3', torch: '0.0-synthetic', cuda: '13.0' },
+        settings: { device: 'cuda' },
+        runs: [
+          { model: 'r50', precision: 'fp16', batch: 256, mode: 'compile', status: 'ok', imagesPerS: 30000 },
+        ],
+      }),
+    );
+    const e = estimateIn(dir, cpuRun).runs[0]!;
+    expect(e.capacity?.h100e).toBe(0.002); // 60 / 30,000
+    expect(e.capacity?.method).toContain(
+      "the H100 SXM's best for r50 fp16 (PyTorch 0.0-synthetic torch.compile at batch 256)",
+    );
+    // The same bytes from a user's file: the onnxruntime reference still matches by sha256, PyTorch does not.
+    const userFile: RunResult = { ...cpuRun, model: { ...cpuRun.model, source: 'file' } };
+    expect(estimateIn(dir, userFile).runs[0]!.capacity?.h100e).toBe(0.005);
+  });
+
+  it("gives bench run's H100e column the capacity figure from the committed references", () => {
+    // results/reference/pytorch/ holds PyTorch on an H200; the divisor is read from it, not typed here.
+    const dir = join(process.cwd(), 'results', 'reference', 'pytorch');
+    const best = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as PytorchAnchor).runs)
+      .filter((r) => r.model === 'squeezenet1_1' && r.precision === 'fp32' && r.status === 'ok')
+      .reduce((m, r) => Math.max(m, r.imagesPerS ?? 0), 0);
+    expect(best).toBeGreaterThan(0);
+    const sq = run({
+      model: 'squeezenet1_1',
+      precision: 'fp32',
+      device: 'cpu',
+      samplesPerS: 100,
+      flopsPerImage: 7e8,
+    });
+    expect(h100eColumn(sq, env('Test CPU 9000'))).toBe(`${formatH100e(100 / best)} (capacity)`);
   });
 });

@@ -425,8 +425,9 @@ export function runsTables(doc: ReportDocument): RunsTable[] {
       title: 'Runs',
       caption:
         'img/s with its 95 % CI as \u00b1 percent of the figure (half the interval, as bench run prints it); ' +
-        'p50 and p99 of the per-iteration latency; H100e as bench run prints it: measured over an H100 reference ' +
-        'of the same workload in results/reference when one exists, else the device\u2019s spec figure (bench estimate gives every method).',
+        'p50 and p99 of the per-iteration latency; H100e as bench run prints it: capacity (over the best an H100 ' +
+        'or H200 in results/reference reached on the model and precision, at any batch), else measured (over a ' +
+        'reference of the same workload), else the device\u2019s spec figure (bench estimate gives every method).',
       table: runsTable(doc),
       notes: runsNotes(eachRun(doc, false)),
     });

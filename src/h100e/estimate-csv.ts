@@ -6,10 +6,10 @@ import { toCsv, type CsvCell } from '../export/csv.js';
 import type { EstimateReport, MethodFigure, RunEstimate } from './estimate.js';
 
 /**
- * The methods; `anchor` is the published one, kept out of the spread. `pytorch` came last, after the
- * columns sheets already read by position.
+ * The methods; `anchor` is the published one, kept out of the spread. `pytorch` and `capacity` came
+ * last, after the columns sheets already read by position.
  */
-const METHODS = ['measured', 'spec16', 'spec8', 'roofline', 'anchor', 'pytorch'] as const;
+const METHODS = ['measured', 'spec16', 'spec8', 'roofline', 'anchor', 'pytorch', 'capacity'] as const;
 
 const figure = (r: RunEstimate, m: (typeof METHODS)[number]): MethodFigure | null => r[m];
 

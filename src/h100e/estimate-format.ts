@@ -25,6 +25,7 @@ function withNotes(f: MethodFigure, notes: readonly string[]): string {
 /** The figures of one run with their labels, in print order. */
 function labelledFigures(e: EstimateReport['runs'][number]): [string, MethodFigure][] {
   return [
+    ...(e.capacity ? [['capacity', e.capacity] as [string, MethodFigure]] : []),
     ['measured', e.measured],
     ...(e.pytorch ? [['PyTorch', e.pytorch] as [string, MethodFigure]] : []),
     ...(e.anchor ? [['anchor', e.anchor] as [string, MethodFigure]] : []),
@@ -48,7 +49,7 @@ export function formatEstimateReport(r: EstimateReport): string {
       out.push(`  ${label.padEnd(12)} ${formatH100e(f.h100e).padStart(10)}  ${withNotes(f, notes)}`);
     }
     out.push(
-      `  ${'spread'.padEnd(12)} ${(e.spread === null ? 'n/a' : `x${e.spread.toPrecision(3)}`).padStart(10)}  max / min of measured, PyTorch, spec and roofline (anchor excluded)`,
+      `  ${'spread'.padEnd(12)} ${(e.spread === null ? 'n/a' : `x${e.spread.toPrecision(3)}`).padStart(10)}  max / min of capacity, measured, PyTorch, spec and roofline (anchor excluded)`,
     );
     out.push('');
   }

@@ -1,6 +1,7 @@
 /**
- * H100-equivalents of measured runs by three named methods (measured, spec, roofline), with the
- * spread between them, plus PyTorch on the H100 as a second measured divisor where it ran the workload. Programmatic API behind `bench estimate` and the H100e column of `bench run`.
+ * H100-equivalents of measured runs by named methods (capacity, measured, PyTorch, spec, roofline),
+ * with the spread between them. Programmatic API behind `bench estimate` and the H100e column of
+ * `bench run`.
  */
 import { BenchError } from '../errors.js';
 import type { Environment, ResultFile, RunResult } from '../results/schema.js';
@@ -20,6 +21,7 @@ import {
   type Anchor,
   type ReferenceRun,
 } from './references.js';
+import { findCapacityReference } from './capacity.js';
 import { findPytorchReference, loadPytorchReferences, type PytorchReference } from './pytorch-reference.js';
 import { rooflineOn, type RooflineBound, type RooflineWork } from './roofline.js';
 import { specH100e, H100_DENSE16_TFLOPS, H100_DENSE8_TOPS } from './spec.js';
@@ -50,6 +52,11 @@ export interface RunEstimate {
   /** The device the spec and roofline figures describe. */
   estimatedAs: string;
   samplesPerS: number;
+  /**
+   * This run over the best throughput an H100/H200 reached on the same model and precision at any
+   * batch, engine or mode (onnxruntime references and PyTorch); null when neither ran the model.
+   */
+  capacity: MethodFigure | null;
   measured: MethodFigure;
   /**
    * This run over PyTorch's fastest figure (eager or torch.compile) for the same model, precision and
@@ -65,7 +72,7 @@ export interface RunEstimate {
     h100: RooflineBound | null;
     efficiency: number | null;
   };
-  /** max / min of the available measured, PyTorch, spec and roofline figures; null with fewer than two. */
+  /** max / min of the available capacity, measured, PyTorch, spec and roofline figures; null with fewer than two. */
   spread: number | null;
 }
 
@@ -203,6 +210,24 @@ function pytorchFigure(
   };
 }
 
+/** Said on every capacity figure: how its two sides were chosen. */
+export const CAPACITY_NOTE =
+  'this run as measured, over the reference at its best batch, engine and mode for this model and precision';
+
+/** The run over the H100/H200's best figure for its model and precision, or null when none ran it. */
+function capacityFigure(run: RunResult, samplesPerS: number, ctx: Context): MethodFigure | null {
+  const c = findCapacityReference(run, ctx.refs, ctx.pytorchRefs);
+  if (!c) return null;
+  const h200 = h200Note(c.device);
+  return {
+    h100e: samplesPerS / c.samplesPerS,
+    method:
+      `capacity: ${formatH100e(samplesPerS)} / ${formatH100e(c.samplesPerS)} img/s, the ${c.device}'s best for ${run.model.name} ${run.model.precision} (${c.what}) ${c.file} (made by: ${c.command}); ${CAPACITY_NOTE}` +
+      (h200 ? `; ${h200}` : ''),
+    notes: h200 ? [CAPACITY_NOTE, h200] : [CAPACITY_NOTE],
+  };
+}
+
 /** Estimates one successful run. */
 function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimate {
   const samplesPerS = run.throughput?.samplesPerS ?? 0;
@@ -237,6 +262,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
     measured = { h100e: null, method: reason + lookedFor, notes: [reason] };
   }
   const pytorch = pytorchFigure(run, samplesPerS, ctx.pytorchRefs);
+  const capacity = capacityFigure(run, samplesPerS, ctx);
   const a = findAnchor(run, ctx.anchors);
   const anchor: MethodFigure | null = a
     ? {
@@ -331,9 +357,14 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
   spec8 = asIgnored(spec8);
   roofline = asIgnored(roofline);
 
-  const values = [measured.h100e, pytorch?.h100e ?? null, spec16.h100e, spec8.h100e, roofline.h100e].filter(
-    (v): v is number => v !== null && v > 0,
-  );
+  const values = [
+    capacity?.h100e ?? null,
+    measured.h100e,
+    pytorch?.h100e ?? null,
+    spec16.h100e,
+    spec8.h100e,
+    roofline.h100e,
+  ].filter((v): v is number => v !== null && v > 0);
   const spread = values.length >= 2 ? Math.max(...values) / Math.min(...values) : null;
   return {
     key: run.key,
@@ -346,6 +377,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
     ranOn,
     estimatedAs: peaks?.name ?? 'unknown',
     samplesPerS,
+    capacity,
     measured,
     pytorch,
     anchor,
@@ -423,16 +455,19 @@ export function estimateRun(run: RunResult, env: Environment, opts: EstimateOpti
 }
 
 /**
- * The one H100e figure a table shows for a run: the measured figure when a matching H100 reference
- * exists, else the 16-bit spec figure (8-bit when there is no 16-bit one); null when the run has no
- * throughput or its device is unknown. Throws what {@link estimateRun} throws (a broken reference).
+ * The one H100e figure a table shows for a run: the capacity figure when an H100/H200 ran the model
+ * (the question the column answers: how much of an H100 running this model flat out is this), else the
+ * measured figure, else the 16-bit spec figure (8-bit when there is no 16-bit one); null when the run
+ * has no throughput or its device is unknown. Throws what {@link estimateRun} throws (a broken
+ * reference).
  */
 export function h100eFigure(
   run: RunResult,
   env: Environment,
-): { h100e: number; method: 'measured' | 'spec' | 'spec int8' } | null {
+): { h100e: number; method: 'capacity' | 'measured' | 'spec' | 'spec int8' } | null {
   if (run.status !== 'ok' || !run.throughput) return null;
   const e = estimateRun(run, env);
+  if (e.capacity?.h100e != null) return { h100e: e.capacity.h100e, method: 'capacity' };
   if (e.measured.h100e !== null) return { h100e: e.measured.h100e, method: 'measured' };
   if (e.spec16.h100e !== null) return { h100e: e.spec16.h100e, method: 'spec' };
   if (e.spec8.h100e !== null) return { h100e: e.spec8.h100e, method: 'spec int8' };

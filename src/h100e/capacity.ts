@@ -1,0 +1,70 @@
+/**
+ * The capacity divisor: the best throughput an H100 (or H200) reached on a run's model and precision,
+ * at whatever batch, engine and mode did best there. Dividing by the same batch instead (the measured
+ * method) compares two latency-bound figures at batch 1: on the H200 of 2026-11-30 a batch-1 run
+ * gave a few hundred images per second on either engine, so a 2-core CPU came out at 0.1-0.35 H100e,
+ * while at its best batch the H200 ran 30-100 times faster (results/reference/README.md).
+ */
+import type { RunResult } from '../results/schema.js';
+import type { PytorchReference } from './pytorch-reference.js';
+import type { ReferenceRun } from './references.js';
+
+/** The H100/H200's best figure for a run's model and precision, with where it came from. */
+export interface CapacityReference {
+  samplesPerS: number;
+  /** Catalog name of the GPU ("H200 SXM"). */
+  device: string;
+  /** What reached it, e.g. "ort/webgpu at batch 32" or "PyTorch 2.11.0 torch.compile at batch 256". */
+  what: string;
+  file: string;
+  command: string;
+}
+
+/**
+ * The best reference for a run's model and precision at any batch: onnxruntime reference runs of the
+ * same model bytes (sha256), offline or single-stream, and PyTorch runs of the same zoo model by name.
+ * Undefined for server runs (their throughput is the offered load) and when nothing ran the model.
+ */
+export function findCapacityReference(
+  run: RunResult,
+  refs: readonly ReferenceRun[],
+  pytorch: readonly PytorchReference[],
+): CapacityReference | undefined {
+  if (run.config.scenario === 'server') return undefined;
+  const candidates: CapacityReference[] = [];
+  for (const r of refs) {
+    const t = r.run.throughput?.samplesPerS;
+    if (
+      t === undefined ||
+      r.run.config.scenario === 'server' ||
+      r.run.model.sha256 !== run.model.sha256 ||
+      r.run.model.precision !== run.model.precision
+    ) {
+      continue;
+    }
+    candidates.push({
+      samplesPerS: t,
+      device: r.device,
+      what: `${r.run.engine.name}/${r.run.engine.provider} at batch ${r.run.config.batch}`,
+      file: r.file,
+      command: r.command,
+    });
+  }
+  // A zoo model is torchvision's network by construction; a user's file of the same name need not be.
+  if (run.model.source === 'zoo') {
+    for (const p of pytorch) {
+      if (p.model !== run.model.name || p.precision !== run.model.precision) continue;
+      candidates.push({
+        samplesPerS: p.imagesPerS,
+        device: p.device,
+        what: `PyTorch ${p.torch} ${p.mode === 'compile' ? 'torch.compile' : 'eager'} at batch ${p.batch}`,
+        file: p.file,
+        command: p.command,
+      });
+    }
+  }
+  return candidates.reduce<CapacityReference | undefined>(
+    (a, c) => (a === undefined || c.samplesPerS > a.samplesPerS ? c : a),
+    undefined,
+  );
+}
