@@ -23,7 +23,7 @@ export function register(program: Command): void {
   program
     .command('estimate')
     .description(
-      'H100-equivalents of a result file: measured, PyTorch (where results/reference/pytorch/ ran the workload), spec (both Epoch rules) and roofline, with the spread',
+      'H100-equivalents of a result file: capacity, measured, PyTorch (where results/reference/ ran the model), spec (both Epoch rules) and roofline, with the spread',
     )
     .argument('<result>', 'result file written by bench run --out')
     .option(

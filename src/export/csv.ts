@@ -57,7 +57,8 @@ function h100eOf(run: RunResult, file: LoadedFile): ReturnType<typeof h100eFigur
  * The columns, in order. Those not named after a run field: `file` (the report's label for it),
  * `host` (the machine that measured the run, its merge source's for a merged file),
  * `gpu.driverVersion` (from the environment), `h100e` and `h100e.method` (the figure `bench run`'s
- * table shows: capacity, else measured over an H100 reference, else spec) and `warnings` (the codes, `; `-separated).
+ * table shows: capacity, else measured over an H100 reference, else spec) and `warnings` (the codes,
+ * `; `-separated).
  */
 export const CSV_COLUMNS: readonly Column[] = [
   { header: 'file', cell: (_, f) => f.label },
