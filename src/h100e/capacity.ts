@@ -6,7 +6,7 @@
  * while at its best batch the H200 ran 38-340 times faster (results/reference/README.md).
  */
 import type { RunResult } from '../results/schema.js';
-import type { PytorchReference } from './pytorch-reference.js';
+import { pytorchRunsOfModel, type PytorchReference } from './pytorch-reference.js';
 import type { ReferenceRun } from './references.js';
 
 /** The H100/H200's best figure for a run's model and precision, with where it came from. */
@@ -22,7 +22,7 @@ export interface CapacityReference {
 
 /**
  * The best reference for a run's model and precision at any batch: onnxruntime reference runs of the
- * same model bytes (sha256), offline or single-stream, and PyTorch runs of the same zoo model by name.
+ * same model bytes (sha256), offline or single-stream, and PyTorch runs of the same zoo network.
  * Undefined for server runs (their throughput is the offered load) and when nothing ran the model.
  */
 export function findCapacityReference(
@@ -50,18 +50,14 @@ export function findCapacityReference(
       command: r.command,
     });
   }
-  // A zoo model is torchvision's network by construction; a user's file of the same name need not be.
-  if (run.model.source === 'zoo') {
-    for (const p of pytorch) {
-      if (p.model !== run.model.name || p.precision !== run.model.precision) continue;
-      candidates.push({
-        samplesPerS: p.imagesPerS,
-        device: p.device,
-        what: `PyTorch ${p.torch} ${p.mode === 'compile' ? 'torch.compile' : 'eager'} at batch ${p.batch}`,
-        file: p.file,
-        command: p.command,
-      });
-    }
+  for (const p of pytorchRunsOfModel(run, pytorch)) {
+    candidates.push({
+      samplesPerS: p.imagesPerS,
+      device: p.device,
+      what: `PyTorch ${p.torch} ${p.mode === 'compile' ? 'torch.compile' : 'eager'} at batch ${p.batch}`,
+      file: p.file,
+      command: p.command,
+    });
   }
   return candidates.reduce<CapacityReference | undefined>(
     (a, c) => (a === undefined || c.samplesPerS > a.samplesPerS ? c : a),

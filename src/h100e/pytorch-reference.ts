@@ -113,23 +113,26 @@ export function loadPytorchReferences(referenceDir: string = REFERENCE_DIR): Pyt
 }
 
 /**
- * PyTorch's fastest configuration (eager or compiled) of a run's workload: only for zoo models (built
- * to torchvision's structure, so the name names the same network), at the same precision and batch,
- * and only for runs that time one batch after another as PyTorch did (offline, or single-stream,
- * with concurrency 1).
+ * The PyTorch configurations of a run's network at its precision, any batch: only for zoo models, built
+ * to torchvision's structure so the name names the same network (a user's file of that name need not).
+ */
+export function pytorchRunsOfModel(run: RunResult, refs: readonly PytorchReference[]): PytorchReference[] {
+  if (run.model.source !== 'zoo') return [];
+  return refs.filter((r) => r.model === run.model.name && r.precision === run.model.precision);
+}
+
+/**
+ * PyTorch's fastest configuration (eager or compiled) of a run's workload: its network and precision
+ * ({@link pytorchRunsOfModel}) at the same batch, and only for runs that time one batch after another
+ * as PyTorch did (offline, or single-stream, with concurrency 1).
  */
 export function findPytorchReference(
   run: RunResult,
   refs: readonly PytorchReference[],
 ): PytorchReference | undefined {
-  if (run.model.source !== 'zoo' || run.config.scenario === 'server' || run.config.concurrency !== 1) {
-    return undefined;
-  }
-  return refs
-    .filter(
-      (r) =>
-        r.model === run.model.name && r.precision === run.model.precision && r.batch === run.config.batch,
-    )
+  if (run.config.scenario === 'server' || run.config.concurrency !== 1) return undefined;
+  return pytorchRunsOfModel(run, refs)
+    .filter((r) => r.batch === run.config.batch)
     .reduce<PytorchReference | undefined>(
       (a, r) => (a === undefined || r.imagesPerS > a.imagesPerS ? r : a),
       undefined,
