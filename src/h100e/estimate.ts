@@ -180,11 +180,18 @@ export function formatH100e(x: number | null): string {
 /** Said on a CPU or software run's device figures when --as was given: it was not applied to them. */
 export const AS_GPU_ONLY = '--as applies to GPU runs only';
 
-/** Said on a figure divided by an H200 run: same compute as the H100 SXM, faster memory. */
-function h200Note(device: string): string | null {
-  return device.startsWith('H200')
-    ? 'an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models'
-    : null;
+/**
+ * A figure divided by a measured reference on `device`: its notes are appended to the method, and an
+ * H200 divisor adds that it counts as one H100e (same dense compute, faster memory).
+ */
+function dividedFigure(h100e: number, method: string, notes: string[], device: string): MethodFigure {
+  const all = device.startsWith('H200')
+    ? [
+        ...notes,
+        'an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models',
+      ]
+    : notes;
+  return { h100e, method: [method, ...all].join('; '), notes: all };
 }
 
 /** Said on every PyTorch figure: what that divisor timed that ours may not. */
@@ -199,15 +206,13 @@ function pytorchFigure(
 ): MethodFigure | null {
   const p = findPytorchReference(run, refs);
   if (!p) return null;
-  const h200 = h200Note(p.device);
-  return {
-    h100e: samplesPerS / p.imagesPerS,
-    method:
-      `PyTorch: ${formatH100e(samplesPerS)} / ${formatH100e(p.imagesPerS)} img/s of PyTorch ${p.torch} ${p.mode === 'compile' ? 'torch.compile' : 'eager'} ` +
-      `on the ${p.device} (its fastest mode for this model, precision and batch) ${p.file} (made by: ${p.command}); ${PYTORCH_DIVISOR_NOTE}` +
-      (h200 ? `; ${h200}` : ''),
-    notes: h200 ? [PYTORCH_DIVISOR_NOTE, h200] : [PYTORCH_DIVISOR_NOTE],
-  };
+  return dividedFigure(
+    samplesPerS / p.imagesPerS,
+    `PyTorch: ${formatH100e(samplesPerS)} / ${formatH100e(p.imagesPerS)} img/s of PyTorch ${p.torch} ${p.mode === 'compile' ? 'torch.compile' : 'eager'} ` +
+      `on the ${p.device} (its fastest mode for this model, precision and batch) ${p.file} (made by: ${p.command})`,
+    [PYTORCH_DIVISOR_NOTE],
+    p.device,
+  );
 }
 
 /** Said on every capacity figure: how its two sides were chosen. */
@@ -218,14 +223,12 @@ export const CAPACITY_NOTE =
 function capacityFigure(run: RunResult, samplesPerS: number, ctx: Context): MethodFigure | null {
   const c = findCapacityReference(run, ctx.refs, ctx.pytorchRefs);
   if (!c) return null;
-  const h200 = h200Note(c.device);
-  return {
-    h100e: samplesPerS / c.samplesPerS,
-    method:
-      `capacity: ${formatH100e(samplesPerS)} / ${formatH100e(c.samplesPerS)} img/s, the ${c.device}'s best for ${run.model.name} ${run.model.precision} (${c.what}) ${c.file} (made by: ${c.command}); ${CAPACITY_NOTE}` +
-      (h200 ? `; ${h200}` : ''),
-    notes: h200 ? [CAPACITY_NOTE, h200] : [CAPACITY_NOTE],
-  };
+  return dividedFigure(
+    samplesPerS / c.samplesPerS,
+    `capacity: ${formatH100e(samplesPerS)} / ${formatH100e(c.samplesPerS)} img/s, the ${c.device}'s best for ${run.model.name} ${run.model.precision} (${c.what}) ${c.file} (made by: ${c.command})`,
+    [CAPACITY_NOTE],
+    c.device,
+  );
 }
 
 /** Estimates one successful run. */
@@ -245,14 +248,12 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
       kind === 'same-config'
         ? `the ${ref.device} reference`
         : `the fastest ${ref.device} reference of this workload (${ref.run.engine.name}/${ref.run.engine.provider}, transfer ${ref.run.config.transfer}; none ran ${run.engine.name}/${run.engine.provider} there)`;
-    const h200 = h200Note(ref.device);
-    measured = {
-      h100e: samplesPerS / r,
-      method:
-        `measured: ${formatH100e(samplesPerS)} / ${formatH100e(r)} img/s of ${how} ${ref.file} (made by: ${ref.command})` +
-        (h200 ? `; ${h200}` : ''),
-      notes: h200 ? [h200] : [],
-    };
+    measured = dividedFigure(
+      samplesPerS / r,
+      `measured: ${formatH100e(samplesPerS)} / ${formatH100e(r)} img/s of ${how} ${ref.file} (made by: ${ref.command})`,
+      [],
+      ref.device,
+    );
   } else if (found.match) {
     measured = { h100e: null, method: `no throughput in the reference for ${key}`, notes: [] };
   } else {
