@@ -5,9 +5,9 @@
 import { GraphBuilder } from '../src/graph/builder.js';
 import type { Graph } from '../src/graph/ir.js';
 import { emitOnnx } from '../src/graph/onnx-emit.js';
-import { BenchError } from '../src/errors.js';
-import { nearestNames } from '../src/suggest.js';
-import { BUILDER_VERSION } from '../src/zoo/version.js';
+import { BenchError } from '../src/core/errors.js';
+import { nearestNames } from '../src/core/suggest.js';
+import { BUILDER_VERSION } from './version.js';
 import { convnextModels } from './convnext.js';
 import { efficientnetModels } from './efficientnet.js';
 import { mobilenetModels } from './mobilenet.js';

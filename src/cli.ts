@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** CLI entry point: parses argv and maps every error to a one-line message and an exit code. */
 import { CommanderError } from 'commander';
-import { errorMessage, ExitCode, formatBenchError, tolerateClosedTerminal, isBenchError } from './errors.js';
+import { errorMessage, ExitCode, formatBenchError, tolerateClosedTerminal, isBenchError } from './core/errors.js';
 import { buildProgram } from './cli/program.js';
 
 const verbose = process.argv.includes('--verbose');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAnalysis } from '../src/analyze/format.js';
+import { formatAnalysis } from '../src/report/analyze-text.js';
 import { analyzeModel } from '../src/analyze/index.js';
 import { a, buildModel, ortOutputDims } from './analyze-fixtures.js';
 import { thrownBenchError as benchError } from './bench-error.js';

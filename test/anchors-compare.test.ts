@@ -15,7 +15,7 @@ import {
 } from '../bench/anchors/compare-pytorch.js';
 import { writeResultFile } from '../src/results/io.js';
 import type { ResultFile, RunResult } from '../src/results/schema.js';
-import { env, run } from './h100e-fixtures.js';
+import { env, run } from './estimate-fixtures.js';
 import { runCommand } from './run-command.js';
 
 /** A synthetic GPU run on `provider` (webgpu or cuda). */

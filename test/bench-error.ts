@@ -1,6 +1,6 @@
 /** Test helpers for the one-line BenchError contract. */
 import { expect } from 'vitest';
-import { BenchError } from '../src/errors.js';
+import { BenchError } from '../src/core/errors.js';
 
 /** Runs `fn`, which must throw a BenchError with a one-line message, and returns that error. */
 export function thrownBenchError(fn: () => unknown): BenchError {

@@ -1,11 +1,11 @@
 /**
  * The scripts under bench/ treat bad flags as the CLI does: a one-line error naming the flag, the
- * script's usage as the hint, exit 2, no stack trace (bench/script.ts).
+ * script's usage as the hint, exit 2, no stack trace (bench/perf/script.ts).
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScriptArgs } from '../bench/script.js';
-import { BenchError, formatBenchError } from '../src/errors.js';
+import { parseScriptArgs } from '../bench/perf/script.js';
+import { BenchError, formatBenchError } from '../src/core/errors.js';
 import { expectBenchError } from './bench-error.js';
 import { runCommand } from './run-command.js';
 
@@ -19,14 +19,14 @@ describe('bench/ scripts: bad flags', () => {
   });
 
   it.each([
-    ['overhead.js', ['--nope'], "error: Unknown option '--nope'"],
-    ['overhead.js', ['--rounds', '0'], 'error: --rounds and --threads must be integers'],
-    ['default-suite-time.js', ['--nope'], "error: Unknown option '--nope'"],
-    ['zoo-build.js', ['--precision', 'fp8'], "error: --precision 'fp8': expected fp32 or fp16"],
-    ['zoo-build.js', ['nope'], "error: unknown model 'nope'"],
-    ['webgpu-gpu-buffer.js', ['--runs', '0'], 'error: --rounds and --runs must be positive integers'],
-    ['tfjs-wasm-threads.js', ['--nope'], "error: Unknown option '--nope'"],
-    ['tfjs-wasm-threads.js', ['--threads', '0'], 'error: --batch, --threads and --rounds must be positive'],
+    ['perf/overhead.js', ['--nope'], "error: Unknown option '--nope'"],
+    ['perf/overhead.js', ['--rounds', '0'], 'error: --rounds and --threads must be integers'],
+    ['perf/default-suite-time.js', ['--nope'], "error: Unknown option '--nope'"],
+    ['perf/zoo-build.js', ['--precision', 'fp8'], "error: --precision 'fp8': expected fp32 or fp16"],
+    ['perf/zoo-build.js', ['nope'], "error: unknown model 'nope'"],
+    ['perf/webgpu-gpu-buffer.js', ['--runs', '0'], 'error: --rounds and --runs must be positive integers'],
+    ['perf/tfjs-wasm-threads.js', ['--nope'], "error: Unknown option '--nope'"],
+    ['perf/tfjs-wasm-threads.js', ['--threads', '0'], 'error: --batch, --threads and --rounds must be positive'],
     ['anchors/compare-pytorch.js', ['--nope'], "error: Unknown option '--nope'"],
     ['anchors/torchvision-parity.js', ['--nope'], "error: Unknown option '--nope'"],
   ])('%s %j: exit 2, one error line and a hint', async (script, args, first) => {
@@ -40,11 +40,11 @@ describe('bench/ scripts: bad flags', () => {
   });
 
   it('overhead.js checks --rounds, --threads and --seconds with the usage as the hint', async () => {
-    const r = await runCommand(process.execPath, [join(BENCH, 'overhead.js'), '--seconds', '0']);
+    const r = await runCommand(process.execPath, [join(BENCH, 'perf', 'overhead.js'), '--seconds', '0']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       'error: --rounds and --threads must be integers (rounds > 0, threads >= 0), --seconds a positive number\n' +
-        '  hint: node dist/bench/overhead.js [--model path.onnx] [--rounds 20] [--seconds 0.75] [--threads 1]\n',
+        '  hint: node dist/bench/perf/overhead.js [--model path.onnx] [--rounds 20] [--seconds 0.75] [--threads 1]\n',
     );
   });
 });

@@ -1,7 +1,7 @@
 /** Runs a `bench` command line in-process, capturing what it prints and how it ended. */
 import { CommanderError, type Command } from 'commander';
 import { vi } from 'vitest';
-import { BenchError } from '../src/errors.js';
+import { BenchError } from '../src/core/errors.js';
 
 /** What an in-process command printed, and the BenchError or CommanderError it ended with (null: success). */
 export interface InProcessResult {

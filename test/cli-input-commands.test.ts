@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../src/cli/program.js';
-import { BenchError } from '../src/errors.js';
-import { parseScenario } from '../src/h100e/fleet.js';
+import { BenchError } from '../src/core/errors.js';
+import { parseScenario } from '../src/fleet/fleet.js';
 import { runInProcess } from './cli-in-process.js';
 import { runCommand } from './run-command.js';
 

@@ -1,8 +1,8 @@
 /** The flag parsers of src/cli/parse.ts: every message echoes the value typed and says what is expected. */
 import { describe, expect, it } from 'vitest';
 import { boundedNumber, choiceList, describeBounds, gpuList, unknownCommandError } from '../src/cli/parse.js';
-import { BenchError } from '../src/errors.js';
-import { nearestName } from '../src/suggest.js';
+import { BenchError } from '../src/core/errors.js';
+import { nearestName } from '../src/core/suggest.js';
 
 /** The BenchError `fn` throws. */
 function thrown(fn: () => unknown): BenchError {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BenchError } from '../src/errors.js';
+import { BenchError } from '../src/core/errors.js';
 import { resolveModel } from '../src/run/models.js';
 import { defaultMaxDurationS, loadSuite, parseRunOptions, SUITES_DIR } from '../src/run/options.js';
 import { runBenchmarks } from '../src/run/run.js';

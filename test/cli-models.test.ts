@@ -8,7 +8,7 @@ import { analyzeModel } from '../src/analyze/index.js';
 import { exportZooModel } from '../src/analyze/zoo-export.js';
 import type { ZooRow } from '../src/analyze/zoo-table.js';
 import { register } from '../src/cli/models.js';
-import { BenchError } from '../src/errors.js';
+import { BenchError } from '../src/core/errors.js';
 import { buildModel } from './analyze-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-cli-models-'));

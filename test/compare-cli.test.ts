@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register as registerCompare } from '../src/cli/compare.js';
 import { register as registerMerge } from '../src/cli/merge.js';
-import { environmentOf } from '../src/compare/environment.js';
+import { environmentOf } from '../src/results/environment.js';
 import { readResultFile } from '../src/results/io.js';
 import { runInProcess } from './cli-in-process.js';
 

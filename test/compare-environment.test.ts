@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareFiles } from '../src/compare/compare.js';
-import { environmentWarnings } from '../src/compare/environment.js';
-import { BenchError } from '../src/errors.js';
+import { environmentWarnings } from '../src/compare/environment-diff.js';
+import { BenchError } from '../src/core/errors.js';
 import type { RunResult } from '../src/results/schema.js';
 import { syntheticFile, syntheticRun } from './synthetic.js';
 

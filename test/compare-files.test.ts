@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareFiles, type Comparison } from '../src/compare/compare.js';
 import { findRegressions, regressionError, type Regression } from '../src/compare/gate.js';
-import { runKey } from '../src/compare/key.js';
-import { loadResultFiles, type LoadedFile } from '../src/compare/load.js';
-import { BenchError } from '../src/errors.js';
+import { runKey } from '../src/results/key.js';
+import { loadResultFiles, type LoadedFile } from '../src/results/load.js';
+import { BenchError } from '../src/core/errors.js';
 import { syntheticFile, syntheticRun } from './synthetic.js';
 
 // Synthetic fixtures (see test/fixtures/results/README.md): hand-picked samples, not measurements.

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareCommand } from '../src/compare/commands.js';
+import { compareCommand } from '../src/report/commands.js';
 import { findRegressions, regressionError } from '../src/compare/gate.js';
 import { P99_CI_ALONE_MIN_SAMPLES } from '../src/compare/server.js';
 import {
@@ -11,9 +11,9 @@ import {
   type Comparison,
   type CompareOptions,
 } from '../src/compare/compare.js';
-import { runKey } from '../src/compare/key.js';
-import type { LoadedFile } from '../src/compare/load.js';
-import { comparisonTables } from '../src/export/rows.js';
+import { runKey } from '../src/results/key.js';
+import type { LoadedFile } from '../src/results/load.js';
+import { comparisonTables } from '../src/report/rows.js';
 import { writeResultFile } from '../src/results/io.js';
 import type { Environment, ResultFile, RunResult } from '../src/results/schema.js';
 import { bootstrapMedianRatio, bootstrapPercentileRatio, seededRandom } from '../src/stats/significance.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ortBinaryDir } from '../src/engines/ort-cuda.js';
 import { defaultInstallScript, INSTALLED_FILES, setupCuda } from '../src/doctor/setup-cuda.js';
-import { BenchError } from '../src/errors.js';
+import { BenchError } from '../src/core/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'h100e-setup-'));
 

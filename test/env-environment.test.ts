@@ -9,7 +9,7 @@ import {
   physicalCoresFromCpuinfo,
 } from '../src/env/environment.js';
 import { EnvironmentSchema } from '../src/results/schema.js';
-import { TOOL_VERSION } from '../src/version.js';
+import { TOOL_VERSION } from '../src/core/version.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'h100e-env-'));
 

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../src/version.js';
+import { PACKAGE_ROOT } from '../src/core/version.js';
 
 const dir = process.env.H100E_VULKAN_DIR ?? join(PACKAGE_ROOT, '.vulkan');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BenchError } from '../src/errors.js';
+import { BenchError } from '../src/core/errors.js';
 import { realClock } from '../src/measure/clock.js';
 import { measure } from '../src/measure/measure.js';
 import type { MeasureSettings } from '../src/measure/types.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BenchError } from '../src/errors.js';
+import { BenchError } from '../src/core/errors.js';
 import { measure } from '../src/measure/measure.js';
-import { PEAK_MAX_TRIALS } from '../src/measure/peak.js';
+import { PEAK_MAX_TRIALS } from '../src/measure/qps-search.js';
 import { exponentialGapsMs } from '../src/measure/poisson.js';
-import { mulberry32 } from '../src/random.js';
+import { mulberry32 } from '../src/core/random.js';
 import type { MeasureSettings } from '../src/measure/types.js';
 import { setup } from './fake-engine.js';
 

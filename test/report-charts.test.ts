@@ -3,10 +3,10 @@
  * logarithmic, what the captions say, and the text size the SVG is drawn with.
  */
 import { describe, expect, it } from 'vitest';
-import type { LoadedFile } from '../src/compare/load.js';
-import { mergeFiles } from '../src/compare/merge.js';
-import { CHART_WIDTH, FONT, latencyChart, throughputChart } from '../src/export/charts.js';
-import { renderSvg } from '../src/export/svg.js';
+import type { LoadedFile } from '../src/results/load.js';
+import { mergeFiles } from '../src/results/merge.js';
+import { CHART_WIDTH, FONT, latencyChart, throughputChart } from '../src/report/charts.js';
+import { renderSvg } from '../src/report/svg.js';
 import type { RunResult, Scenario } from '../src/results/schema.js';
 import { syntheticFile, syntheticRun } from './synthetic.js';
 

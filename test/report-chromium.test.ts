@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { reportCommand } from '../src/compare/commands.js';
+import { reportCommand } from '../src/report/commands.js';
 import { runCommand } from './run-command.js';
 
 const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);

@@ -7,7 +7,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
-import { zooModelPath } from '../src/zoo/cache.js';
+import { zooModelPath } from '../models/cache.js';
 import { a, buildModel } from './analyze-fixtures.js';
 import { runCommand, type CommandResult } from './run-command.js';
 

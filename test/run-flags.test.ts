@@ -11,7 +11,7 @@ import { loadOnnx } from '../src/analyze/load.js';
 import { boundedNumber, choice, choiceList, intList, positiveNumber } from '../src/cli/parse.js';
 import { onnxInputs, resolveModel } from '../src/run/models.js';
 import { maxThreads, parseRunOptions, SEED_BOUNDS, threadsLimitMessage } from '../src/run/options.js';
-import { nearestName, nearestNames, typoDistance } from '../src/suggest.js';
+import { nearestName, nearestNames, typoDistance } from '../src/core/suggest.js';
 import { buildModel } from './analyze-fixtures.js';
 import { thrownBenchError } from './bench-error.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorSignature } from '../src/engines/engine.js';
-import { BenchError } from '../src/errors.js';
+import { BenchError } from '../src/core/errors.js';
 import { parseShapeFlags } from '../src/analyze/shape-flag.js';
 import { generateInputs, resolveInputShapes } from '../src/run/inputs.js';
 

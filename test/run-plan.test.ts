@@ -6,14 +6,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { peakSearchS, searchTrialS } from '../src/measure/peak.js';
+import { peakSearchS, searchTrialS } from '../src/measure/qps-search.js';
 import { planRun, type RunPlan } from '../src/run/plan.js';
-import { formatRunPlan } from '../src/run/plan-format.js';
+import { formatRunPlan } from '../src/report/plan-text.js';
 import { parseRunOptions, type RunOptionsInput } from '../src/run/options.js';
 import { plannedConfigurations, runBenchmarks } from '../src/run/run.js';
-import { formatRunTable, formatWarningNotes } from '../src/run/table.js';
+import { formatRunTable, formatWarningNotes } from '../src/report/run-table.js';
 import type { Precision } from '../src/results/schema.js';
-import { zooModelPath } from '../src/zoo/cache.js';
+import { zooModelPath } from '../models/cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

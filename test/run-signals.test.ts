@@ -8,8 +8,8 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareCommand, mergeCommand, reportCommand } from '../src/compare/commands.js';
-import { ExitCode } from '../src/errors.js';
+import { compareCommand, mergeCommand, reportCommand } from '../src/report/commands.js';
+import { ExitCode } from '../src/core/errors.js';
 import { readResultFile, writeResultFile } from '../src/results/io.js';
 import {
   abortSignalName,

@@ -2,8 +2,8 @@
  * Building blocks of SYNTHETIC result files for tests (compare, report, the fixture generator):
  * made-up machines and settings, nothing measured.
  */
-import { runKey } from '../src/compare/key.js';
-import type { LoadedFile } from '../src/compare/load.js';
+import { runKey } from '../src/results/key.js';
+import type { LoadedFile } from '../src/results/load.js';
 import type { DeviceInfo, Environment, RunConfig, RunResult, RunWarning } from '../src/results/schema.js';
 import { summarize, throughputFromLatency } from '../src/stats/statistics.js';
 

@@ -14,10 +14,10 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BenchError } from '../../src/errors.js';
-import { parseScriptArgs, runScript } from '../script.js';
+import { BenchError } from '../../src/core/errors.js';
+import { parseScriptArgs, runScript } from '../perf/script.js';
 import { readResultFile, readTextFile } from '../../src/results/io.js';
-import { parsePytorchAnchor, type PytorchAnchor } from '../../src/h100e/pytorch-reference.js';
+import { parsePytorchAnchor, type PytorchAnchor } from '../../src/estimate/pytorch-reference.js';
 import type { ResultFile } from '../../src/results/schema.js';
 
 // The file format lives with bench estimate, which divides by the same files.

@@ -13,7 +13,7 @@
 #
 # Part 1 (onnxruntime-node, at most H100E_CAMPAIGN_BUDGET_S, default 330 s), files in OUTDIR:
 #   part1.log             every step with its command, exit code and seconds; nvidia-smi's report;
-#                         host and GPU memory per run with gpu-buffer outputs (bench/webgpu-gpu-buffer.ts)
+#                         host and GPU memory per run with gpu-buffer outputs (bench/perf/webgpu-gpu-buffer.ts)
 #   doctor.json           bench doctor --json
 #   ort-cuda-fp32.json, ort-cuda-fp16.json       only if the CUDA provider loads (see below)
 #   ort-webgpu-fp32.json, ort-webgpu-fp16.json   WebGPU provider (Vulkan; the pack carries the loader)
@@ -218,7 +218,7 @@ part1() {
   # part1.log. WebGPU with onnxruntime-node 1.30 (README, GPUs): getData() aborted the process on
   # lavapipe and on an H200 alike.
   for p in "${providers[@]}"; do
-    step "gpu-buffer outputs on $p" 90 - node dist/bench/webgpu-gpu-buffer.js --provider "$p" --rounds 3 \
+    step "gpu-buffer outputs on $p" 90 - node dist/bench/perf/webgpu-gpu-buffer.js --provider "$p" --rounds 3 \
       --runs "${H100E_BUFFER_RUNS:-30}"
   done
   # Written in $STATE with --resume: when part 1 runs again on a machine still warm (a step cut by its

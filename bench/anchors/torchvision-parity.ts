@@ -36,12 +36,12 @@ import {
   type OnnxTensor,
 } from '../../src/analyze/onnx.js';
 import { OrtEngine, ORT_VERSION } from '../../src/engines/ort.js';
-import { BenchError, errorMessage } from '../../src/errors.js';
+import { BenchError, errorMessage } from '../../src/core/errors.js';
 import { fillTensor } from '../../src/graph/init.js';
 import { generateInputs } from '../../src/run/inputs.js';
-import { PACKAGE_ROOT } from '../../src/version.js';
-import { zooModelPath } from '../../src/zoo/cache.js';
-import { parseScriptArgs, runScript } from '../script.js';
+import { PACKAGE_ROOT } from '../../src/core/version.js';
+import { zooModelPath } from '../../models/cache.js';
+import { parseScriptArgs, runScript } from '../perf/script.js';
 
 /**
  * The zoo models that are torchvision architectures, checked by default: those with torchvision's

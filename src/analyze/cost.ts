@@ -42,7 +42,7 @@ export interface NodeCost {
 type CostRule = (n: NodeShapes) => NodeCost;
 
 /** A shape the cost rule needs is unknown (an unknown op upstream, or a non-constant shape input). */
-export class MissingShape extends Error {}
+class MissingShape extends Error {}
 
 function inShape(n: NodeShapes, i: number): number[] {
   const s = n.inputs[i]?.shape;

@@ -8,8 +8,8 @@ import { elemBytes, num, product, tensorDims, toTensorDType } from './onnx.js';
 import { inferShapes, resolveInputs } from './shapes.js';
 import type { ModelAnalysis, OpCost } from './types.js';
 
-export type { ModelAnalysis, OpCost } from './types.js';
-export { loadOnnx, type LoadedOnnx } from './load.js';
+export type { ModelAnalysis,  } from './types.js';
+export { loadOnnx,  } from './load.js';
 export { parseShapeFlags } from './shape-flag.js';
 
 /** Options of {@link analyzeModel}. */

@@ -1,7 +1,7 @@
 /** Decodes an ONNX file with onnx-proto and turns every way it can be unreadable into a one-line BenchError. */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import { isExternal, num, onnx, type OnnxGraph } from './onnx.js';
 
 /** A decoded model and where it came from. */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import type { TensorDType } from '../results/schema.js';
 
 /** The generated `onnx` namespace. */
@@ -226,12 +226,6 @@ export function attr(node: OnnxNode, name: string): onnxProto.onnx.IAttributePro
 export function attrInt(node: OnnxNode, name: string, fallback: number): number {
   const a = attr(node, name);
   return a ? num(a.i) : fallback;
-}
-
-/** Float attribute, or `fallback` when absent. */
-export function attrFloat(node: OnnxNode, name: string, fallback: number): number {
-  const a = attr(node, name);
-  return a ? (a.f ?? fallback) : fallback;
 }
 
 /** Integer-list attribute, or undefined when absent. */

@@ -1,5 +1,5 @@
 /** Parses `--shape input:1x3x224x224` flags (several allowed) into a name -> dims record. */
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 
 /** Key used when a --shape value omits the input name (allowed for single-input models). */
 export const UNNAMED_INPUT = '';

@@ -31,7 +31,7 @@ export interface ValueInfo {
 }
 
 /** What a rule sees of one node. */
-export interface RuleContext {
+interface RuleContext {
   node: OnnxNode;
   /** Per node input, in order; undefined for omitted optional inputs and unknown tensors. */
   inputs: (ValueInfo | undefined)[];
@@ -81,7 +81,7 @@ function normAxis(axis: number, rank: number): number {
 }
 
 /** Numpy-style broadcast of several shapes. */
-export function broadcast(shapes: number[][]): number[] {
+function broadcast(shapes: number[][]): number[] {
   const rank = Math.max(...shapes.map((s) => s.length));
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {
@@ -245,7 +245,7 @@ const gemm: ShapeRule = (ctx) => {
 };
 
 /** Output shape of numpy matmul. */
-export function matmulShape(a: number[], b: number[]): number[] {
+function matmulShape(a: number[], b: number[]): number[] {
   const a2 = a.length === 1 ? [1, a[0] ?? 0] : a;
   const b2 = b.length === 1 ? [b[0] ?? 0, 1] : b;
   const k1 = a2[a2.length - 1];

@@ -2,13 +2,13 @@
  * Shape inference for concrete input shapes: resolves symbolic input dims (batch defaults to 1),
  * then walks the nodes in order applying the per-op rules of shape-rules.ts.
  */
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import type { LoadedOnnx } from './load.js';
 import { ElemType, num, tensorDims, tensorValues, type OnnxNode, type OnnxValueInfo } from './onnx.js';
 import { UNNAMED_INPUT } from './shape-flag.js';
 import { ShapeMismatch, shapeRules, Unresolved, type ValueInfo } from './shape-rules.js';
 
-export type { ValueInfo } from './shape-rules.js';
+;
 
 /** A graph input with the concrete shape the analysis uses. */
 export interface ResolvedInput {
@@ -45,7 +45,7 @@ export interface InferredGraph {
 const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
 
 /** The op's key: plain type for the default domain, `domain::type` for custom ones. */
-export function opKeyOf(node: OnnxNode): string {
+function opKeyOf(node: OnnxNode): string {
   const domain = node.domain ?? '';
   return DEFAULT_DOMAINS.has(domain) ? (node.opType ?? '') : `${domain}::${node.opType ?? ''}`;
 }

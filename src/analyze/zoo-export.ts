@@ -2,9 +2,9 @@
 import { copyFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getZooEntry } from '../../models/index.js';
-import { BenchError, errorMessage } from '../errors.js';
+import { BenchError, errorMessage } from '../core/errors.js';
 import { checkOutFile, fsyncFile, tempPathFor } from '../results/io.js';
-import { zooModelPath } from '../zoo/cache.js';
+import { zooModelPath } from '../../models/cache.js';
 
 /** Options of {@link exportZooModel}. */
 export interface ExportOptions {

@@ -7,12 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listZoo, type ZooEntry } from '../../models/index.js';
 import { writeFileAtomic } from '../results/io.js';
-import { defaultCacheDir, zooCacheFileName, zooModelPath } from '../zoo/cache.js';
+import { defaultCacheDir, zooCacheFileName, zooModelPath } from '../../models/cache.js';
 import { analyzeModel } from './index.js';
 import type { ModelAnalysis } from './types.js';
 
 /** Bump when the analyzer's numbers for the same file change, so cached analyses are redone. */
-export const ANALYZER_VERSION = 1;
+const ANALYZER_VERSION = 1;
 
 /** One row of the listing. */
 export interface ZooRow {

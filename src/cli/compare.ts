@@ -1,8 +1,8 @@
 /** `bench compare BASE NEW [MORE...]`: statistical verdicts per configuration and a regression gate. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { compareCommand } from '../compare/commands.js';
-import { KEY_FIELDS } from '../compare/key.js';
+import { compareCommand } from '../report/commands.js';
+import { KEY_FIELDS } from '../results/key.js';
 import { boundedNumber, choiceList, exclusiveFlags, parseOptions } from './parse.js';
 
 /** Comma-separated key fields, e.g. "threads,provider". */
@@ -47,7 +47,7 @@ export function flagHint(command: string): (flag: string) => string {
 }
 
 /** Parses commander's raw options; every failure is E_USAGE naming the flag. */
-export function parseCompareOptions(raw: unknown): z.infer<typeof OptionsSchema> {
+function parseCompareOptions(raw: unknown): z.infer<typeof OptionsSchema> {
   const options = parseOptions(OptionsSchema, raw, flagHint('compare'));
   exclusiveFlags(options, ['json', 'markdown', 'csv'], 'choose one output format per call');
   return options;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { runDoctor } from '../doctor/doctor.js';
-import { formatDoctorReport } from '../doctor/format.js';
+import { formatDoctorReport } from '../report/doctor-text.js';
 import { parseOptions, positiveNumber } from './parse.js';
 
 const OptionsSchema = z.object({

@@ -2,9 +2,9 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { readResultFile } from '../results/io.js';
-import { estimateFile } from '../h100e/estimate.js';
-import { formatEstimateCsv } from '../h100e/estimate-csv.js';
-import { formatEstimateReport } from '../h100e/estimate-format.js';
+import { estimateFile } from '../estimate/estimate.js';
+import { formatEstimateCsv } from '../report/estimate-csv.js';
+import { formatEstimateReport } from '../report/estimate-text.js';
 import { choice, exclusiveFlags, parseOptions, positiveNumber } from './parse.js';
 
 const METHODS = ['all', 'measured'] as const;

@@ -3,9 +3,9 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { BenchError } from '../errors.js';
-import { runFleet } from '../h100e/fleet.js';
-import { formatFleetReport } from '../h100e/fleet-format.js';
+import { BenchError } from '../core/errors.js';
+import { runFleet } from '../fleet/fleet.js';
+import { formatFleetReport } from '../report/fleet-text.js';
 import { parseOptions } from './parse.js';
 
 const OptionsSchema = z.object({ json: z.boolean().optional() });

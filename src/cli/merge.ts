@@ -1,8 +1,8 @@
 /** `bench merge FILES... --out FILE`: runs from several machines in one result file. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { mergeCommand } from '../compare/commands.js';
-import { BenchError } from '../errors.js';
+import { mergeCommand } from '../report/commands.js';
+import { BenchError } from '../core/errors.js';
 
 const OptionsSchema = z.object({ out: z.string().min(1), force: z.boolean().optional() });
 

@@ -3,15 +3,15 @@ import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { getZooEntry } from '../../models/index.js';
-import { formatAnalysis, formatZooTable, unknownCostLine } from '../analyze/format.js';
+import { formatAnalysis, formatZooTable, unknownCostLine } from '../report/analyze-text.js';
 import { analyzeModel, parseShapeFlags } from '../analyze/index.js';
 import { exportZooModel } from '../analyze/zoo-export.js';
 import { zooTable } from '../analyze/zoo-table.js';
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import { PrecisionSchema } from '../results/schema.js';
 import { looksLikePath } from '../run/models.js';
 import { MAX_SEED, SEED_BOUNDS } from '../run/options.js';
-import { zooModelPath } from '../zoo/cache.js';
+import { zooModelPath } from '../../models/cache.js';
 import { boundedNumber, choice, collect, flagOfIssue, unknownCommandError } from './parse.js';
 
 const PRECISIONS = PrecisionSchema.options;

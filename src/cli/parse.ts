@@ -1,8 +1,8 @@
 /** Flag value parsers for commander that fail with one-line usage errors naming the flag. */
 import type { z } from 'zod';
-import { BenchError } from '../errors.js';
-import { nearestName } from '../suggest.js';
-import { unique } from '../unique.js';
+import { BenchError } from '../core/errors.js';
+import { nearestName } from '../core/suggest.js';
+import { unique } from '../core/unique.js';
 
 /**
  * Refuses more than one of the output-format flags `names` that `options` set: E_USAGE naming those

@@ -3,7 +3,7 @@
  * `register(program)`; the work itself is done by the programmatic API the tests call directly.
  */
 import { Command } from 'commander';
-import { TOOL_VERSION } from '../version.js';
+import { TOOL_VERSION } from '../core/version.js';
 import { register as registerRun } from './run.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerSetup } from './setup.js';
@@ -16,7 +16,7 @@ import { register as registerModels } from './models.js';
 import { unknownCommandError } from './parse.js';
 
 /** Registers a command on the program. */
-export type Registrar = (program: Command) => void;
+type Registrar = (program: Command) => void;
 
 /** Every command, in the order `bench --help` lists them. */
 const registrars: Registrar[] = [

@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { KEY_FIELDS } from '../compare/key.js';
-import { reportCommand } from '../compare/commands.js';
+import { KEY_FIELDS } from '../results/key.js';
+import { reportCommand } from '../report/commands.js';
 import { flagHint, KeyFieldListSchema, parseIgnoreKey } from './compare.js';
 import { parseOptions } from './parse.js';
 

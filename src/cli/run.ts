@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, Help, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { BenchError, ExitCode } from '../errors.js';
+import { BenchError, ExitCode } from '../core/errors.js';
 import {
   DeviceRequestSchema,
   EngineNameSchema,
@@ -12,13 +12,13 @@ import {
 } from '../results/schema.js';
 import { loadSuite, parseRunOptions, SEED_BOUNDS, type RunOptionsInput, type Suite } from '../run/options.js';
 import { planRun } from '../run/plan.js';
-import { formatRunPlan } from '../run/plan-format.js';
+import { formatRunPlan } from '../report/plan-text.js';
 import { checkGpusDevice, resolveGpuList, resumeWithGpusError, runOnGpus } from '../run/multi-gpu.js';
 import { ORT_OPTION_NAMES } from '../engines/ort-options.js';
 import { SweepClock } from './eta.js';
 import { runBenchmarks, signalExitCode, STOP_SIGNALS, type RunHooks, type RunOutcome } from '../run/run.js';
-import { h100eColumn } from '../h100e/estimate.js';
-import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../run/table.js';
+import { h100eColumn } from '../estimate/estimate.js';
+import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../report/run-table.js';
 import {
   boundedNumber,
   choice,

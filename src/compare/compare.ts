@@ -20,7 +20,7 @@
  * host A is compared with host A and host B with host B instead of B's run being dropped. Only such
  * keys: every other key matches as it would without the merged file, whatever the hosts.
  */
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import type { RunResult, RunWarning, Scenario } from '../results/schema.js';
 import {
   bootstrapMedianRatio,
@@ -31,8 +31,9 @@ import {
   type MannWhitneyMethod,
 } from '../stats/significance.js';
 import { percentile } from '../stats/statistics.js';
-import { seedFor } from '../random.js';
-import { environmentOf, environmentWarnings, keyFieldWarnings } from './environment.js';
+import { seedFor } from '../core/random.js';
+import { environmentOf } from '../results/environment.js';
+import { environmentWarnings, keyFieldWarnings } from './environment-diff.js';
 import {
   differingKeyFields,
   HOST_KEY_PREFIX,
@@ -41,8 +42,8 @@ import {
   keyFieldValue,
   runKey,
   type KeyField,
-} from './key.js';
-import type { LoadedFile } from './load.js';
+} from '../results/key.js';
+import type { LoadedFile } from '../results/load.js';
 import {
   compareServerRuns,
   PEAK_TOLERANCE_PCT,
@@ -52,7 +53,7 @@ import {
 } from './server.js';
 
 /** What a cell's ratio compares: median throughput, or (single-stream) p90 latency inverted. */
-export type RatioBasis = 'median-throughput' | 'p90-latency';
+type RatioBasis = 'median-throughput' | 'p90-latency';
 
 /** Outcome for one key in one file relative to the first file. */
 export type Verdict = 'faster' | 'slower' | 'no-change' | 'not-comparable';
@@ -66,7 +67,7 @@ export const VERDICT_TEXT: Record<Verdict, string> = {
 };
 
 /** Fewest per-iteration samples on each side for a verdict (exact Mann-Whitney p ≥ 2/252 ≈ 0.0079 at 5 vs 5). */
-export const MIN_SAMPLES = 5;
+const MIN_SAMPLES = 5;
 
 /** Fewest samples on each side for judging a single-stream key on p90 (at least 5 above the p90). */
 export const P90_MIN_SAMPLES = 50;
@@ -166,7 +167,7 @@ export interface ComparisonRow {
 }
 
 /** Geometric-mean summary of one file's column. */
-export interface ColumnSummary {
+interface ColumnSummary {
   fileIndex: number;
   /**
    * Geometric mean of the comparable cells' ratios (median throughput; inverted p90 latency for
@@ -207,7 +208,7 @@ export const KEY_FORMAT =
 export const HOST_KEY_FORMAT = `; host-qualified: a key that some file holds runs of from different hosts (bench merge) ends in ${HOST_KEY_PREFIX}host in key, label and runs[].key, its rows have \`host\`, and its runs match only runs from the same host; every other key matches whatever its runs' hosts`;
 
 /** Which way the ratios point, for readers of the JSON. */
-export const RATIO_DIRECTION =
+const RATIO_DIRECTION =
   "ratio = median throughput of each file over the first file's (above 1: faster), or for ratioBasis p90-latency (single-stream keys) the first file's p90 latency over each file's (above 1: faster too); server p99Ratio = p99 latency of each file over the first file's (above 1: slower); *ChangePct = percent change against the first file";
 
 /** Everything `bench compare` reports. */
@@ -280,15 +281,6 @@ function rowLabel(runs: readonly (RunResult | undefined)[], ignore: readonly Key
   );
 }
 
-/**
- * Per-iteration throughput in images per second: batch·concurrency·1000 / latency in ms, the same
- * conversion `bench run` applies to the median (stats/statistics.ts throughputFromLatency). Within a
- * key batch and concurrency are equal on both sides, so ratios depend on the latencies alone.
- */
-export function throughputSamples(run: RunResult): number[] {
-  return positive(run.samplesMs).map((ms) => imagesPerS(run, ms));
-}
-
 /** Latencies above 0 ms (a 0 has no throughput and no ratio). */
 function positive(samplesMs: readonly number[]): number[] {
   return samplesMs.filter((ms) => ms > 0);
@@ -302,7 +294,7 @@ function imagesPerS(run: RunResult, latencyMs: number): number {
  * What a run measured, in the units tables show; `hostSuffix` (`|@host`, or '') ends its key when
  * the key is host-qualified.
  */
-export function summarizeRun(run: RunResult, hostSuffix = ''): RunSummary {
+function summarizeRun(run: RunResult, hostSuffix = ''): RunSummary {
   const sorted = Float64Array.from(run.samplesMs).sort();
   const hasSamples = sorted.length > 0;
   const medianMs = hasSamples ? percentile(sorted, 50) : (run.latency?.p50Ms ?? null);

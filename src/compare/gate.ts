@@ -2,12 +2,12 @@
  * The regression gate of `bench compare --fail-on-regression`: which cells of a comparison trip it and
  * the one-line error that names the worst. Apart from compare.ts, which only judges.
  */
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import type { CellComparison, Comparison, RunSummary } from './compare.js';
 import type { ServerCellComparison } from './server.js';
 
 /** What a regression is measured on. */
-export type RegressionMetric = 'throughput' | 'p90' | 'p99' | 'peak-qps' | 'latency-bound' | 'lost';
+type RegressionMetric = 'throughput' | 'p90' | 'p99' | 'peak-qps' | 'latency-bound' | 'lost';
 
 /** A cell that trips the regression gate, with its key. */
 export interface Regression {
@@ -33,7 +33,7 @@ export interface Regression {
 }
 
 /** How a configuration the base measured was lost in a later file. */
-export type LostHow = 'missing' | Exclude<RunSummary['status'], 'ok'>;
+type LostHow = 'missing' | Exclude<RunSummary['status'], 'ok'>;
 
 /** The regression of a server cell with verdict 'slower', if it trips the gate at `thresholdPct`. */
 function serverRegression(

@@ -20,7 +20,7 @@
 import type { RunResult, ServerResult } from '../results/schema.js';
 import { bootstrapPercentileRatio, mannWhitneyU, type MannWhitneyMethod } from '../stats/significance.js';
 
-/** Default peak-QPS tolerance in percent: the --find-peak search stops at a 5 % bracket (measure/peak.ts). */
+/** Default peak-QPS tolerance in percent: the --find-peak search stops at a 5 % bracket (measure/qps-search.ts). */
 export const PEAK_TOLERANCE_PCT = 5;
 
 /**
@@ -45,7 +45,7 @@ export interface ServerRunSummary {
 }
 
 /** What a server verdict rests on. */
-export type ServerBasis = 'bound' | 'peak-qps' | 'p99';
+type ServerBasis = 'bound' | 'peak-qps' | 'p99';
 
 /** Server-specific part of one cell (present when both runs are server runs with server results). */
 export interface ServerCellComparison {
@@ -88,7 +88,7 @@ export interface ServerCompareSettings {
 }
 
 /** The confirmed peak QPS of a --find-peak run; null when not a peak search or none was confirmed. */
-export function peakQps(run: RunResult): number | null {
+function peakQps(run: RunResult): number | null {
   return run.config.findPeak && run.server?.met ? run.server.targetQps : null;
 }
 

@@ -17,13 +17,13 @@ import {
   softwareVulkanOnly,
   type VulkanStatus,
 } from '../env/vulkan.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { Environment } from '../results/schema.js';
-import { tidyOrtError, tryProviderInChild } from './provider-trial.js';
+import { tidyOrtError, tryProviderInChild } from '../engines/provider-trial.js';
 import { checkTfjsBackends, type TfjsBackendCheck } from './tfjs-backends.js';
 
 /** One onnxruntime provider's verdict plus how it was reached. */
-export interface ProviderCheck extends DeviceProbe {
+interface ProviderCheck extends DeviceProbe {
   /** "session" when a model really ran (or failed to); "libraries" when the library check already said no. */
   method: 'session' | 'libraries';
   /** Extra facts: native loader lines, library readiness. */
@@ -51,7 +51,7 @@ export interface DoctorOptions {
 }
 
 /** Runs the probe model on the CPU provider in this process and checks the numbers. */
-export async function checkCpuProvider(cpuModel: string): Promise<ProviderCheck> {
+async function checkCpuProvider(cpuModel: string): Promise<ProviderCheck> {
   try {
     const session = await ort.InferenceSession.create(probeModelBytes(), { executionProviders: ['cpu'] });
     try {

@@ -19,9 +19,9 @@ import {
 } from '../engines/ort-cuda.js';
 import { installedVersion } from '../env/environment.js';
 import { probeNvidiaSmi, type NvidiaSmiOptions } from '../env/nvidia-smi.js';
-import { BenchError } from '../errors.js';
-import { PACKAGE_ROOT } from '../version.js';
-import { tryProviderInChild, type ProviderTrialResult } from './provider-trial.js';
+import { BenchError } from '../core/errors.js';
+import { PACKAGE_ROOT } from '../core/version.js';
+import { tryProviderInChild, type ProviderTrialResult } from '../engines/provider-trial.js';
 
 /** Files the installer's linux/x64 "cuda12" manifest writes (script/install-metadata.js). */
 export const INSTALLED_FILES = [...CUDA_PROVIDER_FILES, TENSORRT_PROVIDER_FILE] as const;
@@ -75,7 +75,7 @@ const NETWORK_ERROR =
   /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up|certificate|HTTP status code/i;
 
 /** The line of installer output that says what went wrong. */
-export function installerErrorLine(output: string): string {
+function installerErrorLine(output: string): string {
   const lines = output
     .split('\n')
     .map((l) => l.trim())

@@ -1,10 +1,10 @@
 /** Which TensorFlow.js backends can run here: wasm and cpu (pure JS), tfjs-node and tfjs-node-gpu. */
 import { defaultWasmThreads, TFJS_WASM_MAX_THREADS, threadedScripts } from '../engines/tfjs-wasm-threads.js';
 import { installedVersion, physicalCores } from '../env/environment.js';
-import { runNodeChild } from './node-child.js';
+import { runNodeChild } from '../engines/node-child.js';
 
 /** Names of the tfjs backends the harness knows. */
-export type TfjsBackendName = 'cpu' | 'wasm' | 'tensorflow' | 'tensorflow-gpu';
+type TfjsBackendName = 'cpu' | 'wasm' | 'tensorflow' | 'tensorflow-gpu';
 
 /** One backend's state. */
 export interface TfjsBackendCheck {

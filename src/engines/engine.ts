@@ -3,6 +3,7 @@
  * only ever sees `LoadedModel.run`, so engines are interchangeable and a fake engine can test the
  * loop's arithmetic.
  */
+import type { Graph } from '../graph/ir.js';
 import type { DeviceKind, EngineName, Precision, TensorDType, Transfer } from '../results/schema.js';
 
 /**
@@ -63,8 +64,11 @@ export interface LoadRequest {
   session?: SessionSettings;
   /** onnxruntime session config entries by key (`--ep-option config.*`); others ignore them. */
   sessionConfig?: Record<string, string>;
-  /** Seed of zoo weights, for engines that build zoo models themselves (tfjs). */
-  seed?: number;
+  /**
+   * The model as a graph built in memory (a zoo model for tfjs, which runs graphs rather than ONNX
+   * files): the caller builds it, so engines never reach up into the zoo.
+   */
+  graph?: Graph;
 }
 
 /** Host-side input data by input name, already of the right dtype and size. */

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PACKAGE_ROOT } from '../version.js';
+import { PACKAGE_ROOT } from '../core/version.js';
 import {
   commonLibraryDirs,
   ldconfigCache,
@@ -36,7 +36,7 @@ export interface CudaReadiness {
 export type RequirementKind = 'provider' | 'driver' | 'cuda' | 'cudnn' | 'tensorrt';
 
 /** One required file or library. */
-export interface RequirementCheck {
+interface RequirementCheck {
   name: string;
   kind: RequirementKind;
   ok: boolean;
@@ -65,7 +65,7 @@ export const CUDA_PROVIDER_FILES = [
 export const TENSORRT_PROVIDER_FILE = 'libonnxruntime_providers_tensorrt.so';
 
 /** Libraries the CUDA provider loads, by soname, with what they belong to. */
-export const CUDA_LIBRARIES: readonly { name: string; kind: RequirementKind }[] = [
+const CUDA_LIBRARIES: readonly { name: string; kind: RequirementKind }[] = [
   { name: 'libcuda.so.1', kind: 'driver' },
   { name: 'libcudart.so.12', kind: 'cuda' },
   { name: 'libcublasLt.so.12', kind: 'cuda' },
@@ -76,7 +76,7 @@ export const CUDA_LIBRARIES: readonly { name: string; kind: RequirementKind }[] 
 ];
 
 /** Libraries the TensorRT provider loads in addition (TensorRT 10). */
-export const TENSORRT_LIBRARIES: readonly { name: string; kind: RequirementKind }[] = [
+const TENSORRT_LIBRARIES: readonly { name: string; kind: RequirementKind }[] = [
   { name: 'libnvinfer.so.10', kind: 'tensorrt' },
   { name: 'libnvinfer_plugin.so.10', kind: 'tensorrt' },
   { name: 'libnvonnxparser.so.10', kind: 'tensorrt' },

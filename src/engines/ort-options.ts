@@ -7,9 +7,9 @@
  * keys onnxruntime reads (onnxruntime_session_options_config_keys.h: it ignores unknown ones), so a
  * setting can never be recorded without having been applied.
  */
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import type { DeviceRequest } from '../results/schema.js';
-import { nearestName } from '../suggest.js';
+import { nearestName } from '../core/suggest.js';
 import type { ProviderOptionsMap, SessionSettings } from './engine.js';
 
 /** onnxruntime's flag values for its config entries. */
@@ -87,7 +87,7 @@ function specOf(name: string): OptionSpec | undefined {
 }
 
 /** Whether option `name` is applied on `device` (a device that ran, or one asked for). */
-export function appliesTo(name: string, device: string): boolean {
+function appliesTo(name: string, device: string): boolean {
   const devices = specOf(name)?.devices;
   return devices === undefined || (devices as readonly string[]).includes(device);
 }

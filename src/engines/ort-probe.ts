@@ -1,6 +1,6 @@
 /**
  * Whether an onnxruntime execution provider can run here: the probe model is really run on the
- * provider in a child process (src/doctor/provider-trial.ts), so native log lines, a driver that
+ * provider in a child process (src/engines/provider-trial.ts), so native log lines, a driver that
  * hangs, or a crash in Dawn/CUDA stay out of the harness. For CUDA and TensorRT a failure is explained
  * by the readiness checks (which library is missing, and the remedy). Cached per process.
  */
@@ -12,7 +12,7 @@ import {
   softwareAdapterName,
   softwareVulkanOnly,
 } from '../env/vulkan.js';
-import { tryProviderInChild } from '../doctor/provider-trial.js';
+import { tryProviderInChild } from './provider-trial.js';
 import type { DeviceKind } from '../results/schema.js';
 import type { DeviceProbe } from './engine.js';
 import { checkCudaProvider, checkTensorrtProvider } from './ort-cuda.js';

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import ort from 'onnxruntime-node';
 import { physicalCores } from '../env/environment.js';
-import { BenchError, errorMessage } from '../errors.js';
+import { BenchError, errorMessage } from '../core/errors.js';
 import { float16BitsToFloat32 } from '../graph/fp16.js';
 import type { DeviceKind, TensorDType, Transfer } from '../results/schema.js';
 import type { DeviceProbe, Engine, HostInputs, LoadedModel, LoadRequest, TensorSignature } from './engine.js';
@@ -176,7 +176,7 @@ export class OrtEngine implements Engine {
     if (request.transfer === 'exclude' && request.device === 'webgpu') {
       // onnxruntime-node 1.30 hands gpu-buffer outputs to JS as a bare handle: reading one (getData)
       // aborts the process and disposing one frees nothing, so every run would leak its output
-      // buffers (bench/webgpu-gpu-buffer.ts measures this). Outputs are therefore read back each run.
+      // buffers (bench/perf/webgpu-gpu-buffer.ts measures this). Outputs are therefore read back each run.
       transfer = 'include';
       recorded['preferredOutputLocation'] = 'cpu';
       warnings.push(

@@ -22,9 +22,9 @@ import {
   setThreadsCount,
   setWasmPaths,
 } from '@tensorflow/tfjs-backend-wasm';
-import { BenchError, errorMessage } from '../errors.js';
+import { BenchError, errorMessage } from '../core/errors.js';
 import type { DeviceKind } from '../results/schema.js';
-import { PACKAGE_ROOT } from '../version.js';
+import { PACKAGE_ROOT } from '../core/version.js';
 import type { DeviceProbe } from './engine.js';
 import {
   defaultWasmThreads,
@@ -40,10 +40,10 @@ const require = createRequire(import.meta.url);
 export type TfjsBackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 /** The optional native packages. */
-export type TfjsNativePackage = '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
+type TfjsNativePackage = '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
 
 /** CUDA stack tfjs-node-gpu 4.22 is built against (TensorFlow 2.9.1). */
-export const TFJS_GPU_REQUIREMENT = 'CUDA 11.2 and cuDNN 8.1 (libcudart.so.11.0, libcudnn.so.8)';
+const TFJS_GPU_REQUIREMENT = 'CUDA 11.2 and cuDNN 8.1 (libcudart.so.11.0, libcudnn.so.8)';
 
 /** Install remedy for `--engine tfjs --device cuda`. */
 export const TFJS_GPU_REMEDY = `npm install @tensorflow/tfjs-node-gpu (needs an NVIDIA driver with ${TFJS_GPU_REQUIREMENT})`;
@@ -310,7 +310,7 @@ async function selectGpu(threads: number): Promise<BackendChoice> {
  * `isUsingGpuDevice` from TensorFlow's own device list (a "GPU" device exists), which is false when
  * libcudnn/libcudart fail to load even though the -gpu package imported fine.
  */
-export function backendUsesGpu(): boolean {
+function backendUsesGpu(): boolean {
   const backend = tf.findBackend('tensorflow') as unknown as { isUsingGpuDevice?: unknown } | null;
   return backend?.isUsingGpuDevice === true;
 }

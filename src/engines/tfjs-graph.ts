@@ -14,7 +14,7 @@
  * Reshape targets) runs on the host as plain numbers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import type { Attr, FloatInitializer, Graph, Node } from '../graph/ir.js';
 import type { TensorSignature } from './engine.js';
 
@@ -695,7 +695,7 @@ function isIdentity(perm: number[]): boolean {
 }
 
 /** Extra bottom/right padding that turns floor into ONNX ceil_mode output sizes. */
-export function ceilExtra(
+function ceilExtra(
   size: number,
   kernel: number,
   stride: number,
@@ -710,7 +710,7 @@ export function ceilExtra(
 }
 
 /** ONNX Reshape target: 0 copies the input dim, -1 is inferred. */
-export function resolveShape(input: readonly number[], target: readonly number[]): number[] {
+function resolveShape(input: readonly number[], target: readonly number[]): number[] {
   const dims = target.map((d, k) => (d === 0 ? input[k]! : d));
   const known = dims.reduce((p, d) => (d === -1 ? p : p * d), 1);
   const total = input.reduce((p, d) => p * d, 1);
@@ -718,7 +718,7 @@ export function resolveShape(input: readonly number[], target: readonly number[]
 }
 
 /** numpy broadcast of two shapes (ONNX Expand is bidirectional). */
-export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
+function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
   const n = Math.max(a.length, b.length);
   return Array.from({ length: n }, (_, k) => {
     const x = a[a.length - n + k] ?? 1;

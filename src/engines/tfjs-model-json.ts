@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BenchError, errorMessage } from '../errors.js';
+import { BenchError, errorMessage } from '../core/errors.js';
 import type { TensorDType } from '../results/schema.js';
 import type { TensorSignature } from './engine.js';
 import type { TfjsRunnable } from './tfjs-graph.js';
@@ -15,7 +15,7 @@ import type { TfjsRunnable } from './tfjs-graph.js';
 export type TfjsModelFormat = 'graph-model' | 'layers-model';
 
 /** A model.json parsed and checked, with its weights read. */
-export interface TfjsArtifacts {
+interface TfjsArtifacts {
   format: TfjsModelFormat;
   artifacts: tf.io.ModelArtifacts;
 }
@@ -24,7 +24,7 @@ const HINT =
   'give the model.json written by tensorflowjs_converter or model.save(), with its .bin shards beside it';
 
 /** Reads and validates `path` and every weight shard it lists (relative to its folder). */
-export function readTfjsArtifacts(path: string): TfjsArtifacts {
+function readTfjsArtifacts(path: string): TfjsArtifacts {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -9,8 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { BenchError } from '../errors.js';
-import type { Graph } from '../graph/ir.js';
+import { BenchError } from '../core/errors.js';
 import type { DeviceKind } from '../results/schema.js';
 import type { DeviceProbe, Engine, HostInputs, LoadedModel, LoadRequest, TensorSignature } from './engine.js';
 import {
@@ -26,14 +25,6 @@ const require = createRequire(import.meta.url);
 
 /** Version of the @tensorflow/tfjs package actually loaded. */
 export const TFJS_VERSION: string = (require('@tensorflow/tfjs/package.json') as { version: string }).version;
-
-/** Extra load options the tfjs engine understands (all optional, so a plain LoadRequest works). */
-export interface TfjsLoadRequest extends LoadRequest {
-  /** Weight seed for zoo models (must match the seed of the .onnx build to compare engines); default 0. */
-  seed?: number;
-  /** Run this graph instead of resolving `modelPath` (tests, or a caller that already built it). */
-  graph?: Graph;
-}
 
 /** Engine-wide options. */
 export interface TfjsEngineOptions {
@@ -207,7 +198,7 @@ export class TfjsEngine implements Engine {
     return probeTfjsDevice(device);
   }
 
-  async load(request: TfjsLoadRequest): Promise<TfjsLoadedModel> {
+  async load(request: LoadRequest): Promise<TfjsLoadedModel> {
     if (request.precision === 'fp16') {
       throw new BenchError(
         'E_UNSUPPORTED',
@@ -227,12 +218,13 @@ export class TfjsEngine implements Engine {
     if (request.graph) {
       runnable = compileGraph(request.graph);
     } else if (isZooModelName(request.modelPath)) {
-      const { buildGraph } = await import('../../models/index.js');
-      runnable = compileGraph(buildGraph(request.modelPath, { seed: request.seed ?? 0 }));
+      throw new BenchError('E_USAGE', `tfjs: zoo model ${request.modelPath} was given by name without its graph`, {
+        hint: 'pass the graph the zoo builds (buildGraph from models/index.js) as LoadRequest.graph',
+      });
     } else {
       runnable = await loadTfjsModelJson(request.modelPath);
     }
-    if (request.graph || isZooModelName(request.modelPath)) warmUp(runnable);
+    if (request.graph) warmUp(runnable);
     return new TfjsLoadedModel(runnable, choice, request);
   }
 }

@@ -7,11 +7,11 @@ import { createRequire } from 'node:module';
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Environment } from '../results/schema.js';
-import { gitCommit, PACKAGE_ROOT, TOOL_VERSION } from '../version.js';
+import { gitCommit, PACKAGE_ROOT, TOOL_VERSION } from '../core/version.js';
 import { queryGpus, type NvidiaSmiOptions } from './nvidia-smi.js';
 
 /** Packages whose versions change measured figures; absent ones are simply not listed. */
-export const RECORDED_PACKAGES = [
+const RECORDED_PACKAGES = [
   'onnxruntime-node',
   'onnxruntime-common',
   '@tensorflow/tfjs',

@@ -8,7 +8,7 @@ import { delimiter, join } from 'node:path';
 import type { GpuInfo } from '../results/schema.js';
 
 /** Fields asked of `nvidia-smi --query-gpu`, in the order `parseGpuCsv` expects them. */
-export const GPU_QUERY_FIELDS = [
+const GPU_QUERY_FIELDS = [
   'index',
   'name',
   'uuid',

@@ -19,7 +19,7 @@ export const VULKAN_DRIVER_REMEDY =
  * these GL dispatch packages unpacked beside it the H200 appeared (which of them matters was not
  * isolated; they are the set the GPU machine's notes list for Vulkan there).
  */
-export const NVIDIA_NO_ADAPTER_REMEDY =
+const NVIDIA_NO_ADAPTER_REMEDY =
   'NVIDIA’s Vulkan driver is installed but offered no GPU: in a container, install the GL dispatch libraries beside the loader (Debian: apt-get install libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2); `VK_LOADER_DEBUG=driver` shows what the loader finds';
 
 /** The specific remedy for "no WebGPU adapter" given the driver manifests found, if there is one. */

@@ -4,7 +4,7 @@
  * name + seed always yields the same bits. Values are generated straight into one preallocated
  * Float32Array per tensor (no JS number arrays) to keep big models within memory targets.
  */
-import { fnv1a32, FNV1A32_OFFSET, mulberry32U32 } from '../random.js';
+import { fnv1a32, FNV1A32_OFFSET, mulberry32U32 } from '../core/random.js';
 
 /** How to fill a float tensor; `fanIn`/`fanOut` are computed by the caller from the weight's dims. */
 export type InitSpec =
@@ -36,7 +36,7 @@ export class Mulberry32 {
 }
 
 /** 32-bit FNV-1a of a string, mixed with the model seed: the per-tensor stream seed. */
-export function tensorSeed(modelSeed: number, name: string): number {
+function tensorSeed(modelSeed: number, name: string): number {
   // The seed is spread by the golden-ratio constant first, so nearby seeds give unrelated streams.
   return fnv1a32(FNV1A32_OFFSET ^ Math.imul(modelSeed >>> 0, 0x9e3779b1), name);
 }

@@ -124,7 +124,7 @@ export interface FloatInitializer {
 }
 
 /** An int64 tensor stored in the graph (shape vectors and indices; always a constant). */
-export interface Int64Initializer {
+interface Int64Initializer {
   name: string;
   dtype: 'int64';
   kind: 'constant';
@@ -151,7 +151,7 @@ export interface Graph {
 }
 
 /** Element count of a shape with only concrete dims. */
-export function numel(dims: readonly number[]): number {
+function numel(dims: readonly number[]): number {
   let n = 1;
   for (const d of dims) n *= d;
   return n;

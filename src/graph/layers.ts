@@ -9,7 +9,7 @@ import type { GraphBuilder, Value } from './builder.js';
 export type Activation = 'relu' | 'relu6' | 'hardswish' | 'silu' | 'none';
 
 /** Applies an activation by name. */
-export function activate(b: GraphBuilder, x: Value, act: Activation): Value {
+function activate(b: GraphBuilder, x: Value, act: Activation): Value {
   switch (act) {
     case 'relu':
       return b.relu(x);

@@ -14,9 +14,9 @@ import type { Attr, Graph, Initializer, ValueInfo } from './ir.js';
 const { onnx } = onnxProto;
 
 /** ONNX IR version written. */
-export const ONNX_IR_VERSION = 8;
+const ONNX_IR_VERSION = 8;
 /** Default-domain opset written. */
-export const ONNX_OPSET = 17;
+const ONNX_OPSET = 17;
 
 /** Options of {@link emitOnnx}. */
 export interface EmitOptions {

@@ -20,7 +20,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * millisecond granularity and fire up to about a millisecond late on an idle machine. Spinning costs
  * main-thread CPU (at most this much per server arrival, and callers cap it further), so it is short.
  */
-export const SPIN_MS = 1.5;
+const SPIN_MS = 1.5;
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

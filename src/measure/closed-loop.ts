@@ -34,7 +34,7 @@ export interface ClosedLoopOutcome {
 }
 
 /** Base interval between stop-rule checks and progress reports, in ms. */
-export const CHECK_INTERVAL_MS = 100;
+const CHECK_INTERVAL_MS = 100;
 
 /** A check may cost at most 1/CHECK_COST_FACTOR of the time until the next one. */
 const CHECK_COST_FACTOR = 100;
@@ -43,7 +43,7 @@ const CHECK_COST_FACTOR = 100;
  * Relative CI half-width (percent) of the throughput implied by `samplesMs` (sorted copy; O(n log n)).
  * Infinity below MIN_CI_SAMPLES, where no 95 % interval exists: two close samples must not end a run.
  */
-export function samplesRelCiPct(samplesMs: readonly number[]): number {
+function samplesRelCiPct(samplesMs: readonly number[]): number {
   if (samplesMs.length < MIN_CI_SAMPLES) return Infinity;
   const sorted = Float64Array.from(samplesMs).sort();
   return throughputRelCiPct(percentile(sorted, 50), medianCi95(sorted));

@@ -7,12 +7,12 @@
  * - single-stream: one query of batch 1 at a time, headline = p90 latency.
  * - server: Poisson arrivals at --qps (or --find-peak), headline = p99 latency, met if ≤ the bound.
  */
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import { RunConfigSchema, type Throughput } from '../results/schema.js';
 import { median, summarize, throughputFromLatency } from '../stats/statistics.js';
 import { runClosedLoop } from './closed-loop.js';
 import { realClock } from './clock.js';
-import { findPeak, type PeakStep } from './peak.js';
+import { findPeak, type PeakStep } from './qps-search.js';
 import { runServerTrial, type ServerTrialOutcome } from './server.js';
 import type { Clock, MeasureOptions, MeasureResult, MeasureSettings, Runnable } from './types.js';
 import { diagnose } from './warnings.js';
@@ -35,7 +35,7 @@ const SettingsSchema = RunConfigSchema.pick({
 });
 
 /** Throws a usage BenchError naming the flag when the settings cannot be measured. */
-export function validateMeasureSettings(batch: number, settings: MeasureSettings): void {
+function validateMeasureSettings(batch: number, settings: MeasureSettings): void {
   const parsed = SettingsSchema.safeParse(settings);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,5 +1,5 @@
 /** Seeded random arrivals for the server scenario: the same seed gives the same schedule. */
-import { mulberry32 } from '../random.js';
+import { mulberry32 } from '../core/random.js';
 
 /**
  * Exponential inter-arrival gaps in ms for a Poisson process of `qps` arrivals per second:

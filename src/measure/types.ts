@@ -50,10 +50,10 @@ export interface Clock {
 }
 
 /** Which part of the measurement is running. */
-export type MeasurePhase = 'warmup' | 'measure' | 'peak-search';
+type MeasurePhase = 'warmup' | 'measure' | 'peak-search';
 
 /** Details passed with each progress report. */
-export interface ProgressInfo {
+interface ProgressInfo {
   phase: MeasurePhase;
   /** Completed iterations (queries in the server scenario) of the current phase or trial. */
   iterations: number;
@@ -96,7 +96,7 @@ export type MeasureWarningCode =
   | 'W_PEAK_STEPPED_DOWN';
 
 /** The figure a scenario is judged by. */
-export interface Headline {
+interface Headline {
   /** offline: throughput; single-stream: p90 latency; server: p99 latency at the target QPS. */
   metric: 'samplesPerS' | 'p90Ms' | 'p99Ms';
   value: number;

@@ -7,15 +7,15 @@ import { MIN_CI_SAMPLES, median, robustCv } from '../stats/statistics.js';
 import type { MeasureWarningCode } from './types.js';
 
 /** Robust cv (1.4826·MAD/median) above which latency is called noisy. */
-export const HIGH_CV = 0.05;
+const HIGH_CV = 0.05;
 /** Fewer samples than this make every statistic shaky. */
-export const FEW_SAMPLES = 10;
+const FEW_SAMPLES = 10;
 /** The first measured iterations are "slow" when their median exceeds this multiple of the median. */
-export const SLOW_START_RATIO = 1.5;
+const SLOW_START_RATIO = 1.5;
 /** Wall-clock throughput this far below the median-based figure means time went missing between runs. */
-export const WALL_CLOCK_GAP = 0.1;
+const WALL_CLOCK_GAP = 0.1;
 /** Below this many queries, p99 is essentially the maximum. */
-export const P99_MIN_SAMPLES = 100;
+const P99_MIN_SAMPLES = 100;
 
 /** What the diagnosis looks at. */
 export interface DiagnoseInput {
@@ -56,7 +56,7 @@ function warning(code: MeasureWarningCode, message: string, advice: string): Run
 }
 
 /** Number of leading samples the slow-start check compares with the median: n/10, 1 to 5. */
-export function slowStartWindow(n: number): number {
+function slowStartWindow(n: number): number {
   return Math.max(1, Math.min(5, Math.floor(n / 10)));
 }
 

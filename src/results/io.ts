@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { BenchError, errorMessage } from '../errors.js';
+import { BenchError, errorMessage } from '../core/errors.js';
 import { ResultFileSchema, SCHEMA_VERSION, type ResultFile } from './schema.js';
 
 /** Calls of {@link tempPathFor} so far: two in the same millisecond still get different names. */

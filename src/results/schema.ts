@@ -11,7 +11,7 @@ export const SCHEMA_VERSION = 1;
 /** Engines the harness drives. */
 export const EngineNameSchema = z.enum(['ort', 'tfjs']);
 /** Concrete devices a configuration can run on. */
-export const DeviceKindSchema = z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']);
+const DeviceKindSchema = z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']);
 /**
  * A measured amount that cannot be negative: times, rates, sizes, power. 0 stays valid because some
  * fields use it for "none" or "not known" (statistics of zero samples, params of a model that could
@@ -30,9 +30,9 @@ export const ScenarioSchema = z.enum(['offline', 'single-stream', 'server']);
 /** Whether host-device copies are inside (include) or outside (exclude) the timed region. */
 export const TransferSchema = z.enum(['include', 'exclude']);
 /** How a configuration ended. */
-export const StatusSchema = z.enum(['ok', 'failed', 'skipped']);
+const StatusSchema = z.enum(['ok', 'failed', 'skipped']);
 /** Element types of model inputs and outputs. */
-export const TensorDTypeSchema = z.enum(['float32', 'float16', 'int64', 'int32', 'int8', 'uint8', 'bool']);
+const TensorDTypeSchema = z.enum(['float32', 'float16', 'int64', 'int32', 'int8', 'uint8', 'bool']);
 
 /** One GPU as nvidia-smi reports it. */
 export const GpuInfoSchema = z.object({
@@ -64,14 +64,14 @@ export const EnvironmentSchema = z.object({
 });
 
 /** An input or output tensor with its concrete shape as measured. */
-export const TensorInfoSchema = z.object({
+const TensorInfoSchema = z.object({
   name: z.string(),
   dtype: TensorDTypeSchema,
   shape: z.array(z.number().int()),
 });
 
 /** What was measured: the model and its static cost. */
-export const ModelInfoSchema = z.object({
+const ModelInfoSchema = z.object({
   name: z.string(),
   source: z.enum(['zoo', 'file']),
   path: z.string().optional(),
@@ -91,7 +91,7 @@ export const ModelInfoSchema = z.object({
 });
 
 /** Engine and execution provider that ran. */
-export const EngineInfoSchema = z.object({
+const EngineInfoSchema = z.object({
   name: EngineNameSchema,
   version: z.string(),
   /** Execution provider (ort) or backend (tfjs) that really ran, e.g. "cpu", "cuda", "wasm". */
@@ -100,7 +100,7 @@ export const EngineInfoSchema = z.object({
 });
 
 /** Requested versus actual device, with the reason when they differ. */
-export const DeviceInfoSchema = z.object({
+const DeviceInfoSchema = z.object({
   requested: DeviceRequestSchema,
   actual: DeviceKindSchema,
   /** Human-readable name of what ran: CPU model or GPU name. */
@@ -175,7 +175,7 @@ export const ThroughputSchema = z.object({
 });
 
 /** Cold start, apart from the steady state. */
-export const ColdStartSchema = z.object({
+const ColdStartSchema = z.object({
   sessionCreateMs: amount(),
   firstInferenceMs: amount(),
 });
@@ -189,14 +189,14 @@ export const PowerSchema = z.object({
 });
 
 /** A warning with advice; never a failure. */
-export const WarningSchema = z.object({
+const WarningSchema = z.object({
   code: z.string(),
   message: z.string(),
   advice: z.string().optional(),
 });
 
 /** Server-scenario outcome (MLPerf LoadGen style). */
-export const ServerResultSchema = z.object({
+const ServerResultSchema = z.object({
   targetQps: amount(),
   achievedQps: amount(),
   /**
@@ -222,7 +222,7 @@ export const ServerResultSchema = z.object({
 });
 
 /** One measured (or failed) configuration. */
-export const RunResultSchema = z.object({
+const RunResultSchema = z.object({
   /** Stable key for matching across files: model@sha|engine|provider|precision|bN|scenario|cN|tN. */
   key: z.string(),
   startedAt: z.string(),
@@ -252,7 +252,7 @@ export const RunResultSchema = z.object({
  * before and after a resume share the file's `environment` (resume checks the host, CPU, GPUs and the
  * engine version) and each has its own `startedAt`.
  */
-export const ResumeRecordSchema = z.object({ at: z.string(), command: z.string() });
+const ResumeRecordSchema = z.object({ at: z.string(), command: z.string() });
 
 /**
  * The mark of a sweep a signal stopped before it ended: the file holds the configurations that
@@ -260,7 +260,7 @@ export const ResumeRecordSchema = z.object({ at: z.string(), command: z.string()
  * of them unmeasured keeps the mark (and its signal) with the counts brought up to date:
  * `finishedConfigurations` is then the file's rows, `plannedConfigurations` those plus the missing.
  */
-export const InterruptedSchema = z.object({
+const InterruptedSchema = z.object({
   /** The signal that stopped the run: SIGINT (Ctrl-C), SIGTERM or SIGHUP. */
   signal: z.string(),
   finishedConfigurations: count(),
@@ -277,7 +277,7 @@ export const InterruptedSchema = z.object({
  * which command measured each run, when, and whether that sweep was cut short. The provenance fields
  * are optional because files merged by older versions lack them.
  */
-export const MergeSourceSchema = z.object({
+const MergeSourceSchema = z.object({
   file: z.string(),
   environment: EnvironmentSchema,
   /** The source's own `command` and `createdAt`. */

@@ -1,5 +1,5 @@
 /** Chooses the device that will really run: auto-selection, and loud fallback to CPU. */
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import type { DeviceProbe, Engine } from '../engines/engine.js';
 import type { DeviceKind, DeviceRequest } from '../results/schema.js';
 
@@ -24,7 +24,7 @@ export function isSoftwareDevice(choice: Pick<DeviceChoice, 'actual' | 'probe'>)
 }
 
 /** Order in which `--device auto` tries devices (the first usable wins). */
-export const AUTO_ORDER: readonly DeviceKind[] = ['cuda', 'webgpu', 'cpu'];
+const AUTO_ORDER: readonly DeviceKind[] = ['cuda', 'webgpu', 'cpu'];
 
 /**
  * Picks the device. A requested GPU that cannot run falls back to CPU with a warning (the reason goes in

@@ -1,7 +1,7 @@
 /** Engine selection by name; tfjs is imported lazily so ort-only runs never load TensorFlow.js. */
 import type { Engine } from '../engines/engine.js';
 import { createOrtEngine } from '../engines/ort.js';
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import type { EngineName } from '../results/schema.js';
 
 /** The engine for `--engine NAME`. */

@@ -3,10 +3,10 @@
  * to the session, so generation cost never enters the timed loop.
  */
 import { UNNAMED_INPUT } from '../analyze/shape-flag.js';
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import type { HostInputs, TensorSignature } from '../engines/engine.js';
 import { float32ToFloat16Bits } from '../graph/fp16.js';
-import { mulberry32, normalSource } from '../random.js';
+import { mulberry32, normalSource } from '../core/random.js';
 import type { TensorInfo } from '../results/schema.js';
 
 /**

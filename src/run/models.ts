@@ -6,9 +6,9 @@ import { getZooEntry } from '../../models/index.js';
 import { loadOnnx, type LoadedOnnx } from '../analyze/load.js';
 import { ElemType, num, tensorDims, product, toTensorDType } from '../analyze/onnx.js';
 import type { TensorSignature } from '../engines/engine.js';
-import { BenchError, isBenchError } from '../errors.js';
+import { BenchError, isBenchError } from '../core/errors.js';
 import type { EngineName, Precision } from '../results/schema.js';
-import { zooModelPath } from '../zoo/cache.js';
+import { zooModelPath } from '../../models/cache.js';
 
 /** A model ready to hand to an engine. */
 export interface ResolvedModel {
@@ -55,7 +55,7 @@ export function onnxInputs(model: LoadedOnnx): TensorSignature[] {
  * initializer elements are (an fp16 export that keeps fp32 inputs and casts them); fp32 otherwise.
  * onnxruntime runs a file as it is, so this, not --precision, is what a result must record.
  */
-export function onnxPrecision(model: LoadedOnnx): Precision {
+function onnxPrecision(model: LoadedOnnx): Precision {
   const half: number[] = [ElemType.FLOAT16, ElemType.BFLOAT16];
   // float16 and bfloat16 inputs both read as 'float16' (see toTensorDType).
   if (onnxInputs(model).some((i) => i.dtype === 'float16')) return 'fp16';
@@ -77,7 +77,7 @@ export function looksLikePath(spec: string): boolean {
 }
 
 /** sha256 of a file, hex. */
-export function sha256File(path: string): string {
+function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 

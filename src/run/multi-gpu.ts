@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureEnvironment } from '../env/environment.js';
 import { queryGpus } from '../env/nvidia-smi.js';
-import { BenchError, errorMessage } from '../errors.js';
+import { BenchError, errorMessage } from '../core/errors.js';
 import { checkOutFile, readResultFile, writeResultFile } from '../results/io.js';
 import { SCHEMA_VERSION, type ResultFile, type RunResult } from '../results/schema.js';
-import { PACKAGE_ROOT } from '../version.js';
+import { PACKAGE_ROOT } from '../core/version.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
 import { defaultOutPath } from './out-path.js';
 import {

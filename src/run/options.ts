@@ -9,7 +9,7 @@ import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { parseOrtOptions } from '../engines/ort-options.js';
-import { BenchError, errorMessage } from '../errors.js';
+import { BenchError, errorMessage } from '../core/errors.js';
 import {
   DeviceRequestSchema,
   EngineNameSchema,
@@ -17,9 +17,9 @@ import {
   ScenarioSchema,
   TransferSchema,
 } from '../results/schema.js';
-import { nearestName } from '../suggest.js';
-import { unique } from '../unique.js';
-import { PACKAGE_ROOT } from '../version.js';
+import { nearestName } from '../core/suggest.js';
+import { unique } from '../core/unique.js';
+import { PACKAGE_ROOT } from '../core/version.js';
 import { looksLikePath } from './models.js';
 
 const positiveInt = z.number().int().positive();
@@ -98,7 +98,7 @@ const ThreadsListSchema = oneOrList(z.number().int(THREADS_EXPECTED).nonnegative
 });
 
 /** Every option of a run, after defaults. */
-export const RunOptionsSchema = z
+const RunOptionsSchema = z
   .object({
     engine: EngineNameSchema.default('ort'),
     device: DeviceRequestSchema.default('auto'),

@@ -5,14 +5,14 @@
  * identifies it (and what --resume matches).
  */
 import { existsSync } from 'node:fs';
-import { peakSearchS } from '../measure/peak.js';
+import { peakSearchS } from '../measure/qps-search.js';
 import type { DeviceKind, Precision, Scenario } from '../results/schema.js';
 import { isSoftwareDevice } from './device.js';
 import type { RunOptionsInput } from './options.js';
 import { prepareSweep } from './sweep.js';
 
 /** One configuration of the plan. */
-export interface PlannedRun {
+interface PlannedRun {
   model: string;
   /** Short sha256 of the model file that would run. */
   sha: string;

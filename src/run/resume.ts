@@ -6,23 +6,15 @@
  * settings of a kept configuration must be the ones asked for now, so a key stays one measurement.
  */
 import { existsSync } from 'node:fs';
-import { runKey, type KeyedRun } from '../compare/key.js';
+import { planKey } from '../results/key.js';
 import { recordedSettings } from '../engines/ort-options.js';
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import { readResultFile } from '../results/io.js';
 import type { Environment, ResultFile, RunConfig, RunResult, TensorInfo } from '../results/schema.js';
 
 /** What to do instead when a file cannot be continued. */
 const RESUME_HINT =
   'measure the missing configurations with another --out and join the files with `bench merge`, or start over with --force';
-
-/**
- * A configuration's identity before its engine has loaded: its key without the provider (tfjs names
- * its backend only once loaded) and the device it runs on.
- */
-export function planKey(run: KeyedRun, device: string): string {
-  return `${runKey(run, ['provider'])} on ${device}`;
-}
 
 /** {@link planKey} of a recorded run: on the device its sweep chose, where the engine then ran it. */
 function planKeyOf(run: RunResult): string {

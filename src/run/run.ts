@@ -8,7 +8,8 @@ import { zooAnalysis } from '../analyze/zoo-table.js';
 import { parseShapeFlags } from '../analyze/shape-flag.js';
 import type { Engine, LoadedModel } from '../engines/engine.js';
 import { samplesPerJoule, startPowerSampler } from '../env/power-sampler.js';
-import { BenchError, errorMessage, ExitCode, type ExitCodeValue } from '../errors.js';
+import { BenchError, errorMessage, ExitCode, type ExitCodeValue } from '../core/errors.js';
+import { buildGraph } from '../../models/index.js';
 import { measure } from '../measure/measure.js';
 import { writeResultFile } from '../results/io.js';
 import type {
@@ -23,7 +24,7 @@ import type {
 import { SCHEMA_VERSION } from '../results/schema.js';
 import { isSoftwareDevice, type DeviceChoice } from './device.js';
 import { generateInputs, resolveInputShapes } from './inputs.js';
-import { runKey } from '../compare/key.js';
+import { runKey } from '../results/key.js';
 import type { ResolvedModel } from './models.js';
 import type { RunOptions, RunOptionsInput } from './options.js';
 import { continuedFile, interruptionMark, recordRun, type PlannedConfig } from './resume.js';
@@ -499,7 +500,10 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
             },
             session: ortOptions.session,
             sessionConfig: ortOptions.config,
-            seed: o.seed,
+            // tfjs runs graphs, not ONNX files: zoo models reach it built in memory, same seed as the .onnx.
+            ...(o.engine === 'tfjs' && resolved.source === 'zoo'
+              ? { graph: buildGraph(resolved.name, { seed: o.seed }) }
+              : {}),
           });
           sessionCreateMs = performance.now() - t0;
           for (const line of loaded.warnings ?? [])

@@ -8,10 +8,11 @@ import { parseShapeFlags } from '../analyze/shape-flag.js';
 import type { Engine } from '../engines/engine.js';
 import { appliedSettings, parseOrtOptions, type OrtOptions } from '../engines/ort-options.js';
 import { captureEnvironment } from '../env/environment.js';
-import { BenchError } from '../errors.js';
+import { BenchError } from '../core/errors.js';
 import { checkOutFile } from '../results/io.js';
 import type { Environment, Precision, ResultFile, RunConfig } from '../results/schema.js';
 import { chooseDevice, type DeviceChoice } from './device.js';
+import { planKey } from '../results/key.js';
 import { loadEngine } from './engines.js';
 import { resolveInputShapes } from './inputs.js';
 import { looksLikePath, resolveModel, type ResolvedModel } from './models.js';
@@ -20,7 +21,6 @@ import {
   keptConfigurations,
   openForResume,
   otherVersionNotes,
-  planKey,
   timingNotes,
   type PlannedConfig,
 } from './resume.js';
@@ -52,7 +52,7 @@ export function configFor(o: RunOptions, batch: number, threads: number): RunCon
  * usage error at once rather than after the first model's minutes. measureOne checks again against the
  * engine's own view of the inputs; this is the early, same-rules copy of that check.
  */
-export function checkShapes(models: ResolvedModel[], o: RunOptions): void {
+function checkShapes(models: ResolvedModel[], o: RunOptions): void {
   const flags = parseShapeFlags(o.shapes);
   for (const m of models) {
     if (!m.inputs) continue; // a model.json: its inputs are known once tfjs loads it
@@ -139,7 +139,7 @@ export async function prepareSweep(
   }
   const settings = o.engine === 'ort' ? appliedSettings(ortOptions, choice.actual) : undefined;
   const previous = o.resume ? openForResume(out, env, engine) : undefined;
-  // Every configuration of the sweep, identified before any engine loads (see resume.ts planKey).
+  // Every configuration of the sweep, identified before any engine loads (see results/key.ts planKey).
   const shapes = parseShapeFlags(o.shapes);
   const sweepsPrecision = (o.precision?.length ?? 0) > 1;
   const sweepsThreads = o.threads.length > 1;

@@ -4,7 +4,7 @@
  * Exit codes follow the CLI's.
  */
 import { readFileSync } from 'node:fs';
-import { errorMessage, ExitCode, tolerateClosedTerminal, isBenchError } from '../errors.js';
+import { errorMessage, ExitCode, tolerateClosedTerminal, isBenchError } from '../core/errors.js';
 import type { RunOptionsInput } from './options.js';
 import { runBenchmarks, STOP_SIGNALS } from './run.js';
 

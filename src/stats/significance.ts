@@ -12,7 +12,7 @@
  *   replicates (linear interpolation, numpy's default). A seeded PRNG makes it reproducible.
  * - Geometric mean: exp(mean(ln x)) over positive values.
  */
-import { mulberry32 } from '../random.js';
+import { mulberry32 } from '../core/random.js';
 import { percentile } from './statistics.js';
 
 /** How a Mann-Whitney p-value was computed. */

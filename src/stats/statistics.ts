@@ -24,7 +24,7 @@
 import type { LatencyStats, Throughput } from '../results/schema.js';
 
 /** Modified z-score above which a sample counts as an outlier (Iglewicz and Hoaglin). */
-export const OUTLIER_Z = 3.5;
+const OUTLIER_Z = 3.5;
 
 /** 0.6745 ≈ Φ⁻¹(0.75): makes MAD a consistent estimator of the sd for normal data. */
 const MAD_Z_FACTOR = 0.6745;
