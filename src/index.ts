@@ -40,7 +40,11 @@ export { compareFiles, type Comparison, type CompareOptions } from './compare/co
 export { findRegressions } from './compare/gate.js';
 export {
   estimateFile,
-  h100eFigure,
+  h100eCells,
+  type H100eCell,
+  type Derivation,
+  type Divisor,
+  type RooflineFigure,
   type EstimateReport,
   type EstimateOptions,
   type RunEstimate,

@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { BenchError } from '../src/core/errors.js';
 import { lookupDevice } from '../src/catalog/catalog.js';
 import { deriveCpuPeak, parseCpuinfo } from '../src/env/cpu-peak.js';
-import { estimateFile, formatH100e, h100eColumn } from '../src/estimate/estimate.js';
+import { estimateFile, h100eCells } from '../src/estimate/estimate.js';
+import { formatH100e, h100eCellText, methodText } from '../src/report/estimate-method.js';
 import type { PytorchAnchor } from '../src/estimate/pytorch-reference.js';
 import { ESTIMATE_CSV_HEADER, formatEstimateCsv } from '../src/report/estimate-csv.js';
-import { formatEstimateReport } from '../src/report/estimate-text.js';
+import { formatEstimateExplain } from '../src/report/estimate-text.js';
 import { peaksFromCatalog } from '../src/catalog/device-peaks.js';
 import { rooflineBound } from '../src/estimate/roofline.js';
 import { specH100e } from '../src/catalog/spec-rule.js';
@@ -87,12 +88,12 @@ describe('bench estimate on a CPU result', () => {
     const r = estimateFile(f, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu });
     const e = r.runs[0]!;
     expect(e.measured.h100e).toBeNull();
-    expect(e.measured.method).toBe(
+    expect(methodText(e.measured)).toBe(
       'no matching H100 reference: no H100 or H200 reference run exists to divide by (results/reference/README.md says what is missing, --reference FILE names one); looked for net@abc|fp32|b1|offline|c1 (model@sha256|precision|batch|scenario|concurrency)',
     );
     expect(e.spec16.h100e).toBeCloseTo(3.2342834e-4, 10); // 0.32 / 989.4
     expect(e.spec8.h100e).toBeCloseTo(6.467913e-4, 9); // 1.28 / 1979
-    expect(e.spec16.method).toMatch(/Epoch 16-bit rule.*derived from \/proc\/cpuinfo/);
+    expect(methodText(e.spec16)).toMatch(/Epoch 16-bit rule.*derived from \/proc\/cpuinfo/);
     // CPU: compute 1e9 / 0.32e12 = 3.125e-3 s > memory 24e6 / 20e9 = 1.2e-3 s -> 320 img/s.
     // H100 fp32 (TF32 494.7): compute 2.02e-6 s < memory 24e6 / 3.35e12 = 7.164e-6 s -> 139,583.3 img/s.
     expect(e.roofline.local?.samplesPerS).toBeCloseTo(320, 9);
@@ -100,7 +101,7 @@ describe('bench estimate on a CPU result', () => {
     expect(e.roofline.h100e).toBeCloseTo(0.0022925373, 9); // 320 / 139,583.3
     expect(e.roofline.efficiency).toBeCloseTo(0.3125, 12); // 100 / 320
     expect(e.spread).toBeCloseTo(0.0022925373 / 3.2342834e-4, 4); // roofline / spec16 = 7.088
-    const text = formatEstimateReport(r);
+    const text = formatEstimateExplain(r);
     expect(text).toMatch(/spec 16-bit/);
     expect(text).toMatch(/roofline: bound 320 img\/s/);
   });
@@ -110,7 +111,7 @@ describe('bench estimate on a CPU result', () => {
       ...f.runs,
       { ...(f.runs[0] as RunResult), config: { ...(f.runs[0] as RunResult).config, batch: 8 } },
     ]);
-    const text = formatEstimateReport(
+    const text = formatEstimateExplain(
       estimateFile(two, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu }),
     );
     const derivation =
@@ -137,10 +138,12 @@ describe('bench estimate on a CPU result', () => {
     expect(e.spec8.notes).toEqual([derivation.int8Method]);
     expect(e.roofline.notes).toEqual([derivation.method, derivation.bandwidthMethod]);
     for (const fig of [e.measured, e.spec16, e.spec8, e.roofline]) {
-      for (const n of fig.notes) expect(fig.method).toContain(n);
+      for (const n of fig.notes) expect(methodText(fig)).toContain(n);
     }
     // A note that does not recur (one row) stays inline.
-    const text = formatEstimateReport(estimateFile(f, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu }));
+    const text = formatEstimateExplain(
+      estimateFile(f, 'cpu.json', { referenceDir: emptyRefs, cpuInfo: cpu }),
+    );
     expect(text).not.toContain('see note');
     expect(text).not.toContain('notes:');
   });
@@ -149,7 +152,7 @@ describe('bench estimate on a CPU result', () => {
     const other = file(env('Some Other CPU'), f.runs);
     const e = estimateFile(other, 'x.json', { referenceDir: emptyRefs, cpuInfo: cpu }).runs[0]!;
     expect(e.spec16.h100e).toBeNull();
-    expect(e.spec16.method).toMatch(/no catalog entry for CPU 'Some Other CPU'/);
+    expect(methodText(e.spec16)).toMatch(/no catalog entry for CPU 'Some Other CPU'/);
   });
 
   it('refuses --method measured when no run has a reference, and says which workload it looked for', () => {
@@ -201,7 +204,7 @@ describe('bench estimate on a GPU result with an H100 reference', () => {
   it('computes measured, spec and roofline H100e and the spread between them', () => {
     const e = estimateFile(local, 't4.json', { reference: refPath, referenceDir: emptyRefs }).runs[0]!;
     expect(e.measured.h100e).toBeCloseTo(0.1, 12); // 1000 / 10000
-    expect(e.measured.method).toMatch(/made by: bench run --model net --device cuda/);
+    expect(methodText(e.measured)).toMatch(/made by: bench run --model net --device cuda/);
     expect(e.spec16.h100e).toBeCloseTo(0.0656964, 6); // 65 / 989.4
     expect(e.spec8.h100e).toBeCloseTo(0.0656897, 6); // 130 / 1979
     // Both memory-bound: (50e6 + 8 x 20e6) bytes -> T4 8 / 6.5625e-4 s = 12,190.5 img/s; H100 8 / 6.2687e-5 s = 127,619 img/s.
@@ -213,10 +216,10 @@ describe('bench estimate on a GPU result with an H100 reference', () => {
   it('says so when no reference matches, and uses --as for a GPU the catalog does not know', () => {
     const unknown = file(env('Host CPU', ['NVIDIA GeForce GTX 1080']), [gpuRun]);
     const e = estimateFile(unknown, 'gtx.json', { referenceDir: emptyRefs }).runs[0]!;
-    expect(e.measured.method).toMatch(
+    expect(methodText(e.measured)).toMatch(
       /no H100 or H200 reference run exists .*; looked for net@abc\|fp16\|b8\|offline\|c1 /,
     );
-    expect(e.spec16.method).toMatch(/unknown GPU 'NVIDIA GeForce GTX 1080'/);
+    expect(methodText(e.spec16)).toMatch(/unknown GPU 'NVIDIA GeForce GTX 1080'/);
     const as = estimateFile(unknown, 'gtx.json', { referenceDir: emptyRefs, as: 'T4' }).runs[0]!;
     expect(as.spec16.h100e).toBeCloseTo(65 / 989.4, 12);
   });
@@ -237,14 +240,14 @@ describe('bench estimate on a GPU result with an H100 reference', () => {
     }).runs;
     expect(gpu!.estimatedAs).toBe('T4');
     expect(gpu!.spec16.h100e).toBeCloseTo(65 / 989.4, 12);
-    expect(gpu!.spec16.method).not.toContain('--as');
+    expect(methodText(gpu!.spec16)).not.toContain('--as');
     expect(onCpu!.estimatedAs).toBe('Test CPU 9000 (CPU)');
     expect(onCpu!.spec16.h100e).toBeCloseTo(0.32 / 989.4, 12);
     expect(onCpu!.roofline.efficiency).toBeCloseTo(0.3125, 12); // 100 / 320: its own bound, not a T4's
     for (const fig of [onCpu!.spec16, onCpu!.spec8, onCpu!.roofline]) {
-      expect(fig.method.endsWith('; --as applies to GPU runs only')).toBe(true);
+      expect(methodText(fig).endsWith('; --as applies to GPU runs only')).toBe(true);
     }
-    expect(onCpu!.measured.method).not.toContain('--as');
+    expect(methodText(onCpu!.measured)).not.toContain('--as');
   });
 
   it('refuses --as for a file with no GPU run', () => {
@@ -273,12 +276,12 @@ describe('bench estimate on a GPU result with an H100 reference', () => {
     const e = estimateFile(r50, 'r50.json', { referenceDir: join(process.cwd(), 'results', 'reference') })
       .runs[0]!;
     expect(e.anchor?.h100e).toBeCloseTo(0.01, 12); // 887.14 / 88,714
-    expect(e.anchor?.method).toMatch(/published anchor, not like-for-like.*TensorRT 9\.3/);
+    expect(e.anchor && methodText(e.anchor)).toMatch(/published anchor, not like-for-like.*TensorRT 9\.3/);
     expect(e.spread).toBeCloseTo(320 / 3350 / (130 / 1979), 6);
   });
 
   it('gives bench run a cheap H100e cell', () => {
-    expect(h100eColumn(gpuRun, local.environment)).toBe('0.0657 (spec)');
+    expect(h100eCellText(h100eCells(file(local.environment, [gpuRun])).get(gpuRun))).toBe('0.0657 (spec)');
   });
 
   it('refuses a reference file without H100 runs', () => {
@@ -312,7 +315,7 @@ describe('measured method: which reference a run is paired with', () => {
   it('pairs a CPU run with the fastest H100 configuration of the same workload, and says so', () => {
     const e = estimate(run({ ...work, device: 'cpu', samplesPerS: 50 }));
     expect(e.measured.h100e).toBe(0.005); // 50 / 10,000 (cuda beats webgpu's 4,000)
-    expect(e.measured.method).toBe(
+    expect(methodText(e.measured)).toBe(
       `measured: 50 / 10,000 img/s of the fastest H100 SXM reference of this workload (ort/cuda, transfer include; none ran ort/cpu there) ${join(refDir, 'h100.json')} (made by: bench run --h100)`,
     );
   });
@@ -337,7 +340,7 @@ describe('measured method: which reference a run is paired with', () => {
         'spec8.h100e': String(e.spec8.h100e),
         'roofline.h100e': String(e.roofline.h100e),
         'anchor.h100e': '',
-        'measured.method': e.measured.method,
+        'measured.method': methodText(e.measured),
         'anchor.method': '',
       }),
     ]);
@@ -346,7 +349,7 @@ describe('measured method: which reference a run is paired with', () => {
   it('prefers the same provider for a GPU run, even when another provider was faster there', () => {
     const e = estimate(run({ ...work, device: 'cuda', provider: 'webgpu', samplesPerS: 1000 }), ['Tesla T4']);
     expect(e.measured.h100e).toBe(0.25); // 1,000 / 4,000
-    expect(e.measured.method).toMatch(/^measured: 1,000 \/ 4,000 img\/s of the H100 SXM reference /);
+    expect(methodText(e.measured)).toMatch(/^measured: 1,000 \/ 4,000 img\/s of the H100 SXM reference /);
   });
 
   it('never divides by a reference of another scenario, batch or concurrency', () => {
@@ -355,7 +358,7 @@ describe('measured method: which reference a run is paired with', () => {
       config: { ...cudaRef.config, scenario: 'single-stream' },
     });
     expect(single.measured.h100e).toBeNull();
-    expect(single.measured.method).toMatch(
+    expect(methodText(single.measured)).toMatch(
       /none of the 3 reference runs measured this workload; looked for r50@abc\|fp16\|b8\|single-stream\|c1 /,
     );
     const c2 = estimate({
@@ -372,7 +375,7 @@ describe('measured method: which reference a run is paired with', () => {
       config: { ...cudaRef.config, scenario: 'server' },
     });
     expect(e.measured.h100e).toBeNull();
-    expect(e.measured.method).toMatch(
+    expect(methodText(e.measured)).toMatch(
       /^no matching H100 reference: a server run measures latency at an offered load/,
     );
     expect(e.roofline.h100e).not.toBeNull();
@@ -392,7 +395,7 @@ describe('measured method: which reference a run is paired with', () => {
       },
     ).runs[0]!;
     expect(e.measured.h100e).toBe(0.005);
-    expect(e.measured.method).toMatch(
+    expect(methodText(e.measured)).toMatch(
       /of the fastest H200 SXM reference .*; an H200 counts as 1 H100e \(same dense compute\)/,
     );
     // A MIG slice of an H100 is no reference (a fraction of the GPU), and estimates of it say so.
@@ -466,7 +469,7 @@ describe('PyTorch divisor (results/reference/pytorch/, synthetic figures)', () =
     const e = report.runs[0]!;
     expect(e.measured.h100e).toBe(0.005); // 50 / 10,000 (the onnxruntime reference)
     expect(e.pytorch?.h100e).toBe(0.0025); // 50 / 20,000 (compile beats eager's 16,000; the failed 99,999 is ignored)
-    expect(e.pytorch?.method).toBe(
+    expect(e.pytorch && methodText(e.pytorch)).toBe(
       `PyTorch: 50 / 20,000 img/s of PyTorch 0.0-synthetic torch.compile on the H200 SXM (its fastest mode for this model, precision and batch) ${h200File} (made by: python3 bench/anchors/pytorch_anchor.py --synthetic); ` +
         "PyTorch's input stays on the GPU (no host copies timed) and its models are torchvision's with random weights; " +
         'an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models',
@@ -480,11 +483,14 @@ describe('PyTorch divisor (results/reference/pytorch/, synthetic figures)', () =
       e.roofline.h100e,
     ].filter((v): v is number => typeof v === 'number' && v > 0);
     expect(e.spread).toBeCloseTo(Math.max(...values) / Math.min(...values), 12);
-    const text = formatEstimateReport(report);
+    const text = formatEstimateExplain(report);
     expect(text).toMatch(/\n {2}PyTorch {10}0\.0025 {2}PyTorch: 50 \/ 20,000 img\/s/);
     expect(text).toContain('max / min of capacity, measured, PyTorch, spec and roofline (anchor excluded)');
     const rows = parse(formatEstimateCsv(report), { columns: true }) as Record<string, string>[];
-    expect(rows[0]).toMatchObject({ 'pytorch.h100e': '0.0025', 'pytorch.method': e.pytorch?.method });
+    expect(rows[0]).toMatchObject({
+      'pytorch.h100e': '0.0025',
+      'pytorch.method': e.pytorch && methodText(e.pytorch),
+    });
   });
 
   it('gives no PyTorch figure where PyTorch did not run the same network and workload', () => {
@@ -533,15 +539,18 @@ describe('capacity: the reference at its best batch, engine and mode (synthetic 
     const e = report.runs[0]!;
     expect(e.measured.h100e).toBe(0.15); // 60 / 400: the same batch, latency-bound on the H100
     expect(e.capacity?.h100e).toBe(0.005); // 60 / 12,000: the H100 at batch 64
-    expect(e.capacity?.method).toBe(
+    expect(e.capacity && methodText(e.capacity)).toBe(
       `capacity: 60 / 12,000 img/s, the H100 SXM's best for r50 fp16 (ort/cuda at batch 64) ${h100File} (made by: bench run --h100); ` +
         'this run as measured, over the reference at its best batch, engine and mode for this model and precision',
     );
-    expect(formatEstimateReport(report)).toMatch(
+    expect(formatEstimateExplain(report)).toMatch(
       /\n {2}capacity {10}0\.005 {2}capacity: 60 \/ 12,000 img\/s/,
     );
     const rows = parse(formatEstimateCsv(report), { columns: true }) as Record<string, string>[];
-    expect(rows[0]).toMatchObject({ 'capacity.h100e': '0.005', 'capacity.method': e.capacity?.method });
+    expect(rows[0]).toMatchObject({
+      'capacity.h100e': '0.005',
+      'capacity.method': e.capacity && methodText(e.capacity),
+    });
     // A server run's throughput is its offered load: no capacity figure.
     const server: RunResult = { ...cpuRun, config: { ...cpuRun.config, scenario: 'server' } };
     expect(estimateIn(refDir, server).runs[0]!.capacity).toBeNull();
@@ -566,7 +575,7 @@ describe('capacity: the reference at its best batch, engine and mode (synthetic 
     );
     const e = estimateIn(dir, cpuRun).runs[0]!;
     expect(e.capacity?.h100e).toBe(0.002); // 60 / 30,000
-    expect(e.capacity?.method).toContain(
+    expect(e.capacity && methodText(e.capacity)).toContain(
       "the H100 SXM's best for r50 fp16 (PyTorch 0.0-synthetic torch.compile at batch 256)",
     );
     // The same bytes from a user's file: the onnxruntime reference still matches by sha256, PyTorch does not.
@@ -590,6 +599,8 @@ describe('capacity: the reference at its best batch, engine and mode (synthetic 
       samplesPerS: 100,
       flopsPerImage: 7e8,
     });
-    expect(h100eColumn(sq, env('Test CPU 9000'))).toBe(`${formatH100e(100 / best)} (capacity)`);
+    expect(h100eCellText(h100eCells(file(env('Test CPU 9000'), [sq])).get(sq))).toBe(
+      `${formatH100e(100 / best)} (capacity)`,
+    );
   });
 });

@@ -7,6 +7,7 @@ import { compareCommand, reportCommand } from '../src/report/commands.js';
 import type { LoadedFile } from '../src/results/load.js';
 import { COMPARISON_CSV_COLUMNS, CSV_COLUMNS, csvExporter } from '../src/report/csv.js';
 import type { ReportDocument } from '../src/report/exporter.js';
+import { h100eCells } from '../src/estimate/estimate.js';
 import type { RunResult } from '../src/results/schema.js';
 import { syntheticEnv, syntheticFile, syntheticRun } from './synthetic.js';
 
@@ -21,6 +22,8 @@ function doc(files: LoadedFile[]): ReportDocument {
     warnings: [],
     sections: { runs: true, environments: true },
     generatedAt: '2026-01-01T00:00:00.000Z',
+    // As bench report does: the H100e is estimated before rendering.
+    h100e: new Map(files.flatMap((f) => [...h100eCells(f.data)])),
   };
 }
 

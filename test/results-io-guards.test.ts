@@ -207,6 +207,7 @@ describe('markdown escaping', () => {
       warnings: ["the median shows the model's typical speed"],
       sections: { runs: false, environments: false },
       generatedAt: '2026-01-01T00:00:00.000Z',
+      h100e: new Map(),
     });
     expect(md).toContain("> **Warning:** the median shows the model's typical speed\n");
     expect(md).not.toContain('&#39;');

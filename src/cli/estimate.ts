@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { readResultFile } from '../results/io.js';
 import { estimateFile } from '../estimate/estimate.js';
 import { formatEstimateCsv } from '../report/estimate-csv.js';
-import { formatEstimateReport } from '../report/estimate-text.js';
+import { formatEstimateExplain, formatEstimateJson, formatEstimateTable } from '../report/estimate-text.js';
 import { choice, exclusiveFlags, parseOptions, positiveNumber } from './parse.js';
 
 const METHODS = ['all', 'measured'] as const;
@@ -14,6 +14,7 @@ const OptionsSchema = z.object({
   as: z.string().min(1).optional(),
   json: z.boolean().optional(),
   csv: z.boolean().optional(),
+  explain: z.boolean().optional(),
   method: z.enum(['all', 'measured']).default('all'),
   cpuBandwidth: z.coerce.number().positive().optional(),
 });
@@ -45,14 +46,15 @@ export function register(program: Command): void {
       'CPU memory bandwidth for the CPU roofline, GB/s (default: a documented assumption)',
       positiveNumber('--cpu-bandwidth'),
     )
-    .option('--json', 'print JSON instead of text')
+    .option('--explain', 'print every figure with its derivation (divisor, its file and command, sources)')
+    .option('--json', 'print JSON instead of text: every figure, its derivation as data and its method text')
     .option('--csv', 'print CSV instead of text: a row per run, each method unrounded, with its text')
     .action((result: string, raw: Record<string, unknown>) => {
       const o = parseOptions(OptionsSchema, raw, 'see bench estimate --help');
       exclusiveFlags(
         o,
-        ['json', 'csv'],
-        'give one of them: --json for the whole report, --csv for a spreadsheet',
+        ['json', 'csv', 'explain'],
+        'give one of them: --explain for the derivations, --json for the whole report, --csv for a spreadsheet',
       );
       const file = readResultFile(result);
       const report = estimateFile(file, result, {
@@ -63,10 +65,12 @@ export function register(program: Command): void {
       });
       process.stdout.write(
         o.json
-          ? JSON.stringify(report, null, 2) + '\n'
+          ? formatEstimateJson(report)
           : o.csv
             ? formatEstimateCsv(report)
-            : formatEstimateReport(report),
+            : o.explain
+              ? formatEstimateExplain(report)
+              : formatEstimateTable(report),
       );
     });
 }

@@ -17,7 +17,8 @@ import { checkGpusDevice, resolveGpuList, resumeWithGpusError, runOnGpus } from 
 import { ORT_OPTION_NAMES } from '../engines/ort-options.js';
 import { SweepClock } from './eta.js';
 import { runBenchmarks, signalExitCode, STOP_SIGNALS, type RunHooks, type RunOutcome } from '../run/run.js';
-import { h100eColumn } from '../estimate/estimate.js';
+import { h100eCells } from '../estimate/estimate.js';
+import { h100eCellText } from '../report/estimate-method.js';
 import { formatRunTable, formatWarningNotes, type ExtraColumn } from '../report/run-table.js';
 import {
   boundedNumber,
@@ -185,7 +186,6 @@ function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
 }
 
 /** The H100-equivalent of each configuration, labelled with the method that gave it. */
-const H100E_COLUMN: ExtraColumn = { header: 'H100e', value: h100eColumn };
 
 /**
  * The progress bar's line. Our fields are named apart from cli-progress's own ({total}, {eta},
@@ -451,7 +451,10 @@ export function register(program: Command): void {
         progress.stop();
         if (flags.json) process.stdout.write(JSON.stringify(file, null, 2) + '\n');
         else if (!flags.quiet) {
-          process.stdout.write(formatRunTable(file.runs, file.environment, [H100E_COLUMN]));
+          // Estimated (references read) before the table renders; the table only words the figures.
+          const cells = h100eCells(file);
+          const h100eColumn: ExtraColumn = { header: 'H100e', value: (run) => h100eCellText(cells.get(run)) };
+          process.stdout.write(formatRunTable(file.runs, file.environment, [h100eColumn]));
           // A resumed file may hold rows this command did not measure, and still miss some it planned earlier.
           const others = file.runs.length - kept - measured.length;
           if (kept > 0 || others > 0) {

@@ -4,6 +4,7 @@
  * `bench run`.
  */
 import { BenchError } from '../core/errors.js';
+import { environmentOf } from '../results/environment.js';
 import { matchKey } from '../results/key.js';
 import type { Environment, ResultFile, RunResult } from '../results/schema.js';
 import { h100, normalizeName, requireDevice } from '../catalog/catalog.js';
@@ -16,7 +17,6 @@ import {
   loadAnchors,
   loadReferenceDir,
   loadReferenceFile,
-
   ranOnCpu,
   REFERENCE_DIR,
   type Anchor,
@@ -27,17 +27,98 @@ import { findPytorchReference, loadPytorchReferences, type PytorchReference } fr
 import { rooflineOn, type RooflineBound, type RooflineWork } from './roofline.js';
 import { specH100e, H100_DENSE16_TFLOPS, H100_DENSE8_TOPS } from '../catalog/spec-rule.js';
 
-/** One method's figure: null with the reason when it cannot be computed. */
+/**
+ * What a measured figure was divided by: the reference throughput, the GPU that reached it, and the
+ * file and command that measured it.
+ */
+export interface Divisor {
+  /** Images per second of the reference. */
+  samplesPerS: number;
+  /** Catalog name of the reference GPU ("H200 SXM"). */
+  device: string;
+  file: string;
+  command: string;
+}
+
+/** Fixed caveats a figure carries; the formatter words them (report/estimate-text.ts). */
+export type Caveat =
+  /** Capacity: this run as measured over the reference at its best batch, engine and mode. */
+  | 'capacity-sides'
+  /** PyTorch's input stays on the GPU and its models are torchvision's with random weights. */
+  | 'pytorch-divisor'
+  /** The divisor ran on an H200, counted as one H100e though its memory is faster. */
+  | 'h200-divisor'
+  /** --as was given but describes GPUs only, so this CPU or software figure ignores it. */
+  | 'as-gpu-only';
+
+/** How one method's figure was derived, as data: what was divided by what, or why there is none. */
+export type Derivation =
+  | {
+      kind: 'capacity';
+      samplesPerS: number;
+      divisor: Divisor;
+      model: string;
+      precision: string;
+      /** What reached the divisor, e.g. "ort/webgpu at batch 32". */
+      what: string;
+    }
+  | {
+      kind: 'measured';
+      samplesPerS: number;
+      divisor: Divisor;
+      /** The reference ran this very configuration, or only the same workload on another engine. */
+      pairing: 'same-config' | 'fastest';
+      /** The reference's engine/provider and transfer, and this run's engine/provider. */
+      reference: { engine: string; provider: string; transfer: string };
+      run: { engine: string; provider: string };
+    }
+  | { kind: 'pytorch'; samplesPerS: number; divisor: Divisor; torch: string; mode: 'eager' | 'compile' }
+  | { kind: 'anchor'; samplesPerS: number; anchor: Anchor }
+  | {
+      kind: 'spec';
+      rule: 16 | 8;
+      /** The device's dense figure (TFLOP/s for 16-bit, TOPS for 8-bit) and the H100 SXM's. */
+      value: number;
+      h100Value: number;
+    }
+  | {
+      kind: 'roofline';
+      device: string;
+      bandwidthGBps: number | null;
+      local: RooflineBound;
+      h100: RooflineBound;
+      efficiency: number | null;
+      /** The model's byte counts were partly unknown and counted as 0. */
+      bytesPartlyUnknown: boolean;
+    }
+  /** No reference throughput for a matched reference run. */
+  | { kind: 'no-reference-throughput'; key: string }
+  /** No reference run of this workload; `lookedFor` is the workload key it needed. */
+  | { kind: 'no-reference'; why: string; lookedFor?: string }
+  /** The device has no figure for this rule. */
+  | { kind: 'no-spec-figure'; rule: 16 | 8; device: string }
+  /** The method cannot run for `method`: the device or the model's cost is unknown, or the bound failed. */
+  | { kind: 'unavailable'; method: 'spec' | 'roofline'; why: string };
+
+/** One method's figure: null with the reason (in `derivation`) when it cannot be computed. */
 export interface MethodFigure {
   h100e: number | null;
-  /** The method in words, with its inputs. */
-  method: string;
+  derivation: Derivation;
+  /** Fixed caveats, in the order the text shows them (before the notes). */
+  caveats: Caveat[];
   /**
-   * Derivation texts that `method` embeds verbatim (a peak's source, the bandwidth assumption, why no
-   * reference exists): the same on every row of a file, so the text report prints each once as a note.
+   * Source texts the derivation rests on (a peak's source, the bandwidth assumption, why no reference
+   * exists): the same on every row of a file, so the text report prints each once as a note.
    */
   notes: string[];
 }
+
+/** The roofline figure, with the two bounds and the achieved efficiency at the top level for tables. */
+export type RooflineFigure = MethodFigure & {
+  local: RooflineBound | null;
+  h100: RooflineBound | null;
+  efficiency: number | null;
+};
 
 /** Every estimate for one run. */
 export interface RunEstimate {
@@ -68,11 +149,7 @@ export interface RunEstimate {
   anchor: MethodFigure | null;
   spec16: MethodFigure;
   spec8: MethodFigure;
-  roofline: MethodFigure & {
-    local: RooflineBound | null;
-    h100: RooflineBound | null;
-    efficiency: number | null;
-  };
+  roofline: RooflineFigure;
   /** max / min of the available capacity, measured, PyTorch, spec and roofline figures; null with fewer than two. */
   spread: number | null;
 }
@@ -149,55 +226,18 @@ function peaksOfRun(
   return { peaks: peaksFromCatalog(gpu.device), ranOn, why: '' };
 }
 
-function workOf(run: RunResult): { work: RooflineWork | null; why: string; note: string } {
-  if (run.model.flopsPerImage === null) {
-    return { work: null, why: 'model FLOPs unknown (the analyzer met ops it cannot cost)', note: '' };
-  }
-  const note =
-    run.model.weightBytes === undefined || run.model.activationBytesPerImage === undefined
-      ? '; bytes partly unknown, missing terms counted as 0'
-      : '';
-  return {
-    work: {
-      flopsPerImage: run.model.flopsPerImage,
-      weightBytes: run.model.weightBytes ?? 0,
-      activationBytesPerImage: run.model.activationBytesPerImage ?? 0,
-      batch: run.config.batch,
-    },
-    why: '',
-    note,
-  };
-}
-
-/** Three significant digits, no exponent below 1e-6, thousands grouping above 1000. */
-export function formatH100e(x: number | null): string {
-  if (x === null || !Number.isFinite(x)) return 'n/a';
-  if (x >= 1000) return Math.round(x).toLocaleString('en-US');
-  if (x === 0) return '0';
-  if (Math.abs(x) < 1e-6) return x.toExponential(2);
-  return String(Number(x.toPrecision(3)));
-}
-
-/** Said on a CPU or software run's device figures when --as was given: it was not applied to them. */
-const AS_GPU_ONLY = '--as applies to GPU runs only';
-
 /**
- * A figure divided by a measured reference on `device`: its notes are appended to the method, and an
- * H200 divisor adds that it counts as one H100e (same dense compute, faster memory).
+ * A figure divided by a measured reference on `device`: an H200 divisor adds the caveat that it counts
+ * as one H100e (same dense compute, faster memory).
  */
-function dividedFigure(h100e: number, method: string, notes: string[], device: string): MethodFigure {
-  const all = device.startsWith('H200')
-    ? [
-        ...notes,
-        'an H200 counts as 1 H100e (same dense compute), its faster memory makes this figure low for memory-bound models',
-      ]
-    : notes;
-  return { h100e, method: [method, ...all].join('; '), notes: all };
+function dividedFigure(
+  samplesPerS: number,
+  derivation: Derivation & { divisor: Divisor },
+  caveats: Caveat[],
+): MethodFigure {
+  const all: Caveat[] = derivation.divisor.device.startsWith('H200') ? [...caveats, 'h200-divisor'] : caveats;
+  return { h100e: samplesPerS / derivation.divisor.samplesPerS, derivation, caveats: all, notes: [] };
 }
-
-/** Said on every PyTorch figure: what that divisor timed that ours may not. */
-const PYTORCH_DIVISOR_NOTE =
-  "PyTorch's input stays on the GPU (no host copies timed) and its models are torchvision's with random weights";
 
 /** The run over PyTorch's fastest figure of its workload on an H100/H200, or null when none ran it. */
 function pytorchFigure(
@@ -207,170 +247,205 @@ function pytorchFigure(
 ): MethodFigure | null {
   const p = findPytorchReference(run, refs);
   if (!p) return null;
-  return dividedFigure(
-    samplesPerS / p.imagesPerS,
-    `PyTorch: ${formatH100e(samplesPerS)} / ${formatH100e(p.imagesPerS)} img/s of PyTorch ${p.torch} ${p.mode === 'compile' ? 'torch.compile' : 'eager'} ` +
-      `on the ${p.device} (its fastest mode for this model, precision and batch) ${p.file} (made by: ${p.command})`,
-    [PYTORCH_DIVISOR_NOTE],
-    p.device,
-  );
+  const divisor = { samplesPerS: p.imagesPerS, device: p.device, file: p.file, command: p.command };
+  return dividedFigure(samplesPerS, { kind: 'pytorch', samplesPerS, divisor, torch: p.torch, mode: p.mode }, [
+    'pytorch-divisor',
+  ]);
 }
-
-/** Said on every capacity figure: how its two sides were chosen. */
-const CAPACITY_NOTE =
-  'this run as measured, over the reference at its best batch, engine and mode for this model and precision';
 
 /** The run over the H100/H200's best figure for its model and precision, or null when none ran it. */
 function capacityFigure(run: RunResult, samplesPerS: number, ctx: Context): MethodFigure | null {
   const c = findCapacityReference(run, ctx.refs, ctx.pytorchRefs);
   if (!c) return null;
+  const divisor = { samplesPerS: c.samplesPerS, device: c.device, file: c.file, command: c.command };
+  const derivation: Derivation = {
+    kind: 'capacity',
+    samplesPerS,
+    divisor,
+    model: run.model.name,
+    precision: run.model.precision,
+    what: c.what,
+  };
+  return dividedFigure(samplesPerS, derivation, ['capacity-sides']);
+}
+
+/** The run over an H100/H200 reference of the same configuration, else of the same workload. */
+function measuredFigure(run: RunResult, samplesPerS: number, ctx: Context): MethodFigure {
+  const found = findReference(run, ctx.refs);
+  if (!found.match) {
+    // The reason is the same for every run (a note), the workload it looked for is not.
+    const why = `no matching H100 reference: ${found.why}`;
+    const derivation: Derivation = {
+      kind: 'no-reference',
+      why,
+      ...(found.lookedFor ? { lookedFor: found.lookedFor } : {}),
+    };
+    return { h100e: null, derivation, caveats: [], notes: [why] };
+  }
+  const { ref, kind } = found.match;
+  // Reference runs always carry a throughput (referenceRunsOf keeps successful runs only).
+  const r = ref.run.throughput?.samplesPerS;
+  if (!r)
+    return {
+      h100e: null,
+      derivation: { kind: 'no-reference-throughput', key: matchKey(run) },
+      caveats: [],
+      notes: [],
+    };
   return dividedFigure(
-    samplesPerS / c.samplesPerS,
-    `capacity: ${formatH100e(samplesPerS)} / ${formatH100e(c.samplesPerS)} img/s, the ${c.device}'s best for ${run.model.name} ${run.model.precision} (${c.what}) ${c.file} (made by: ${c.command})`,
-    [CAPACITY_NOTE],
-    c.device,
+    samplesPerS,
+    {
+      kind: 'measured',
+      samplesPerS,
+      divisor: { samplesPerS: r, device: ref.device, file: ref.file, command: ref.command },
+      pairing: kind,
+      reference: {
+        engine: ref.run.engine.name,
+        provider: ref.run.engine.provider,
+        transfer: ref.run.config.transfer,
+      },
+      run: { engine: run.engine.name, provider: run.engine.provider },
+    },
+    [],
   );
+}
+
+/** The published anchor's ratio: never like-for-like, kept out of the spread. */
+function anchorFigure(run: RunResult, samplesPerS: number, ctx: Context): MethodFigure | null {
+  const a = findAnchor(run, ctx.anchors);
+  if (!a) return null;
+  return {
+    h100e: samplesPerS / a.samplesPerS,
+    derivation: { kind: 'anchor', samplesPerS, anchor: a },
+    caveats: [],
+    notes: [a.caveat],
+  };
+}
+
+/** Both Epoch spec rules for the device's peaks (16-bit dense, 8-bit dense). */
+function specFigures(peaks: DevicePeaks | null, why: string): { spec16: MethodFigure; spec8: MethodFigure } {
+  if (!peaks) {
+    const none = (): MethodFigure => ({
+      h100e: null,
+      derivation: { kind: 'unavailable', method: 'spec', why },
+      caveats: [],
+      notes: [why],
+    });
+    return { spec16: none(), spec8: none() };
+  }
+  const spec = specH100e(peaks);
+  const spec16: MethodFigure =
+    peaks.dense16Tflops === null
+      ? {
+          h100e: null,
+          derivation: { kind: 'no-spec-figure', rule: 16, device: peaks.name },
+          caveats: [],
+          notes: [],
+        }
+      : {
+          h100e: spec.rule16,
+          derivation: { kind: 'spec', rule: 16, value: peaks.dense16Tflops, h100Value: H100_DENSE16_TFLOPS },
+          caveats: [],
+          notes: [peaks.notes.dense16],
+        };
+  const spec8: MethodFigure =
+    peaks.int8Tops === null
+      ? // Without a figure the whole sentence is the same on every row of the device: it is the note.
+        {
+          h100e: null,
+          derivation: { kind: 'no-spec-figure', rule: 8, device: peaks.name },
+          caveats: [],
+          notes: [peaks.notes.int8],
+        }
+      : {
+          h100e: spec.rule8,
+          derivation: { kind: 'spec', rule: 8, value: peaks.int8Tops, h100Value: H100_DENSE8_TOPS },
+          caveats: [],
+          notes: [peaks.notes.int8],
+        };
+  return { spec16, spec8 };
+}
+
+/** The roofline figure: the local bound over the H100 SXM's bound, with the achieved efficiency. */
+function rooflineFigure(
+  run: RunResult,
+  samplesPerS: number,
+  peaks: DevicePeaks | null,
+  why: string,
+): RooflineFigure {
+  const unavailable = (reason: string, notes: string[]): RooflineFigure => ({
+    h100e: null,
+    derivation: { kind: 'unavailable', method: 'roofline', why: reason },
+    caveats: [],
+    notes,
+    local: null,
+    h100: null,
+    efficiency: null,
+  });
+  if (!peaks) return unavailable(why, [why]);
+  if (run.model.flopsPerImage === null) {
+    const noFlops = 'model FLOPs unknown (the analyzer met ops it cannot cost)';
+    return unavailable(noFlops, [noFlops]);
+  }
+  const work: RooflineWork = {
+    flopsPerImage: run.model.flopsPerImage,
+    weightBytes: run.model.weightBytes ?? 0,
+    activationBytesPerImage: run.model.activationBytesPerImage ?? 0,
+    batch: run.config.batch,
+  };
+  const here = rooflineOn(work, peaks, run.model.precision);
+  const there = rooflineOn(work, peaksFromCatalog(h100()), run.model.precision);
+  if (!here.ok) return unavailable(here.reason, []);
+  if (!there.ok) return unavailable(there.reason, []);
+  // A server run's throughput is its offered load: it does not say how close the device came to its bound.
+  const efficiency = run.config.scenario === 'server' ? null : samplesPerS / here.value.samplesPerS;
+  const compute = run.model.precision === 'fp32' ? peaks.notes.fp32 : peaks.notes.dense16;
+  return {
+    h100e: here.value.samplesPerS / there.value.samplesPerS,
+    derivation: {
+      kind: 'roofline',
+      device: peaks.name,
+      bandwidthGBps: peaks.bandwidthGBps,
+      local: here.value,
+      h100: there.value,
+      efficiency,
+      bytesPartlyUnknown:
+        run.model.weightBytes === undefined || run.model.activationBytesPerImage === undefined,
+    },
+    caveats: [],
+    notes: [compute, peaks.notes.bandwidth],
+    local: here.value,
+    h100: there.value,
+    efficiency,
+  };
+}
+
+/** max / min of the figures that are like-for-like enough to compare (the anchor is not); null below two. */
+function spreadOf(figures: readonly (MethodFigure | null)[]): number | null {
+  const values = figures.map((f) => f?.h100e ?? null).filter((v): v is number => v !== null && v > 0);
+  return values.length >= 2 ? Math.max(...values) / Math.min(...values) : null;
 }
 
 /** Estimates one successful run. */
 function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimate {
   const samplesPerS = run.throughput?.samplesPerS ?? 0;
   const { peaks, ranOn, why } = peaksOfRun(run, env, ctx);
-  const key = matchKey(run);
-
-  // measured
-  let measured: MethodFigure;
-  const found = findReference(run, ctx.refs);
-  // Reference runs always carry a throughput (referenceRunsOf keeps successful runs only).
-  const r = found.match?.ref.run.throughput?.samplesPerS;
-  if (found.match && r) {
-    const { ref, kind } = found.match;
-    const how =
-      kind === 'same-config'
-        ? `the ${ref.device} reference`
-        : `the fastest ${ref.device} reference of this workload (${ref.run.engine.name}/${ref.run.engine.provider}, transfer ${ref.run.config.transfer}; none ran ${run.engine.name}/${run.engine.provider} there)`;
-    measured = dividedFigure(
-      samplesPerS / r,
-      `measured: ${formatH100e(samplesPerS)} / ${formatH100e(r)} img/s of ${how} ${ref.file} (made by: ${ref.command})`,
-      [],
-      ref.device,
-    );
-  } else if (found.match) {
-    measured = { h100e: null, method: `no throughput in the reference for ${key}`, notes: [] };
-  } else {
-    // The reason is the same for every run (a note), the workload it looked for is not.
-    const reason = `no matching H100 reference: ${found.why}`;
-    const lookedFor = found.lookedFor === undefined ? '' : `; looked for ${found.lookedFor}`;
-    measured = { h100e: null, method: reason + lookedFor, notes: [reason] };
-  }
-  const pytorch = pytorchFigure(run, samplesPerS, ctx.pytorchRefs);
   const capacity = capacityFigure(run, samplesPerS, ctx);
-  const a = findAnchor(run, ctx.anchors);
-  const anchor: MethodFigure | null = a
-    ? {
-        h100e: samplesPerS / a.samplesPerS,
-        method: `published anchor, not like-for-like: ${a.benchmark}, ${a.system}, ${a.samplesPerS.toLocaleString('en-US')} samples/s (${a.engine}, ${a.precision}); ${a.caveat}; source: ${a.source.title} ${a.source.url}`,
-        notes: [a.caveat],
-      }
-    : null;
-
-  // spec
-  const spec = peaks ? specH100e(peaks) : { rule16: null, rule8: null };
-  let spec16: MethodFigure = !peaks
-    ? { h100e: null, method: `spec: ${why}`, notes: [why] }
-    : peaks.dense16Tflops === null
-      ? {
-          h100e: null,
-          method: `spec (Epoch 16-bit rule): ${peaks.name} has no dense 16-bit figure`,
-          notes: [],
-        }
-      : {
-          h100e: spec.rule16,
-          method: `spec (Epoch 16-bit rule): ${peaks.dense16Tflops.toPrecision(4)} / ${H100_DENSE16_TFLOPS} TFLOP/s dense; ${peaks.notes.dense16}`,
-          notes: [peaks.notes.dense16],
-        };
-  // Without a figure the whole sentence is the same on every row of the device: it is the note.
-  const noInt8 = peaks
-    ? `spec (Epoch 8-bit rule): ${peaks.name} has no dense 8-bit figure (${peaks.notes.int8})`
-    : '';
-  let spec8: MethodFigure = !peaks
-    ? { h100e: null, method: `spec: ${why}`, notes: [why] }
-    : peaks.int8Tops === null
-      ? { h100e: null, method: noInt8, notes: [noInt8] }
-      : {
-          h100e: spec.rule8,
-          method: `spec (Epoch 8-bit rule): ${peaks.int8Tops.toPrecision(4)} / ${H100_DENSE8_TOPS} TOPS dense; ${peaks.notes.int8}`,
-          notes: [peaks.notes.int8],
-        };
-
-  // roofline
-  const { work, why: workWhy, note } = workOf(run);
-  let roofline: RunEstimate['roofline'];
-  if (!peaks || !work) {
-    roofline = {
-      h100e: null,
-      method: `roofline: ${peaks ? workWhy : why}`,
-      notes: [peaks ? workWhy : why],
-      local: null,
-      h100: null,
-      efficiency: null,
-    };
-  } else {
-    const here = rooflineOn(work, peaks, run.model.precision);
-    const there = rooflineOn(work, peaksFromCatalog(h100()), run.model.precision);
-    if (!here.ok || !there.ok) {
-      roofline = {
-        h100e: null,
-        method: `roofline: ${!here.ok ? here.reason : !there.ok ? there.reason : ''}`,
-        notes: [],
-        local: null,
-        h100: null,
-        efficiency: null,
-      };
-    } else {
-      // A server run's throughput is its offered load: it does not say how close the device came to its bound.
-      const efficiency = run.config.scenario === 'server' ? null : samplesPerS / here.value.samplesPerS;
-      const compute = run.model.precision === 'fp32' ? peaks.notes.fp32 : peaks.notes.dense16;
-      roofline = {
-        h100e: here.value.samplesPerS / there.value.samplesPerS,
-        method:
-          `roofline: bound ${formatH100e(here.value.samplesPerS)} img/s on ${peaks.name} (${here.value.bound}-bound, ${here.value.peakLabel} ${Number(here.value.peakTflops.toPrecision(4))} TFLOP/s, ${peaks.bandwidthGBps} GB/s) / ` +
-          `${formatH100e(there.value.samplesPerS)} img/s on H100 SXM (${there.value.bound}-bound)` +
-          (efficiency === null
-            ? ''
-            : `; achieved efficiency ${(100 * efficiency).toPrecision(3)} % of the local bound` +
-              // Above 100 % the measurement beat the assumed peak: the peak (clock, units) is too low.
-              (efficiency > 1
-                ? ' (above 100 %: the assumed peak is too low, e.g. turbo clocks above the nominal GHz)'
-                : '')) +
-          `; compute: ${compute}; bandwidth: ${peaks.notes.bandwidth}${note}`,
-        notes: [compute, peaks.notes.bandwidth],
-        local: here.value,
-        h100: there.value,
-        efficiency,
-      };
-    }
-  }
-
+  const measured = measuredFigure(run, samplesPerS, ctx);
+  const pytorch = pytorchFigure(run, samplesPerS, ctx.pytorchRefs);
+  const anchor = anchorFigure(run, samplesPerS, ctx);
+  let { spec16, spec8 } = specFigures(peaks, why);
+  let roofline = rooflineFigure(run, samplesPerS, peaks, why);
   // --as was given but not applied (peaksOfRun): say so on each figure it would have changed.
-  const asIgnored = <T extends MethodFigure>(f: T): T =>
-    ctx.as && ranOnCpu(run) ? { ...f, method: `${f.method}; ${AS_GPU_ONLY}` } : f;
-  spec16 = asIgnored(spec16);
-  spec8 = asIgnored(spec8);
-  roofline = asIgnored(roofline);
-
-  const values = [
-    capacity?.h100e ?? null,
-    measured.h100e,
-    pytorch?.h100e ?? null,
-    spec16.h100e,
-    spec8.h100e,
-    roofline.h100e,
-  ].filter((v): v is number => v !== null && v > 0);
-  const spread = values.length >= 2 ? Math.max(...values) / Math.min(...values) : null;
+  if (ctx.as && ranOnCpu(run)) {
+    const ignored = <T extends MethodFigure>(f: T): T => ({ ...f, caveats: [...f.caveats, 'as-gpu-only'] });
+    spec16 = ignored(spec16);
+    spec8 = ignored(spec8);
+    roofline = ignored(roofline);
+  }
   return {
     key: run.key,
-    matchKey: key,
+    matchKey: matchKey(run),
     model: run.model.name,
     engine: run.engine.name,
     provider: run.engine.provider,
@@ -386,7 +461,7 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
     spec16,
     spec8,
     roofline,
-    spread,
+    spread: spreadOf([capacity, measured, pytorch, spec16, spec8, roofline]),
   };
 }
 
@@ -417,7 +492,7 @@ export function estimateFile(file: ResultFile, path: string, opts: EstimateOptio
     const software = ok.some((r) => r.device.software === true) ? ' or a GPU emulated in software' : '';
     throw new BenchError(
       'E_USAGE',
-      `--as ${opts.as}: ${path} has no GPU run (${ok.length === 1 ? 'its run' : `all ${ok.length} runs`} measured on the CPU${software}); ${AS_GPU_ONLY}`,
+      `--as ${opts.as}: ${path} has no GPU run (${ok.length === 1 ? 'its run' : `all ${ok.length} runs`} measured on the CPU${software}); --as applies to GPU runs only`,
       {
         hint: 'drop --as; CPU runs get CPU estimates (run bench estimate on the machine that measured them)',
       },
@@ -429,7 +504,7 @@ export function estimateFile(file: ResultFile, path: string, opts: EstimateOptio
   if (opts.measuredOnly && !runs.some((e) => e.measured.h100e !== null)) {
     throw new BenchError(
       'E_BAD_INPUT',
-      `${path}: no run has a matching H100 reference, so the measured method gives nothing (${runs[0]!.measured.method})`,
+      `${path}: no run has a matching H100 reference, so the measured method gives nothing (${whyNoReference(runs[0]!.measured.derivation)})`,
       {
         hint: 'measure the same models, precisions and batches on an H100 (results/reference/README.md), or drop --method measured for spec and roofline figures',
       },
@@ -451,39 +526,47 @@ export function estimateFile(file: ResultFile, path: string, opts: EstimateOptio
   };
 }
 
-/** Estimates one run against the default reference folder and this machine's CPU. */
-function estimateRun(run: RunResult, env: Environment, opts: EstimateOptions = {}): RunEstimate {
-  return estimateOne(run, env, contextOf(opts));
+/** Why a measured figure is missing, for the --method measured error. */
+function whyNoReference(d: Derivation): string {
+  if (d.kind === 'no-reference-throughput') return `no throughput in the reference for ${d.key}`;
+  if (d.kind === 'no-reference')
+    return d.lookedFor === undefined ? d.why : `${d.why}; looked for ${d.lookedFor}`;
+  return d.kind;
 }
 
-/**
- * The one H100e figure a table shows for a run: the capacity figure when an H100/H200 ran the model
- * (the question the column answers: how much of an H100 running this model flat out is this), else the
- * measured figure, else the 16-bit spec figure (8-bit when there is no 16-bit one); null when the run
- * has no throughput or its device is unknown. Throws what {@link estimateRun} throws (a broken
- * reference).
- */
-export function h100eFigure(
-  run: RunResult,
-  env: Environment,
-): { h100e: number; method: 'capacity' | 'measured' | 'spec' | 'spec int8' } | null {
-  if (run.status !== 'ok' || !run.throughput) return null;
-  const e = estimateRun(run, env);
+/** The H100e a table shows for one run (see {@link h100eCells}). */
+export type H100eCell =
+  | { h100e: number; method: 'capacity' | 'measured' | 'spec' | 'spec int8' }
+  /** No method gives a figure (unknown device, no FLOPs), or a reference file could not be read. */
+  | { h100e: null; why: 'no-figure' | 'reference-error' };
+
+/** The table's pick among a run's estimates: capacity, else measured, else 16-bit spec, else 8-bit spec. */
+function cellOf(e: RunEstimate): H100eCell {
   if (e.capacity?.h100e != null) return { h100e: e.capacity.h100e, method: 'capacity' };
   if (e.measured.h100e !== null) return { h100e: e.measured.h100e, method: 'measured' };
   if (e.spec16.h100e !== null) return { h100e: e.spec16.h100e, method: 'spec' };
   if (e.spec8.h100e !== null) return { h100e: e.spec8.h100e, method: 'spec int8' };
-  return null;
+  return { h100e: null, why: 'no-figure' };
 }
 
-/** The H100e cell for `bench run` and `bench report`: {@link h100eFigure} with its method in brackets. */
-export function h100eColumn(run: RunResult, env: Environment): string {
-  if (run.status !== 'ok' || !run.throughput) return '-';
+/**
+ * The one H100e figure a table shows for each successful run of `file` (`bench run`'s table, `bench
+ * report`): the capacity figure when an H100/H200 ran the model (how much of an H100 running this model
+ * flat out is this), else the measured figure, else the 16-bit spec figure (8-bit when there is no
+ * 16-bit one). References are read once here, before anything renders; a broken reference file gives
+ * every run `reference-error` instead of failing the table (`bench estimate` reports the error).
+ */
+export function h100eCells(file: ResultFile, opts: EstimateOptions = {}): Map<RunResult, H100eCell> {
+  const cells = new Map<RunResult, H100eCell>();
+  const ok = file.runs.filter((r) => r.status === 'ok' && r.throughput !== undefined);
+  if (ok.length === 0) return cells;
+  let ctx: Context;
   try {
-    const figure = h100eFigure(run, env);
-    return figure ? `${formatH100e(figure.h100e)} (${figure.method})` : 'n/a (bench estimate says why)';
+    ctx = contextOf(opts);
   } catch {
-    // A broken reference file must not break `bench run`'s table; `bench estimate` reports it.
-    return 'n/a (reference error)';
+    for (const run of ok) cells.set(run, { h100e: null, why: 'reference-error' });
+    return cells;
   }
+  for (const run of ok) cells.set(run, cellOf(estimateOne(run, environmentOf(file, run), ctx)));
+  return cells;
 }

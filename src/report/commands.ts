@@ -5,6 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BenchError, isBenchError } from '../core/errors.js';
+import { h100eCells } from '../estimate/estimate.js';
 import { exporterFor, type ExportFormat, type ReportDocument } from './index.js';
 import { checkOutFile, writeFileAtomic, writeResultFile } from '../results/io.js';
 import { compareFiles, type CompareOptions, type Comparison } from '../compare/compare.js';
@@ -47,6 +48,8 @@ function documentFor(
     warnings,
     sections: { runs: full, environments: full },
     generatedAt: new Date().toISOString(),
+    // The runs table's H100e column: estimated here, so rendering reads no reference file.
+    h100e: full ? new Map(files.flatMap((f) => [...h100eCells(f.data)])) : new Map(),
   };
 }
 

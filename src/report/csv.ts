@@ -6,9 +6,9 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { CellComparison, Comparison, ComparisonRow, UnmatchedKey } from '../compare/compare.js';
+import type { H100eCell } from '../estimate/estimate.js';
 import { environmentOf } from '../results/environment.js';
 import type { LoadedFile } from '../results/load.js';
-import { h100eFigure } from '../estimate/estimate.js';
 import type { ResultFile, RunResult } from '../results/schema.js';
 import type { Exporter, ReportDocument } from './exporter.js';
 
@@ -28,29 +28,14 @@ export function toCsv(header: readonly string[], rows: readonly (readonly CsvCel
 /** A column: its header and how a run of a file fills it. */
 interface Column {
   header: string;
-  cell: (run: RunResult, file: LoadedFile) => CsvCell;
+  /** `h100e` is the run's H100e, estimated before rendering (ReportDocument.h100e). */
+  cell: (run: RunResult, file: LoadedFile, h100e: H100eCell | undefined) => CsvCell;
 }
 
 /** The driver of the GPU a run used: none for a CPU or software-device run, which names no GPU. */
 function gpuDriver(data: ResultFile, run: RunResult): string | undefined {
   if (run.device.gpuIndex === undefined) return undefined;
   return environmentOf(data, run).gpus.find((g) => g.index === run.device.gpuIndex)?.driverVersion;
-}
-
-/** Each run's {@link h100eFigure}, so its two columns estimate it once. */
-const h100eByRun = new WeakMap<RunResult, ReturnType<typeof h100eFigure>>();
-
-/** {@link h100eFigure} of a run, or none when a reference file is broken (`bench estimate` says why). */
-function h100eOf(run: RunResult, file: LoadedFile): ReturnType<typeof h100eFigure> {
-  if (h100eByRun.has(run)) return h100eByRun.get(run) ?? null;
-  let figure: ReturnType<typeof h100eFigure> = null;
-  try {
-    figure = h100eFigure(run, environmentOf(file.data, run));
-  } catch {
-    // Left empty; `bench estimate` names the broken file.
-  }
-  h100eByRun.set(run, figure);
-  return figure;
 }
 
 /**
@@ -112,8 +97,8 @@ export const CSV_COLUMNS: readonly Column[] = [
   { header: 'server.p99Ms', cell: (r) => r.server?.p99Ms },
   { header: 'server.latencyBoundMs', cell: (r) => r.server?.latencyBoundMs },
   { header: 'server.met', cell: (r) => r.server?.met },
-  { header: 'h100e', cell: (r, f) => h100eOf(r, f)?.h100e },
-  { header: 'h100e.method', cell: (r, f) => h100eOf(r, f)?.method },
+  { header: 'h100e', cell: (_r, _f, h) => h?.h100e ?? undefined },
+  { header: 'h100e.method', cell: (_r, _f, h) => (h && h.h100e !== null ? h.method : undefined) },
   { header: 'warnings', cell: (r) => r.warnings.map((w) => w.code).join('; ') || undefined },
 ];
 
@@ -205,7 +190,7 @@ export const csvExporter: Exporter = {
   render(doc: ReportDocument): Promise<string> {
     if (!doc.sections.runs && doc.comparison) return Promise.resolve(comparisonCsv(doc.comparison));
     const records = doc.files.flatMap((file) =>
-      file.data.runs.map((run) => CSV_COLUMNS.map((c) => c.cell(run, file))),
+      file.data.runs.map((run) => CSV_COLUMNS.map((c) => c.cell(run, file, doc.h100e.get(run)))),
     );
     return Promise.resolve(
       toCsv(

@@ -3,6 +3,7 @@
  * so a capacity sheet can take the figures without losing where they came from.
  */
 import { toCsv, type CsvCell } from './csv.js';
+import { methodText } from './estimate-method.js';
 import type { EstimateReport, MethodFigure, RunEstimate } from '../estimate/estimate.js';
 
 /**
@@ -45,7 +46,10 @@ export function formatEstimateCsv(report: EstimateReport): string {
     ...METHODS.map((m) => figure(r, m)?.h100e),
     r.roofline.efficiency,
     r.spread,
-    ...METHODS.map((m) => figure(r, m)?.method),
+    ...METHODS.map((m) => {
+      const f = figure(r, m);
+      return f ? methodText(f) : undefined;
+    }),
   ]);
   return toCsv(ESTIMATE_CSV_HEADER, rows);
 }

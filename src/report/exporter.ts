@@ -3,6 +3,8 @@
  * build a {@link ReportDocument} once and hand it to the exporter of the format the user chose.
  */
 import type { Comparison } from '../compare/compare.js';
+import type { H100eCell } from '../estimate/estimate.js';
+import type { RunResult } from '../results/schema.js';
 import type { LoadedFile } from '../results/load.js';
 
 /**
@@ -23,6 +25,8 @@ export interface ReportDocument {
   sections: { runs: boolean; environments: boolean };
   /** When the document was produced (ISO 8601). */
   generatedAt: string;
+  /** The H100e each successful run gets in run tables (estimated before rendering; none for compare). */
+  h100e: ReadonlyMap<RunResult, H100eCell>;
 }
 
 /** Renders a document in one format. */

@@ -10,7 +10,7 @@ import { environmentOf } from '../results/environment.js';
 import { runKey } from '../results/key.js';
 import type { LoadedFile } from '../results/load.js';
 import { summarizeServer, type ServerRunSummary } from '../compare/server.js';
-import { h100eColumn } from '../estimate/estimate.js';
+import { h100eCellText } from './estimate-method.js';
 import { deviceKindLabel } from '../results/device-label.js';
 import type { RunResult } from '../results/schema.js';
 import type { ReportDocument } from './exporter.js';
@@ -358,7 +358,7 @@ function runsTable(doc: ReportDocument): TextTable {
     formatRelativeCi(run.throughput?.samplesPerS ?? null, run.throughput?.ci95 ?? null),
     formatNumber(run.latency?.p50Ms ?? null),
     formatNumber(run.latency?.p99Ms ?? null),
-    h100eColumn(run, environmentOf(file.data, run)),
+    h100eCellText(doc.h100e.get(run)),
     warningCodes(run),
   ]);
   return { header, rows };
