@@ -12,7 +12,7 @@ import {
 import type { RunResult } from '../src/results/schema.js';
 import type { PendingConfig } from '../src/run/run.js';
 import { syntheticConfig, syntheticRun } from './synthetic.js';
-import { BAR_FORMAT, barPayload } from '../src/cli/run.js';
+import { BAR_FORMAT, barPayload } from '../src/cli/run-progress.js';
 
 /** A pending configuration of model file `sha` (one character) at `batch`, settings of syntheticConfig. */
 const pending = (sha: string, batch: number, macsPerImage: number | null, threads = 2): PendingConfig => ({

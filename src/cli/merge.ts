@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { mergeCommand } from '../report/commands.js';
 import { BenchError } from '../core/errors.js';
 
-const OptionsSchema = z.object({ out: z.string().min(1), force: z.boolean().optional() });
+const OptionsSchema = z.object({
+  out: z.string().min(1),
+  force: z.boolean().optional(),
+  json: z.boolean().optional(),
+});
 
 /** Registers `bench merge`. */
 export function register(program: Command): void {
@@ -14,6 +18,7 @@ export function register(program: Command): void {
     .argument('<files...>', 'result files to merge, in order')
     .requiredOption('--out <file>', 'where to write the merged result file')
     .option('--force', 'replace an existing --out')
+    .option('--json', 'print what was merged (out, runs, sources, warnings) as JSON')
     .action((files: string[], raw: unknown) => {
       const parsed = OptionsSchema.safeParse(raw);
       if (!parsed.success)
@@ -26,6 +31,10 @@ export function register(program: Command): void {
         `bench merge ${files.join(' ')} --out ${parsed.data.out}`,
         { force: parsed.data.force ?? false },
       );
+      if (parsed.data.json) {
+        process.stdout.write(`${JSON.stringify({ out: parsed.data.out, ...result }, null, 2)}\n`);
+        return;
+      }
       for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
       process.stdout.write(

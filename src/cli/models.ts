@@ -23,6 +23,7 @@ const ExportSchema = z.object({
   seed: z.coerce.number().int().min(0).max(MAX_SEED).default(0),
   out: z.string().min(1),
   force: z.boolean().default(false),
+  json: z.boolean().default(false),
 });
 
 const InspectSchema = z.object({
@@ -107,16 +108,20 @@ export function register(program: Command): void {
     .option('--seed <n>', 'weight seed', boundedNumber('--seed', SEED_BOUNDS), 0)
     .requiredOption('--out <file>', 'where to write the .onnx file')
     .option('--force', 'replace --out if it exists')
-    .action((name: string, raw: unknown) => {
-      const opts = parse(
+    .option('--json', 'print what was written (path, model, precision, seed, bytes) as JSON')
+    .action((name: string, _raw: unknown, cmd: Command) => {
+      // `--json` after `export` is parsed by the parent `models` command, so read both levels.
+      const { json, ...opts } = parse(
         ExportSchema,
-        raw,
+        cmd.optsWithGlobals(),
         'models export',
         'e.g. bench models export resnet18 --precision fp16 --out resnet18.onnx',
       );
       const r = exportZooModel({ name, ...opts });
       process.stdout.write(
-        `wrote ${r.path} (${r.name}, ${r.precision}, seed ${r.seed}, ${(r.bytes / 1e6).toFixed(1)} MB)\n`,
+        json
+          ? `${JSON.stringify(r, null, 2)}\n`
+          : `wrote ${r.path} (${r.name}, ${r.precision}, seed ${r.seed}, ${(r.bytes / 1e6).toFixed(1)} MB)\n`,
       );
     });
 

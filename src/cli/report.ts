@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { BenchError } from '../core/errors.js';
 import { KEY_FIELDS } from '../results/key.js';
 import { reportCommand } from '../report/commands.js';
 import { flagHint, KeyFieldListSchema, parseIgnoreKey } from './compare.js';
@@ -16,6 +17,7 @@ const OptionsSchema = z.object({
   ignoreKey: z.union([z.array(z.enum(KEY_FIELDS)), KeyFieldListSchema]).optional(),
   title: z.string().min(1).optional(),
   force: z.boolean().optional(),
+  json: z.boolean().optional(),
 });
 
 /** Registers `bench report`. */
@@ -36,8 +38,15 @@ export function register(program: Command): void {
     )
     .option('--title <text>', 'page title')
     .option('--force', 'replace existing --html / --markdown / --csv files')
+    .option('--json', 'print what was written (files, warnings) as JSON; no report may go to stdout then')
     .action(async (files: string[], raw: unknown) => {
       const opts = parseOptions(OptionsSchema, raw, flagHint('report'));
+      const toStdout = (['html', 'markdown', 'csv'] as const).find((f) => opts[f] === '-');
+      if (opts.json && toStdout) {
+        throw new BenchError('E_USAGE', `--json and --${toStdout} -: both would print to stdout`, {
+          hint: `give --${toStdout} a file name, or drop --json`,
+        });
+      }
       const result = await reportCommand(files, {
         html: opts.html,
         markdown: opts.markdown,
@@ -46,6 +55,12 @@ export function register(program: Command): void {
         title: opts.title,
         force: opts.force ?? false,
       });
+      if (opts.json) {
+        process.stdout.write(
+          `${JSON.stringify({ written: result.written, warnings: result.warnings }, null, 2)}\n`,
+        );
+        return;
+      }
       for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(result.stdout);
       // With a report on stdout, "wrote" lines go to stderr so a pipe gets the report alone.
