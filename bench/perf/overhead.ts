@@ -11,8 +11,8 @@
  *   npx tsc -p . && node dist/bench/perf/overhead.js [--model path.onnx] [--rounds 20] [--seconds 0.75] [--threads 1]
  *
  * Many short rounds rather than a few long ones: on a shared machine the load from other processes
- * drifts over seconds, and short alternating slices expose both loops to the same drift (5 rounds of
- * 3 s swung the ratio by ±8 % on a loaded 2-core box; 20-30 short rounds stayed within ±1 %).
+ * drifts over seconds, and short alternating slices expose both loops to the same drift (few long
+ * rounds swing the ratio far more than many short ones: docs/development.md).
  * One intra-op thread by default, so the model does not compete with itself for the cores.
  *
  * Default model: zoo mobilenet_v2, fp32, batch 1, CPU.

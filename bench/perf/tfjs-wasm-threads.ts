@@ -3,8 +3,8 @@
  * backend at --threads N over --threads 1, which src/engines/tfjs-wasm-threads.ts makes possible on
  * Node. tfjs sizes its thread pool once per process, so every measurement is its own `bench run`
  * process; the two counts alternate round by round (1, N, 1, N, ...) so that drift on a shared
- * machine hits both alike, and the verdict is the median of the per-round ratios (on this 2-core VM
- * single runs of the same configuration spread by ±30 %). Exit 1 when it is below 1.3 for N >= 2.
+ * machine hits both alike, and the verdict is the median of the per-round ratios (single runs of one
+ * configuration spread widely on a shared machine: docs/development.md). Exit 1 when it is below 1.3 for N >= 2.
  *
  *   npx tsc -p . && node dist/bench/perf/tfjs-wasm-threads.js [--model squeezenet1_1] [--batch 1] [--threads N] [--rounds 3] [--seconds 2]
  *

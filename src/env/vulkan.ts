@@ -14,10 +14,9 @@ export const VULKAN_DRIVER_REMEDY =
   'install a Vulkan driver: the NVIDIA driver ships nvidia_icd.json (in containers set NVIDIA_DRIVER_CAPABILITIES=all, or include "graphics"); without a GPU, `bash bench/device/lavapipe.sh` unpacks lavapipe, a CPU Vulkan that makes WebGPU run but says nothing about GPU speed (Mesa 25 from Debian bookworm-backports; Debian 12’s own mesa-vulkan-drivers 22.3 is refused by Dawn)';
 
 /**
- * Said when NVIDIA's driver manifest is installed and Dawn still finds no adapter. Seen on an H200
- * container (2026-11-30): with Debian's libvulkan1 alone Dawn reported "No supported adapters"; with
- * these GL dispatch packages unpacked beside it the H200 appeared (which of them matters was not
- * isolated; they are the set the GPU machine's notes list for Vulkan there).
+ * Said when NVIDIA's driver manifest is installed and Dawn still finds no adapter: without the GL
+ * dispatch packages beside libvulkan1 the loader finds no NVIDIA device (docs/gpus.md tells when
+ * this was seen and what fixed it).
  */
 const NVIDIA_NO_ADAPTER_REMEDY =
   'NVIDIA’s Vulkan driver is installed but offered no GPU: in a container, install the GL dispatch libraries beside the loader (Debian: apt-get install libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2); `VK_LOADER_DEBUG=driver` shows what the loader finds';

@@ -1,9 +1,8 @@
 /**
  * The capacity divisor: the best throughput an H100 (or H200) reached on a run's model and precision,
  * at whatever batch, engine and mode did best there. Dividing by the same batch instead (the measured
- * method) compares two latency-bound figures at batch 1: on the H200 of 2026-11-30 a batch-1 run
- * gave a few hundred images per second on either engine, so a 2-core CPU came out at 0.1-0.35 H100e,
- * while at its best batch the H200 ran 38-340 times faster (results/reference/README.md).
+ * method) compares two latency-bound figures at batch 1, where a GPU is far from its capacity
+ * (docs/h100e.md and results/reference/README.md give the measured gap).
  */
 import type { RunResult } from '../results/schema.js';
 import { pytorchRunsOfModel, type PytorchReference } from './pytorch-reference.js';

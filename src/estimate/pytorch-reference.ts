@@ -2,8 +2,8 @@
  * PyTorch on an H100 or H200 as a second measured divisor: the files of bench/anchors/pytorch_anchor.py
  * in results/reference/pytorch/. They time torchvision's own architectures (eager and torch.compile)
  * on an input already on the GPU, so they show what the GPU gives with the framework most users run,
- * where our reference runs show what onnxruntime-node gives there (on the H200 of 2026-11-30: WebGPU
- * at 3-35 % of PyTorch's best, results/reference/README.md).
+ * where our reference runs show what onnxruntime-node gives there (results/reference/README.md
+ * compares the two).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
