@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { warningText } from '../src/report/warning-text.js';
 import { compareFiles } from '../src/compare/compare.js';
 import { environmentWarnings } from '../src/compare/environment-diff.js';
 import { BenchError } from '../src/core/errors.js';
@@ -31,7 +32,9 @@ describe('environment warnings', () => {
       withSettings({ graphOptimizationLevel: 'disabled', enableMemPattern: false }),
     ]);
     const warned = (a: typeof all, b: typeof all) =>
-      environmentWarnings([a, b]).filter((w) => w.startsWith('--ep-option'));
+      environmentWarnings([a, b])
+        .map(warningText)
+        .filter((w) => w.startsWith('--ep-option'));
     expect(warned(older, all)).toEqual([]);
     // Only the settings whose values differ; one a run did not record had its default.
     expect(warned(all, off)).toEqual([
@@ -51,9 +54,9 @@ describe('environment warnings', () => {
       return { ...r, engine: { ...r.engine, providerOptions } };
     };
     const warned = (a: ReturnType<typeof file>, b: ReturnType<typeof file>, ignore: 'provider'[] = []) =>
-      compareFiles([a, b], { bootstrapIterations: 50, ignore }).warnings.filter((w) =>
-        w.startsWith('--ep-option'),
-      );
+      compareFiles([a, b], { bootstrapIterations: 50, ignore })
+        .warnings.map(warningText)
+        .filter((w) => w.startsWith('--ep-option'));
     // A CPU run matched with a WebGPU run (--ignore-key provider): the WebGPU default layout is no
     // --ep-option difference, both ran the same graph optimisation level.
     const cpuFile = file('cpu.json', [run('m', 'cpu', { graphOptimizationLevel: 'all' })]);
@@ -76,7 +79,9 @@ describe('environment warnings', () => {
         run('m', 'webgpu', { graphOptimizationLevel: 'all', preferredLayout: layout }),
       ]);
     const whole = (a: ReturnType<typeof file>, b: ReturnType<typeof file>) =>
-      environmentWarnings([a, b]).filter((w) => w.startsWith('--ep-option'));
+      environmentWarnings([a, b])
+        .map(warningText)
+        .filter((w) => w.startsWith('--ep-option'));
     expect(whole(both('all', 'NHWC'), both('basic', 'NHWC'))).toEqual([
       '--ep-option differs: all-NHWC.json "session.graphOptimizationLevel=all" vs basic-NHWC.json "session.graphOptimizationLevel=basic"',
     ]);
@@ -108,11 +113,11 @@ describe('environment warnings', () => {
       'host-c',
     );
     const c = compareFiles([base, same, other], { bootstrapIterations: 50 });
-    expect(c.warnings).toEqual([
+    expect(c.warnings.map(warningText)).toEqual([
       'base.json and other.json have no configuration in common (they differ in model)',
     ]);
     // Compared as a whole (no matched runs given), the hosts do differ.
-    expect(environmentWarnings([base, other])).toEqual([
+    expect(environmentWarnings([base, other]).map(warningText)).toEqual([
       'host differs: base.json "host-a" vs other.json "host-c"',
     ]);
   });
@@ -120,21 +125,33 @@ describe('environment warnings', () => {
   it('compare engine versions only for engines both files ran', () => {
     const both = file('both.json', [withEngine('ort', '1.30.0'), withEngine('tfjs', '4.22.0')]);
     const ortOnly = file('ort.json', [withEngine('ort', '1.30.0')]);
-    expect(environmentWarnings([both, ortOnly]).filter((w) => w.startsWith('engine'))).toEqual([]);
+    expect(
+      environmentWarnings([both, ortOnly])
+        .map(warningText)
+        .filter((w) => w.startsWith('engine')),
+    ).toEqual([]);
     const older = file('old.json', [withEngine('ort', '1.29.0')]);
-    expect(environmentWarnings([both, older]).filter((w) => w.startsWith('engine'))).toEqual([
-      'engine version differs: both.json "ort 1.30.0" vs old.json "ort 1.29.0"',
-    ]);
+    expect(
+      environmentWarnings([both, older])
+        .map(warningText)
+        .filter((w) => w.startsWith('engine')),
+    ).toEqual(['engine version differs: both.json "ort 1.30.0" vs old.json "ort 1.29.0"']);
   });
 
   it('compare device names only for device kinds both files ran on', () => {
     const mixed = file('mixed.json', [onDevice('cpu', 'EPYC'), onDevice('webgpu', 'llvmpipe')]);
     const cpu = file('cpu.json', [onDevice('cpu', 'EPYC')]);
-    expect(environmentWarnings([mixed, cpu]).filter((w) => w.startsWith('device'))).toEqual([]);
+    expect(
+      environmentWarnings([mixed, cpu])
+        .map(warningText)
+        .filter((w) => w.startsWith('device')),
+    ).toEqual([]);
     const otherCpu = file('xeon.json', [onDevice('cpu', 'Xeon')]);
-    expect(environmentWarnings([mixed, otherCpu]).filter((w) => w.startsWith('device'))).toEqual([
-      'device differs: mixed.json "cpu: EPYC" vs xeon.json "cpu: Xeon"',
-    ]);
+    expect(
+      environmentWarnings([mixed, otherCpu])
+        .map(warningText)
+        .filter((w) => w.startsWith('device')),
+    ).toEqual(['device differs: mixed.json "cpu: EPYC" vs xeon.json "cpu: Xeon"']);
   });
 });
 

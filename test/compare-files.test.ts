@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { warningText } from '../src/report/warning-text.js';
 import { describe, expect, it } from 'vitest';
 import { compareFiles, type Comparison } from '../src/compare/compare.js';
 import { findRegressions, regressionError, type Regression } from '../src/compare/gate.js';
@@ -74,8 +75,10 @@ describe('compareFiles', () => {
   });
 
   it('lists environment differences', () => {
-    expect(c.warnings).toContain('host differs: base.json "host-a" vs new.json "host-b"');
-    expect(c.warnings).toContain('engine version differs: base.json "ort 1.29.0" vs new.json "ort 1.30.0"');
+    expect(c.warnings.map(warningText)).toContain('host differs: base.json "host-a" vs new.json "host-b"');
+    expect(c.warnings.map(warningText)).toContain(
+      'engine version differs: base.json "ort 1.29.0" vs new.json "ort 1.30.0"',
+    );
   });
 
   it('is deterministic for a seed', () => {
@@ -229,7 +232,9 @@ describe('matching keys', () => {
     expect(cell?.verdict).toBe('slower');
     expect(cell?.ratio).toBeCloseTo(5.5 / 9.5, 12);
     expect(cell?.pValue).toBeCloseTo(2 / 705432, 15);
-    expect(c.warnings).toContain('threads differs: threads-2.json "2" vs threads-1.json "1"');
+    expect(c.warnings.map(warningText)).toContain(
+      'threads differs: threads-2.json "2" vs threads-1.json "1"',
+    );
     expect(findRegressions(c, 5).map((r) => r.metric)).toEqual(['throughput']);
   });
 
@@ -238,7 +243,7 @@ describe('matching keys', () => {
     const r = row(c, `${TINY}|b1|offline|c1|t2`);
     expect(r.runs[0]?.throughputPerS).toBe(100); // no throughput summary in the file: 1000/median 10 ms
     expect(r.cells[0]?.ratio).toBe(1.25);
-    expect(c.warnings).toContain(
+    expect(c.warnings.map(warningText)).toContain(
       'tool version differs: old-tool.json "h100e 0.0.1" vs new.json "h100e 0.1.0"',
     );
   });

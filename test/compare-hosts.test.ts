@@ -4,6 +4,7 @@
  * with host B instead of host B's run being dropped as a duplicate; every other key matches as
  * before, whatever its hosts. Synthetic runs (test/synthetic.ts).
  */
+import { warningText } from '../src/report/warning-text.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareFiles, HOST_KEY_FORMAT, KEY_FORMAT } from '../src/compare/compare.js';
@@ -87,8 +88,10 @@ describe('compare: merged files with runs of one key from two hosts', () => {
 
   it('says in one warning that matching was host-qualified, naming the file and key; no duplicate warning', () => {
     // Both merged files collide on K: named once (the first file), no "more such keys".
-    expect(c.warnings.filter((w) => w.includes('host-qualified'))).toEqual([QUALIFIED_WARNING]);
-    expect(c.warnings.some((w) => w.includes('more than one run'))).toBe(false);
+    expect(c.warnings.map(warningText).filter((w) => w.includes('host-qualified'))).toEqual([
+      QUALIFIED_WARNING,
+    ]);
+    expect(c.warnings.map(warningText).some((w) => w.includes('more than one run'))).toBe(false);
     expect(c.keyFormat).toBe(KEY_FORMAT + HOST_KEY_FORMAT);
     expect(HOST_KEY_FORMAT).toContain('ends in |@host');
   });
@@ -124,7 +127,7 @@ describe('compare: a single-host base against a merged two-host file', () => {
     expect(c.rows[0]?.cells[0]).toMatchObject({ verdict: 'faster', ratio: 1.25 });
     expect(c.unmatched).toEqual([{ key: `${K}|@host-b`, files: ['m2.json'] }]);
     // Only host A's runs were compared: no "host differs" (m2.json also holds host-b).
-    expect(c.warnings).toEqual([qualifiedWarning('m2.json', K)]);
+    expect(c.warnings.map(warningText)).toEqual([qualifiedWarning('m2.json', K)]);
     // Host B was never in the base: not a lost configuration for the gate.
     expect(findRegressions(c, 10)).toEqual([]);
   });
@@ -165,7 +168,7 @@ describe('compare: the committed fixtures of two hosts merged', () => {
     ]);
     // Every compared pair ran on host-a with ort 1.29.0: no host or engine version warning for the
     // host-b runs (ort 1.30.0) that nothing was compared with.
-    expect(c.warnings).toEqual([qualifiedWarning('m.json', K, ' (and 3 more such keys)')]);
+    expect(c.warnings.map(warningText)).toEqual([qualifiedWarning('m.json', K, ' (and 3 more such keys)')]);
   });
 });
 
@@ -174,8 +177,10 @@ describe('compare: duplicates from the same host', () => {
     const again = hostFile('a1b.json', 'host-a', [run(30, { startedAt: '2026-01-02T00:00:00.000Z' })]);
     const dup = merged('dup.json', [a1, again]);
     const c = compareFiles([dup, a2], OPTS);
-    expect(c.warnings).toContain(`dup.json: more than one run has key ${K}; comparing the first`);
-    expect(c.warnings.some((w) => w.includes('host-qualified'))).toBe(false);
+    expect(c.warnings.map(warningText)).toContain(
+      `dup.json: more than one run has key ${K}; comparing the first`,
+    );
+    expect(c.warnings.map(warningText).some((w) => w.includes('host-qualified'))).toBe(false);
     expect(c.keyFormat).toBe(KEY_FORMAT);
     expect(c.rows.map((r) => [r.key, r.label, r.runs[0]?.key])).toEqual([[K, K, K]]);
     expect(c.rows[0]?.cells[0]?.ratio).toBe(1.25); // the first run (10 ms), not the duplicate (30 ms)
@@ -185,7 +190,9 @@ describe('compare: duplicates from the same host', () => {
     const again = hostFile('a1b.json', 'host-a', [run(30, { startedAt: '2026-01-02T00:00:00.000Z' })]);
     const three = merged('three.json', [a1, again, b1]);
     const c = compareFiles([three, m2], OPTS);
-    expect(c.warnings).toContain(`three.json: more than one run has key ${K}|@host-a; comparing the first`);
+    expect(c.warnings.map(warningText)).toContain(
+      `three.json: more than one run has key ${K}|@host-a; comparing the first`,
+    );
     expect(row(c, `${K}|@host-a`).cells[0]?.ratio).toBe(1.25);
     expect(row(c, `${K}|@host-b`).cells[0]?.ratio).toBeCloseTo(0.8, 12);
   });
@@ -204,9 +211,11 @@ describe('compare: no cross-host collision, no change', () => {
       [M, M, M, M],
     ]);
     expect(c.keyFormat).toBe(KEY_FORMAT);
-    expect(c.warnings.some((w) => w.includes('host-qualified') || w.includes('more than one run'))).toBe(
-      false,
-    );
+    expect(
+      c.warnings
+        .map(warningText)
+        .some((w) => w.includes('host-qualified') || w.includes('more than one run')),
+    ).toBe(false);
     expect(c.runWarnings).toEqual([]);
   });
 
@@ -215,7 +224,7 @@ describe('compare: no cross-host collision, no change', () => {
     expect(c.rows.map((r) => r.key)).toEqual([K]);
     expect(c.rows[0]?.cells[0]?.ratio).toBe(0.4); // 40 / 100
     expect(c.keyFormat).toBe(KEY_FORMAT);
-    expect(c.warnings).toEqual(['host differs: a1.json "host-a" vs b2.json "host-b"']);
+    expect(c.warnings.map(warningText)).toEqual(['host differs: a1.json "host-a" vs b2.json "host-b"']);
   });
 });
 
@@ -237,7 +246,7 @@ describe('compare: host-qualified keys with --ignore-key and key extensions', ()
       [`${t1}|*|@host-a`, `${t1}|t1|@host-a`, `${t1}|t1|@host-a`, 1.25],
       [`${t1}|*|@host-b`, `${t1}|t2|@host-b`, `${t1}|t2|@host-b`, expect.closeTo(0.8, 12)],
     ]);
-    expect(c.warnings.filter((w) => w.includes('host-qualified'))).toEqual([
+    expect(c.warnings.map(warningText).filter((w) => w.includes('host-qualified'))).toEqual([
       qualifiedWarning('x1.json', `${t1}|*`),
     ]);
   });
@@ -319,7 +328,7 @@ describe('compare: only the keys that collide are host-qualified', () => {
     ]);
     expect(c.unmatched).toEqual([{ key: `${K}|@host-b`, files: ['M1.json'] }]);
     // C was compared host-a against host-c; M1 only host-a against host-a.
-    expect(c.warnings).toEqual([
+    expect(c.warnings.map(warningText)).toEqual([
       'host differs: A1.json "host-a" vs C.json "host-c"',
       qualifiedWarning('M1.json', K),
     ]);
@@ -339,7 +348,7 @@ describe('compare: only the keys that collide are host-qualified', () => {
       [M, undefined, 0.8],
     ]);
     expect(c.unmatched).toEqual([{ key: `${K}|@host-b`, files: ['m1m.json'], baseStatus: 'ok' }]);
-    expect(c.warnings).toEqual([
+    expect(c.warnings.map(warningText)).toEqual([
       'host differs: m1m.json "host-b" vs a2m.json "host-a"',
       qualifiedWarning('m1m.json', K),
     ]);
@@ -363,7 +372,7 @@ describe('compare: host warnings pair by pair', () => {
       [K, undefined],
       ['mobile@aaaaaaaaaaaa|ort|cpu|fp32|b1|offline|c1|t2', undefined],
     ]);
-    expect(c.warnings).toEqual([
+    expect(c.warnings.map(warningText)).toEqual([
       'host differs: before.json "host-a" vs after.json "host-b"; before.json "host-b" vs after.json "host-a"',
     ]);
   });
@@ -383,6 +392,6 @@ describe('compare: the regression gate on merged files', () => {
       `regression: ${K}|@host-b in b3.json is 33.3 % slower (throughput ratio 0.667, significant), over the --fail-on-regression 5 % limit and 1 more`,
     );
     // Not "host differs": only host-b was compared with host-b.
-    expect(c.warnings).toEqual([qualifiedWarning('m1.json', K)]);
+    expect(c.warnings.map(warningText)).toEqual([qualifiedWarning('m1.json', K)]);
   });
 });

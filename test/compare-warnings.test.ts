@@ -2,6 +2,7 @@
  * What `bench compare` and `bench report` say about the runs they compare: the warnings `bench run`
  * recorded for each run, and the --ignore-key fields whose values differ between matched runs.
  */
+import { warningText } from '../src/report/warning-text.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,7 +104,7 @@ const NOTES = {
 
 describe('--ignore-key fields that differ', () => {
   it('each gives a warning naming both values; sha256 is "model file"', () => {
-    expect(compare().warnings).toEqual([
+    expect(compare().warnings.map(warningText)).toEqual([
       'model file differs: fp32.json "tiny_cnn@aaaaaaaaaaaa" vs fp16.json "tiny_cnn@bbbbbbbbbbbb"',
       'precision differs: fp32.json "fp32" vs fp16.json "fp16"',
     ]);
@@ -131,7 +132,7 @@ describe('--ignore-key fields that differ', () => {
   it('an ignored field with the same value everywhere gives no warning and shows its value', () => {
     const { files } = loadResultFiles([fp32, fp32], { emptyIs: 'error' });
     const c = compareFiles(files, { ignore: ['threads', 'precision'], bootstrapIterations: 100 });
-    expect(c.warnings).toEqual([]);
+    expect(c.warnings.map(warningText)).toEqual([]);
     expect(c.rows[0]?.label).toBe(KEY32(1));
   });
 
@@ -139,7 +140,7 @@ describe('--ignore-key fields that differ', () => {
     const b8 = write('b8.json', [run({ precision: 'fp32', batch: 8, samplesMs: ramp(10, 50) })]);
     const { files } = loadResultFiles([fp32, fp16, b8], { emptyIs: 'error' });
     const c = compareFiles(files, { ignore: [...IGNORE], bootstrapIterations: 100 });
-    expect(c.warnings).toContain(
+    expect(c.warnings.map(warningText)).toContain(
       'fp32.json and b8.json have no configuration in common (they differ in batch); to compare across batch, pass --ignore-key batch',
     );
   });

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { warningText } from '../src/report/warning-text.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -184,7 +185,7 @@ describe('bench compare --csv', () => {
     const failed = rows.find((r) => r.model === 'tiny_cnn' && r.batch === '8');
     expect(failed).toMatchObject({ verdict: 'not-comparable', reason: 'failed in new.json', ratio: '' });
     // Warnings are not in the CSV: the command returns them for stderr.
-    expect(out.warnings).toContain('host differs: base.json "host-a" vs new.json "host-b"');
+    expect(out.warnings.map(warningText)).toContain('host differs: base.json "host-a" vs new.json "host-b"');
   });
 
   it('ends with a row per configuration that not every file holds, its measured columns empty', async () => {

@@ -204,7 +204,7 @@ describe('markdown escaping', () => {
       title: 'T',
       files: [],
       comparison: null,
-      warnings: ["the median shows the model's typical speed"],
+      warnings: [{ code: 'W_TEST', message: "the median shows the model's typical speed" }],
       sections: { runs: false, environments: false },
       generatedAt: '2026-01-01T00:00:00.000Z',
       h100e: new Map(),

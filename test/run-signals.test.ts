@@ -3,6 +3,7 @@
  * the signal's number), what an interrupted result file records, and how compare and report flag it.
  * --gpus signals are in run-multi-gpu.test.ts.
  */
+import { warningText } from '../src/report/warning-text.js';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -270,24 +271,24 @@ describe('compare and report: an interrupted file', () => {
 
   it('bench compare warns about it', async () => {
     const result = await compareCommand([base, cut], { format: 'markdown' });
-    expect(result.warnings).toContain(warning);
-    expect(result.warnings.filter((w) => w.includes('was interrupted'))).toHaveLength(1);
+    expect(result.warnings.map(warningText)).toContain(warning);
+    expect(result.warnings.map(warningText).filter((w) => w.includes('was interrupted'))).toHaveLength(1);
   });
 
   it('bench report warns about it, also for a single file', async () => {
     const result = await reportCommand([cut], { markdown: join(dir, 'report.md') });
-    expect(result.warnings).toContain(warning);
+    expect(result.warnings.map(warningText)).toContain(warning);
   });
 
   it('bench merge keeps the mark in its source, and compare still warns about it', async () => {
     const merged = join(dir, 'merged-cut.json');
     const result = mergeCommand([base, cut], merged, 'bench merge (test)');
-    expect(result.warnings).toContain(warning);
+    expect(result.warnings.map(warningText)).toContain(warning);
     const file = readResultFile(merged);
     expect(file.interrupted).toBeUndefined();
     expect(file.sources?.map((s) => s.interrupted?.plannedConfigurations)).toEqual([undefined, 8]);
     const compared = await compareCommand([base, merged], { format: 'markdown' });
-    expect(compared.warnings).toContain(
+    expect(compared.warnings.map(warningText)).toContain(
       `${merged} (merged from ${cut}) was interrupted: ${data.runs.length} of 8 configurations measured`,
     );
   });

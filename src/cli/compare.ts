@@ -1,4 +1,5 @@
 /** `bench compare BASE NEW [MORE...]`: statistical verdicts per configuration and a regression gate. */
+import { warningText } from '../report/warning-text.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { compareCommand } from '../report/commands.js';
@@ -108,7 +109,7 @@ export function register(program: Command): void {
       });
       // Markdown and JSON carry their warnings inside; the terminal table and CSV get them on stderr, first.
       if (!opts.json && !opts.markdown)
-        for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const w of result.warnings) process.stderr.write(`warning: ${warningText(w)}\n`);
       process.stdout.write(result.stdout);
       if (result.error) throw result.error;
     });

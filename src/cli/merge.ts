@@ -1,4 +1,5 @@
 /** `bench merge FILES... --out FILE`: runs from several machines in one result file. */
+import { warningText } from '../report/warning-text.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { mergeCommand } from '../report/commands.js';
@@ -35,7 +36,7 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify({ out: parsed.data.out, ...result }, null, 2)}\n`);
         return;
       }
-      for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const w of result.warnings) process.stderr.write(`warning: ${warningText(w)}\n`);
       const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
       process.stdout.write(
         `merged ${plural(result.runs, 'run')} from ${plural(result.sources, 'source')} into ${parsed.data.out}\n`,

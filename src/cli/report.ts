@@ -2,6 +2,7 @@
  * `bench report FILES... --html out.html [--markdown out.md] [--csv runs.csv]`: a self-contained page
  * with charts, Markdown, and the runs for a spreadsheet.
  */
+import { warningText } from '../report/warning-text.js';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BenchError } from '../core/errors.js';
@@ -61,7 +62,7 @@ export function register(program: Command): void {
         );
         return;
       }
-      for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const w of result.warnings) process.stderr.write(`warning: ${warningText(w)}\n`);
       process.stdout.write(result.stdout);
       // With a report on stdout, "wrote" lines go to stderr so a pipe gets the report alone.
       const log = result.stdout ? process.stderr : process.stdout;

@@ -230,7 +230,7 @@ export interface Comparison {
   summary: ColumnSummary[];
   unmatched: UnmatchedKey[];
   /** Environment differences and input problems, shown above the table. */
-  warnings: string[];
+  warnings: RunWarning[];
   /** The distinct warnings of the compared runs (rows' runs), each with the runs that carry it. */
   runWarnings: RunWarningNote[];
 }
@@ -324,13 +324,17 @@ const pctChange = (from: number | null, to: number | null): number | null =>
 function indexRuns(
   file: LoadedFile,
   keyOf: (file: LoadedFile, run: RunResult) => string,
-  warnings: string[],
+  warnings: RunWarning[],
 ): Map<string, RunResult> {
   const byKey = new Map<string, RunResult>();
   for (const run of file.data.runs) {
     const key = keyOf(file, run);
     if (byKey.has(key)) {
-      warnings.push(`${file.label}: more than one run has key ${key}; comparing the first`);
+      warnings.push({
+        code: 'W_DUPLICATE_KEY',
+        message: `${file.label}: more than one run has key ${key}`,
+        advice: 'comparing the first',
+      });
     } else {
       byKey.set(key, run);
     }
@@ -529,7 +533,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       hint: 'bench compare base.json new.json',
     });
   }
-  const warnings: string[] = [];
+  const warnings: RunWarning[] = [];
   // Runs of one configuration from two hosts in one file (bench merge): that key matches host to
   // host, in every file; the other keys match as if no file were merged, whatever their hosts.
   const collisions = hostCollisions(files, ignore);
@@ -541,9 +545,10 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
   if (firstCollision) {
     const extra = qualified.size - 1;
     const more = extra > 0 ? ` (and ${extra} more such key${extra > 1 ? 's' : ''})` : '';
-    warnings.push(
-      `matching is host-qualified for keys that a file holds from several hosts (only they end in ${HOST_KEY_PREFIX}host) because ${collisionText(firstCollision)}${more}: their runs match only runs from the same host, so a host that one file lacks shows as only in the other; other keys match whatever their hosts`,
-    );
+    warnings.push({
+      code: 'W_HOST_QUALIFIED',
+      message: `matching is host-qualified for keys that a file holds from several hosts (only they end in ${HOST_KEY_PREFIX}host) because ${collisionText(firstCollision)}${more}: their runs match only runs from the same host, so a host that one file lacks shows as only in the other; other keys match whatever their hosts`,
+    });
   }
   const keyOf = (file: LoadedFile, run: RunResult): string => runKey(run, ignore) + hostSuffix(file, run);
   const indexes = files.map((f) => indexRuns(f, keyOf, warnings));
@@ -598,11 +603,13 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
       });
     }
     // Only some files are disjoint: the others are compared, and this one says how to match it.
-    warnings.push(
-      movable.length
-        ? `${message}; to compare across ${movable.join(', ')}, pass --ignore-key ${movable.join(',')}`
-        : message,
-    );
+    warnings.push({
+      code: 'W_DISJOINT_FILE',
+      message,
+      ...(movable.length
+        ? { advice: `to compare across ${movable.join(', ')}, pass --ignore-key ${movable.join(',')}` }
+        : {}),
+    });
   }
 
   const rows: ComparisonRow[] = [];

@@ -1,10 +1,9 @@
 /** How two files differ in the machine and software their runs were measured with: compare's warnings. */
 import { ORT_OPTION_NAMES, recordedSettings } from '../engines/ort-options.js';
-import type { Environment, ResultFile, RunResult } from '../results/schema.js';
+import type { Environment, ResultFile, RunResult, RunWarning } from '../results/schema.js';
 import { environmentOf, environmentsOf } from '../results/environment.js';
 import { KEY_FIELDS, keyFieldValue, type KeyField } from '../results/key.js';
 import type { LoadedFile } from '../results/load.js';
-
 
 /** A property compared across files; `read` gives the file's display values. */
 interface EnvironmentAspect {
@@ -216,10 +215,10 @@ function differingPairs(
 export function environmentWarnings(
   files: readonly LoadedFile[],
   matched?: readonly (readonly (RunResult | undefined)[])[],
-): string[] {
+): RunWarning[] {
   const [base, ...others] = files;
   if (!base) return [];
-  const warnings: string[] = [];
+  const warnings: RunWarning[] = [];
   for (const aspect of ASPECTS) {
     const baseValues = aspect.read(base.data);
     for (const [i, other] of others.entries()) {
@@ -239,7 +238,10 @@ export function environmentWarnings(
           ([mine, theirs]) =>
             `${base.label} ${JSON.stringify(mine)} vs ${other.label} ${JSON.stringify(theirs)}`,
         );
-        warnings.push(`${aspect.name} differs: ${shown.join('; ')}`);
+        warnings.push({
+          code: 'W_ENVIRONMENT_DIFFERS',
+          message: `${aspect.name} differs: ${shown.join('; ')}`,
+        });
       }
     }
   }
@@ -275,8 +277,8 @@ export function keyFieldWarnings(
   labels: readonly string[],
   matched: readonly (readonly (RunResult | undefined)[])[],
   ignore: readonly KeyField[],
-): string[] {
-  const warnings: string[] = [];
+): RunWarning[] {
+  const warnings: RunWarning[] = [];
   for (const field of KEY_FIELDS.filter((f) => ignore.includes(f))) {
     for (let i = 1; i < labels.length; i++) {
       const differing = matched.flatMap(([base, ...rest]) => {
@@ -288,9 +290,10 @@ export function keyFieldWarnings(
       if (differing.length === 0) continue;
       const baseValue = distinct(differing.map(([base]) => fieldText(base, field)));
       const otherValue = distinct(differing.map(([, other]) => fieldText(other, field)));
-      warnings.push(
-        `${FIELD_NAMES[field]} differs: ${labels[0] ?? ''} ${JSON.stringify(baseValue)} vs ${labels[i] ?? ''} ${JSON.stringify(otherValue)}`,
-      );
+      warnings.push({
+        code: 'W_KEY_FIELD_DIFFERS',
+        message: `${FIELD_NAMES[field]} differs: ${labels[0] ?? ''} ${JSON.stringify(baseValue)} vs ${labels[i] ?? ''} ${JSON.stringify(otherValue)}`,
+      });
     }
   }
   return warnings;

@@ -6,6 +6,7 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BenchError, isBenchError } from '../core/errors.js';
 import { h100eCells } from '../estimate/estimate.js';
+import type { RunWarning } from '../results/schema.js';
 import { exporterFor, type ExportFormat, type ReportDocument } from './index.js';
 import { checkOutFile, writeFileAtomic, writeResultFile } from '../results/io.js';
 import { compareFiles, type CompareOptions, type Comparison } from '../compare/compare.js';
@@ -29,7 +30,7 @@ export interface CompareCommandOptions extends CompareOptions {
 /** What a command produced: text for stdout, lines for stderr, and an error to raise after printing. */
 export interface CommandOutput {
   stdout: string;
-  warnings: string[];
+  warnings: RunWarning[];
   /** Set when the regression gate tripped: print stdout first, then throw it. */
   error: BenchError | null;
 }
@@ -38,7 +39,7 @@ function documentFor(
   title: string,
   files: LoadedFile[],
   comparison: Comparison | null,
-  warnings: string[],
+  warnings: RunWarning[],
   full: boolean,
 ): ReportDocument {
   return {
@@ -113,7 +114,7 @@ export function mergeCommand(
   out: string,
   command: string,
   options: { force?: boolean } = {},
-): { runs: number; sources: number; warnings: string[] } {
+): { runs: number; sources: number; warnings: RunWarning[] } {
   if (paths.length === 0)
     throw new BenchError('E_USAGE', 'merge needs at least one result file', {
       hint: 'bench merge a.json b.json --out all.json',
@@ -153,7 +154,7 @@ export interface ReportCommandOptions {
 export async function reportCommand(
   paths: readonly string[],
   options: ReportCommandOptions,
-): Promise<{ written: string[]; warnings: string[]; stdout: string }> {
+): Promise<{ written: string[]; warnings: RunWarning[]; stdout: string }> {
   if (paths.length === 0)
     throw new BenchError('E_USAGE', 'report needs at least one result file', {
       hint: 'bench report results.json --html report.html',
@@ -205,7 +206,11 @@ export async function reportCommand(
     } catch (e) {
       // Files with nothing in common still make a report; say why there is no comparison.
       if (!isBenchError(e) || e.code !== 'E_BAD_INPUT') throw e;
-      warnings.push(`no comparison: ${e.message}${e.hint ? `; ${e.hint}` : ''}`);
+      warnings.push({
+        code: 'W_NO_COMPARISON',
+        message: `no comparison: ${e.message}`,
+        ...(e.hint ? { advice: e.hint } : {}),
+      });
     }
   }
   const doc = documentFor(options.title ?? 'h100e benchmark report', files, comparison, warnings, true);

@@ -4,7 +4,7 @@
  */
 import type { Comparison } from '../compare/compare.js';
 import type { H100eCell } from '../estimate/estimate.js';
-import type { RunResult } from '../results/schema.js';
+import type { RunResult, RunWarning } from '../results/schema.js';
 import type { LoadedFile } from '../results/load.js';
 
 /**
@@ -20,7 +20,7 @@ export interface ReportDocument {
   /** Present when two or more files share configurations. */
   comparison: Comparison | null;
   /** Shown above everything else (environment differences, skipped inputs). */
-  warnings: readonly string[];
+  warnings: readonly RunWarning[];
   /** `bench compare` shows the comparison only; `bench report` shows runs and environments too. */
   sections: { runs: boolean; environments: boolean };
   /** When the document was produced (ISO 8601). */

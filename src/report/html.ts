@@ -2,6 +2,7 @@
  * A self-contained HTML page: inline CSS, charts as inline SVG rendered in Node, no scripts, no
  * network. A Content-Security-Policy that forbids scripts backs up the escaping of every string.
  */
+import { warningText } from './warning-text.js';
 import { comparisonChart, CONTENT_WIDTH, latencyChart, throughputChart, type ChartSpec } from './charts.js';
 import { captions } from './captions.js';
 import { escapeHtml } from './escape.js';
@@ -73,7 +74,7 @@ export const htmlExporter: Exporter = {
     const sections: string[] = [];
     if (doc.warnings.length) {
       sections.push(
-        `<div class="warnings"><strong>Warnings</strong><ul>${doc.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></div>`,
+        `<div class="warnings"><strong>Warnings</strong><ul>${doc.warnings.map((w) => `<li>${escapeHtml(warningText(w))}</li>`).join('')}</ul></div>`,
       );
     }
     const c = doc.comparison;

@@ -1,4 +1,5 @@
 /** GitHub-flavoured Markdown, e.g. for a pull-request comment; every string from a file is escaped. */
+import { warningText } from './warning-text.js';
 import { escapeMarkdown } from './escape.js';
 import type { Exporter, ReportDocument } from './exporter.js';
 import { captions } from './captions.js';
@@ -31,7 +32,9 @@ export const markdownExporter: Exporter = {
   render(doc: ReportDocument): Promise<string> {
     const parts = [`## ${escapeMarkdown(doc.title)}\n`];
     if (doc.warnings.length) {
-      parts.push(doc.warnings.map((w) => `> **Warning:** ${escapeMarkdown(w)}`).join('\n>\n') + '\n');
+      parts.push(
+        doc.warnings.map((w) => `> **Warning:** ${escapeMarkdown(warningText(w))}`).join('\n>\n') + '\n',
+      );
     }
     const c = doc.comparison;
     if (c) {

@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import { BenchError } from '../core/errors.js';
 import { readResultFile } from './io.js';
-import type { ResultFile } from './schema.js';
+import type { ResultFile, RunWarning } from './schema.js';
 
 /** A result file as read, with the short label tables and charts show for it. */
 export interface LoadedFile {
@@ -26,9 +26,9 @@ function fileLabels(paths: readonly string[]): string[] {
 export function loadResultFiles(
   paths: readonly string[],
   options: { emptyIs: 'error' | 'warning' },
-): { files: LoadedFile[]; warnings: string[] } {
+): { files: LoadedFile[]; warnings: RunWarning[] } {
   const labels = fileLabels(paths);
-  const warnings: string[] = [];
+  const warnings: RunWarning[] = [];
   const files = paths.map((path, i): LoadedFile => {
     const data = readResultFile(path);
     if (data.runs.length === 0) {
@@ -38,7 +38,7 @@ export function loadResultFiles(
           hint: 'pass a file written by a `bench run` that measured at least one configuration',
         });
       }
-      warnings.push(`${message}; it is left out`);
+      warnings.push({ code: 'W_EMPTY_FILE', message, advice: 'it is left out' });
     }
     // A run stopped by a signal measured only part of its sweep: missing rows are not missing models.
     // A merged file says so of each source that was.
@@ -49,9 +49,10 @@ export function loadResultFiles(
       ),
     ];
     for (const { of, cut } of marks) {
-      warnings.push(
-        `${of} was interrupted: ${cut.finishedConfigurations} of ${cut.plannedConfigurations} configurations measured`,
-      );
+      warnings.push({
+        code: 'W_INTERRUPTED_FILE',
+        message: `${of} was interrupted: ${cut.finishedConfigurations} of ${cut.plannedConfigurations} configurations measured`,
+      });
     }
     return { path, label: labels[i] as string, data };
   });

@@ -4,14 +4,14 @@
  * apart. Merging an already merged file flattens its sources.
  */
 import { BenchError } from '../core/errors.js';
-import { SCHEMA_VERSION, type ResultFile, type RunResult } from './schema.js';
+import { SCHEMA_VERSION, type ResultFile, type RunResult, type RunWarning } from './schema.js';
 import { environmentOf } from './environment.js';
 import type { LoadedFile } from './load.js';
 
 /** A merged result file and what was noticed while merging. */
 export interface MergeResult {
   file: ResultFile;
-  warnings: string[];
+  warnings: RunWarning[];
 }
 
 /** Identity of a measurement: the same run merged twice is recognised by key, host and start time. */
@@ -24,7 +24,7 @@ function identity(run: RunResult, hostname: string): string {
  * needs one); each run's own environment is in `sources`. Throws E_BAD_INPUT when no file has a run.
  */
 export function mergeFiles(files: readonly LoadedFile[], command: string, now = new Date()): MergeResult {
-  const warnings: string[] = [];
+  const warnings: RunWarning[] = [];
   const sources: NonNullable<ResultFile['sources']> = [];
   const runs: RunResult[] = [];
   const seen = new Set<string>();
@@ -49,9 +49,11 @@ export function mergeFiles(files: readonly LoadedFile[], command: string, now = 
       const env = environmentOf(loaded.data, run);
       const id = identity(run, env.hostname);
       if (seen.has(id)) {
-        warnings.push(
-          `${loaded.label}: run ${run.key} from ${env.hostname} at ${run.startedAt} is already merged; skipped`,
-        );
+        warnings.push({
+          code: 'W_ALREADY_MERGED',
+          message: `${loaded.label}: run ${run.key} from ${env.hostname} at ${run.startedAt} is already merged`,
+          advice: 'skipped',
+        });
         continue;
       }
       seen.add(id);
