@@ -353,6 +353,26 @@ describe('bench/device/cuda-remote.sh: staging, joining and unpacking chunks', (
     expect(() => readdirSync(out)).toThrow();
   });
 
+  it('a chunk left in the stage by an older pack fails against the newer manifest', async () => {
+    const stage = join(dir, 'stage-stale');
+    const r1 = await remote('--chunks', chunks, '--stage', stage);
+    expect(r1.code, r1.stderr).toBe(0);
+    // A repack: part01 changed, the new manifest says so; only part00 rides with it.
+    const manifest = readFileSync(join(chunks, 'manifest.sha256'), 'utf8').replace(
+      new RegExp(`^[0-9a-f]{64}(  ${bundle.replace(/\./g, '\\.')}\\.part01)$`, 'm'),
+      `${'0'.repeat(64)}$1`,
+    );
+    const newer = subset('stale', (p) => p.endsWith('00'));
+    writeFileSync(join(newer, 'manifest.sha256'), manifest);
+    const r2 = await remote('--chunks', newer, '--stage', stage, '--unpack-only', join(dir, 'out-stale'));
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(
+      new RegExp(
+        `^error: sha256 mismatch for ${bundle.replace(/\./g, '\\.')}\\.part01: got [0-9a-f]{64}, manifest\\.sha256 says 0{64}\\n$`,
+      ),
+    );
+  });
+
   it('a missing chunk is one line naming it, exit 2', async () => {
     const r = await remote(
       '--chunks',

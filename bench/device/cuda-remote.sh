@@ -15,7 +15,10 @@
 #   bash bench/device/cuda-remote.sh -- 'CMD'         stage, unpack, swap onnxruntime-node 1.29.0 into the
 #                                                     project, run the CUDA load check and bench doctor, then CMD
 #   bash bench/device/cuda-remote.sh --unpack-only DIR   stage and unpack into DIR only (tests, cuda-pack.sh)
-# Options: --chunks DIR (default .device-cuda), --stage DIR (default /tmp/h100e-cuda/stage).
+# Options: --chunks DIR (default .device-cuda), --stage DIR (default $H100E_CUDA_DIR/stage).
+# Environment: H100E_CUDA_DIR (default /tmp/h100e-cuda: stage, unpacked bundle), H100E_APP (default
+# /tmp/h100e-app, where remote.sh unpacks the project), H100E_NVIDIA_LIBS (the CUDA library folders,
+# instead of looking them up): the defaults are the GPU machine's; a dry run elsewhere changes them.
 # Bad input (a missing or damaged chunk, a bad flag) is one `error:` line and exit 2.
 set -euo pipefail
 
@@ -25,7 +28,9 @@ fail() {
 }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 chunks=.device-cuda
-stage=/tmp/h100e-cuda/stage
+base=${H100E_CUDA_DIR:-/tmp/h100e-cuda}
+app=${H100E_APP:-/tmp/h100e-app}
+stage=$base/stage
 unpack_only=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -52,7 +57,7 @@ manifest=$stage/$manifest_name
 # Manifest lines: "<sha256>  <name>" (sha256sum's format); parts are <bundle>.partNN, the bundle line
 # is the joined file.
 mapfile -t parts < <(awk '$2 ~ /\.part[0-9]+$/ {print $2}' "$manifest")
-bundle=$(awk '$2 !~ /\.part[0-9]+$/ && $2 ~ /\.tar\.(xz|zst)$/ {print $2; exit}' "$manifest")
+bundle=$(awk '$2 !~ /\.part[0-9]+$/ && $2 ~ /\.tar\.xz$/ {print $2; exit}' "$manifest")
 [ ${#parts[@]} -gt 0 ] && [ -n "$bundle" ] || fail "$manifest: no parts or no bundle line"
 expected() { awk -v n="$1" '$2 == n {print $1; exit}' "$manifest"; }
 check() { # file name
@@ -81,12 +86,9 @@ fi
 for p in "${parts[@]}"; do check "$stage/$p" "$p"; done
 for p in "${parts[@]}"; do cat "$stage/$p"; done > "$stage/$bundle"
 check "$stage/$bundle" "$bundle"
-dest=${unpack_only:-/tmp/h100e-cuda/ort}
+dest=${unpack_only:-$base/ort}
 rm -rf "$dest" && mkdir -p "$dest"
-case $bundle in
-  *.tar.xz) xz -dc "$stage/$bundle" | tar -C "$dest" -xf - ;;
-  *.tar.zst) zstd -dc --long=31 "$stage/$bundle" | tar -C "$dest" -xf - ;;
-esac
+xz -dc "$stage/$bundle" | tar -C "$dest" -xf -
 rm -f "$stage/$bundle"
 echo "unpacked $bundle into $dest"
 [ -z "$unpack_only" ] || exit 0
@@ -116,17 +118,17 @@ fi
 [ -n "$H100E_NVIDIA_LIBS" ] || echo "warning: no Python nvidia/*/lib folders found; the CUDA libraries must be on the loader path already" >&2
 export LD_LIBRARY_PATH=$H100E_NVIDIA_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
-# remote.sh unpacks the project (with onnxruntime-node 1.30.0) into /tmp/h100e-app on every call, so
+# remote.sh unpacks the project (with onnxruntime-node 1.30.0) into $app on every call, so
 # the swap to 1.29.0 (the version of the CUDA provider) happens inside the same call, after it.
-cat > /tmp/h100e-cuda/use-ort.sh <<EOF
+cat > "$base/use-ort.sh" <<EOF
 set -e
-rm -rf /tmp/h100e-app/node_modules/onnxruntime-node
-cp -a "$ort" /tmp/h100e-app/node_modules/onnxruntime-node
-echo "onnxruntime-node \$(node -p 'require("/tmp/h100e-app/node_modules/onnxruntime-node/package.json").version') with \$(ls /tmp/h100e-app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64 | tr '\n' ' ')"
+rm -rf "$app/node_modules/onnxruntime-node"
+cp -a "$ort" "$app/node_modules/onnxruntime-node"
+echo "onnxruntime-node \$(node -p 'require("$app/node_modules/onnxruntime-node/package.json").version') with \$(ls "$app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64" | tr '\n' ' ')"
 # The probe model on the CPU and on CUDA straight through the binding: one JSON line that does not
 # depend on bench doctor's library checks.
 node dist/bench/device/cuda-load-check.js node_modules/onnxruntime-node || true
 node dist/src/cli.js doctor || true
 EOF
 cd "$root"
-bash .device/remote.sh "bash /tmp/h100e-cuda/use-ort.sh && $command_line"
+bash .device/remote.sh "bash '$base/use-ort.sh' && $command_line"
