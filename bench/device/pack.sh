@@ -16,7 +16,8 @@
 #   bash .device/remote.sh 'node dist/cli.js doctor && node dist/cli.js --device webgpu --out $OUT/r.json'
 set -euo pipefail
 root=$(git rev-parse --show-toplevel); cd "$root"
-grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
+# /.device/ is in .gitignore; nothing is written to .git/ (in a git worktree that is a file, and the
+# repository behind it is shared by every worktree).
 mkdir -p .device
 here=$(dirname "$(readlink -f "$0")")
 cp "$here/remote.sh" .device/remote.sh
