@@ -12,9 +12,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BenchError, errorMessage } from '../../src/errors.js';
+import { BenchError, errorMessage } from '../../src/core/errors.js';
 import { probeModelBytes } from '../../src/engines/probe-model.js';
-import { parseScriptArgs, runScript } from '../script.js';
+import { parseScriptArgs, runScript } from '../perf/script.js';
 
 const USAGE = 'node dist/bench/device/cuda-load-check.js [--provider cuda] ORT_PACKAGE_DIR';
 

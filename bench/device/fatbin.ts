@@ -18,8 +18,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BenchError } from '../../src/errors.js';
-import { parseScriptArgs, runScript } from '../script.js';
+import { BenchError } from '../../src/core/errors.js';
+import { parseScriptArgs, runScript } from '../perf/script.js';
 
 export const FATBIN_MAGIC = 0xba55ed50;
 /** Container header: magic u32, version u16, header size u16, size of the entries that follow u64. */
