@@ -46,7 +46,7 @@ export function formatAnalysis(file: string, a: ModelAnalysis): string {
         : ''
     })`,
     `GFLOPs       ${formatGiga(a.flops)} (2 per MAC plus element-wise work)`,
-    `weights      ${(a.weightBytes / 1e6).toFixed(2)} MB (initializers at stored precision; MB = 10^6 bytes)`,
+    `weights      ${(a.weightBytes / 1e6).toFixed(2)} MB (${a.weightsRule ?? 'initializers at stored precision'}; MB = 10^6 bytes)`,
     `activations  ${(a.activationBytes / 1e6).toFixed(2)} MB (every node output counted once)`,
     '',
     table(

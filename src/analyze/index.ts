@@ -4,9 +4,10 @@
  */
 import { nodeCost } from './cost.js';
 import { loadOnnx } from './load.js';
-import { elemBytes, num, product, tensorDims, toTensorDType } from './onnx.js';
+import { elemBytes, num, product, toTensorDType } from './onnx.js';
 import { inferShapes, resolveInputs } from './shapes.js';
 import type { ModelAnalysis, OpCost } from './types.js';
+import { countWeights } from './weights.js';
 
 export type { ModelAnalysis, OpCost } from './types.js';
 export { loadOnnx, type LoadedOnnx } from './load.js';
@@ -18,9 +19,6 @@ export interface AnalyzeOptions {
   shapes?: Record<string, number[]>;
 }
 
-/** Initializer doc_string markers written by the zoo's emitter (see src/graph/ir.ts). */
-const NOT_PARAMS = new Set(['buffer', 'constant']);
-
 /**
  * Analyses an ONNX model given as a path or bytes. activationBytes counts each node output once
  * (its write); reading it back roughly doubles real traffic, which we leave to the caller.
@@ -28,22 +26,10 @@ const NOT_PARAMS = new Set(['buffer', 'constant']);
  */
 export function analyzeModel(source: Uint8Array | string, options: AnalyzeOptions = {}): ModelAnalysis {
   const model = loadOnnx(source);
+  // Before shape inference, so a malformed stored tensor is reported as such, not as a shape error.
+  const weights = countWeights(model);
   const inputs = resolveInputs(model, options.shapes);
   const graph = inferShapes(model, inputs);
-
-  let params = 0;
-  let excluded = 0;
-  let weightBytes = 0;
-  for (const t of model.graph.initializer ?? []) {
-    const count = product(tensorDims(t));
-    weightBytes += count * elemBytes(t.dataType ?? 0);
-    if (NOT_PARAMS.has(t.docString ?? '')) excluded += count;
-    else params += count;
-  }
-  const paramsRule =
-    excluded > 0
-      ? `initializer elements except those marked doc_string "buffer" (batch-norm running mean/var) or "constant" (shape vectors, clip bounds), as torchvision counts parameters; ${excluded} elements excluded`
-      : 'all initializer elements (the file marks no buffers, so batch-norm running mean/var and constants stored as initializers are included)';
 
   const byType = new Map<string, OpCost>();
   const unknown = new Set<string>();
@@ -87,12 +73,13 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
   });
 
   return {
-    params,
-    paramsRule,
+    params: weights.params,
+    paramsRule: weights.paramsRule,
     macs: byOp.reduce((s, o) => s + o.macs, 0),
     intMacs: byOp.reduce((s, o) => s + (o.intMacs ?? 0), 0),
     flops: byOp.reduce((s, o) => s + o.flops, 0),
-    weightBytes,
+    weightBytes: weights.weightBytes,
+    weightsRule: weights.weightsRule,
     activationBytes,
     batch: inputs[0]?.shape[0] ?? 1,
     inputs: inputs.map((i) => ({ name: i.name, dtype: toTensorDType(i.elemType), shape: i.shape })),

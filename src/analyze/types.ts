@@ -17,7 +17,7 @@ export interface OpCost {
 
 /** Static cost of a model at the shapes given (batch included). */
 export interface ModelAnalysis {
-  /** Initializer elements (parameters as torchvision counts them, plus any buffers stored as initializers; see `paramsRule`). */
+  /** Stored tensor elements, initializers and Constant nodes alike (parameters as torchvision counts them where the file marks its buffers; see `paramsRule`). */
   params: number;
   /** How params were counted, in words. */
   paramsRule: string;
@@ -30,8 +30,10 @@ export interface ModelAnalysis {
   intMacs?: number;
   /** FLOPs per inference at the analysed shapes. */
   flops: number;
-  /** Bytes of all initializers at their stored precision. */
+  /** Bytes of all stored tensors (initializers and Constant-node values) at their stored precision. */
   weightBytes: number;
+  /** What weightBytes counts, in words (optional for older producers). */
+  weightsRule?: string;
   /** Bytes of every node output tensor (intermediates and outputs), each counted once: its write; the read back is not added. */
   activationBytes: number;
   /** Batch the figures are for (first dimension of the first input). */

@@ -12,7 +12,7 @@ import { analyzeModel } from './index.js';
 import type { ModelAnalysis } from './types.js';
 
 /** Bump when the analyzer's numbers for the same file change, so cached analyses are redone. */
-export const ANALYZER_VERSION = 1;
+export const ANALYZER_VERSION = 2;
 
 /** One row of the listing. */
 export interface ZooRow {
