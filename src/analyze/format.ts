@@ -47,6 +47,11 @@ export function formatAnalysis(file: string, a: ModelAnalysis): string {
     })`,
     `GFLOPs       ${formatGiga(a.flops)} (2 per MAC plus element-wise work)`,
     `weights      ${(a.weightBytes / 1e6).toFixed(2)} MB (${a.weightsRule ?? 'initializers at stored precision'}; MB = 10^6 bytes)`,
+    ...(a.externalFiles?.length
+      ? [
+          `external     ${a.externalFiles.join(', ')} (side file beside the model: sizes checked, bytes not read)`,
+        ]
+      : []),
     `activations  ${(a.activationBytes / 1e6).toFixed(2)} MB (every node output counted once)`,
     '',
     table(

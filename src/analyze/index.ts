@@ -87,6 +87,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
     byOp,
     unknownOps: [...unknown].sort(),
     unresolvedOps: [...unresolved].sort(),
+    ...(model.externalFiles && model.externalFiles.length > 0 ? { externalFiles: model.externalFiles } : {}),
     opset: model.opset,
   };
 }

@@ -51,6 +51,8 @@ export interface ModelAnalysis {
    * of an unknown op), so that node's cost is missing too. Optional for older producers.
    */
   unresolvedOps?: string[];
+  /** Side files holding external data, as the model names them; absent or empty when none. */
+  externalFiles?: string[];
   /** Opset version of the default domain. */
   opset: number;
 }

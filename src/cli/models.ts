@@ -23,6 +23,7 @@ const ExportSchema = z.object({
   seed: z.coerce.number().int().min(0).max(MAX_SEED).default(0),
   out: z.string().min(1),
   force: z.boolean().default(false),
+  externalData: z.boolean().default(false),
 });
 
 const InspectSchema = z.object({
@@ -107,6 +108,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'weight seed', boundedNumber('--seed', SEED_BOUNDS), 0)
     .requiredOption('--out <file>', 'where to write the .onnx file')
     .option('--force', 'replace --out if it exists')
+    .option('--external-data', 'store the weights in a side file FILE.onnx.data (ONNX external data)')
     .action((name: string, raw: unknown) => {
       const opts = parse(
         ExportSchema,
@@ -116,7 +118,9 @@ export function register(program: Command): void {
       );
       const r = exportZooModel({ name, ...opts });
       process.stdout.write(
-        `wrote ${r.path} (${r.name}, ${r.precision}, seed ${r.seed}, ${(r.bytes / 1e6).toFixed(1)} MB)\n`,
+        `wrote ${r.path} (${r.name}, ${r.precision}, seed ${r.seed}, ${(r.bytes / 1e6).toFixed(1)} MB)${
+          r.dataPath ? ` and its weights ${r.dataPath}` : ''
+        }\n`,
       );
     });
 
