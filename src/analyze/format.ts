@@ -42,7 +42,7 @@ export function formatAnalysis(file: string, a: ModelAnalysis): string {
     `params       ${a.params.toLocaleString('en-US')} (${a.paramsRule})`,
     `GMACs        ${formatGiga(a.macs)} (batch ${a.batch}; Conv, ConvTranspose, Gemm, MatMul${
       a.intMacs
-        ? `; ${formatGiga(a.intMacs)} of them 8-bit integer: ConvInteger, MatMulInteger, QLinear*`
+        ? `; ${formatGiga(a.intMacs)} of them 8-bit integer: ConvInteger, MatMulInteger, QLinear*, and Conv/Gemm/MatMul between 8-bit DequantizeLinear inputs (QDQ)`
         : ''
     })`,
     `GFLOPs       ${formatGiga(a.flops)} (2 per MAC plus element-wise work)`,

@@ -7,6 +7,7 @@ import { loadOnnx } from './load.js';
 import { elemBytes, num, product, toTensorDType } from './onnx.js';
 import { inferShapes, resolveInputs } from './shapes.js';
 import type { ModelAnalysis, OpCost } from './types.js';
+import { qdqIntegerNodes } from './qdq.js';
 import { countWeights } from './weights.js';
 
 export type { ModelAnalysis, OpCost } from './types.js';
@@ -35,6 +36,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
   const unknown = new Set<string>();
   const unresolved = new Set<string>();
   let activationBytes = 0;
+  const qdq = qdqIntegerNodes(graph.nodes, model.label);
   for (const n of graph.nodes) {
     if (n.opKey !== 'Constant') {
       for (const out of n.outputs)
@@ -52,6 +54,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
       unresolved.add(n.opKey);
       continue;
     }
+    if (qdq.has(n)) cost.intMacs = cost.macs;
     entry.macs += cost.macs;
     entry.flops += cost.flops;
     if (cost.intMacs) entry.intMacs = (entry.intMacs ?? 0) + cost.intMacs;

@@ -4,13 +4,14 @@ import { basename, resolve } from 'node:path';
 import { getZooEntry } from '../../models/index.js';
 import { BenchError, errorMessage } from '../errors.js';
 import { splitExternalData } from '../graph/external-data.js';
+import type { Precision } from '../results/schema.js';
 import { checkOutFile, fsyncFile, tempPathFor, writeFileAtomicRaw } from '../results/io.js';
 import { zooModelPath } from '../zoo/cache.js';
 
 /** Options of {@link exportZooModel}. */
 export interface ExportOptions {
   name: string;
-  precision: 'fp32' | 'fp16';
+  precision: Precision;
   seed: number;
   out: string;
   /** Replace an existing file. */
@@ -24,7 +25,7 @@ export interface ExportOptions {
 export interface ExportResult {
   path: string;
   name: string;
-  precision: 'fp32' | 'fp16';
+  precision: Precision;
   seed: number;
   bytes: number;
   /** The side file, when written with external data. */

@@ -12,6 +12,7 @@ import { PrecisionSchema } from '../results/schema.js';
 import { looksLikePath } from '../run/models.js';
 import { MAX_SEED, SEED_BOUNDS } from '../run/options.js';
 import { zooModelPath } from '../zoo/cache.js';
+import { ensureZooModel } from '../zoo/int8-cache.js';
 import { boundedNumber, choice, collect, flagOfIssue, unknownCommandError } from './parse.js';
 
 const PRECISIONS = PrecisionSchema.options;
@@ -19,7 +20,7 @@ const PRECISIONS = PrecisionSchema.options;
 const ListSchema = z.object({ json: z.boolean().default(false) });
 
 const ExportSchema = z.object({
-  precision: z.enum(['fp32', 'fp16']).default('fp32'),
+  precision: PrecisionSchema.default('fp32'),
   seed: z.coerce.number().int().min(0).max(MAX_SEED).default(0),
   out: z.string().min(1),
   force: z.boolean().default(false),
@@ -109,13 +110,15 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'where to write the .onnx file')
     .option('--force', 'replace --out if it exists')
     .option('--external-data', 'store the weights in a side file FILE.onnx.data (ONNX external data)')
-    .action((name: string, raw: unknown) => {
+    .action(async (name: string, raw: unknown) => {
       const opts = parse(
         ExportSchema,
         raw,
         'models export',
         'e.g. bench models export resnet18 --precision fp16 --out resnet18.onnx',
       );
+      // int8 builds calibrate through onnxruntime first (asynchronous); the export then copies the cache.
+      if (opts.precision === 'int8') await ensureZooModel(getZooEntry(name).name, opts);
       const r = exportZooModel({ name, ...opts });
       process.stdout.write(
         `wrote ${r.path} (${r.name}, ${r.precision}, seed ${r.seed}, ${(r.bytes / 1e6).toFixed(1)} MB)${

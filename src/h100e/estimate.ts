@@ -329,7 +329,12 @@ function estimateOne(run: RunResult, env: Environment, ctx: Context): RunEstimat
     } else {
       // A server run's throughput is its offered load: it does not say how close the device came to its bound.
       const efficiency = run.config.scenario === 'server' ? null : samplesPerS / here.value.samplesPerS;
-      const compute = run.model.precision === 'fp32' ? peaks.notes.fp32 : peaks.notes.dense16;
+      const compute =
+        run.model.precision === 'fp32'
+          ? peaks.notes.fp32
+          : run.model.precision === 'int8'
+            ? peaks.notes.int8
+            : peaks.notes.dense16;
       roofline = {
         h100e: here.value.samplesPerS / there.value.samplesPerS,
         method:
@@ -458,7 +463,8 @@ export function estimateRun(run: RunResult, env: Environment, opts: EstimateOpti
 /**
  * The one H100e figure a table shows for a run: the capacity figure when an H100/H200 ran the model
  * (the question the column answers: how much of an H100 running this model flat out is this), else the
- * measured figure, else the 16-bit spec figure (8-bit when there is no 16-bit one); null when the run
+ * measured figure, else the 16-bit spec figure (the 8-bit one for an int8 run, or when there is no
+ * 16-bit one); null when the run
  * has no throughput or its device is unknown. Throws what {@link estimateRun} throws (a broken
  * reference).
  */
@@ -470,6 +476,9 @@ export function h100eFigure(
   const e = estimateRun(run, env);
   if (e.capacity?.h100e != null) return { h100e: e.capacity.h100e, method: 'capacity' };
   if (e.measured.h100e !== null) return { h100e: e.measured.h100e, method: 'measured' };
+  // An int8 run is judged by the 8-bit rule, as the Epoch rules intend.
+  if (run.model.precision === 'int8' && e.spec8.h100e !== null)
+    return { h100e: e.spec8.h100e, method: 'spec int8' };
   if (e.spec16.h100e !== null) return { h100e: e.spec16.h100e, method: 'spec' };
   if (e.spec8.h100e !== null) return { h100e: e.spec8.h100e, method: 'spec int8' };
   return null;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { buildOnnx, getZooEntry } from '../../models/index.js';
 import { BenchError, errorMessage } from '../errors.js';
 import { writeFileAtomicRaw } from '../results/io.js';
+import type { Precision } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { BUILDER_VERSION } from './version.js';
 
@@ -37,14 +38,14 @@ function usableCacheFile(path: string): boolean {
 }
 
 /** File name of a cached build (the cache key). */
-export function zooCacheFileName(name: string, precision: 'fp32' | 'fp16', seed: number): string {
+export function zooCacheFileName(name: string, precision: Precision, seed: number): string {
   return `${name}-${precision}-seed${seed}-b${BUILDER_VERSION}.onnx`;
 }
 
 /** Path of the zoo model's .onnx file, building and caching it first if needed. */
 export function zooModelPath(
   name: string,
-  opts: { precision: 'fp32' | 'fp16'; seed?: number; cacheDir?: string },
+  opts: { precision: Precision; seed?: number; cacheDir?: string },
 ): string {
   getZooEntry(name); // unknown names fail before touching the disk
   const seed = opts.seed ?? 0;
@@ -56,6 +57,16 @@ export function zooModelPath(
   const dir = opts.cacheDir ?? defaultCacheDir();
   const path = join(dir, zooCacheFileName(name, opts.precision, seed));
   if (usableCacheFile(path)) return path;
+  if (opts.precision === 'int8') {
+    // int8 builds need an asynchronous calibration pass through onnxruntime (see int8-cache.ts).
+    throw new BenchError(
+      'E_UNSUPPORTED',
+      `the int8 build of ${name} (seed ${seed}) is not in the cache ${dir}`,
+      {
+        hint: `build it first: bench models export ${name} --precision int8 --seed ${seed} --out ${name}-int8.onnx`,
+      },
+    );
+  }
   // Built outside the try: a builder bug must surface as itself, not as an unwritable cache.
   const bytes = buildOnnx(name, { precision: opts.precision, seed });
   try {
