@@ -40,7 +40,7 @@ export function formatAnalysis(file: string, a: ModelAnalysis): string {
     ...a.inputs.map((i) => `input        ${i.name} ${i.dtype} ${shapeText(i.shape)}`),
     ...a.outputs.map((o) => `output       ${o.name} ${o.dtype} ${shapeText(o.shape)}`),
     `params       ${a.params.toLocaleString('en-US')} (${a.paramsRule})`,
-    `GMACs        ${formatGiga(a.macs)} (batch ${a.batch}; Conv, ConvTranspose, Gemm, MatMul${
+    `GMACs        ${formatGiga(a.macs)} (batch ${a.batch}${a.inputs.length > 1 && a.batchRule ? `, ${a.batchRule}` : ''}; Conv, ConvTranspose, Gemm, MatMul${
       a.intMacs
         ? `; ${formatGiga(a.intMacs)} of them 8-bit integer: ConvInteger, MatMulInteger, QLinear*, and Conv/Gemm/MatMul between 8-bit DequantizeLinear inputs (QDQ)`
         : ''

@@ -2,6 +2,7 @@
  * Static analysis of an ONNX model: parameters, MACs, FLOPs, weight and activation bytes at
  * concrete input shapes. Cost conventions are documented in cost.ts.
  */
+import { batchSource } from './batch.js';
 import { nodeCost } from './cost.js';
 import { loadOnnx } from './load.js';
 import { elemBytes, num, product, toTensorDType } from './onnx.js';
@@ -37,6 +38,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
   const unresolved = new Set<string>();
   let activationBytes = 0;
   const qdq = qdqIntegerNodes(graph.nodes, model.label);
+  const batch = batchSource(model, inputs);
   for (const n of graph.nodes) {
     if (n.opKey !== 'Constant') {
       for (const out of n.outputs)
@@ -84,7 +86,8 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
     weightBytes: weights.weightBytes,
     weightsRule: weights.weightsRule,
     activationBytes,
-    batch: inputs[0]?.shape[0] ?? 1,
+    batch: batch.batch,
+    batchRule: batch.rule,
     inputs: inputs.map((i) => ({ name: i.name, dtype: toTensorDType(i.elemType), shape: i.shape })),
     outputs,
     byOp,

@@ -36,8 +36,10 @@ export interface ModelAnalysis {
   weightsRule?: string;
   /** Bytes of every node output tensor (intermediates and outputs), each counted once: its write; the read back is not added. */
   activationBytes: number;
-  /** Batch the figures are for (first dimension of the first input). */
+  /** Batch the figures are for (see batchRule: axis 0 of the first input with a symbolic batch). */
   batch: number;
+  /** Where `batch` was read, in words (optional for older producers). */
+  batchRule?: string;
   /** Inputs with the concrete shapes used. */
   inputs: { name: string; dtype: TensorDType; shape: number[] }[];
   /** Outputs with inferred shapes (null where unknown). */
