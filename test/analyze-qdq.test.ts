@@ -77,6 +77,8 @@ describe('int8 zoo build (tiny_cnn)', () => {
     expect(onnxPrecision(loadOnnx(path))).toBe('int8');
     // int8 weights are a quarter of the fp32 bytes, plus scales, zero points and int32 biases.
     expect(q.weightBytes).toBeLessThan(f.weightBytes / 2);
+    // Fused QDQ groups write 8-bit tensors, so activation traffic shrinks rather than growing.
+    expect(q.activationBytes).toBeLessThan(f.activationBytes);
 
     const images = 64;
     const shape = [images, 3, 32, 32];

@@ -52,7 +52,7 @@ export function formatAnalysis(file: string, a: ModelAnalysis): string {
           `external     ${a.externalFiles.join(', ')} (side file beside the model: sizes checked, bytes not read)`,
         ]
       : []),
-    `activations  ${(a.activationBytes / 1e6).toFixed(2)} MB (every node output counted once)`,
+    `activations  ${(a.activationBytes / 1e6).toFixed(2)} MB (every node output counted once${a.intMacs ? '; float tensors inside fused 8-bit QDQ groups left out' : ''})`,
     '',
     table(
       ['op', 'nodes', 'GMACs', 'GFLOPs', '% FLOPs'],

@@ -8,7 +8,7 @@ import { loadOnnx } from './load.js';
 import { elemBytes, num, product, toTensorDType } from './onnx.js';
 import { inferShapes, resolveInputs } from './shapes.js';
 import type { ModelAnalysis, OpCost } from './types.js';
-import { qdqIntegerNodes } from './qdq.js';
+import { fusedAway, qdqIntegerNodes } from './qdq.js';
 import { countWeights } from './weights.js';
 
 export type { ModelAnalysis, OpCost } from './types.js';
@@ -39,10 +39,13 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
   let activationBytes = 0;
   const qdq = qdqIntegerNodes(graph.nodes, model.label);
   const batch = batchSource(model, inputs);
+  const fused = fusedAway(graph.nodes, qdq);
   for (const n of graph.nodes) {
     if (n.opKey !== 'Constant') {
-      for (const out of n.outputs)
-        if (out?.shape) activationBytes += product(out.shape) * elemBytes(out.elemType);
+      n.outputs.forEach((out, i) => {
+        if (out?.shape && !fused.has(n.node.output?.[i] ?? ''))
+          activationBytes += product(out.shape) * elemBytes(out.elemType);
+      });
     }
     const entry = byType.get(n.opKey) ?? { opType: n.opKey, count: 0, macs: 0, flops: 0 };
     entry.count++;

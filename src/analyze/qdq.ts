@@ -36,6 +36,27 @@ export function qdqIntegerNodes(nodes: readonly NodeShapes[], label: string): Se
   return out;
 }
 
+/**
+ * Tensors a QDQ-fusing engine never writes: DequantizeLinear outputs read only by 8-bit groups (the
+ * kernel reads the 8-bit tensor itself) and float outputs of those groups read only by a
+ * QuantizeLinear (the kernel writes the 8-bit result directly). Counting them would make an int8
+ * model's activation traffic larger than its fp32 twin's.
+ */
+export function fusedAway(nodes: readonly NodeShapes[], groups: ReadonlySet<NodeShapes>): Set<string> {
+  const readers = new Map<string, NodeShapes[]>();
+  for (const n of nodes)
+    for (const i of n.node.input ?? []) if (i !== '') readers.set(i, [...(readers.get(i) ?? []), n]);
+  const out = new Set<string>();
+  for (const n of nodes) {
+    const name = n.node.output?.[0] ?? '';
+    const rs = readers.get(name) ?? [];
+    if (rs.length === 0) continue;
+    if (n.opKey === 'DequantizeLinear' && rs.every((r) => groups.has(r))) out.add(name);
+    if (groups.has(n) && rs.every((r) => r.opKey === 'QuantizeLinear')) out.add(name);
+  }
+  return out;
+}
+
 /** Scales are known when they are constants small enough to fold (per-tensor or per-channel). */
 function checkScale(n: NodeShapes, label: string): void {
   const values = n.inputs[1]?.value;

@@ -34,7 +34,10 @@ export interface ModelAnalysis {
   weightBytes: number;
   /** What weightBytes counts, in words (optional for older producers). */
   weightsRule?: string;
-  /** Bytes of every node output tensor (intermediates and outputs), each counted once: its write; the read back is not added. */
+  /**
+   * Bytes of every node output tensor (intermediates and outputs), each counted once: its write; the
+   * read back is not added. In QDQ models, tensors that fusion removes are left out (see qdq.ts).
+   */
   activationBytes: number;
   /** Batch the figures are for (see batchRule: axis 0 of the first input with a symbolic batch). */
   batch: number;
