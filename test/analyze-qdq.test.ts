@@ -13,6 +13,7 @@ import { zooModelPath } from '../src/zoo/cache.js';
 import { ensureZooModel } from '../src/zoo/int8-cache.js';
 import { a, buildModel, ortOutputDims } from './analyze-fixtures.js';
 import { expectBenchError } from './bench-error.js';
+import { runCommand } from './run-command.js';
 import { env, file, run } from './h100e-fixtures.js';
 
 const UINT8 = 2;
@@ -110,6 +111,23 @@ describe('int8 zoo build (tiny_cnn)', () => {
       'E_UNSUPPORTED',
       /^the int8 build of resnet18 \(seed 3\) is not in the cache /,
     );
+  });
+});
+
+describe('bench models inspect --precision int8', () => {
+  it('builds the int8 zoo model and prints its 8-bit MACs', async () => {
+    const cli = join(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
+    const r = await runCommand(
+      process.execPath,
+      [cli, 'models', 'inspect', 'tiny_cnn', '--precision', 'int8'],
+      {
+        env: { ...process.env, H100E_CACHE_DIR: dir },
+        timeoutMs: 60_000,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('model        tiny_cnn (zoo model, int8, seed 0)');
+    expect(r.stdout).toMatch(/^GMACs +[\d.]+ \(batch 1; [^;]+; ([\d.]+) of them 8-bit integer/m);
   });
 });
 

@@ -8,10 +8,9 @@ import { analyzeModel, parseShapeFlags } from '../analyze/index.js';
 import { exportZooModel } from '../analyze/zoo-export.js';
 import { zooTable } from '../analyze/zoo-table.js';
 import { BenchError } from '../errors.js';
-import { PrecisionSchema } from '../results/schema.js';
+import { PrecisionSchema, type Precision } from '../results/schema.js';
 import { looksLikePath } from '../run/models.js';
 import { MAX_SEED, SEED_BOUNDS } from '../run/options.js';
-import { zooModelPath } from '../zoo/cache.js';
 import { ensureZooModel } from '../zoo/int8-cache.js';
 import { boundedNumber, choice, collect, flagOfIssue, unknownCommandError } from './parse.js';
 
@@ -29,6 +28,7 @@ const ExportSchema = z.object({
 
 const InspectSchema = z.object({
   json: z.boolean().default(false),
+  precision: PrecisionSchema.default('fp32'),
   shape: z.array(z.string()).default([]),
 });
 
@@ -49,12 +49,12 @@ function parse<T>(schema: z.ZodType<T>, raw: unknown, command: string, hint: str
  * The .onnx file `inspect` reads: an existing file as given, else a zoo name built (or taken from the
  * cache) as `bench run` does, so `bench models inspect squeezenet1_1` works like `--model squeezenet1_1`.
  */
-function inspectTarget(spec: string): { path: string; label: string } {
+async function inspectTarget(spec: string, precision: Precision): Promise<{ path: string; label: string }> {
   if (existsSync(spec) || looksLikePath(spec)) return { path: spec, label: spec };
   const entry = getZooEntry(spec); // unknown names: E_UNKNOWN_MODEL with the close names
   return {
-    path: zooModelPath(entry.name, { precision: 'fp32', seed: 0 }),
-    label: `${entry.name} (zoo model, fp32, seed 0)`,
+    path: await ensureZooModel(entry.name, { precision, seed: 0 }),
+    label: `${entry.name} (zoo model, ${precision}, seed 0)`,
   };
 }
 
@@ -140,7 +140,13 @@ export function register(program: Command): void {
       [],
     )
     .option('--json', 'print the analysis as JSON')
-    .action((file: string, _raw: unknown, cmd: Command) => {
+    .addOption(
+      new Option('--precision <p>', 'zoo models: which build to inspect (files are read as they are)')
+        .choices(PRECISIONS)
+        .argParser(choice('--precision', PRECISIONS))
+        .default('fp32'),
+    )
+    .action(async (file: string, _raw: unknown, cmd: Command) => {
       // `--json` after `inspect` is parsed by the parent `models` command, so read both levels.
       const opts = parse(
         InspectSchema,
@@ -149,7 +155,7 @@ export function register(program: Command): void {
         'e.g. bench models inspect model.onnx --shape input:1x3x224x224',
       );
       const shapes = parseShapeFlags(opts.shape);
-      const target = inspectTarget(file);
+      const target = await inspectTarget(file, opts.precision);
       const analysis = analyzeModel(target.path, { shapes });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(analysis, null, 2)}\n`);
