@@ -10,6 +10,7 @@ import envPaths from 'env-paths';
 import { buildOnnx, getZooEntry } from './index.js';
 import { BenchError, errorMessage } from '../src/core/errors.js';
 import { writeFileAtomicRaw } from '../src/results/io.js';
+import type { Precision } from '../src/results/schema.js';
 import { BUILDER_VERSION } from './version.js';
 
 export { BUILDER_VERSION } from './version.js';
@@ -40,14 +41,14 @@ function usableCacheFile(path: string): boolean {
 }
 
 /** File name of a cached build (the cache key). */
-export function zooCacheFileName(name: string, precision: 'fp32' | 'fp16', seed: number): string {
+export function zooCacheFileName(name: string, precision: Precision, seed: number): string {
   return `${name}-${precision}-seed${seed}-b${BUILDER_VERSION}.onnx`;
 }
 
 /** Path of the zoo model's .onnx file, building and caching it first if needed. */
 export function zooModelPath(
   name: string,
-  opts: { precision: 'fp32' | 'fp16'; seed?: number; cacheDir?: string },
+  opts: { precision: Precision; seed?: number; cacheDir?: string },
 ): string {
   getZooEntry(name); // unknown names fail before touching the disk
   const seed = opts.seed ?? 0;
@@ -59,6 +60,16 @@ export function zooModelPath(
   const dir = opts.cacheDir ?? defaultCacheDir();
   const path = join(dir, zooCacheFileName(name, opts.precision, seed));
   if (usableCacheFile(path)) return path;
+  if (opts.precision === 'int8') {
+    // int8 builds need an asynchronous calibration pass through onnxruntime (see int8-cache.ts).
+    throw new BenchError(
+      'E_UNSUPPORTED',
+      `the int8 build of ${name} (seed ${seed}) is not in the cache ${dir}`,
+      {
+        hint: `build it first: bench models export ${name} --precision int8 --seed ${seed} --out ${name}-int8.onnx`,
+      },
+    );
+  }
   // Built outside the try: a builder bug must surface as itself, not as an unwritable cache.
   const bytes = buildOnnx(name, { precision: opts.precision, seed });
   try {

@@ -58,7 +58,7 @@ describe('flag values: the value typed and what is expected', () => {
     ],
     [
       ['models', 'export', 'tiny_cnn', '--precision', 'fp8', '--out', join(dir, 'x.onnx')],
-      "--precision 'fp8': expected one of fp32, fp16",
+      "--precision 'fp8': expected one of fp32, fp16, int8",
     ],
     [['run', '--model', 'tiny_cnn', '--gpus', 'abc'], "--gpus 'abc': expected 'all' or GPU indices like 0,1"],
     // Checked by the run options, before any device is probed: the same words as through the API.
@@ -74,7 +74,7 @@ describe('flag values: the value typed and what is expected', () => {
     ],
     [
       ['run', '--model', 'tiny_cnn', '--precision', 'fp32,fp8'],
-      "--precision 'fp32,fp8': expected a comma-separated list of fp32, fp16 ('fp8' is not one of them)",
+      "--precision 'fp32,fp8': expected a comma-separated list of fp32, fp16, int8 ('fp8' is not one of them)",
     ],
     // Refused before nvidia-smi is asked about --gpus (which would exit 3 here, with no GPU).
     [
@@ -158,7 +158,7 @@ describe('commands and subcommands', () => {
       '(choices: "auto", "cpu", "cuda", "tensorrt", "webgpu", default: "auto")',
     );
     expect(stdout.replace(/\s+/g, ' ')).toContain(
-      'zoo models: weights and activations, fp32 or fp16, or fp32,fp16 to sweep both (default: fp32); an ONNX file runs once, at its own',
+      'zoo models: weights and activations, fp32, fp16 or int8 (QDQ, calibrated on seeded inputs; ort only), or a list such as fp32,int8 to sweep (default: fp32); an ONNX file runs once, at its own',
     );
     // Help defaults say what really happens: bare `bench` runs the default suite's batches.
     expect(stdout.replace(/\s+/g, ' ')).toContain(

@@ -175,7 +175,7 @@ describe('--precision fp32,fp16: a sweep dimension', () => {
     expect(parse('fp16')).toEqual(['fp16']);
     expect(parse(['fp16', 'fp32', 'fp16'])).toEqual(['fp16', 'fp32']);
     expect(parse(undefined)).toBeUndefined();
-    expect(() => parse('fp8')).toThrow('--precision: expected fp32 or fp16, or a list of them');
+    expect(() => parse('fp8')).toThrow('--precision: expected fp32 or fp16 or int8, or a list of them');
     expect(() => parse([])).toThrow('--precision: give at least one precision');
   });
 

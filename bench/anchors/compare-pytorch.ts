@@ -101,6 +101,8 @@ export function comparePytorch(
   for (const file of results) {
     for (const run of file.runs) {
       if (run.status !== 'ok' || !run.throughput || run.config.scenario !== 'offline') continue;
+      // The PyTorch anchors are float only.
+      if (run.model.precision === 'int8') continue;
       const r = row(run.model.name, run.model.precision, run.config.batch);
       const value = run.throughput.samplesPerS;
       if (!r.ours || value > r.ours.samplesPerS) {

@@ -2,11 +2,14 @@
  * Static analysis of an ONNX model: parameters, MACs, FLOPs, weight and activation bytes at
  * concrete input shapes. Cost conventions are documented in cost.ts.
  */
+import { batchSource } from './batch.js';
 import { nodeCost } from './cost.js';
 import { loadOnnx } from './load.js';
-import { elemBytes, num, product, tensorDims, toTensorDType } from './onnx.js';
+import { elemBytes, num, product, toTensorDType } from './onnx.js';
 import { inferShapes, resolveInputs } from './shapes.js';
 import type { ModelAnalysis, OpCost } from './types.js';
+import { fusedAway, qdqIntegerNodes } from './qdq.js';
+import { countWeights } from './weights.js';
 
 export type { ModelAnalysis,  } from './types.js';
 export { loadOnnx,  } from './load.js';
@@ -18,9 +21,6 @@ export interface AnalyzeOptions {
   shapes?: Record<string, number[]>;
 }
 
-/** Initializer doc_string markers written by the zoo's emitter (see src/graph/ir.ts). */
-const NOT_PARAMS = new Set(['buffer', 'constant']);
-
 /**
  * Analyses an ONNX model given as a path or bytes. activationBytes counts each node output once
  * (its write); reading it back roughly doubles real traffic, which we leave to the caller.
@@ -28,31 +28,24 @@ const NOT_PARAMS = new Set(['buffer', 'constant']);
  */
 export function analyzeModel(source: Uint8Array | string, options: AnalyzeOptions = {}): ModelAnalysis {
   const model = loadOnnx(source);
+  // Before shape inference, so a malformed stored tensor is reported as such, not as a shape error.
+  const weights = countWeights(model);
   const inputs = resolveInputs(model, options.shapes);
   const graph = inferShapes(model, inputs);
-
-  let params = 0;
-  let excluded = 0;
-  let weightBytes = 0;
-  for (const t of model.graph.initializer ?? []) {
-    const count = product(tensorDims(t));
-    weightBytes += count * elemBytes(t.dataType ?? 0);
-    if (NOT_PARAMS.has(t.docString ?? '')) excluded += count;
-    else params += count;
-  }
-  const paramsRule =
-    excluded > 0
-      ? `initializer elements except those marked doc_string "buffer" (batch-norm running mean/var) or "constant" (shape vectors, clip bounds), as torchvision counts parameters; ${excluded} elements excluded`
-      : 'all initializer elements (the file marks no buffers, so batch-norm running mean/var and constants stored as initializers are included)';
 
   const byType = new Map<string, OpCost>();
   const unknown = new Set<string>();
   const unresolved = new Set<string>();
   let activationBytes = 0;
+  const qdq = qdqIntegerNodes(graph.nodes, model.label);
+  const batch = batchSource(model, inputs);
+  const fused = fusedAway(graph.nodes, qdq);
   for (const n of graph.nodes) {
     if (n.opKey !== 'Constant') {
-      for (const out of n.outputs)
-        if (out?.shape) activationBytes += product(out.shape) * elemBytes(out.elemType);
+      n.outputs.forEach((out, i) => {
+        if (out?.shape && !fused.has(n.node.output?.[i] ?? ''))
+          activationBytes += product(out.shape) * elemBytes(out.elemType);
+      });
     }
     const entry = byType.get(n.opKey) ?? { opType: n.opKey, count: 0, macs: 0, flops: 0 };
     entry.count++;
@@ -66,6 +59,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
       unresolved.add(n.opKey);
       continue;
     }
+    if (qdq.has(n)) cost.intMacs = cost.macs;
     entry.macs += cost.macs;
     entry.flops += cost.flops;
     if (cost.intMacs) entry.intMacs = (entry.intMacs ?? 0) + cost.intMacs;
@@ -87,19 +81,22 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
   });
 
   return {
-    params,
-    paramsRule,
+    params: weights.params,
+    paramsRule: weights.paramsRule,
     macs: byOp.reduce((s, o) => s + o.macs, 0),
     intMacs: byOp.reduce((s, o) => s + (o.intMacs ?? 0), 0),
     flops: byOp.reduce((s, o) => s + o.flops, 0),
-    weightBytes,
+    weightBytes: weights.weightBytes,
+    weightsRule: weights.weightsRule,
     activationBytes,
-    batch: inputs[0]?.shape[0] ?? 1,
+    batch: batch.batch,
+    batchRule: batch.rule,
     inputs: inputs.map((i) => ({ name: i.name, dtype: toTensorDType(i.elemType), shape: i.shape })),
     outputs,
     byOp,
     unknownOps: [...unknown].sort(),
     unresolvedOps: [...unresolved].sort(),
+    ...(model.externalFiles && model.externalFiles.length > 0 ? { externalFiles: model.externalFiles } : {}),
     opset: model.opset,
   };
 }

@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BenchError } from '../core/errors.js';
+import { checkExternalData } from './external-data.js';
 import { isExternal, num, onnx, type OnnxGraph } from './onnx.js';
 
 /** A decoded model and where it came from. */
@@ -17,6 +18,8 @@ export interface LoadedOnnx {
   baseDir: string | undefined;
   /** Names of initializers whose data lives in external files. */
   externalInitializers: string[];
+  /** Side files holding external data, as the model names them (checked to exist and be long enough). */
+  externalFiles?: string[];
 }
 
 /** Reads and decodes an ONNX model from a path or from bytes. */
@@ -55,14 +58,18 @@ export function loadOnnx(source: Uint8Array | string): LoadedOnnx {
     });
   }
   const externalInitializers = (graph.initializer ?? []).filter(isExternal).map((t) => t.name ?? '');
+  const baseDir = typeof source === 'string' ? dirname(resolve(source)) : undefined;
+  // In-memory bytes have no folder to resolve side files against; their tensors' dims still suffice.
+  const externalFiles = baseDir === undefined ? [] : checkExternalData(graph, baseDir, label);
   return {
     graph,
     opset,
     irVersion: num(model.irVersion),
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
     label,
-    baseDir: typeof source === 'string' ? dirname(resolve(source)) : undefined,
+    baseDir,
     externalInitializers,
+    externalFiles,
   };
 }
 

@@ -2,8 +2,8 @@
  * Thin helpers over the protobufjs-generated ONNX classes: Long-to-number, element types,
  * attributes and the values of small constant tensors (needed to fold shapes).
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { BenchError } from '../core/errors.js';
 import type { TensorDType } from '../results/schema.js';
@@ -195,26 +195,76 @@ function decodeRaw(raw: Uint8Array, type: number, count: number): number[] | und
   return out;
 }
 
-function readExternal(t: OnnxTensor, baseDir: string | undefined): Uint8Array | undefined {
+/** Where an external tensor's bytes are: the resolved side file and the byte range in it. */
+export interface ExternalRef {
+  /** The location as written in the model. */
+  location: string;
+  /** Absolute path of the side file. */
+  file: string;
+  offset: number;
+  /** Bytes the tensor needs (from its dims and type when the model gives no length). */
+  length: number;
+}
+
+/**
+ * Resolves an external tensor's side file against the model's folder. Absolute locations and ones
+ * that climb out of the folder are refused: a model file must not make us read arbitrary paths.
+ */
+export function externalRef(t: OnnxTensor, baseDir: string, label: string): ExternalRef {
   const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-  const location = entries.get('location');
-  if (!location || baseDir === undefined) return undefined;
-  const file = isAbsolute(location) ? location : join(baseDir, location);
-  let data: Buffer;
+  const location = entries.get('location') ?? '';
+  const tensor = `tensor '${t.name ?? ''}'`;
+  if (location === '') {
+    throw new BenchError('E_FILE_CORRUPT', `${label}: ${tensor} is stored externally but names no location`, {
+      hint: 'the file is damaged; export the model again with its external data',
+    });
+  }
+  const file = resolve(baseDir, location);
+  const rel = relative(baseDir, file);
+  if (isAbsolute(location) || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `${label}: external data location '${location}' of ${tensor} is outside the model's folder ${baseDir}: refused`,
+      { hint: "keep the side file in the model's folder and store its location relative to it" },
+    );
+  }
+  const offset = Number(entries.get('offset') ?? 0);
+  const length = entries.has('length')
+    ? Number(entries.get('length'))
+    : product(tensorDims(t)) * elemBytes(t.dataType ?? 0);
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new BenchError(
+      'E_FILE_CORRUPT',
+      `${label}: ${tensor} has an invalid external data range (offset ${entries.get('offset') ?? ''}, length ${entries.get('length') ?? ''})`,
+      { hint: 'the file is damaged; export the model again with its external data' },
+    );
+  }
+  return { location, file, offset, length };
+}
+
+/** Only the tensor's own byte range is read: side files of large models run to gigabytes. */
+function readExternal(t: OnnxTensor, baseDir: string | undefined): Uint8Array | undefined {
+  if (baseDir === undefined) return undefined;
+  const ref = externalRef(t, baseDir, baseDir);
+  const out = new Uint8Array(ref.length);
+  let fd: number;
   try {
-    data = readFileSync(file);
+    fd = openSync(ref.file, 'r');
   } catch {
     throw new BenchError(
       'E_FILE_NOT_FOUND',
-      `external data file ${file} (for tensor '${t.name ?? ''}') not found`,
+      `external data file ${ref.file} (for tensor '${t.name ?? ''}') not found`,
       {
         hint: 'keep the .onnx file next to the data files it was saved with',
       },
     );
   }
-  const offset = Number(entries.get('offset') ?? 0);
-  const length = entries.has('length') ? Number(entries.get('length')) : data.length - offset;
-  return data.subarray(offset, offset + length);
+  try {
+    const got = readSync(fd, out, 0, ref.length, ref.offset);
+    return got === ref.length ? out : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Attribute lookup on a node. */
@@ -226,6 +276,12 @@ export function attr(node: OnnxNode, name: string): onnxProto.onnx.IAttributePro
 export function attrInt(node: OnnxNode, name: string, fallback: number): number {
   const a = attr(node, name);
   return a ? num(a.i) : fallback;
+}
+
+/** Float attribute, or `fallback` when absent. */
+export function attrFloat(node: OnnxNode, name: string, fallback: number): number {
+  const a = attr(node, name);
+  return a ? (a.f ?? fallback) : fallback;
 }
 
 /** Integer-list attribute, or undefined when absent. */

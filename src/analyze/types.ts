@@ -17,7 +17,7 @@ export interface OpCost {
 
 /** Static cost of a model at the shapes given (batch included). */
 export interface ModelAnalysis {
-  /** Initializer elements (parameters as torchvision counts them, plus any buffers stored as initializers; see `paramsRule`). */
+  /** Stored tensor elements, initializers and Constant nodes alike (parameters as torchvision counts them where the file marks its buffers; see `paramsRule`). */
   params: number;
   /** How params were counted, in words. */
   paramsRule: string;
@@ -30,12 +30,19 @@ export interface ModelAnalysis {
   intMacs?: number;
   /** FLOPs per inference at the analysed shapes. */
   flops: number;
-  /** Bytes of all initializers at their stored precision. */
+  /** Bytes of all stored tensors (initializers and Constant-node values) at their stored precision. */
   weightBytes: number;
-  /** Bytes of every node output tensor (intermediates and outputs), each counted once: its write; the read back is not added. */
+  /** What weightBytes counts, in words (optional for older producers). */
+  weightsRule?: string;
+  /**
+   * Bytes of every node output tensor (intermediates and outputs), each counted once: its write; the
+   * read back is not added. In QDQ models, tensors that fusion removes are left out (see qdq.ts).
+   */
   activationBytes: number;
-  /** Batch the figures are for (first dimension of the first input). */
+  /** Batch the figures are for (see batchRule: axis 0 of the first input with a symbolic batch). */
   batch: number;
+  /** Where `batch` was read, in words (optional for older producers). */
+  batchRule?: string;
   /** Inputs with the concrete shapes used. */
   inputs: { name: string; dtype: TensorDType; shape: number[] }[];
   /** Outputs with inferred shapes (null where unknown). */
@@ -49,6 +56,8 @@ export interface ModelAnalysis {
    * of an unknown op), so that node's cost is missing too. Optional for older producers.
    */
   unresolvedOps?: string[];
+  /** Side files holding external data, as the model names them; absent or empty when none. */
+  externalFiles?: string[];
   /** Opset version of the default domain. */
   opset: number;
 }

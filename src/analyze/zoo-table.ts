@@ -7,12 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listZoo, type ZooEntry } from '../../models/index.js';
 import { writeFileAtomic } from '../results/io.js';
+import type { Precision } from '../results/schema.js';
 import { defaultCacheDir, zooCacheFileName, zooModelPath } from '../../models/cache.js';
 import { analyzeModel } from './index.js';
 import type { ModelAnalysis } from './types.js';
 
 /** Bump when the analyzer's numbers for the same file change, so cached analyses are redone. */
-const ANALYZER_VERSION = 1;
+const ANALYZER_VERSION = 3;
 
 /** One row of the listing. */
 export interface ZooRow {
@@ -51,7 +52,7 @@ interface CachedAnalysis {
  */
 export function zooAnalysis(
   name: string,
-  opts: ZooTableOptions & { precision?: 'fp32' | 'fp16'; seed?: number } = {},
+  opts: ZooTableOptions & { precision?: Precision; seed?: number } = {},
 ): ModelAnalysis {
   const dir = opts.cacheDir ?? defaultCacheDir();
   const precision = opts.precision ?? 'fp32';

@@ -8,10 +8,10 @@ import { analyzeModel, parseShapeFlags } from '../analyze/index.js';
 import { exportZooModel } from '../analyze/zoo-export.js';
 import { zooTable } from '../analyze/zoo-table.js';
 import { BenchError } from '../core/errors.js';
-import { PrecisionSchema } from '../results/schema.js';
+import { PrecisionSchema, type Precision } from '../results/schema.js';
 import { looksLikePath } from '../run/models.js';
 import { MAX_SEED, SEED_BOUNDS } from '../run/options.js';
-import { zooModelPath } from '../../models/cache.js';
+import { ensureZooModel } from '../run/int8-cache.js';
 import { boundedNumber, choice, collect, flagOfIssue, unknownCommandError } from './parse.js';
 
 const PRECISIONS = PrecisionSchema.options;
@@ -19,15 +19,17 @@ const PRECISIONS = PrecisionSchema.options;
 const ListSchema = z.object({ json: z.boolean().default(false) });
 
 const ExportSchema = z.object({
-  precision: z.enum(['fp32', 'fp16']).default('fp32'),
+  precision: PrecisionSchema.default('fp32'),
   seed: z.coerce.number().int().min(0).max(MAX_SEED).default(0),
   out: z.string().min(1),
   force: z.boolean().default(false),
+  externalData: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
 const InspectSchema = z.object({
   json: z.boolean().default(false),
+  precision: PrecisionSchema.default('fp32'),
   shape: z.array(z.string()).default([]),
 });
 
@@ -48,12 +50,12 @@ function parse<T>(schema: z.ZodType<T>, raw: unknown, command: string, hint: str
  * The .onnx file `inspect` reads: an existing file as given, else a zoo name built (or taken from the
  * cache) as `bench run` does, so `bench models inspect squeezenet1_1` works like `--model squeezenet1_1`.
  */
-function inspectTarget(spec: string): { path: string; label: string } {
+async function inspectTarget(spec: string, precision: Precision): Promise<{ path: string; label: string }> {
   if (existsSync(spec) || looksLikePath(spec)) return { path: spec, label: spec };
   const entry = getZooEntry(spec); // unknown names: E_UNKNOWN_MODEL with the close names
   return {
-    path: zooModelPath(entry.name, { precision: 'fp32', seed: 0 }),
-    label: `${entry.name} (zoo model, fp32, seed 0)`,
+    path: await ensureZooModel(entry.name, { precision, seed: 0 }),
+    label: `${entry.name} (zoo model, ${precision}, seed 0)`,
   };
 }
 
@@ -108,8 +110,9 @@ export function register(program: Command): void {
     .option('--seed <n>', 'weight seed', boundedNumber('--seed', SEED_BOUNDS), 0)
     .requiredOption('--out <file>', 'where to write the .onnx file')
     .option('--force', 'replace --out if it exists')
+    .option('--external-data', 'store the weights in a side file FILE.onnx.data (ONNX external data)')
     .option('--json', 'print what was written (path, model, precision, seed, bytes) as JSON')
-    .action((name: string, _raw: unknown, cmd: Command) => {
+    .action(async (name: string, _raw: unknown, cmd: Command) => {
       // `--json` after `export` is parsed by the parent `models` command, so read both levels.
       const { json, ...opts } = parse(
         ExportSchema,
@@ -117,11 +120,15 @@ export function register(program: Command): void {
         'models export',
         'e.g. bench models export resnet18 --precision fp16 --out resnet18.onnx',
       );
+      // int8 builds calibrate through onnxruntime first (asynchronous); the export then copies the cache.
+      if (opts.precision === 'int8') await ensureZooModel(getZooEntry(name).name, opts);
       const r = exportZooModel({ name, ...opts });
       process.stdout.write(
         json
           ? `${JSON.stringify(r, null, 2)}\n`
-          : `wrote ${r.path} (${r.name}, ${r.precision}, seed ${r.seed}, ${(r.bytes / 1e6).toFixed(1)} MB)\n`,
+          : `wrote ${r.path} (${r.name}, ${r.precision}, seed ${r.seed}, ${(r.bytes / 1e6).toFixed(1)} MB)${
+              r.dataPath ? ` and its weights ${r.dataPath}` : ''
+            }\n`,
       );
     });
 
@@ -138,7 +145,13 @@ export function register(program: Command): void {
       [],
     )
     .option('--json', 'print the analysis as JSON')
-    .action((file: string, _raw: unknown, cmd: Command) => {
+    .addOption(
+      new Option('--precision <p>', 'zoo models: which build to inspect (files are read as they are)')
+        .choices(PRECISIONS)
+        .argParser(choice('--precision', PRECISIONS))
+        .default('fp32'),
+    )
+    .action(async (file: string, _raw: unknown, cmd: Command) => {
       // `--json` after `inspect` is parsed by the parent `models` command, so read both levels.
       const opts = parse(
         InspectSchema,
@@ -147,7 +160,7 @@ export function register(program: Command): void {
         'e.g. bench models inspect model.onnx --shape input:1x3x224x224',
       );
       const shapes = parseShapeFlags(opts.shape);
-      const target = inspectTarget(file);
+      const target = await inspectTarget(file, opts.precision);
       const analysis = analyzeModel(target.path, { shapes });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(analysis, null, 2)}\n`);

@@ -203,7 +203,7 @@ export function addRunOptions(cmd: Command): Command {
       .addOption(
         new Option(
           '--precision <list>',
-          'zoo models: weights and activations, fp32 or fp16, or fp32,fp16 to sweep both (default: fp32); an ONNX file runs once, at its own',
+          'zoo models: weights and activations, fp32, fp16 or int8 (QDQ, calibrated on seeded inputs; ort only), or a list such as fp32,int8 to sweep (default: fp32); an ONNX file runs once, at its own',
         ).argParser(choiceList('--precision', PRECISIONS)),
       )
       .addOption(

@@ -199,6 +199,11 @@ export class TfjsEngine implements Engine {
   }
 
   async load(request: LoadRequest): Promise<TfjsLoadedModel> {
+    if (request.precision === 'int8') {
+      throw new BenchError('E_UNSUPPORTED', '--precision int8: the tfjs engine runs float models only', {
+        hint: 'use --engine ort for int8 (QDQ) models',
+      });
+    }
     if (request.precision === 'fp16') {
       throw new BenchError(
         'E_UNSUPPORTED',

@@ -399,7 +399,12 @@ function rooflineFigure(
   if (!there.ok) return unavailable(there.reason, []);
   // A server run's throughput is its offered load: it does not say how close the device came to its bound.
   const efficiency = run.config.scenario === 'server' ? null : samplesPerS / here.value.samplesPerS;
-  const compute = run.model.precision === 'fp32' ? peaks.notes.fp32 : peaks.notes.dense16;
+  const compute =
+    run.model.precision === 'fp32'
+      ? peaks.notes.fp32
+      : run.model.precision === 'int8'
+        ? peaks.notes.int8
+        : peaks.notes.dense16;
   return {
     h100e: here.value.samplesPerS / there.value.samplesPerS,
     derivation: {
@@ -540,10 +545,15 @@ export type H100eCell =
   /** No method gives a figure (unknown device, no FLOPs), or a reference file could not be read. */
   | { h100e: null; why: 'no-figure' | 'reference-error' };
 
-/** The table's pick among a run's estimates: capacity, else measured, else 16-bit spec, else 8-bit spec. */
+/**
+ * The table's pick among a run's estimates: capacity, else measured, else the 16-bit spec figure (the
+ * 8-bit one for an int8 run, or when there is no 16-bit one).
+ */
 function cellOf(e: RunEstimate): H100eCell {
   if (e.capacity?.h100e != null) return { h100e: e.capacity.h100e, method: 'capacity' };
   if (e.measured.h100e !== null) return { h100e: e.measured.h100e, method: 'measured' };
+  // An int8 run is judged by the 8-bit rule, as the Epoch rules intend.
+  if (e.precision === 'int8' && e.spec8.h100e !== null) return { h100e: e.spec8.h100e, method: 'spec int8' };
   if (e.spec16.h100e !== null) return { h100e: e.spec16.h100e, method: 'spec' };
   if (e.spec8.h100e !== null) return { h100e: e.spec8.h100e, method: 'spec int8' };
   return { h100e: null, why: 'no-figure' };

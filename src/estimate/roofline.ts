@@ -28,11 +28,13 @@ export interface RooflineBound {
 /**
  * The peak that bounds a run at `precision`: fp16 uses the dense 16-bit tensor rate; fp32 uses the
  * higher of TF32 tensor and fp32 (ORT's CUDA provider enables TF32 by default, and a bound must not
- * undercut what the hardware can do). Null when the device has no figure.
+ * undercut what the hardware can do); int8 uses the dense 8-bit rate. Null when the device has no figure.
  */
 function peakFor(p: DevicePeaks, precision: Precision): { tflops: number; label: string } | null {
   if (precision === 'fp16')
     return p.dense16Tflops === null ? null : { tflops: p.dense16Tflops, label: 'dense 16-bit' };
+  // int8 MACs count 2 integer ops each, like FLOPs, so TOPS stand in for TFLOP/s.
+  if (precision === 'int8') return p.int8Tops === null ? null : { tflops: p.int8Tops, label: 'dense 8-bit' };
   const candidates = [
     { tflops: p.tf32Tflops, label: 'TF32 tensor' },
     { tflops: p.fp32Tflops, label: 'fp32' },

@@ -40,14 +40,19 @@ export function formatAnalysis(file: string, a: ModelAnalysis): string {
     ...a.inputs.map((i) => `input        ${i.name} ${i.dtype} ${shapeText(i.shape)}`),
     ...a.outputs.map((o) => `output       ${o.name} ${o.dtype} ${shapeText(o.shape)}`),
     `params       ${a.params.toLocaleString('en-US')} (${a.paramsRule})`,
-    `GMACs        ${formatGiga(a.macs)} (batch ${a.batch}; Conv, ConvTranspose, Gemm, MatMul${
+    `GMACs        ${formatGiga(a.macs)} (batch ${a.batch}${a.inputs.length > 1 && a.batchRule ? `, ${a.batchRule}` : ''}; Conv, ConvTranspose, Gemm, MatMul${
       a.intMacs
-        ? `; ${formatGiga(a.intMacs)} of them 8-bit integer: ConvInteger, MatMulInteger, QLinear*`
+        ? `; ${formatGiga(a.intMacs)} of them 8-bit integer: ConvInteger, MatMulInteger, QLinear*, and Conv/Gemm/MatMul between 8-bit DequantizeLinear inputs (QDQ)`
         : ''
     })`,
     `GFLOPs       ${formatGiga(a.flops)} (2 per MAC plus element-wise work)`,
-    `weights      ${(a.weightBytes / 1e6).toFixed(2)} MB (initializers at stored precision; MB = 10^6 bytes)`,
-    `activations  ${(a.activationBytes / 1e6).toFixed(2)} MB (every node output counted once)`,
+    `weights      ${(a.weightBytes / 1e6).toFixed(2)} MB (${a.weightsRule ?? 'initializers at stored precision'}; MB = 10^6 bytes)`,
+    ...(a.externalFiles?.length
+      ? [
+          `external     ${a.externalFiles.join(', ')} (side file beside the model: sizes checked, bytes not read)`,
+        ]
+      : []),
+    `activations  ${(a.activationBytes / 1e6).toFixed(2)} MB (every node output counted once${a.intMacs ? '; float tensors inside fused 8-bit QDQ groups left out' : ''})`,
     '',
     table(
       ['op', 'nodes', 'GMACs', 'GFLOPs', '% FLOPs'],

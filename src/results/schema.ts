@@ -24,7 +24,7 @@ const count = (): z.ZodNumber => z.number().int().nonnegative();
 /** What the user may ask for: a concrete device or `auto`. */
 export const DeviceRequestSchema = z.enum(['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu']);
 /** Numeric precision of a model's weights and activations. */
-export const PrecisionSchema = z.enum(['fp32', 'fp16']);
+export const PrecisionSchema = z.enum(['fp32', 'fp16', 'int8']);
 /** MLPerf LoadGen scenarios: throughput, batch-1 latency, Poisson arrivals against a p99 bound. */
 export const ScenarioSchema = z.enum(['offline', 'single-stream', 'server']);
 /** Whether host-device copies are inside (include) or outside (exclude) the timed region. */

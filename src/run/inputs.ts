@@ -6,6 +6,7 @@ import { UNNAMED_INPUT } from '../analyze/shape-flag.js';
 import { BenchError } from '../core/errors.js';
 import type { HostInputs, TensorSignature } from '../engines/engine.js';
 import { float32ToFloat16Bits } from '../graph/fp16.js';
+import { fillImageSizes } from './image-size.js';
 import { mulberry32, normalSource } from '../core/random.js';
 import type { TensorInfo } from '../results/schema.js';
 
@@ -99,7 +100,8 @@ function exampleShape(shape: TensorSignature['shape'], batch: number): string {
 
 /**
  * Seeded random data for every input, never all zeros: floats ~ N(0, 1) like normalised images;
- * integer inputs uniform in [0, 8) (small values stay valid as indices or class ids); bool 50/50.
+ * integer inputs uniform in [0, 8) (small values stay valid as indices or class ids); bool 50/50; a
+ * size input ([2] or [N, 2]) beside an image input holds the image's height and width (image-size.ts).
  */
 export function generateInputs(specs: TensorInfo[], seed: number): HostInputs {
   const uniform = mulberry32(seed);
@@ -133,5 +135,6 @@ export function generateInputs(specs: TensorInfo[], seed: number): HostInputs {
     }
     inputs.set(spec.name, { dtype: spec.dtype, shape: spec.shape, data });
   }
+  fillImageSizes(specs, inputs);
   return inputs;
 }

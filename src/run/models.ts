@@ -4,11 +4,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { getZooEntry } from '../../models/index.js';
 import { loadOnnx, type LoadedOnnx } from '../analyze/load.js';
-import { ElemType, num, tensorDims, product, toTensorDType } from '../analyze/onnx.js';
+import { ElemType, num, product, toTensorDType } from '../analyze/onnx.js';
+import { storedTensors } from '../analyze/weights.js';
 import type { TensorSignature } from '../engines/engine.js';
 import { BenchError, isBenchError } from '../core/errors.js';
 import type { EngineName, Precision } from '../results/schema.js';
 import { zooModelPath } from '../../models/cache.js';
+import { ensureZooModel } from '../run/int8-cache.js';
 
 /** A model ready to hand to an engine. */
 export interface ResolvedModel {
@@ -55,18 +57,35 @@ export function onnxInputs(model: LoadedOnnx): TensorSignature[] {
  * initializer elements are (an fp16 export that keeps fp32 inputs and casts them); fp32 otherwise.
  * onnxruntime runs a file as it is, so this, not --precision, is what a result must record.
  */
-function onnxPrecision(model: LoadedOnnx): Precision {
+export function onnxPrecision(model: LoadedOnnx): Precision {
   const half: number[] = [ElemType.FLOAT16, ElemType.BFLOAT16];
   // float16 and bfloat16 inputs both read as 'float16' (see toTensorDType).
   if (onnxInputs(model).some((i) => i.dtype === 'float16')) return 'fp16';
   let halfElems = 0;
   let fullElems = 0;
-  for (const t of model.graph.initializer ?? []) {
-    const count = product(tensorDims(t));
-    if (half.includes(t.dataType ?? 0)) halfElems += count;
-    else if (t.dataType === ElemType.FLOAT) fullElems += count;
+  let int8Elems = 0;
+  for (const t of storedTensors(model)) {
+    const count = product(t.dims);
+    if (half.includes(t.elemType)) halfElems += count;
+    else if (t.elemType === ElemType.FLOAT) fullElems += count;
+    else if (t.elemType === ElemType.INT8 || t.elemType === ElemType.UINT8) int8Elems += count;
   }
+  // Quantized files (QDQ, QLinear*, *Integer) keep most weight elements in 8 bits.
+  if (int8Elems > halfElems && int8Elems > fullElems) return 'int8';
   return halfElems > fullElems ? 'fp16' : 'fp32';
+}
+
+/** Builds (or finds cached) the int8 variant of every zoo model among `o.models`; files are left alone. */
+export async function buildInt8ZooModels(o: {
+  models: string[];
+  seed: number;
+  engine: EngineName;
+}): Promise<void> {
+  if (o.engine !== 'ort') return; // other engines refuse int8 with their own message
+  for (const spec of o.models) {
+    if (looksLikePath(spec)) continue;
+    await ensureZooModel(getZooEntry(spec).name, { precision: 'int8', seed: o.seed });
+  }
 }
 
 /** True when a --model value names a file rather than a zoo model. */

@@ -180,6 +180,11 @@ function modelWarningsFor(
   return warnings;
 }
 
+/** True when the model declares input `name` with a fixed (numeric) first dimension. */
+function fixedFirstAxis(resolved: ResolvedModel, name: string): boolean {
+  return typeof resolved.inputs?.find((i) => i.name === name)?.shape[0] === 'number';
+}
+
 /** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
 function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarning[]): ModelInfo {
   const base = {
@@ -200,7 +205,11 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
         ? zooAnalysis(resolved.name, { precision: resolved.precision, seed: o.seed })
         : analyzeModel(resolved.onnxPath, {
             shapes: Object.fromEntries(
-              Object.entries(parseShapeFlags(o.shapes)).map(([k, v]) => [k, [1, ...v.slice(1)]]),
+              Object.entries(parseShapeFlags(o.shapes)).map(([k, v]) => [
+                k,
+                // Batch 1 only where the batch is symbolic: a fixed first axis (a [2] size vector) stays.
+                fixedFirstAxis(resolved, k) ? v : [1, ...v.slice(1)],
+              ]),
             ),
           });
     // Unresolved ops (shapes not inferable, usually after an unknown op) leave the totals partial too.
@@ -218,7 +227,7 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
       // A quantized file still has float inputs, so --precision alone would misdescribe what runs.
       warnings.push({
         code: 'W_INTEGER_MODEL',
-        message: `${((100 * intMacs) / Math.max(1, a.macs)).toFixed(0)} % of this model's MACs are 8-bit integer (a quantized model); the precision column names its input type, and GFLOP/s counts integer operations too`,
+        message: `${((100 * intMacs) / Math.max(1, a.macs)).toFixed(0)} % of this model's MACs are 8-bit integer (a quantized model, recorded as ${resolved.precision}); GFLOP/s counts integer operations too`,
         advice: 'compare it with quantized models only; its H100e spec figure is the 8-bit rule',
       });
     }

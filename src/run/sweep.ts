@@ -15,7 +15,7 @@ import { chooseDevice, type DeviceChoice } from './device.js';
 import { planKey } from '../results/key.js';
 import { loadEngine } from './engines.js';
 import { resolveInputShapes } from './inputs.js';
-import { looksLikePath, resolveModel, type ResolvedModel } from './models.js';
+import { buildInt8ZooModels, looksLikePath, resolveModel, type ResolvedModel } from './models.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
 import {
   keptConfigurations,
@@ -124,6 +124,8 @@ export async function prepareSweep(
   // --resume writes over the file it continues, as --force would.
   if (o.out) checkOutFile(o.out, { force: o.force || o.resume });
 
+  // int8 zoo builds calibrate through onnxruntime (asynchronous), so they are made before resolving.
+  if (o.precision?.includes('int8')) await buildInt8ZooModels(o);
   // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
   const models = o.models.flatMap((spec) => resolveAtPrecisions(spec, o));
   checkShapes(models, o);
