@@ -520,13 +520,7 @@ function compareCell(
  */
 export function compareFiles(files: readonly LoadedFile[], options: CompareOptions = {}): Comparison {
   const ignore = [...(options.ignore ?? [])];
-  const settings: Settings = {
-    alpha: options.alpha ?? 0.05,
-    confidence: options.confidence ?? 0.95,
-    bootstrapIterations: options.bootstrapIterations ?? 2000,
-    seed: options.seed ?? 1,
-    peakTolerancePct: options.peakTolerancePct ?? PEAK_TOLERANCE_PCT,
-  };
+  const settings = settingsOf(options);
   const [base, ...others] = files;
   if (!base || others.length === 0) {
     throw new BenchError('E_USAGE', 'compare needs at least two result files (BASE NEW)', {
@@ -534,34 +528,130 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     });
   }
   const warnings: RunWarning[] = [];
-  // Runs of one configuration from two hosts in one file (bench merge): that key matches host to
-  // host, in every file; the other keys match as if no file were merged, whatever their hosts.
+  const hosts = hostMatching(files, ignore);
+  if (hosts.warning) warnings.push(hosts.warning);
+  const keyOf = (file: LoadedFile, run: RunResult): string => runKey(run, ignore) + hosts.suffix(file, run);
+  const indexes = files.map((f) => indexRuns(f, keyOf, warnings));
+  const partners = matchPartners(files, indexes, ignore, hosts.suffix);
+  warnings.push(...disjointWarnings(files, partners, ignore, hosts.collisions));
+  const { rows, matchedRuns, replicatesByFile } = compareRows(files, indexes[0] ?? new Map(), partners, {
+    ignore,
+    settings,
+    suffix: hosts.suffix,
+  });
+  const baseIndex = indexes[0] ?? new Map<string, RunResult>();
+  return {
+    files: files.map((f) => ({
+      path: f.path,
+      label: f.label,
+      createdAt: f.data.createdAt,
+      command: f.data.command,
+    })),
+    ignore,
+    keyFormat: hosts.qualified.size > 0 ? KEY_FORMAT + HOST_KEY_FORMAT : KEY_FORMAT,
+    ratioDirection: RATIO_DIRECTION,
+    alpha: settings.alpha,
+    confidence: settings.confidence,
+    bootstrapIterations: settings.bootstrapIterations,
+    seed: settings.seed,
+    peakTolerancePct: settings.peakTolerancePct,
+    rows,
+    summary: columnSummaries(others.length, rows, replicatesByFile, settings.confidence),
+    unmatched: unmatchedKeys(files, indexes, matchedRuns).map(([key, labels]) => {
+      const baseStatus = baseIndex.get(key)?.status;
+      return { key, files: labels, ...(baseStatus ? { baseStatus } : {}) };
+    }),
+    // Key fields left out of matching come first: they change what a verdict is about; then the
+    // environments, of the runs compared with each other.
+    warnings: [
+      ...keyFieldWarnings(
+        files.map((f) => f.label),
+        matchedRuns,
+        ignore,
+      ),
+      ...environmentWarnings(files, matchedRuns),
+      ...warnings,
+    ],
+    runWarnings: collectRunWarnings(
+      matchedRuns.flatMap((runs) =>
+        runs.flatMap((run, i) => {
+          const file = files[i] as LoadedFile;
+          return run
+            ? [{ file: file.label, key: runKey(run) + hosts.suffix(file, run), warnings: run.warnings }]
+            : [];
+        }),
+      ),
+    ),
+  };
+}
+
+/** The statistical settings of a comparison, with their defaults. */
+function settingsOf(options: CompareOptions): Settings {
+  return {
+    alpha: options.alpha ?? 0.05,
+    confidence: options.confidence ?? 0.95,
+    bootstrapIterations: options.bootstrapIterations ?? 2000,
+    seed: options.seed ?? 1,
+    peakTolerancePct: options.peakTolerancePct ?? PEAK_TOLERANCE_PCT,
+  };
+}
+
+/** A run's host suffix in its key: `|@host` when its key is host-qualified, else ''. */
+type HostSuffix = (file: LoadedFile, run: RunResult) => string;
+
+/**
+ * Which keys match host to host: runs of one configuration from two hosts in one file (bench merge)
+ * match only runs of the same host, in every file; the other keys match as if no file were merged,
+ * whatever their hosts. The warning says so when any key is host-qualified.
+ */
+function hostMatching(
+  files: readonly LoadedFile[],
+  ignore: readonly KeyField[],
+): {
+  collisions: HostCollision[];
+  qualified: Set<string>;
+  suffix: HostSuffix;
+  warning: RunWarning | null;
+} {
   const collisions = hostCollisions(files, ignore);
   // Distinct keys: two merged files of the same hosts collide on the same keys.
   const qualified = new Set(collisions.map((c) => c.key));
-  const firstCollision = collisions[0];
-  const hostSuffix = (file: LoadedFile, run: RunResult): string =>
+  const suffix: HostSuffix = (file, run) =>
     qualified.has(runKey(run, ignore)) ? hostQualifiedKey('', hostOf(file, run)) : '';
-  if (firstCollision) {
-    const extra = qualified.size - 1;
-    const more = extra > 0 ? ` (and ${extra} more such key${extra > 1 ? 's' : ''})` : '';
-    warnings.push({
+  const first = collisions[0];
+  if (!first) return { collisions, qualified, suffix, warning: null };
+  const extra = qualified.size - 1;
+  const more = extra > 0 ? ` (and ${extra} more such key${extra > 1 ? 's' : ''})` : '';
+  return {
+    collisions,
+    qualified,
+    suffix,
+    warning: {
       code: 'W_HOST_QUALIFIED',
-      message: `matching is host-qualified for keys that a file holds from several hosts (only they end in ${HOST_KEY_PREFIX}host) because ${collisionText(firstCollision)}${more}: their runs match only runs from the same host, so a host that one file lacks shows as only in the other; other keys match whatever their hosts`,
-    });
-  }
-  const keyOf = (file: LoadedFile, run: RunResult): string => runKey(run, ignore) + hostSuffix(file, run);
-  const indexes = files.map((f) => indexRuns(f, keyOf, warnings));
+      message: `matching is host-qualified for keys that a file holds from several hosts (only they end in ${HOST_KEY_PREFIX}host) because ${collisionText(first)}${more}: their runs match only runs from the same host, so a host that one file lacks shows as only in the other; other keys match whatever their hosts`,
+    },
+  };
+}
+
+/**
+ * Each other file's run for each base key. A host-qualified key matches the same host; where the
+ * base and that file each hold the configuration from one host only, it matches as the plain key
+ * would, so listing a merged third file changes no other pair's comparison.
+ */
+function matchPartners(
+  files: readonly LoadedFile[],
+  indexes: readonly Map<string, RunResult>[],
+  ignore: readonly KeyField[],
+  hostSuffix: HostSuffix,
+): Map<string, RunResult>[] {
+  const [base, ...others] = files as [LoadedFile, ...LoadedFile[]];
   const baseIndex = indexes[0] as Map<string, RunResult>;
   // The run of `file` holding the configuration `plain` (a key without host) when one host measured it.
   const singleHostRun = (file: LoadedFile, plain: string): RunResult | undefined => {
     const runs = file.data.runs.filter((r) => runKey(r, ignore) === plain);
     return new Set(runs.map((r) => hostOf(file, r))).size === 1 ? runs[0] : undefined;
   };
-  // Each other file's run for each base key. A host-qualified key matches the same host; where the
-  // base and that file each hold the configuration from one host only, it matches as the plain key
-  // would, so listing a merged third file changes no other pair's comparison.
-  const partners = others.map((file, i) => {
+  return others.map((file, i) => {
     const index = indexes[i + 1] as Map<string, RunResult>;
     const found = new Map<string, RunResult>();
     for (const [key, baseRun] of baseIndex) {
@@ -573,10 +663,23 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     }
     return found;
   });
+}
 
+/**
+ * Files with no configuration in common with the base: an error when every other file is such a
+ * file, else a warning each saying how to match it (the others are still compared).
+ */
+function disjointWarnings(
+  files: readonly LoadedFile[],
+  partners: readonly Map<string, RunResult>[],
+  ignore: readonly KeyField[],
+  collisions: readonly HostCollision[],
+): RunWarning[] {
+  const [base, ...others] = files as [LoadedFile, ...LoadedFile[]];
   const disjoint = others.filter((_, i) => (partners[i] as Map<string, RunResult>).size === 0);
   const plainKeys = (file: LoadedFile): Set<string> => new Set(file.data.runs.map((r) => runKey(r, ignore)));
   const basePlain = plainKeys(base);
+  const warnings: RunWarning[] = [];
   for (const file of disjoint) {
     const keyFields = differingKeyFields(base.data.runs, file.data.runs).filter((f) => !ignore.includes(f));
     // Keys the files share without hosts, all host-qualified (any other would have matched): they
@@ -611,7 +714,17 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
         : {}),
     });
   }
+  return warnings;
+}
 
+/** A row per base key that some other file matched, with each file's cell; the runs each row matched. */
+function compareRows(
+  files: readonly LoadedFile[],
+  baseIndex: ReadonlyMap<string, RunResult>,
+  partners: readonly Map<string, RunResult>[],
+  o: { ignore: readonly KeyField[]; settings: Settings; suffix: HostSuffix },
+): { rows: ComparisonRow[]; matchedRuns: (RunResult | undefined)[][]; replicatesByFile: Float64Array[][] } {
+  const [base, ...others] = files as [LoadedFile, ...LoadedFile[]];
   const rows: ComparisonRow[] = [];
   const matchedRuns: (RunResult | undefined)[][] = [];
   const replicatesByFile: Float64Array[][] = others.map(() => []);
@@ -619,7 +732,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     const otherRuns = partners.map((found) => found.get(key));
     if (otherRuns.every((r) => r === undefined)) continue;
     // Matched runs share the host when the key is host-qualified: the base run's suffix is the row's.
-    const suffix = hostSuffix(base, baseRun);
+    const suffix = o.suffix(base, baseRun);
     const cells = otherRuns.map((run, i) => {
       const { cell, replicates } = compareCell(
         i + 1,
@@ -627,7 +740,7 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
         run,
         (others[i] as LoadedFile).label,
         base.label,
-        settings,
+        o.settings,
         suffix,
       );
       if (replicates) (replicatesByFile[i] as Float64Array[]).push(replicates);
@@ -637,20 +750,29 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     rows.push({
       key,
       ...(suffix ? { host: hostOf(base, baseRun) } : {}),
-      label: rowLabel([baseRun, ...otherRuns], ignore) + suffix,
+      label: rowLabel([baseRun, ...otherRuns], o.ignore) + suffix,
       model: baseRun.model.name,
       batch: baseRun.config.batch,
       scenario: baseRun.config.scenario,
       // Each run's own host: a single-host fallback match may pair two hosts.
       runs: [
         summarizeRun(baseRun, suffix),
-        ...otherRuns.map((r, i) => (r ? summarizeRun(r, hostSuffix(others[i] as LoadedFile, r)) : null)),
+        ...otherRuns.map((r, i) => (r ? summarizeRun(r, o.suffix(others[i] as LoadedFile, r)) : null)),
       ],
       cells,
     });
   }
+  return { rows, matchedRuns, replicatesByFile };
+}
 
-  const summary = others.map((_, i): ColumnSummary => {
+/** Per other file: the geometric-mean ratio over its cells with its interval, and the verdict counts. */
+function columnSummaries(
+  count: number,
+  rows: readonly ComparisonRow[],
+  replicatesByFile: readonly Float64Array[][],
+  confidence: number,
+): ColumnSummary[] {
+  return Array.from({ length: count }, (_, i): ColumnSummary => {
     const cells = rows.map((r) => r.cells[i] as CellComparison);
     const ratios = cells.flatMap((c) =>
       c.verdict !== 'not-comparable' && c.ratio !== null ? [c.ratio] : [],
@@ -659,63 +781,27 @@ export function compareFiles(files: readonly LoadedFile[], options: CompareOptio
     return {
       fileIndex: i + 1,
       geomeanRatio: ratios.length ? geometricMean(ratios) : null,
-      ci: replicateSets.length ? geometricMeanInterval(replicateSets, settings.confidence) : null,
+      ci: replicateSets.length ? geometricMeanInterval(replicateSets, confidence) : null,
       faster: cells.filter((c) => c.verdict === 'faster').length,
       slower: cells.filter((c) => c.verdict === 'slower').length,
       noChange: cells.filter((c) => c.verdict === 'no-change').length,
       notComparable: cells.filter((c) => c.verdict === 'not-comparable').length,
     };
   });
+}
 
+/** Keys whose runs matched nothing, with the labels of the files that hold them. */
+function unmatchedKeys(
+  files: readonly LoadedFile[],
+  indexes: readonly Map<string, RunResult>[],
+  matchedRuns: readonly (RunResult | undefined)[][],
+): [string, string[]][] {
   const matched = new Set(matchedRuns.flat());
-  const unmatchedKeys = new Map<string, string[]>();
+  const keys = new Map<string, string[]>();
   files.forEach((file, i) => {
     for (const [key, run] of indexes[i] as Map<string, RunResult>) {
-      if (!matched.has(run)) unmatchedKeys.set(key, [...(unmatchedKeys.get(key) ?? []), file.label]);
+      if (!matched.has(run)) keys.set(key, [...(keys.get(key) ?? []), file.label]);
     }
   });
-
-  return {
-    files: files.map((f) => ({
-      path: f.path,
-      label: f.label,
-      createdAt: f.data.createdAt,
-      command: f.data.command,
-    })),
-    ignore,
-    keyFormat: qualified.size > 0 ? KEY_FORMAT + HOST_KEY_FORMAT : KEY_FORMAT,
-    ratioDirection: RATIO_DIRECTION,
-    alpha: settings.alpha,
-    confidence: settings.confidence,
-    bootstrapIterations: settings.bootstrapIterations,
-    seed: settings.seed,
-    peakTolerancePct: settings.peakTolerancePct,
-    rows,
-    summary,
-    unmatched: [...unmatchedKeys].map(([key, labels]) => {
-      const baseStatus = baseIndex.get(key)?.status;
-      return { key, files: labels, ...(baseStatus ? { baseStatus } : {}) };
-    }),
-    // Key fields left out of matching come first: they change what a verdict is about; then the
-    // environments, of the runs compared with each other.
-    warnings: [
-      ...keyFieldWarnings(
-        files.map((f) => f.label),
-        matchedRuns,
-        ignore,
-      ),
-      ...environmentWarnings(files, matchedRuns),
-      ...warnings,
-    ],
-    runWarnings: collectRunWarnings(
-      matchedRuns.flatMap((runs) =>
-        runs.flatMap((run, i) => {
-          const file = files[i] as LoadedFile;
-          return run
-            ? [{ file: file.label, key: runKey(run) + hostSuffix(file, run), warnings: run.warnings }]
-            : [];
-        }),
-      ),
-    ),
-  };
+  return [...keys];
 }

@@ -62,6 +62,19 @@ function slowStartWindow(n: number): number {
 
 /** Warnings for one measurement, in a stable order. */
 export function diagnose(input: DiagnoseInput): RunWarning[] {
+  // Server latencies include queueing by design, so spread and outliers say nothing about noise there.
+  return [
+    ...stopWarnings(input),
+    ...(input.scenario !== 'server'
+      ? latencyWarnings(input)
+      : input.server
+        ? serverWarnings(input.server, input.stats.count)
+        : []),
+  ];
+}
+
+/** How the measurement ended: interrupted, too few samples, or cut by --max-duration. */
+function stopWarnings(input: DiagnoseInput): RunWarning[] {
   const { stats, scenario } = input;
   const n = stats.count;
   const out: RunWarning[] = [];
@@ -106,121 +119,130 @@ export function diagnose(input: DiagnoseInput): RunWarning[] {
       ),
     );
   }
-  // Server latencies include queueing by design, so spread and outliers say nothing about noise there.
-  if (scenario !== 'server') {
-    // Robust spread: a few stalls inflate sd/mean without making the median less certain, and they
-    // already get W_OUTLIERS; this warning is for latency that is spread out as a whole.
-    const spread = robustCv(stats);
-    if (n >= 2 && spread > HIGH_CV) {
+  return out;
+}
+
+/** The latency samples of an offline or single-stream run: spread, slow start, stalls, outliers. */
+function latencyWarnings(input: DiagnoseInput): RunWarning[] {
+  const { stats } = input;
+  const n = stats.count;
+  const out: RunWarning[] = [];
+  // Robust spread: a few stalls inflate sd/mean without making the median less certain, and they
+  // already get W_OUTLIERS; this warning is for latency that is spread out as a whole.
+  const spread = robustCv(stats);
+  if (n >= 2 && spread > HIGH_CV) {
+    out.push(
+      warning(
+        'W_HIGH_CV',
+        `latency varies a lot: robust cv ${(spread * 100).toPrecision(3)} % (1.4826·MAD/median, above ${HIGH_CV * 100} %)`,
+        'close other programs, or measure longer with --duration',
+      ),
+    );
+  }
+  if (n >= FEW_SAMPLES && stats.medianMs > 0) {
+    const k = slowStartWindow(n);
+    const ratio = median(input.samplesMs.slice(0, k)) / stats.medianMs;
+    if (ratio > SLOW_START_RATIO) {
       out.push(
         warning(
-          'W_HIGH_CV',
-          `latency varies a lot: robust cv ${(spread * 100).toPrecision(3)} % (1.4826·MAD/median, above ${HIGH_CV * 100} %)`,
-          'close other programs, or measure longer with --duration',
+          'W_SLOW_START',
+          `the first ${k} measured iterations took ${fmt(ratio)}× the median latency`,
+          'increase --warmup',
         ),
       );
     }
-    if (n >= FEW_SAMPLES && stats.medianMs > 0) {
-      const k = slowStartWindow(n);
-      const ratio = median(input.samplesMs.slice(0, k)) / stats.medianMs;
-      if (ratio > SLOW_START_RATIO) {
-        out.push(
-          warning(
-            'W_SLOW_START',
-            `the first ${k} measured iterations took ${fmt(ratio)}× the median latency`,
-            'increase --warmup',
-          ),
-        );
-      }
-    }
-    const t = input.throughput;
-    if (t && t.method === 'median-latency' && t.wallClockSamplesPerS < (1 - WALL_CLOCK_GAP) * t.samplesPerS) {
-      const gap = 100 * (1 - t.wallClockSamplesPerS / t.samplesPerS);
-      out.push(
-        warning(
-          'W_WALL_CLOCK_GAP',
-          `completed images over wall time (${fmt(t.wallClockSamplesPerS)}/s) are ${fmt(gap)} % below the median-based figure (${fmt(t.samplesPerS)}/s): slow iterations or stalls took that time`,
-          "the median shows the model's typical speed; the wall-clock figure is what this machine delivered. Close other programs and measure again if they should agree",
-        ),
-      );
-    }
-    if (stats.outliers > 0) {
-      out.push(
-        warning(
-          'W_OUTLIERS',
-          `${stats.outliers} of ${n} samples are outliers (modified z-score above 3.5)`,
-          'the median-based figures resist them; if there are many, close other programs and measure again',
-        ),
-      );
-    }
-  } else if (input.server) {
-    const s = input.server;
-    if (s.dropped > 0) {
-      out.push(
-        warning(
-          'W_SERVER_BACKLOG',
-          `${s.dropped} of ${s.arrived} queries were still queued at --max-duration: the system cannot sustain ${fmt(s.qps)} QPS`,
-          'lower --qps, or use --find-peak',
-        ),
-      );
-    }
-    // --find-peak runs explain a miss with their own warnings below; a fixed --qps run that misses is
-    // what LoadGen reports as INVALID, and its figures describe an overloaded system.
-    if (!s.met && s.dropped === 0 && s.p99Ms > s.latencyBoundMs && s.peakFound === undefined) {
-      out.push(
-        warning(
-          'W_BOUND_MISSED',
-          `p99 ${fmt(s.p99Ms)} ms misses the ${fmt(s.latencyBoundMs)} ms bound at ${fmt(s.qps)} QPS: not a valid result at this load`,
-          'lower --qps, or use --find-peak for the highest rate that meets the bound',
-        ),
-      );
-    }
-    if (s.arrivalLagP99Ms > ARRIVAL_LAG_SHARE * s.latencyBoundMs) {
-      out.push(
-        warning(
-          'W_ARRIVAL_LAG',
-          `the harness admitted arrivals up to ${fmt(s.arrivalLagP99Ms)} ms late (p99), more than ${ARRIVAL_LAG_SHARE * 100} % of the ${fmt(s.latencyBoundMs)} ms bound: that lag is in every latency`,
-          'the machine is busy (other processes, or the engine blocking the main thread): measure on a quieter machine, or with fewer --threads than cores',
-        ),
-      );
-    }
-    if (n >= FEW_SAMPLES && n < P99_MIN_SAMPLES) {
-      out.push(
-        warning(
-          'W_FEW_SAMPLES_FOR_P99',
-          `p99 from ${n} queries is nearly the maximum latency`,
-          `increase --duration or --min-iterations to at least ${P99_MIN_SAMPLES} queries`,
-        ),
-      );
-    }
-    const confirmations = s.confirmations ?? [];
-    const lastConfirmation = confirmations[confirmations.length - 1];
-    if (lastConfirmation && !lastConfirmation.met) {
-      out.push(
-        warning(
-          'W_PEAK_NOT_CONFIRMED',
-          `no peak confirmed: ${confirmations.length} full-length runs (${confirmations.map((c) => `${fmt(c.qps)} QPS p99 ${fmt(c.p99Ms)} ms`).join(', ')}) all missed the bound the short search trials met`,
-          'the system is too noisy for a stable peak: measure longer (--duration), on a quieter machine, or relax --latency-bound',
-        ),
-      );
-    } else if (confirmations.length > 1 && lastConfirmation) {
-      out.push(
-        warning(
-          'W_PEAK_STEPPED_DOWN',
-          `the peak was confirmed at ${fmt(lastConfirmation.qps)} QPS after ${confirmations.length - 1} higher rate(s) missed the bound in full-length runs`,
-          'the reported peak is the highest rate confirmed; the search steps show the rest',
-        ),
-      );
-    }
-    if (s.peakFound === false) {
-      out.push(
-        warning(
-          'W_PEAK_NOT_FOUND',
-          'no arrival rate tried met the latency bound; the figures are from the lowest rate tried',
-          'relax --latency-bound',
-        ),
-      );
-    }
+  }
+  const t = input.throughput;
+  if (t && t.method === 'median-latency' && t.wallClockSamplesPerS < (1 - WALL_CLOCK_GAP) * t.samplesPerS) {
+    const gap = 100 * (1 - t.wallClockSamplesPerS / t.samplesPerS);
+    out.push(
+      warning(
+        'W_WALL_CLOCK_GAP',
+        `completed images over wall time (${fmt(t.wallClockSamplesPerS)}/s) are ${fmt(gap)} % below the median-based figure (${fmt(t.samplesPerS)}/s): slow iterations or stalls took that time`,
+        "the median shows the model's typical speed; the wall-clock figure is what this machine delivered. Close other programs and measure again if they should agree",
+      ),
+    );
+  }
+  if (stats.outliers > 0) {
+    out.push(
+      warning(
+        'W_OUTLIERS',
+        `${stats.outliers} of ${n} samples are outliers (modified z-score above 3.5)`,
+        'the median-based figures resist them; if there are many, close other programs and measure again',
+      ),
+    );
+  }
+  return out;
+}
+
+/** A server run: backlog, a missed bound, late arrivals, too few queries for p99, the peak search. */
+function serverWarnings(s: NonNullable<DiagnoseInput['server']>, n: number): RunWarning[] {
+  const out: RunWarning[] = [];
+  if (s.dropped > 0) {
+    out.push(
+      warning(
+        'W_SERVER_BACKLOG',
+        `${s.dropped} of ${s.arrived} queries were still queued at --max-duration: the system cannot sustain ${fmt(s.qps)} QPS`,
+        'lower --qps, or use --find-peak',
+      ),
+    );
+  }
+  // --find-peak runs explain a miss with their own warnings below; a fixed --qps run that misses is
+  // what LoadGen reports as INVALID, and its figures describe an overloaded system.
+  if (!s.met && s.dropped === 0 && s.p99Ms > s.latencyBoundMs && s.peakFound === undefined) {
+    out.push(
+      warning(
+        'W_BOUND_MISSED',
+        `p99 ${fmt(s.p99Ms)} ms misses the ${fmt(s.latencyBoundMs)} ms bound at ${fmt(s.qps)} QPS: not a valid result at this load`,
+        'lower --qps, or use --find-peak for the highest rate that meets the bound',
+      ),
+    );
+  }
+  if (s.arrivalLagP99Ms > ARRIVAL_LAG_SHARE * s.latencyBoundMs) {
+    out.push(
+      warning(
+        'W_ARRIVAL_LAG',
+        `the harness admitted arrivals up to ${fmt(s.arrivalLagP99Ms)} ms late (p99), more than ${ARRIVAL_LAG_SHARE * 100} % of the ${fmt(s.latencyBoundMs)} ms bound: that lag is in every latency`,
+        'the machine is busy (other processes, or the engine blocking the main thread): measure on a quieter machine, or with fewer --threads than cores',
+      ),
+    );
+  }
+  if (n >= FEW_SAMPLES && n < P99_MIN_SAMPLES) {
+    out.push(
+      warning(
+        'W_FEW_SAMPLES_FOR_P99',
+        `p99 from ${n} queries is nearly the maximum latency`,
+        `increase --duration or --min-iterations to at least ${P99_MIN_SAMPLES} queries`,
+      ),
+    );
+  }
+  const confirmations = s.confirmations ?? [];
+  const lastConfirmation = confirmations[confirmations.length - 1];
+  if (lastConfirmation && !lastConfirmation.met) {
+    out.push(
+      warning(
+        'W_PEAK_NOT_CONFIRMED',
+        `no peak confirmed: ${confirmations.length} full-length runs (${confirmations.map((c) => `${fmt(c.qps)} QPS p99 ${fmt(c.p99Ms)} ms`).join(', ')}) all missed the bound the short search trials met`,
+        'the system is too noisy for a stable peak: measure longer (--duration), on a quieter machine, or relax --latency-bound',
+      ),
+    );
+  } else if (confirmations.length > 1 && lastConfirmation) {
+    out.push(
+      warning(
+        'W_PEAK_STEPPED_DOWN',
+        `the peak was confirmed at ${fmt(lastConfirmation.qps)} QPS after ${confirmations.length - 1} higher rate(s) missed the bound in full-length runs`,
+        'the reported peak is the highest rate confirmed; the search steps show the rest',
+      ),
+    );
+  }
+  if (s.peakFound === false) {
+    out.push(
+      warning(
+        'W_PEAK_NOT_FOUND',
+        'no arrival rate tried met the latency bound; the figures are from the lowest rate tried',
+        'relax --latency-bound',
+      ),
+    );
   }
   return out;
 }
