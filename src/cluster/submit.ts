@@ -3,14 +3,14 @@
  * with --resume submits again only the nodes without a complete file.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BenchError } from '../errors.js';
 import { packageVersions } from '../env/environment.js';
 import { writeFileAtomic } from '../results/io.js';
 import { gitCommit, PACKAGE_ROOT, TOOL_VERSION } from '../version.js';
 import { expandHostlist } from './hostlist.js';
-import { hasManifest, readManifest, writeManifest, type Manifest, type SlurmRequest } from './manifest.js';
+import { hasManifest, manifestPath, readManifest, writeManifest, type Manifest, type SlurmRequest } from './manifest.js';
 import { batchScript, nodeCommand, shellQuote } from './script.js';
 import { censusActive, completeNodes, gatherCensus, nodeStates } from './state.js';
 import { partitionNodes, submitBatch } from './slurm.js';
@@ -182,7 +182,22 @@ export function submitCensus(o: SlurmCensusOptions): SubmitOutcome {
   };
   // The manifest first: a job that starts at once must find its census described.
   writeManifest(dir, manifest);
-  const jobId = submitBatch(join(dir, name));
+  let jobId: string;
+  try {
+    jobId = submitBatch(join(dir, name));
+  } catch (e) {
+    // Nothing was submitted: leave the folder as it was, so the same command works once fixed.
+    rmSync(manifestPath(dir), { force: true });
+    rmSync(join(dir, name), { force: true });
+    for (const sub of ['nodes', 'logs']) {
+      try {
+        rmdirSync(join(dir, sub));
+      } catch {
+        // not empty or already gone: keep whatever is there
+      }
+    }
+    throw e;
+  }
   manifest.jobs.push({ jobId, submittedAt: new Date().toISOString(), nodes, nodeCount: count, script: name, resume: false });
   writeManifest(dir, manifest);
   return { dir, script, scriptPath: join(dir, name), jobId, nodes, nodeCount: count, kept: [] };
