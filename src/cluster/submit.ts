@@ -13,7 +13,7 @@ import { expandHostlist } from './hostlist.js';
 import { hasManifest, manifestPath, readManifest, writeManifest, type Manifest, type SlurmRequest } from './manifest.js';
 import { batchScript, nodeCommand, shellQuote } from './script.js';
 import { censusActive, completeNodes, gatherCensus, nodeStates } from './state.js';
-import { partitionNodes, submitBatch } from './slurm.js';
+import { hasBinary, noSlurmError, partitionNodes, submitBatch } from './slurm.js';
 
 /** `bench run` flags the census sets itself: given among the run options they are refused. */
 export const RESERVED_RUN_FLAGS = ['--out', '--gpus', '--resume', '--force', '--json', '--dry-run'] as const;
@@ -153,6 +153,8 @@ export function submitCensus(o: SlurmCensusOptions): SubmitOutcome {
   const dir = resolve(o.out);
   const now = o.now ?? new Date();
   const inst = installation();
+  // Before anything else: without a Slurm client nothing below can work, and the fix is a login node.
+  if (!o.print && !hasBinary('sbatch')) throw noSlurmError('sbatch');
   if (o.resume) return resumeCensus(o, dir, now, inst);
   checkRunArgs(o.runArgs);
   if (!o.print) checkFreshDir(dir, o.out);
