@@ -422,8 +422,9 @@ export function buildCensus(inputs: CensusInputs, options: CensusOptions = {}): 
 
   // Nodes with no usable file: what they would add by spec, assuming the most common node's hardware.
   const missingNodes = states.filter((s) => !files.has(s.node)).map((s) => s.node);
-  const signatures = [...nodeSignature.values()];
-  const common = signatures.sort((a, b) => signatures.filter((s) => s === b).length - signatures.filter((s) => s === a).length)[0];
+  const tally = new Map<string, number>();
+  for (const s of nodeSignature.values()) tally.set(s, (tally.get(s) ?? 0) + 1);
+  const common = [...tally].reduce<[string, number] | undefined>((a, c) => (a === undefined || c[1] > a[1] ? c : a), undefined)?.[0];
   const commonNode = [...nodeSignature].find(([, s]) => s === common)?.[0];
   const perNode = commonNode
     ? inventoryOf(files.get(commonNode)!).reduce<number | null>((a, p) => {

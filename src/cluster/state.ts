@@ -9,7 +9,7 @@ import { errorMessage } from '../errors.js';
 import { readResultFile } from '../results/io.js';
 import type { ResultFile } from '../results/schema.js';
 import { readManifest, NODES_DIR, type Manifest } from './manifest.js';
-import { runningSteps, showJob, type SlurmJob, type SlurmStep } from './slurm.js';
+import { hasBinary, runningSteps, showJob, type SlurmJob, type SlurmStep } from './slurm.js';
 
 /**
  * A node file with its samples dropped: the census needs each run's summary only, and 1,000 nodes x
@@ -103,7 +103,8 @@ function readSteps(dir: string): Pick<CensusInputs, 'allocations' | 'exits'> {
 /** Reads a census folder and asks Slurm about its jobs (`slurm: false` for files only). */
 export function gatherCensus(dir: string, options: { slurm?: boolean } = {}): CensusInputs {
   const manifest = readManifest(dir);
-  const askSlurm = options.slurm ?? true;
+  // A census copied off the cluster is still read: without a Slurm client the files alone decide.
+  const askSlurm = (options.slurm ?? true) && hasBinary('scontrol');
   const jobs: JobView[] = manifest.jobs.map((j) => ({
     jobId: j.jobId,
     job: askSlurm ? showJob(j.jobId) : undefined,
