@@ -128,15 +128,25 @@ function outlierLines(c: ConfigurationCensus): string[] {
   });
 }
 
-/** Everything below the fleet table, as blocks of [title, table or lines]. */
-function blocks(census: Census): { title: string; table?: TextTable; lines?: string[] }[] {
-  const out: { title: string; table?: TextTable; lines?: string[] }[] = [];
+/** One section of the census report: a title, an optional table and lines of text under it. */
+export interface CensusBlock {
+  /** What the section is: the HTML report puts its charts after the `fleet` block. */
+  kind: 'summary' | 'nodes' | 'fleet' | 'missing' | 'devices' | 'groups' | 'problems';
+  title: string;
+  table?: TextTable;
+  lines?: string[];
+}
+
+/** The census report's sections in order; the text, Markdown and HTML formats all render these. */
+export function censusBlocks(census: Census): CensusBlock[] {
+  const out: CensusBlock[] = [];
   const state = census.active
     ? `PARTIAL: job ${census.jobIds.at(-1)} is still running; the figures cover the configurations finished so far`
     : census.partial
       ? 'PARTIAL: not every node completed its sweep (see the nodes below)'
       : 'complete: every node finished its sweep';
   out.push({
+    kind: 'summary',
     title: `Census ${census.censusId} (${census.dir})`,
     lines: [
       state,
@@ -144,8 +154,9 @@ function blocks(census: Census): { title: string; table?: TextTable; lines?: str
       `jobs: ${census.jobIds.join(', ') || 'none submitted'}; ${stateSummary(census.nodes)}`,
     ],
   });
-  out.push({ title: 'Nodes', table: nodeTable(census.nodes) });
+  out.push({ kind: 'nodes', title: 'Nodes', table: nodeTable(census.nodes) });
   out.push({
+    kind: 'fleet',
     title: 'Fleet H100e: measured (sum over devices) beside the spec rule for the same inventory',
     table: fleetTable(census),
     lines: [
@@ -160,6 +171,7 @@ function blocks(census: Census): { title: string; table?: TextTable; lines?: str
   });
   if (census.missing.nodes.length > 0) {
     out.push({
+      kind: 'missing',
       title: 'Missing and failed nodes',
       lines: [
         `${census.missing.nodes.join(', ')}: no usable file; by spec they would add ${formatH100e(census.missing.spec16Total)} H100e (16-bit rule), ` +
@@ -173,8 +185,9 @@ function blocks(census: Census): { title: string; table?: TextTable; lines?: str
       ...c.failed.map((f) => `failed on ${f.node}${f.gpuIndex === null ? '' : ` GPU ${f.gpuIndex}`}: ${f.error}`),
       ...(c.nodesWithout.length > 0 ? [`not measured on ${c.nodesWithout.join(', ')} (the sweep stopped before it)`] : []),
     ];
-    out.push({ title: `${configurationLabel(c)}: per device`, table: deviceTable(c) });
+    out.push({ kind: 'devices', title: `${configurationLabel(c)}: per device`, table: deviceTable(c) });
     out.push({
+      kind: 'groups',
       title: `${configurationLabel(c)}: groups (outliers: more than ${census.outlierPct} % below the group median)`,
       table: groupTable(c),
       lines: lines.length > 0 ? lines : ['no outliers'],
@@ -182,6 +195,7 @@ function blocks(census: Census): { title: string; table?: TextTable; lines?: str
   }
   if (census.problems.length > 0) {
     out.push({
+      kind: 'problems',
       title: 'Files not used',
       lines: census.problems.map((p) => `${p.file}: ${p.message}`),
     });
@@ -191,7 +205,7 @@ function blocks(census: Census): { title: string; table?: TextTable; lines?: str
 
 /** The census as terminal text. */
 export function formatCensusText(census: Census): string {
-  return blocks(census)
+  return censusBlocks(census)
     .map((b) => [b.title, ...(b.table ? [renderTextTable(b.table).trimEnd()] : []), ...(b.lines ?? []).map((l) => `  ${l}`)].join('\n'))
     .join('\n\n') + '\n';
 }
@@ -199,7 +213,7 @@ export function formatCensusText(census: Census): string {
 /** The census as GitHub-flavoured Markdown. */
 export function formatCensusMarkdown(census: Census): string {
   const esc = escapeMarkdown;
-  return blocks(census)
+  return censusBlocks(census)
     .map((b) =>
       [`## ${esc(b.title)}`, ...(b.table ? ['', renderMarkdownTable(b.table).trimEnd()] : []), ...(b.lines?.length ? ['', ...b.lines.map((l) => `- ${esc(l)}`)] : [])].join('\n'),
     )
