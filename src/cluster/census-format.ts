@@ -152,6 +152,11 @@ export function censusBlocks(census: Census): CensusBlock[] {
       state,
       `each node ran: ${census.runCommand}`,
       `jobs: ${census.jobIds.join(', ') || 'none submitted'}; ${stateSummary(census.nodes)}`,
+      // The line a reader of fleet articles wants: measured against the spec sheet, per configuration.
+      ...census.configurations.map(
+        (c) =>
+          `${configurationLabel(c)}: this cluster = ${formatH100e(c.capacity.h100e)} H100e measured (capacity method; ${formatH100e(c.measured.h100e)} like-for-like), ${formatH100e(census.spec16H100e)} by spec (16-bit rule)`,
+      ),
     ],
   });
   out.push({ kind: 'nodes', title: 'Nodes', table: nodeTable(census.nodes) });

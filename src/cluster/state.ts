@@ -172,8 +172,11 @@ export function nodeStates(inputs: CensusInputs): NodeState[] {
     const jobState = view?.job?.state;
     const allocated = record ? (inputs.allocations[record.jobId] ?? []).includes(node) : false;
     let state: NodeStateName;
+    const asked = record ? record.nodes.includes(node) || allocated : false;
     if (step) state = 'running';
     else if (jobState === 'PENDING') state = 'pending';
+    // The job runs but this node's step has not started yet (or its file is from an earlier job).
+    else if ((jobState === 'RUNNING' || jobState === 'CONFIGURING') && asked && stepExit === undefined) state = 'starting';
     else if (file?.interrupted) state = 'interrupted';
     // A file without the mark whose step died of a signal (SIGKILL, node failure) lost its last configuration.
     else if (file && stepExit !== undefined && stepExit >= 128) state = 'interrupted';
