@@ -461,7 +461,9 @@ export function evaluateScenario(s: Scenario, file: string): FleetReport {
     total: counted.length > 0 ? totalsOf(counted) : null,
     snapshots,
     claims,
-    method: FLEET_METHOD,
+    method: [...items, ...snapshots.flatMap((x) => x.items)].some((i) => i.measured)
+      ? `${FLEET_METHOD}; a line marked (measured) takes its per-device H100e from a bench cluster census (its figure over its devices) instead of the spec rules`
+      : FLEET_METHOD,
   };
 }
 
