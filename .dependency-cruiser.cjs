@@ -19,8 +19,8 @@ const LAYERS = [
   'src/run', // sweeps, plans, resume, --gpus workers, signals
   'src/compare', // comparison and the CI gate (data)
   'src/estimate', // H100e methods and their references (data)
-  'src/fleet', // fleet scenarios (data)
   'src/cluster', // Slurm and the census (data)
+  'src/fleet', // fleet scenarios (data), whose measured lines read a census
   'src/report', // every formatter, and the report files
   'src/cli', // one thin file per command
 ];

@@ -13,6 +13,7 @@ import { register as registerReport } from './report.js';
 import { register as registerEstimate } from './estimate.js';
 import { register as registerFleet } from './fleet.js';
 import { register as registerModels } from './models.js';
+import { register as registerCluster } from './cluster.js';
 import { unknownCommandError } from './parse.js';
 
 /** Registers a command on the program. */
@@ -29,6 +30,7 @@ const registrars: Registrar[] = [
   registerEstimate,
   registerFleet,
   registerModels,
+  registerCluster,
 ];
 
 /** A fresh program with every command registered (a new one per call so tests stay independent). */

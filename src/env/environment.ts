@@ -88,6 +88,18 @@ function cpuModel(): string {
   }
 }
 
+/**
+ * The Slurm step this process runs in, from the variables slurmd sets (SLURMD_NODENAME, SLURM_JOB_ID,
+ * SLURM_STEP_ID); undefined outside Slurm. `bench cluster` names each node's file and row by it.
+ */
+export function slurmPlacement(env: NodeJS.ProcessEnv = process.env): Environment['slurm'] {
+  const nodeName = env['SLURMD_NODENAME'];
+  const jobId = env['SLURM_JOB_ID'];
+  if (!nodeName || !jobId) return undefined;
+  const stepId = env['SLURM_STEP_ID'];
+  return { nodeName, jobId, ...(stepId ? { stepId } : {}) };
+}
+
 /** Captures the environment; `nvidiaSmi` options let tests substitute a fake binary. */
 export async function captureEnvironment(
   options: { nvidiaSmi?: NvidiaSmiOptions } = {},
@@ -95,6 +107,7 @@ export async function captureEnvironment(
   const gpus = await queryGpus(options.nvidiaSmi);
   const physical = physicalCores();
   const commit = gitCommit();
+  const slurm = slurmPlacement();
   return {
     hostname: hostname(),
     os: { platform: platform(), release: release(), arch: arch() },
@@ -108,5 +121,6 @@ export async function captureEnvironment(
     tool: { name: 'h100e', version: TOOL_VERSION, ...(commit ? { gitCommit: commit } : {}) },
     packages: packageVersions(),
     gpus,
+    ...(slurm ? { slurm } : {}),
   };
 }

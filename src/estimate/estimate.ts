@@ -531,6 +531,11 @@ export function estimateFile(file: ResultFile, path: string, opts: EstimateOptio
   };
 }
 
+/** Estimates one run against the default reference folder and this machine's CPU (or `opts`). */
+export function estimateRun(run: RunResult, env: Environment, opts: EstimateOptions = {}): RunEstimate {
+  return estimateOne(run, env, contextOf(opts));
+}
+
 /** Why a measured figure is missing, for the --method measured error. */
 function whyNoReference(d: Derivation): string {
   if (d.kind === 'no-reference-throughput') return `no throughput in the reference for ${d.key}`;

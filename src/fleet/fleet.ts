@@ -3,10 +3,11 @@
  * central / high from the two Epoch spec rules), power, cost, growth between dated snapshots, and
  * each article claim next to the derived figure with a consistent / inconsistent mark.
  */
-import { extname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BenchError, errorMessage } from '../core/errors.js';
 import { readTextFile } from '../results/io.js';
+import { measuredPerDevice } from '../cluster/census-file.js';
 import { requireDevice } from '../catalog/catalog.js';
 import { peaksFromCatalog } from '../catalog/device-peaks.js';
 import {
@@ -50,6 +51,8 @@ export interface ItemResult {
   impliedPriceUsd: number | null;
   inTotal: boolean;
   source: string | null;
+  /** Present on a measured line: its per-device H100e came from this census figure, not the spec rules. */
+  measured?: string;
 }
 
 /** Totals of a group of lines. */
@@ -166,11 +169,13 @@ function impliedPrices(all: { item: ScenarioItem }[]): Map<string, number> {
   return m;
 }
 
-function evaluateItem(item: ScenarioItem, where: string, implied: Map<string, number>): ItemResult {
-  const device = requireDevice(item.device, `${where}.device`);
-  const peaks = peaksFromCatalog(device);
+function evaluateItem(item: ScenarioItem, where: string, implied: Map<string, number>, baseDir: string): ItemResult {
+  // A measured line takes its per-device H100e from a census; its device, when given, still gives TDP and price.
+  const measured = item.measured ? measuredPerDevice(item.measured, `${where}.measured`, baseDir) : undefined;
+  const device = item.device !== undefined ? requireDevice(item.device, `${where}.device`) : undefined;
+  const deviceName = device?.name ?? measured?.device ?? '?';
 
-  let perDeviceW: number | null = device.tdpW;
+  let perDeviceW: number | null = device?.tdpW ?? null;
   if (item.powerPerDevice) {
     perDeviceW = toWatts(item.powerPerDevice);
     const p = item.powerPerDevice;
@@ -199,7 +204,7 @@ function evaluateItem(item: ScenarioItem, where: string, implied: Map<string, nu
     }
     price = p;
   }
-  price ??= device.priceUsd;
+  price ??= device?.priceUsd ?? null;
 
   let count: number;
   let countBasis: string;
@@ -210,7 +215,7 @@ function evaluateItem(item: ScenarioItem, where: string, implied: Map<string, nu
     if (price === null) {
       throw new BenchError(
         'E_BAD_INPUT',
-        `${where}.budgetUsd: needs priceUsd or priceFrom (the catalog has no price for ${device.name})`,
+        `${where}.budgetUsd: needs priceUsd or priceFrom (the catalog has no price for ${deviceName})`,
       );
     }
     count = item.budgetUsd / price;
@@ -219,11 +224,14 @@ function evaluateItem(item: ScenarioItem, where: string, implied: Map<string, nu
     if (perDeviceW === null) {
       throw new BenchError(
         'E_BAD_INPUT',
-        `${where}.powerBudget: needs powerPerDevice (the catalog has no power figure for ${device.name})`,
+        `${where}.powerBudget: needs powerPerDevice (the catalog has no power figure for ${deviceName})`,
       );
     }
     count = toWatts(item.powerBudget) / perDeviceW;
     countBasis = `powerBudget ${item.powerBudget.value} ${item.powerBudget.unit} / ${perDeviceW} W per device`;
+  } else if (measured) {
+    count = measured.devices;
+    countBasis = 'devices measured in the census';
   } else {
     throw new BenchError(
       'E_BAD_INPUT',
@@ -248,12 +256,12 @@ function evaluateItem(item: ScenarioItem, where: string, implied: Map<string, nu
         ? (168 - 7 * item.busyHoursPerDay) / 168
         : 1);
 
-  const spec = specH100e(peaks);
-  const rules = [spec.rule16, spec.rule8].filter((x): x is number => x !== null);
+  const spec = device ? specH100e(peaksFromCatalog(device)) : { rule16: null, rule8: null };
+  const rules = measured ? [measured.perDeviceH100e] : [spec.rule16, spec.rule8].filter((x): x is number => x !== null);
   if (rules.length === 0) {
     throw new BenchError(
       'E_BAD_INPUT',
-      `${where}.device: ${device.name} has neither a 16-bit nor an 8-bit figure in the catalog`,
+      `${where}.device: ${deviceName} has neither a 16-bit nor an 8-bit figure in the catalog`,
     );
   }
   const perDeviceH100e = range(rules);
@@ -261,7 +269,8 @@ function evaluateItem(item: ScenarioItem, where: string, implied: Map<string, nu
   return {
     id: item.id,
     label: item.label ?? item.id,
-    device: device.name,
+    device: deviceName,
+    ...(measured ? { measured: measured.basis } : {}),
     count,
     countBasis,
     perDeviceH100e,
@@ -342,14 +351,14 @@ export function evaluateScenario(s: Scenario, file: string): FleetReport {
   const implied = impliedPrices(all);
   const evaluated = new Map<string, ItemResult>();
   const items = s.items.map((item, i) => {
-    const r = evaluateItem(item, `${file}: items[${i}]`, implied);
+    const r = evaluateItem(item, `${file}: items[${i}]`, implied, dirname(file));
     evaluated.set(r.id, r);
     return r;
   });
   const byDate = [...s.snapshots.entries()].sort((a, b) => a[1].date.localeCompare(b[1].date));
   const snapshots: SnapshotResult[] = byDate.map(([j, snap]) => {
     const its = snap.items.map((item, i) => {
-      const r = evaluateItem(item, `${file}: snapshots[${j}].items[${i}]`, implied);
+      const r = evaluateItem(item, `${file}: snapshots[${j}].items[${i}]`, implied, dirname(file));
       evaluated.set(r.id, r);
       return r;
     });
@@ -452,7 +461,9 @@ export function evaluateScenario(s: Scenario, file: string): FleetReport {
     total: counted.length > 0 ? totalsOf(counted) : null,
     snapshots,
     claims,
-    method: FLEET_METHOD,
+    method: [...items, ...snapshots.flatMap((x) => x.items)].some((i) => i.measured)
+      ? `${FLEET_METHOD}; a line marked (measured) takes its per-device H100e from a bench cluster census (its figure over its devices) instead of the spec rules`
+      : FLEET_METHOD,
   };
 }
 

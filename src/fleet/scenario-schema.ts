@@ -3,6 +3,7 @@
  * is in fields ending in Usd, time in hours. Every claim names one of the file's sources.
  */
 import { z } from 'zod';
+import { MeasuredRefSchema } from '../cluster/census-file.js';
 
 /** Power with an explicit unit. */
 const PowerSchema = z
@@ -35,8 +36,10 @@ const ItemSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/, 'id: lower-case letters, digits and dashes'),
     label: z.string().optional(),
-    /** Catalog device name or alias. */
-    device: z.string().min(1),
+    /** Catalog device name or alias; optional on a measured line (its census names what was measured). */
+    device: z.string().min(1).optional(),
+    /** Per-device H100e measured by `bench cluster` instead of the spec rules (cluster/census-file.ts). */
+    measured: MeasuredRefSchema.optional(),
     /** Whole devices: a fractional count is a typo or a share, and shares belong in utilisation. */
     count: z
       .number()
@@ -60,7 +63,11 @@ const ItemSchema = z
     source: z.string().optional(),
     note: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((item) => item.device !== undefined || item.measured !== undefined, {
+    message: 'give device (spec rules) or measured (a census)',
+    path: ['device'],
+  });
 
 /** A fleet line as written. */
 export type ScenarioItem = z.infer<typeof ItemSchema>;

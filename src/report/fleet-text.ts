@@ -34,7 +34,7 @@ function itemRows(items: ItemResult[]): string[][] {
   return [
     ['line', 'device', 'count', 'H100e/device', 'util', 'H100e (low / central / high)', 'TDP power', 'cost'],
     ...items.map((i) => [
-      i.label,
+      i.measured ? `${i.label} (measured)` : i.label,
       i.device,
       num(i.count),
       rangeText(i.perDeviceH100e),
@@ -73,6 +73,7 @@ export function formatFleetReport(r: FleetReport): string {
     out.push('Lines', ...alignColumns(itemRows(r.items)).map((l) => `  ${l}`));
     for (const i of r.items)
       if (i.countBasis !== 'count') out.push(`  ${i.label}: count from ${i.countBasis}`);
+    for (const i of r.items) if (i.measured) out.push(`  ${i.label}: measured H100e/device (${i.measured}), not the spec rules`);
     out.push('');
   }
   if (r.total) out.push(`Total: ${totalsLine(r.total)}`, '');

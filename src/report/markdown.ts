@@ -6,7 +6,7 @@ import { captions } from './captions.js';
 import { comparisonTables, environmentTable, runsTables, type TableNotes, type TextTable } from './rows.js';
 
 /** A Markdown table with every cell escaped. */
-function renderMarkdownTable(table: TextTable): string {
+export function renderMarkdownTable(table: TextTable): string {
   const line = (cells: readonly string[]): string => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
   return (
     [line(table.header), `|${table.header.map(() => ' --- |').join('')}`, ...table.rows.map(line)].join(

@@ -5,7 +5,7 @@ import type { Exporter, ReportDocument } from './exporter.js';
 import { comparisonTables, environmentTable, runsTables, type TableNotes, type TextTable } from './rows.js';
 
 /** Column-aligned text with a rule under the header; numbers are left as formatted. */
-function renderTextTable(table: TextTable): string {
+export function renderTextTable(table: TextTable): string {
   return alignColumns([table.header, ...table.rows], { rule: true }).join('\n') + '\n';
 }
 

@@ -61,6 +61,11 @@ export const EnvironmentSchema = z.object({
   /** Package versions by name, e.g. {"onnxruntime-node": "1.30.0"}. */
   packages: z.record(z.string(), z.string()),
   gpus: z.array(GpuInfoSchema),
+  /**
+   * Where Slurm ran this file's command (`bench cluster`): the node name (SLURMD_NODENAME, which need
+   * not be the hostname), job and step ids. Absent outside a Slurm step.
+   */
+  slurm: z.object({ nodeName: z.string(), jobId: z.string(), stepId: z.string().optional() }).optional(),
 });
 
 /** An input or output tensor with its concrete shape as measured. */
