@@ -129,7 +129,7 @@ function runInstaller(
   });
 }
 
-/** Installer environment: our flag wins over .npmrc's `onnxruntime-node-install=skip` that npx passes on. */
+/** Installer environment: our flag wins over an `onnxruntime-node-install=skip` that npm or npx passes on. */
 function installerEnv(base: NodeJS.ProcessEnv, force: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   for (const key of Object.keys(env)) {
