@@ -6,6 +6,8 @@ import {
   checkCudaProvider,
   checkTensorrtProvider,
   CUDA_PROVIDER_FILES,
+  cudaLibraries,
+  providerCudaMajor,
   REMEDIES,
 } from '../src/engines/ort-cuda.js';
 import { locateLibrary, otherVersions, probeLibraries } from '../src/env/shared-libs.js';
@@ -57,6 +59,27 @@ describe.runIf(ZLIB)('checkCudaProvider', () => {
     expect(r.reason).toContain(`libonnxruntime_providers_cuda.so not in ${binDir}`);
     expect(r.remedy).toContain('npx bench setup cuda');
     expect(r.reason).not.toContain('\n');
+  });
+
+  it('asks for the CUDA libraries of the major version the provider links (13 for the GPU campaign build)', () => {
+    const binDir = mkdtempSync(join(tmp, 'bin-'));
+    // A stand-in provider whose dynamic string table names CUDA 13's runtime, as the CUDA 13 build's does.
+    writeFileSync(
+      join(binDir, 'libonnxruntime_providers_cuda.so'),
+      '\x7fELF\0libcublasLt.so.13\0libcudart.so.13\0',
+    );
+    writeFileSync(join(binDir, 'libonnxruntime_providers_shared.so'), '');
+    expect(providerCudaMajor(binDir)).toBe(13);
+    const names = checkCudaProvider({ binDir, env: { ...process.env, LD_LIBRARY_PATH: '' } }).checks.map(
+      (c) => c.name,
+    );
+    expect(names).toEqual(
+      expect.arrayContaining(['libcudart.so.13', 'libcublasLt.so.13', 'libcublas.so.13', 'libcufft.so.12']),
+    );
+    expect(names).not.toContain('libcudart.so.12');
+    // No provider file to read: onnxruntime-node's own provider, CUDA 12.
+    expect(providerCudaMajor(mkdtempSync(join(tmp, 'bin-')))).toBe(12);
+    expect(cudaLibraries(12).map((l) => l.name)).toContain('libcufft.so.11');
   });
 
   it('accepts libraries the loader can open and points at LD_LIBRARY_PATH for ones it cannot reach', () => {

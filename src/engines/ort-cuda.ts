@@ -5,7 +5,7 @@
  * 12.x and cuDNN 9 from the system (onnxruntime.ai/docs/execution-providers/CUDA-ExecutionProvider).
  * Every missing piece is named with its own remedy.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,16 +64,45 @@ export const CUDA_PROVIDER_FILES = [
 /** The TensorRT provider file from the same NuGet package. */
 export const TENSORRT_PROVIDER_FILE = 'libonnxruntime_providers_tensorrt.so';
 
-/** Libraries the CUDA provider loads, by soname, with what they belong to. */
-const CUDA_LIBRARIES: readonly { name: string; kind: RequirementKind }[] = [
-  { name: 'libcuda.so.1', kind: 'driver' },
-  { name: 'libcudart.so.12', kind: 'cuda' },
-  { name: 'libcublasLt.so.12', kind: 'cuda' },
-  { name: 'libcublas.so.12', kind: 'cuda' },
-  { name: 'libcufft.so.11', kind: 'cuda' },
-  { name: 'libcurand.so.10', kind: 'cuda' },
-  { name: 'libcudnn.so.9', kind: 'cudnn' },
-];
+/**
+ * Libraries the CUDA provider loads, by soname, with what they belong to, for the CUDA major version it
+ * was built against: 12 for onnxruntime-node's own NuGet provider, 13 for the CUDA 13 builds the GPU
+ * campaign carries (bench/device/CUDA.md). cuFFT's soname runs one behind the toolkit's.
+ */
+export function cudaLibraries(major: number): readonly { name: string; kind: RequirementKind }[] {
+  return [
+    { name: 'libcuda.so.1', kind: 'driver' },
+    { name: `libcudart.so.${major}`, kind: 'cuda' },
+    { name: `libcublasLt.so.${major}`, kind: 'cuda' },
+    { name: `libcublas.so.${major}`, kind: 'cuda' },
+    { name: `libcufft.so.${major - 1}`, kind: 'cuda' },
+    { name: 'libcurand.so.10', kind: 'cuda' },
+    { name: 'libcudnn.so.9', kind: 'cudnn' },
+  ];
+}
+
+/** Bytes of the provider's head searched for its libcudart soname: the dynamic string table sits early. */
+const PROVIDER_HEAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The CUDA major version the installed provider links (its `libcudart.so.N`), read from the head of
+ * the file rather than assumed; 12 (onnxruntime-node's own provider) when there is no file to read.
+ */
+export function providerCudaMajor(binDir: string): number {
+  const path = join(binDir, 'libonnxruntime_providers_cuda.so');
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(PROVIDER_HEAD_BYTES);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const m = /libcudart\.so\.(\d+)/.exec(head.subarray(0, n).toString('latin1'));
+    return m ? Number(m[1]) : 12;
+  } catch {
+    return 12;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 /** Libraries the TensorRT provider loads in addition (TensorRT 10). */
 const TENSORRT_LIBRARIES: readonly { name: string; kind: RequirementKind }[] = [
@@ -212,7 +241,7 @@ export function checkCudaProvider(options: CudaCheckOptions = {}): CudaReadiness
   const binDir = options.binDir ?? ortBinaryDir();
   const checks = [
     ...checkProviderFiles(binDir, CUDA_PROVIDER_FILES),
-    ...checkLibraries(CUDA_LIBRARIES, options),
+    ...checkLibraries(cudaLibraries(providerCudaMajor(binDir)), options),
   ];
   return summarize(checks, binDir);
 }
@@ -227,7 +256,7 @@ export function checkTensorrtProvider(options: CudaCheckOptions = {}): CudaReadi
   const binDir = options.binDir ?? ortBinaryDir();
   const checks = [
     ...checkProviderFiles(binDir, [...CUDA_PROVIDER_FILES, TENSORRT_PROVIDER_FILE]),
-    ...checkLibraries([...CUDA_LIBRARIES, ...TENSORRT_LIBRARIES], options),
+    ...checkLibraries([...cudaLibraries(providerCudaMajor(binDir)), ...TENSORRT_LIBRARIES], options),
   ];
   return summarize(checks, binDir);
 }
