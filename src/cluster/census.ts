@@ -258,20 +258,69 @@ function inventoryOf(f: LeanResultFile): { device: string; kind: 'gpu' | 'cpu'; 
   return [{ device: f.environment.cpu.model, kind: 'cpu', count: 1 }];
 }
 
+/** One device's run of a configuration, with the node whose file holds it. */
+interface Row {
+  node: string;
+  file: LeanResultFile;
+  run: RunResult;
+}
+
+/** The spec figures of a device model (per device), and why there is no 16-bit one. */
+type SpecOfDevice = { spec16: number | null; spec8: number | null; why?: string };
+
+/** What the per-configuration steps share: the estimates made so far and the devices' spec figures. */
+interface CensusContext {
+  estimateOf: (row: Row, device: string, key: string) => RunEstimate | undefined;
+  specByDevice: Map<string, SpecOfDevice>;
+  outlierPct: number;
+  nodes: readonly string[];
+}
+
 /** Builds the census from what was read. */
 export function buildCensus(inputs: CensusInputs, options: CensusOptions = {}): Census {
   const outlierPct = options.outlierPct ?? DEFAULT_OUTLIER_PCT;
-  const estimate = options.estimate ?? ((run, env) => estimateRun(run, env));
   const states = nodeStates(inputs);
   const { files, problems } = acceptedFiles(inputs);
   const active = censusActive(inputs);
+  const ctx: CensusContext = {
+    estimateOf: estimator(options.estimate ?? ((run, env) => estimateRun(run, env))),
+    specByDevice: new Map(),
+    outlierPct,
+    nodes: [...files.keys()],
+  };
+  const configurations = [...rowsByConfiguration(files)].map(([key, rows]) =>
+    configurationCensus(key, rows, ctx),
+  );
+  const { inventory, nodeSignature } = inventoryOfNodes(files, ctx.specByDevice);
+  const total = (field: 'spec16PerDevice' | 'spec8PerDevice'): number | null =>
+    inventory.length > 0 && inventory.every((l) => l[field] !== null)
+      ? inventory.reduce((a, l) => a + l[field]! * l.count, 0)
+      : null;
+  const missingNodes = states.filter((s) => !files.has(s.node)).map((s) => s.node);
+  return {
+    censusVersion: 1,
+    kind: 'h100e-cluster-census-summary',
+    censusId: inputs.manifest.censusId,
+    createdAt: (options.now ?? new Date()).toISOString(),
+    dir: inputs.dir,
+    command: inputs.manifest.command,
+    runCommand: inputs.manifest.runCommand,
+    jobIds: inputs.manifest.jobs.map((j) => j.jobId),
+    outlierPct,
+    partial: active || states.some((s) => s.state !== 'done'),
+    active,
+    nodes: states,
+    configurations,
+    inventory,
+    spec16H100e: total('spec16PerDevice'),
+    spec8H100e: total('spec8PerDevice'),
+    missing: missingBySpec(missingNodes, files, nodeSignature, inventory),
+    problems,
+  };
+}
 
-  // Per configuration key: each device's run (samples already dropped).
-  interface Row {
-    node: string;
-    file: LeanResultFile;
-    run: RunResult;
-  }
+/** Per configuration key: each device's run (samples already dropped). */
+function rowsByConfiguration(files: ReadonlyMap<string, LeanResultFile>): Map<string, Row[]> {
   const byKey = new Map<string, Row[]>();
   for (const [node, file] of files) {
     for (const run of file.runs) {
@@ -281,11 +330,17 @@ export function buildCensus(inputs: CensusInputs, options: CensusOptions = {}): 
       rows.push({ node, file, run });
     }
   }
+  return byKey;
+}
 
-  // One estimate per configuration and device model: the capacity and measured figures are the run's
-  // throughput over a divisor that depends on the configuration only, and spec on the device only.
+/**
+ * One estimate per configuration and device model: the capacity and measured figures are the run's
+ * throughput over a divisor that depends on the configuration only, and spec on the device only. A
+ * failing estimate (a broken reference) leaves that device without H100e figures.
+ */
+function estimator(estimate: (run: RunResult, env: Environment) => RunEstimate): CensusContext['estimateOf'] {
   const estimates = new Map<string, RunEstimate | string>();
-  const estimateOf = (row: Row, device: string, key: string): RunEstimate | undefined => {
+  return (row, device, key) => {
     const id = `${key}\u0000${device}`;
     if (!estimates.has(id)) {
       try {
@@ -297,121 +352,135 @@ export function buildCensus(inputs: CensusInputs, options: CensusOptions = {}): 
     const e = estimates.get(id);
     return typeof e === 'string' ? undefined : e;
   };
-  const specByDevice = new Map<string, { spec16: number | null; spec8: number | null; why?: string }>();
+}
 
-  const configurations: ConfigurationCensus[] = [];
-  for (const [key, rows] of byKey) {
-    const first = rows[0]!.run;
-    const devices: DeviceMeasurement[] = [];
-    const failed: ConfigurationCensus['failed'] = [];
-    const divisors: Record<'capacity' | 'measured', FleetFigure['divisors']> = { capacity: [], measured: [] };
-    for (const { node, file, run } of rows) {
-      const cpu = ranOnCpu(run);
-      const gpuIndex = cpu ? null : (run.device.gpuIndex ?? 0);
-      if (run.status !== 'ok' || !run.throughput) {
-        failed.push({ node, gpuIndex, error: run.error ?? `status ${run.status}` });
-        continue;
-      }
-      const gpu = gpuIndex === null ? undefined : file.environment.gpus.find((g) => g.index === gpuIndex);
-      const device = cpu ? file.environment.cpu.model : (gpu?.name ?? run.device.name);
-      const e = estimateOf({ node, file, run }, device, key);
-      const sps = run.throughput.samplesPerS;
-      const scaled = (fig: { h100e: number | null } | null | undefined, rep: number): number | null =>
-        fig?.h100e == null || rep <= 0 ? null : (fig.h100e / rep) * sps;
-      const repSps = e?.samplesPerS ?? 0;
-      if (e) {
-        for (const method of ['capacity', 'measured'] as const) {
-          const fig = e[method];
-          if (fig?.h100e != null && fig.h100e > 0 && !divisors[method].some((d) => d.device === device)) {
-            divisors[method].push({ device, samplesPerS: repSps / fig.h100e, figure: fig });
-          }
-        }
-        if (!specByDevice.has(device)) {
-          specByDevice.set(device, {
-            spec16: e.spec16.h100e,
-            spec8: e.spec8.h100e,
-            ...(e.spec16.h100e === null ? { why: whyNoSpec(e.spec16.derivation) } : {}),
-          });
+/** A configuration across the fleet: every device's figures, the groups, outliers and fleet sums. */
+function configurationCensus(key: string, rows: readonly Row[], ctx: CensusContext): ConfigurationCensus {
+  const first = rows[0]!.run;
+  const devices: DeviceMeasurement[] = [];
+  const failed: ConfigurationCensus['failed'] = [];
+  const divisors: Record<'capacity' | 'measured', FleetFigure['divisors']> = { capacity: [], measured: [] };
+  for (const row of rows) {
+    const { node, file, run } = row;
+    const cpu = ranOnCpu(run);
+    const gpuIndex = cpu ? null : (run.device.gpuIndex ?? 0);
+    if (run.status !== 'ok' || !run.throughput) {
+      failed.push({ node, gpuIndex, error: run.error ?? `status ${run.status}` });
+      continue;
+    }
+    const gpu = gpuIndex === null ? undefined : file.environment.gpus.find((g) => g.index === gpuIndex);
+    const device = cpu ? file.environment.cpu.model : (gpu?.name ?? run.device.name);
+    const e = ctx.estimateOf(row, device, key);
+    const sps = run.throughput.samplesPerS;
+    const scaled = (fig: { h100e: number | null } | null | undefined, rep: number): number | null =>
+      fig?.h100e == null || rep <= 0 ? null : (fig.h100e / rep) * sps;
+    const repSps = e?.samplesPerS ?? 0;
+    if (e) {
+      for (const method of ['capacity', 'measured'] as const) {
+        const fig = e[method];
+        if (fig?.h100e != null && fig.h100e > 0 && !divisors[method].some((d) => d.device === device)) {
+          divisors[method].push({ device, samplesPerS: repSps / fig.h100e, figure: fig });
         }
       }
-      devices.push({
-        node,
-        host: file.environment.hostname,
-        gpuIndex,
-        device,
-        kind: cpu ? 'cpu' : 'gpu',
-        samplesPerS: sps,
-        ...(run.power ? { powerAvgW: run.power.avgW, powerMaxW: run.power.maxW } : {}),
-        ...(gpu?.smClockMaxMHz !== undefined ? { smClockMaxMHz: gpu.smClockMaxMHz } : {}),
-        ...(gpu?.memClockMaxMHz !== undefined ? { memClockMaxMHz: gpu.memClockMaxMHz } : {}),
-        ...(gpu?.powerLimitW !== undefined ? { powerLimitW: gpu.powerLimitW } : {}),
-        capacityH100e: e ? scaled(e.capacity, repSps) : null,
-        measuredH100e: e ? scaled(e.measured, repSps) : null,
-      });
-    }
-    const groups: DeviceGroup[] = [];
-    const outliers: Outlier[] = [];
-    const byDevice = new Map<string, DeviceMeasurement[]>();
-    for (const d of devices) {
-      const list = byDevice.get(d.device);
-      if (list) list.push(d);
-      else byDevice.set(d.device, [d]);
-    }
-    for (const [device, list] of byDevice) {
-      const values = list.map((d) => d.samplesPerS);
-      const med = median(values);
-      const min = Math.min(...values);
-      const max = Math.max(...values);
-      groups.push({
-        device,
-        kind: list[0]!.kind,
-        count: list.length,
-        medianSamplesPerS: med,
-        minSamplesPerS: min,
-        maxSamplesPerS: max,
-        spreadPct: med > 0 ? (100 * (max - min)) / med : 0,
-        madPct: med > 0 ? (100 * mad(values)) / med : 0,
-      });
-      if (list.length < 2) continue; // one device has no siblings to fall behind
-      for (const d of list) {
-        const below = med > 0 ? (100 * (med - d.samplesPerS)) / med : 0;
-        if (below > outlierPct) outliers.push({ ...d, groupMedianSamplesPerS: med, belowPct: below });
+      if (!ctx.specByDevice.has(device)) {
+        ctx.specByDevice.set(device, {
+          spec16: e.spec16.h100e,
+          spec8: e.spec8.h100e,
+          ...(e.spec16.h100e === null ? { why: whyNoSpec(e.spec16.derivation) } : {}),
+        });
       }
     }
-    outliers.sort((a, b) => b.belowPct - a.belowPct);
-    const fleet = (method: 'capacityH100e' | 'measuredH100e', divs: FleetFigure['divisors']): FleetFigure => {
-      const withFigure = devices.filter((d) => d[method] !== null);
-      return {
-        h100e: withFigure.length > 0 ? withFigure.reduce((a, d) => a + d[method]!, 0) : null,
-        devices: withFigure.length,
-        without: devices.length - withFigure.length,
-        divisors: divs,
-      };
-    };
-    const nodesWith = new Set(rows.map((r) => r.node));
-    configurations.push({
-      key,
-      model: first.model.name,
-      engine: first.engine.name,
-      provider: first.engine.provider,
-      precision: first.model.precision,
-      batch: first.config.batch,
-      scenario: first.config.scenario,
-      devices: devices.sort(
-        (a, b) =>
-          a.node.localeCompare(b.node, 'en', { numeric: true }) || (a.gpuIndex ?? 0) - (b.gpuIndex ?? 0),
-      ),
-      groups,
-      outliers,
-      failed,
-      nodesWithout: [...files.keys()].filter((n) => !nodesWith.has(n)),
-      totalSamplesPerS: devices.reduce((a, d) => a + d.samplesPerS, 0),
-      capacity: fleet('capacityH100e', divisors.capacity),
-      measured: fleet('measuredH100e', divisors.measured),
+    devices.push({
+      node,
+      host: file.environment.hostname,
+      gpuIndex,
+      device,
+      kind: cpu ? 'cpu' : 'gpu',
+      samplesPerS: sps,
+      ...(run.power ? { powerAvgW: run.power.avgW, powerMaxW: run.power.maxW } : {}),
+      ...(gpu?.smClockMaxMHz !== undefined ? { smClockMaxMHz: gpu.smClockMaxMHz } : {}),
+      ...(gpu?.memClockMaxMHz !== undefined ? { memClockMaxMHz: gpu.memClockMaxMHz } : {}),
+      ...(gpu?.powerLimitW !== undefined ? { powerLimitW: gpu.powerLimitW } : {}),
+      capacityH100e: e ? scaled(e.capacity, repSps) : null,
+      measuredH100e: e ? scaled(e.measured, repSps) : null,
     });
   }
+  const { groups, outliers } = groupsAndOutliers(devices, ctx.outlierPct);
+  const fleet = (method: 'capacityH100e' | 'measuredH100e', divs: FleetFigure['divisors']): FleetFigure => {
+    const withFigure = devices.filter((d) => d[method] !== null);
+    return {
+      h100e: withFigure.length > 0 ? withFigure.reduce((a, d) => a + d[method]!, 0) : null,
+      devices: withFigure.length,
+      without: devices.length - withFigure.length,
+      divisors: divs,
+    };
+  };
+  const nodesWith = new Set(rows.map((r) => r.node));
+  return {
+    key,
+    model: first.model.name,
+    engine: first.engine.name,
+    provider: first.engine.provider,
+    precision: first.model.precision,
+    batch: first.config.batch,
+    scenario: first.config.scenario,
+    devices: devices.sort(
+      (a, b) =>
+        a.node.localeCompare(b.node, 'en', { numeric: true }) || (a.gpuIndex ?? 0) - (b.gpuIndex ?? 0),
+    ),
+    groups,
+    outliers,
+    failed,
+    nodesWithout: ctx.nodes.filter((n) => !nodesWith.has(n)),
+    totalSamplesPerS: devices.reduce((a, d) => a + d.samplesPerS, 0),
+    capacity: fleet('capacityH100e', divisors.capacity),
+    measured: fleet('measuredH100e', divisors.measured),
+  };
+}
 
-  // The inventory of the measured nodes, each device once, with the spec figure per device.
+/** Devices grouped by model with median and spread; the ones more than `outlierPct` below their group's median. */
+function groupsAndOutliers(
+  devices: readonly DeviceMeasurement[],
+  outlierPct: number,
+): { groups: DeviceGroup[]; outliers: Outlier[] } {
+  const groups: DeviceGroup[] = [];
+  const outliers: Outlier[] = [];
+  const byDevice = new Map<string, DeviceMeasurement[]>();
+  for (const d of devices) {
+    const list = byDevice.get(d.device);
+    if (list) list.push(d);
+    else byDevice.set(d.device, [d]);
+  }
+  for (const [device, list] of byDevice) {
+    const values = list.map((d) => d.samplesPerS);
+    const med = median(values);
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    groups.push({
+      device,
+      kind: list[0]!.kind,
+      count: list.length,
+      medianSamplesPerS: med,
+      minSamplesPerS: min,
+      maxSamplesPerS: max,
+      spreadPct: med > 0 ? (100 * (max - min)) / med : 0,
+      madPct: med > 0 ? (100 * mad(values)) / med : 0,
+    });
+    if (list.length < 2) continue; // one device has no siblings to fall behind
+    for (const d of list) {
+      const below = med > 0 ? (100 * (med - d.samplesPerS)) / med : 0;
+      if (below > outlierPct) outliers.push({ ...d, groupMedianSamplesPerS: med, belowPct: below });
+    }
+  }
+  outliers.sort((a, b) => b.belowPct - a.belowPct);
+  return { groups, outliers };
+}
+
+/** The inventory of the measured nodes, each device once, with the spec figure per device; each node's hardware. */
+function inventoryOfNodes(
+  files: ReadonlyMap<string, LeanResultFile>,
+  specByDevice: ReadonlyMap<string, SpecOfDevice>,
+): { inventory: InventoryLine[]; nodeSignature: Map<string, string> } {
   const inv = new Map<string, InventoryLine>();
   const nodeSignature = new Map<string, string>();
   for (const [node, f] of files) {
@@ -437,14 +506,16 @@ export function buildCensus(inputs: CensusInputs, options: CensusOptions = {}): 
       }
     }
   }
-  const inventory = [...inv.values()];
-  const total = (field: 'spec16PerDevice' | 'spec8PerDevice'): number | null =>
-    inventory.length > 0 && inventory.every((l) => l[field] !== null)
-      ? inventory.reduce((a, l) => a + l[field]! * l.count, 0)
-      : null;
+  return { inventory: [...inv.values()], nodeSignature };
+}
 
-  // Nodes with no usable file: what they would add by spec, assuming the most common node's hardware.
-  const missingNodes = states.filter((s) => !files.has(s.node)).map((s) => s.node);
+/** Nodes with no usable file: what they would add by spec, assuming the most common node's hardware. */
+function missingBySpec(
+  missingNodes: string[],
+  files: ReadonlyMap<string, LeanResultFile>,
+  nodeSignature: ReadonlyMap<string, string>,
+  inventory: readonly InventoryLine[],
+): Census['missing'] {
   const tally = new Map<string, number>();
   for (const s of nodeSignature.values()) tally.set(s, (tally.get(s) ?? 0) + 1);
   const common = [...tally].reduce<[string, number] | undefined>(
@@ -454,36 +525,16 @@ export function buildCensus(inputs: CensusInputs, options: CensusOptions = {}): 
   const commonNode = [...nodeSignature].find(([, s]) => s === common)?.[0];
   const perNode = commonNode
     ? inventoryOf(files.get(commonNode)!).reduce<number | null>((a, p) => {
-        const s = inv.get(p.device)?.spec16PerDevice;
+        const s = inventory.find((l) => l.device === p.device)?.spec16PerDevice;
         return a === null || s == null ? null : a + s * p.count;
       }, 0)
     : null;
-
   return {
-    censusVersion: 1,
-    kind: 'h100e-cluster-census-summary',
-    censusId: inputs.manifest.censusId,
-    createdAt: (options.now ?? new Date()).toISOString(),
-    dir: inputs.dir,
-    command: inputs.manifest.command,
-    runCommand: inputs.manifest.runCommand,
-    jobIds: inputs.manifest.jobs.map((j) => j.jobId),
-    outlierPct,
-    partial: active || states.some((s) => s.state !== 'done'),
-    active,
-    nodes: states,
-    configurations,
-    inventory,
-    spec16H100e: total('spec16PerDevice'),
-    spec8H100e: total('spec8PerDevice'),
-    missing: {
-      nodes: missingNodes,
-      assumedNode: missingNodes.length > 0 ? commonNode : undefined,
-      assumedInventory: missingNodes.length > 0 ? common : undefined,
-      spec16PerNode: missingNodes.length > 0 ? perNode : null,
-      spec16Total: missingNodes.length > 0 && perNode !== null ? perNode * missingNodes.length : null,
-    },
-    problems,
+    nodes: missingNodes,
+    assumedNode: missingNodes.length > 0 ? commonNode : undefined,
+    assumedInventory: missingNodes.length > 0 ? common : undefined,
+    spec16PerNode: missingNodes.length > 0 ? perNode : null,
+    spec16Total: missingNodes.length > 0 && perNode !== null ? perNode * missingNodes.length : null,
   };
 }
 
