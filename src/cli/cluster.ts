@@ -118,6 +118,13 @@ export function register(program: Command): void {
     .command('cluster')
     .description('measure every node of a Slurm cluster and turn the results into a fleet census in H100e');
 
+  registerSlurm(cluster);
+  registerStatus(cluster);
+  registerCollect(cluster);
+}
+
+/** `bench cluster slurm`: writes the batch script and submits it (or prints it). */
+function registerSlurm(cluster: Command): void {
   cluster
     .command('slurm')
     .description(
@@ -205,7 +212,10 @@ export function register(program: Command): void {
       );
       if (flags.wait) process.exitCode = await waitFor(resolve(flags.out), flags.out);
     });
+}
 
+/** `bench cluster status DIR`: each node's state, from Slurm and the files. */
+function registerStatus(cluster: Command): void {
   cluster
     .command('status')
     .description("each node's state: Slurm's while the scheduler knows the job, and its file")
@@ -221,7 +231,10 @@ export function register(program: Command): void {
           : formatStatus(dir, inputs.manifest.censusId, states, active),
       );
     });
+}
 
+/** `bench cluster collect DIR`: the census, as text, JSON, Markdown or HTML. */
+function registerCollect(cluster: Command): void {
   cluster
     .command('collect')
     .description(
