@@ -26,7 +26,11 @@ describe('bench/ scripts: bad flags', () => {
     ['perf/zoo-build.js', ['nope'], "error: unknown model 'nope'"],
     ['perf/webgpu-gpu-buffer.js', ['--runs', '0'], 'error: --rounds and --runs must be positive integers'],
     ['perf/tfjs-wasm-threads.js', ['--nope'], "error: Unknown option '--nope'"],
-    ['perf/tfjs-wasm-threads.js', ['--threads', '0'], 'error: --batch, --threads and --rounds must be positive'],
+    [
+      'perf/tfjs-wasm-threads.js',
+      ['--threads', '0'],
+      'error: --batch, --threads and --rounds must be positive',
+    ],
     ['anchors/compare-pytorch.js', ['--nope'], "error: Unknown option '--nope'"],
     ['anchors/torchvision-parity.js', ['--nope'], "error: Unknown option '--nope'"],
   ])('%s %j: exit 2, one error line and a hint', async (script, args, first) => {

@@ -31,7 +31,8 @@ import { zooModelPath } from '../../models/cache.js';
 /** Harness throughput must be at least this fraction of the bare loop's. */
 const TARGET_RATIO = 0.98;
 
-const USAGE = 'node dist/bench/perf/overhead.js [--model path.onnx] [--rounds 20] [--seconds 0.75] [--threads 1]';
+const USAGE =
+  'node dist/bench/perf/overhead.js [--model path.onnx] [--rounds 20] [--seconds 0.75] [--threads 1]';
 const { values } = parseScriptArgsOrExit(
   {
     options: {

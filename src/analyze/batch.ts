@@ -3,7 +3,7 @@
  * models with several inputs (an image plus a size vector) or NHWC layout (TensorFlow exports).
  */
 import type { LoadedOnnx } from './load.js';
-import { num } from './onnx.js';
+import { int64Value } from './onnx.js';
 import type { ResolvedInput } from './shapes.js';
 
 /** The batch the figures are for and where it was read. */
@@ -25,7 +25,7 @@ export function batchSource(model: LoadedOnnx, inputs: readonly ResolvedInput[])
   const symbolic = (name: string): boolean => {
     const declared = (model.graph.input ?? []).find((i) => i.name === name);
     const d0 = declared?.type?.tensorType?.shape?.dim?.[0];
-    return d0 !== undefined && d0 !== null && !(num(d0.dimValue) > 0);
+    return d0 !== undefined && d0 !== null && !(int64Value(d0.dimValue) > 0);
   };
   const ranked = inputs.filter((i) => i.shape.length > 0);
   const pick = ranked.find((i) => symbolic(i.name));

@@ -5,14 +5,14 @@
 import { batchSource } from './batch.js';
 import { nodeCost } from './cost.js';
 import { loadOnnx } from './load.js';
-import { elemBytes, num, product, toTensorDType } from './onnx.js';
+import { elemBytes, int64Value, product, toTensorDType } from './onnx.js';
 import { inferShapes, resolveInputs } from './shapes.js';
 import type { ModelAnalysis, OpCost } from './types.js';
 import { fusedAway, qdqIntegerNodes } from './qdq.js';
 import { countWeights } from './weights.js';
 
-export type { ModelAnalysis,  } from './types.js';
-export { loadOnnx,  } from './load.js';
+export type { ModelAnalysis } from './types.js';
+export { loadOnnx } from './load.js';
 export { parseShapeFlags } from './shape-flag.js';
 
 /** Options of {@link analyzeModel}. */
@@ -71,7 +71,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
   const outputs = (model.graph.output ?? []).map((o) => {
     const info = graph.values.get(o.name ?? '');
     const declared = (o.type?.tensorType?.shape?.dim ?? []).map((d) =>
-      num(d.dimValue) > 0 ? num(d.dimValue) : null,
+      int64Value(d.dimValue) > 0 ? int64Value(d.dimValue) : null,
     );
     return {
       name: o.name ?? '',

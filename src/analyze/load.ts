@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BenchError } from '../core/errors.js';
 import { checkExternalData } from './external-data.js';
-import { isExternal, num, onnx, type OnnxGraph } from './onnx.js';
+import { isExternal, int64Value, onnx, type OnnxGraph } from './onnx.js';
 
 /** A decoded model and where it came from. */
 export interface LoadedOnnx {
@@ -51,7 +51,7 @@ export function loadOnnx(source: Uint8Array | string): LoadedOnnx {
     });
   }
   const opsetEntry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
-  const opset = opsetEntry ? num(opsetEntry.version) : 0;
+  const opset = opsetEntry ? int64Value(opsetEntry.version) : 0;
   if (opset === 0) {
     throw new BenchError('E_FILE_CORRUPT', `${label} declares no ai.onnx opset: not a valid ONNX model`, {
       hint: 'the model must import the default ONNX operator set',
@@ -64,7 +64,7 @@ export function loadOnnx(source: Uint8Array | string): LoadedOnnx {
   return {
     graph,
     opset,
-    irVersion: num(model.irVersion),
+    irVersion: int64Value(model.irVersion),
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
     label,
     baseDir,

@@ -23,7 +23,7 @@ export type OnnxValueInfo = onnxProto.onnx.IValueInfoProto;
 export type LongLike = number | { toNumber(): number } | null | undefined;
 
 /** An int64 field as a JS number (model sizes stay far below 2^53). */
-export function num(v: LongLike): number {
+export function int64Value(v: LongLike): number {
   if (v === null || v === undefined) return 0;
   return typeof v === 'number' ? v : v.toNumber();
 }
@@ -98,7 +98,7 @@ export function toTensorDType(elemType: number): TensorDType {
 
 /** Dimensions of a tensor proto as numbers. */
 export function tensorDims(t: OnnxTensor): number[] {
-  return (t.dims ?? []).map((d) => num(d));
+  return (t.dims ?? []).map((d) => int64Value(d));
 }
 
 /** Element count of a shape (1 for a scalar). */
@@ -133,10 +133,10 @@ export function tensorValues(t: OnnxTensor, baseDir?: string): number[] | undefi
     case ElemType.DOUBLE:
       return t.doubleData ? [...t.doubleData] : undefined;
     case ElemType.INT64:
-      return t.int64Data ? t.int64Data.map((v) => num(v)) : undefined;
+      return t.int64Data ? t.int64Data.map((v) => int64Value(v)) : undefined;
     case ElemType.UINT64:
     case ElemType.UINT32:
-      return t.uint64Data ? t.uint64Data.map((v) => num(v)) : undefined;
+      return t.uint64Data ? t.uint64Data.map((v) => int64Value(v)) : undefined;
     case ElemType.INT32:
     case ElemType.INT16:
     case ElemType.INT8:
@@ -275,7 +275,7 @@ export function attr(node: OnnxNode, name: string): onnxProto.onnx.IAttributePro
 /** Integer attribute, or `fallback` when absent. */
 export function attrInt(node: OnnxNode, name: string, fallback: number): number {
   const a = attr(node, name);
-  return a ? num(a.i) : fallback;
+  return a ? int64Value(a.i) : fallback;
 }
 
 /** Float attribute, or `fallback` when absent. */
@@ -287,7 +287,7 @@ export function attrFloat(node: OnnxNode, name: string, fallback: number): numbe
 /** Integer-list attribute, or undefined when absent. */
 export function attrInts(node: OnnxNode, name: string): number[] | undefined {
   const a = attr(node, name);
-  return a ? (a.ints ?? []).map((v) => num(v)) : undefined;
+  return a ? (a.ints ?? []).map((v) => int64Value(v)) : undefined;
 }
 
 /** String attribute, or `fallback` when absent. */

@@ -8,7 +8,7 @@ import {
   attrInts,
   attrString,
   ElemType,
-  num,
+  int64Value,
   product,
   tensorDims,
   tensorValues,
@@ -460,14 +460,18 @@ const constant: ShapeRule = (ctx) => {
   const f = attr(ctx.node, 'value_float');
   if (f) return [{ elemType: ElemType.FLOAT, shape: [], value: [f.f ?? 0] }];
   const i = attr(ctx.node, 'value_int');
-  if (i) return [{ elemType: ElemType.INT64, shape: [], value: [num(i.i)] }];
+  if (i) return [{ elemType: ElemType.INT64, shape: [], value: [int64Value(i.i)] }];
   const fs = attr(ctx.node, 'value_floats');
   if (fs)
     return [{ elemType: ElemType.FLOAT, shape: [fs.floats?.length ?? 0], value: [...(fs.floats ?? [])] }];
   const is = attr(ctx.node, 'value_ints');
   if (is)
     return [
-      { elemType: ElemType.INT64, shape: [is.ints?.length ?? 0], value: (is.ints ?? []).map((v) => num(v)) },
+      {
+        elemType: ElemType.INT64,
+        shape: [is.ints?.length ?? 0],
+        value: (is.ints ?? []).map((v) => int64Value(v)),
+      },
     ];
   throw new Unresolved('Constant without a supported value attribute');
 };

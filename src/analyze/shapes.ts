@@ -4,11 +4,9 @@
  */
 import { BenchError } from '../core/errors.js';
 import type { LoadedOnnx } from './load.js';
-import { ElemType, num, tensorDims, tensorValues, type OnnxNode, type OnnxValueInfo } from './onnx.js';
+import { ElemType, int64Value, tensorDims, tensorValues, type OnnxNode, type OnnxValueInfo } from './onnx.js';
 import { UNNAMED_INPUT } from './shape-flag.js';
 import { ShapeMismatch, shapeRules, Unresolved, type ValueInfo } from './shape-rules.js';
-
-;
 
 /** A graph input with the concrete shape the analysis uses. */
 export interface ResolvedInput {
@@ -54,7 +52,7 @@ function declaredDims(v: OnnxValueInfo): (number | string)[] | undefined {
   const shape = v.type?.tensorType?.shape;
   if (!shape) return undefined;
   return (shape.dim ?? []).map((d) => {
-    const value = num(d.dimValue);
+    const value = int64Value(d.dimValue);
     if (value > 0) return value;
     return d.dimParam || '?';
   });

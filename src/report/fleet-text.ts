@@ -2,8 +2,8 @@
 import { alignColumns } from './columns.js';
 import type { ClaimResult, FleetReport, ItemResult, Range, Totals } from '../fleet/fleet.js';
 
-/** A number with three significant digits and thousands grouping. */
-function num(x: number): string {
+/** A figure with three significant digits, and thousands grouping from 1000 up. */
+function figure3(x: number): string {
   if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
   if (x === 0) return '0';
   return String(Number(x.toPrecision(3)));
@@ -17,8 +17,8 @@ function power(w: number | null): string {
     [1e6, 'MW'],
     [1e3, 'kW'],
   ];
-  for (const [k, u] of units) if (Math.abs(w) >= k) return `${num(w / k)} ${u}`;
-  return `${num(w)} W`;
+  for (const [k, u] of units) if (Math.abs(w) >= k) return `${figure3(w / k)} ${u}`;
+  return `${figure3(w)} W`;
 }
 
 /** US dollars, grouped. */
@@ -27,7 +27,9 @@ function usd(x: number | null): string {
 }
 
 function rangeText(r: Range): string {
-  return r.low === r.high ? num(r.central) : `${num(r.low)} / ${num(r.central)} / ${num(r.high)}`;
+  return r.low === r.high
+    ? figure3(r.central)
+    : `${figure3(r.low)} / ${figure3(r.central)} / ${figure3(r.high)}`;
 }
 
 function itemRows(items: ItemResult[]): string[][] {
@@ -36,9 +38,9 @@ function itemRows(items: ItemResult[]): string[][] {
     ...items.map((i) => [
       i.measured ? `${i.label} (measured)` : i.label,
       i.device,
-      num(i.count),
+      figure3(i.count),
       rangeText(i.perDeviceH100e),
-      `${num(100 * i.utilisation)} % (${num(i.availableHoursPerWeek)} h/wk)`,
+      `${figure3(100 * i.utilisation)} % (${figure3(i.availableHoursPerWeek)} h/wk)`,
       rangeText(i.h100e),
       power(i.powerW),
       usd(i.costUsd),
@@ -61,7 +63,7 @@ function mark(c: ClaimResult): string {
 function claimed(c: ClaimResult): string {
   if (c.claimed === null) return '(no number stated)';
   const op = c.compare === 'atLeast' ? '>= ' : c.compare === 'atMost' ? '<= ' : '~';
-  return `${op}${num(c.claimed)} ${c.unit}${c.compare === 'approx' ? ` (+-${c.tolerancePct} %)` : ''}`;
+  return `${op}${figure3(c.claimed)} ${c.unit}${c.compare === 'approx' ? ` (+-${c.tolerancePct} %)` : ''}`;
 }
 
 /** Renders the report for stdout. */
@@ -73,7 +75,8 @@ export function formatFleetReport(r: FleetReport): string {
     out.push('Lines', ...alignColumns(itemRows(r.items)).map((l) => `  ${l}`));
     for (const i of r.items)
       if (i.countBasis !== 'count') out.push(`  ${i.label}: count from ${i.countBasis}`);
-    for (const i of r.items) if (i.measured) out.push(`  ${i.label}: measured H100e/device (${i.measured}), not the spec rules`);
+    for (const i of r.items)
+      if (i.measured) out.push(`  ${i.label}: measured H100e/device (${i.measured}), not the spec rules`);
     out.push('');
   }
   if (r.total) out.push(`Total: ${totalsLine(r.total)}`, '');
@@ -86,7 +89,7 @@ export function formatFleetReport(r: FleetReport): string {
         s.label,
         rangeText(s.totals.h100e),
         power(s.totals.powerW),
-        s.growthPct === null ? '-' : `${s.growthPct >= 0 ? '+' : ''}${num(s.growthPct)} %`,
+        s.growthPct === null ? '-' : `${s.growthPct >= 0 ? '+' : ''}${figure3(s.growthPct)} %`,
       ]),
     ];
     out.push(...alignColumns(rows).map((l) => `  ${l}`));
@@ -105,7 +108,7 @@ export function formatFleetReport(r: FleetReport): string {
       ...r.claims.map((c) => [
         mark(c),
         c.text,
-        `${num(c.derived)} ${c.unit}`,
+        `${figure3(c.derived)} ${c.unit}`,
         claimed(c),
         `${c.source.outlet}, ${c.source.date}${c.source.verified ? '' : ' (unverified)'}`,
       ]),

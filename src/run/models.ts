@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { getZooEntry } from '../../models/index.js';
 import { loadOnnx, type LoadedOnnx } from '../analyze/load.js';
-import { ElemType, num, product, toTensorDType } from '../analyze/onnx.js';
+import { ElemType, int64Value, product, toTensorDType } from '../analyze/onnx.js';
 import { storedTensors } from '../analyze/weights.js';
 import type { TensorSignature } from '../engines/engine.js';
 import { BenchError, isBenchError } from '../core/errors.js';
@@ -46,7 +46,7 @@ export function onnxInputs(model: LoadedOnnx): TensorSignature[] {
       name: i.name ?? '',
       dtype: toTensorDType(i.type?.tensorType?.elemType ?? ElemType.FLOAT),
       shape: (i.type?.tensorType?.shape?.dim ?? []).map((d) => {
-        const value = num(d.dimValue);
+        const value = int64Value(d.dimValue);
         return value > 0 ? value : d.dimParam ? d.dimParam : null;
       }),
     }));
