@@ -71,10 +71,16 @@ export function zooModelPath(
     );
   }
   // Built outside the try: a builder bug must surface as itself, not as an unwritable cache.
-  const bytes = buildOnnx(name, { precision: opts.precision, seed });
+  return writeCachedModel(dir, path, buildOnnx(name, { precision: opts.precision, seed }));
+}
+
+/**
+ * Writes a built model into the cache folder `dir` at `path`, atomically (the rename replaces a short
+ * file left by an earlier crash); an unwritable cache is a one-line error naming the folder.
+ */
+export function writeCachedModel(dir: string, path: string, bytes: Uint8Array): string {
   try {
     mkdirSync(dir, { recursive: true });
-    // The rename replaces a short file left by an earlier crash.
     writeFileAtomicRaw(path, bytes);
   } catch (e) {
     throw new BenchError('E_UNWRITABLE', `cannot write the model cache ${dir}: ${errorMessage(e)}`, {

@@ -14,7 +14,7 @@ import { slurmPlacement } from '../src/env/environment.js';
 import { writeResultFile } from '../src/results/io.js';
 import type { ResultFile, RunResult } from '../src/results/schema.js';
 import { PACKAGE_ROOT, TOOL_VERSION } from '../src/core/version.js';
-import { env, file, run } from './estimate-fixtures.js';
+import { divided, env, file, run, unitSpec } from './estimate-fixtures.js';
 import { runCommand } from './run-command.js';
 
 const RUN_ARGS = ['--model', 'net', '--device', 'cuda'];
@@ -77,28 +77,6 @@ function nodeFile(
     over.command ?? `bench run ${RUN_ARGS.join(' ')} --gpus all --out DIR/nodes/${node}.json`,
   );
 }
-
-/** A figure divided by a test divisor on an H100 SXM, shaped as src/estimate returns it. */
-const divided = (samplesPerS: number, divisor: number, kind: 'capacity' | 'measured') => ({
-  h100e: samplesPerS / divisor,
-  derivation: {
-    kind: 'measured' as const,
-    samplesPerS,
-    divisor: { samplesPerS: divisor, device: 'H100 SXM', file: `test ${kind} divisor`, command: 'test' },
-    pairing: 'same-config' as const,
-    reference: { engine: 'ort', provider: 'cuda', transfer: 'include' },
-    run: { engine: 'ort', provider: 'cuda' },
-  },
-  caveats: [],
-  notes: [],
-});
-/** A 16-bit or 8-bit spec figure of 1 (the H100 is the unit). */
-const unitSpec = (rule: 16 | 8) => ({
-  h100e: 1,
-  derivation: { kind: 'spec' as const, rule, value: 1, h100Value: 1 },
-  caveats: [],
-  notes: [],
-});
 
 /** Exact H100e: capacity = img/s / 1000, measured = img/s / 500, spec 1 per H100. */
 const estimate: CensusOptions['estimate'] = (r) =>

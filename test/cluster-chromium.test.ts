@@ -15,7 +15,7 @@ import { writeManifest } from '../src/cluster/manifest.js';
 import { gatherCensus } from '../src/cluster/state.js';
 import { writeResultFile } from '../src/results/io.js';
 import { TOOL_VERSION } from '../src/core/version.js';
-import { env, file, run } from './estimate-fixtures.js';
+import { divided, env, file, run, unitSpec } from './estimate-fixtures.js';
 import { runCommand } from './run-command.js';
 
 const chromium = ['chromium', 'chromium-browser', 'google-chrome']
@@ -97,28 +97,6 @@ async function browse(url: string, flags: string[]) {
   );
   return { ...r, consoleLines: r.stderr.split('\n').filter((l) => /:CONSOLE[:(]/.test(l)) };
 }
-
-/** A figure divided by a test divisor on an H100 SXM, shaped as src/estimate returns it. */
-const divided = (samplesPerS: number, divisor: number, kind: 'capacity' | 'measured') => ({
-  h100e: samplesPerS / divisor,
-  derivation: {
-    kind: 'measured' as const,
-    samplesPerS,
-    divisor: { samplesPerS: divisor, device: 'H100 SXM', file: `test ${kind} divisor`, command: 'test' },
-    pairing: 'same-config' as const,
-    reference: { engine: 'ort', provider: 'cuda', transfer: 'include' },
-    run: { engine: 'ort', provider: 'cuda' },
-  },
-  caveats: [],
-  notes: [],
-});
-/** A 16-bit or 8-bit spec figure of 1 (the H100 is the unit). */
-const unitSpec = (rule: 16 | 8) => ({
-  h100e: 1,
-  derivation: { kind: 'spec' as const, rule, value: 1, h100Value: 1 },
-  caveats: [],
-  notes: [],
-});
 
 describe('census HTML report in headless Chromium', () => {
   it('draws a strip chart per configuration with the outlier marked, and saves a screenshot', async (ctx) => {

@@ -83,3 +83,25 @@ export function run(o: {
 export function file(environment: Environment, runs: RunResult[], command = 'bench run --test'): ResultFile {
   return { schemaVersion: 1, createdAt: '2026-01-01T00:00:00.000Z', command, environment, runs };
 }
+
+/** A figure divided by a test divisor on an H100 SXM, shaped as src/estimate returns it. */
+export const divided = (samplesPerS: number, divisor: number, kind: 'capacity' | 'measured') => ({
+  h100e: samplesPerS / divisor,
+  derivation: {
+    kind: 'measured' as const,
+    samplesPerS,
+    divisor: { samplesPerS: divisor, device: 'H100 SXM', file: `test ${kind} divisor`, command: 'test' },
+    pairing: 'same-config' as const,
+    reference: { engine: 'ort', provider: 'cuda', transfer: 'include' },
+    run: { engine: 'ort', provider: 'cuda' },
+  },
+  caveats: [],
+  notes: [],
+});
+/** A 16-bit or 8-bit spec figure of 1 (the H100 is the unit). */
+export const unitSpec = (rule: 16 | 8) => ({
+  h100e: 1,
+  derivation: { kind: 'spec' as const, rule, value: 1, h100Value: 1 },
+  caveats: [],
+  notes: [],
+});

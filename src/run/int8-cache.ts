@@ -6,10 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getZooEntry } from '../../models/index.js';
-import { BenchError, errorMessage } from '../core/errors.js';
-import { writeFileAtomicRaw } from '../results/io.js';
+import { BenchError } from '../core/errors.js';
 import type { Precision } from '../results/schema.js';
-import { defaultCacheDir, zooCacheFileName, zooModelPath } from '../../models/cache.js';
+import { defaultCacheDir, writeCachedModel, zooCacheFileName, zooModelPath } from '../../models/cache.js';
 import { quantizeQdq } from './int8-build.js';
 
 /** Seeded images in the calibration batch: enough for stable per-tensor min/max on these models. */
@@ -37,14 +36,5 @@ export async function ensureZooModel(
     images: CALIBRATION_IMAGES,
     input: { name: 'input', chw: [c, h, w] },
   });
-  const path = join(dir, zooCacheFileName(name, 'int8', seed));
-  try {
-    writeFileAtomicRaw(path, bytes);
-  } catch (e) {
-    throw new BenchError('E_UNWRITABLE', `cannot write the model cache ${dir}: ${errorMessage(e)}`, {
-      hint: 'set H100E_CACHE_DIR to a writable folder',
-      cause: e,
-    });
-  }
-  return path;
+  return writeCachedModel(dir, join(dir, zooCacheFileName(name, 'int8', seed)), bytes);
 }
