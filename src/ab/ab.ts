@@ -124,12 +124,18 @@ export function plainComparison(
   return { verdict, ratio: boot.estimate, ci: boot.ci, pValue: test.pValue };
 }
 
+/**
+ * One side's figures in a round. Its img/s is bench run's: batch over the median latency, which a load
+ * burst stalling a few runs moves far less than completed images over wall time (kept as wallPerS).
+ */
 function slice(r: SliceResult, batch: number): AbRound['a'] {
+  const medianMs = r.samplesMs.length > 0 ? median(r.samplesMs) : 0;
   return {
     iterations: r.iterations,
     wallS: r.wallS,
-    perS: (r.iterations * batch) / r.wallS,
-    medianMs: r.samplesMs.length > 0 ? median(r.samplesMs) : 0,
+    perS: medianMs > 0 ? (batch * 1000) / medianMs : 0,
+    wallPerS: (r.iterations * batch) / r.wallS,
+    medianMs,
   };
 }
 

@@ -41,6 +41,18 @@ async function handle(m: ToWorker): Promise<void> {
       session: ort.session,
       sessionConfig: ort.config,
     });
+    // A benchmark hook: H100E_AB_BUSY_US=N spins N microseconds before each run, a known extra cost
+    // (bench/perf/ab-sensitivity.ts uses it as a synthetic slowdown of side B).
+    const busyUs = Number(process.env['H100E_AB_BUSY_US'] ?? 0);
+    if (busyUs > 0) {
+      const model = loaded;
+      const run = model.run.bind(model);
+      model.run = () => {
+        const until = performance.now() + busyUs / 1000;
+        while (performance.now() < until);
+        return run();
+      };
+    }
     const shapes = resolveInputShapes(loaded.inputs, batch, {});
     await loaded.bind(generateInputs(shapes, m.seed));
     send({

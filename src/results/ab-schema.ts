@@ -34,8 +34,10 @@ const AbLoadedSchema = z.object({
 const AbSliceSchema = z.object({
   iterations: z.number().int(),
   wallS: z.number(),
-  /** Images per second: iterations · batch over the slice's wall time. */
+  /** Images per second as bench run reports them: batch over the slice's median latency. */
   perS: z.number(),
+  /** Completed images over the slice's wall time. */
+  wallPerS: z.number(),
   medianMs: z.number(),
 });
 
