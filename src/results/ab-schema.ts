@@ -10,7 +10,7 @@ export const AB_FORMAT = 'h100e-ab';
 export const AB_VERSION = 1;
 
 /** What one side runs; the fields `bench ab` checks for differences. */
-export const AbSideSpecSchema = z.object({
+const AbSideSpecSchema = z.object({
   model: z.string(),
   engine: EngineNameSchema,
   precision: PrecisionSchema.optional(),

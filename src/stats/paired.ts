@@ -42,7 +42,7 @@ export function binomialHalfCdf(n: number, k: number): number {
 }
 
 /** The paired verdict, with the same words as compare's. */
-export type PairedVerdict = 'faster' | 'slower' | 'no-change';
+type PairedVerdict = 'faster' | 'slower' | 'no-change';
 
 /** Everything the paired statistic says about a set of per-round ratios. */
 export interface PairedSummary {
