@@ -72,18 +72,21 @@ describe('runAb', () => {
 
   it('a side that crashes mid-run keeps the finished rounds and names the side (E_SIDE_FAILED, exit 2)', async () => {
     const out = join(dir, 'crash.json');
-    // B's worker exits on its 4th slice: warm-up, rounds 1 and 2 finish, round 3 does not.
+    // B's workers exit on their 4th slice. Rounds 1-2 use worker pair 0 and rounds 3-4 pair 1, so B0's
+    // 4th slice (warm-up, rounds 1, 2, then round 5) is where it dies: 4 rounds finish.
     const { file, error } = await runAb(options({ out, maxRounds: 10 }), {
       env: { b: { H100E_AB_CRASH_AFTER: '4' } },
     });
     expect(error?.code).toBe('E_SIDE_FAILED');
     expect(error?.exitCode).toBe(2);
-    expect(error?.message).toMatch(/^side B failed during round: its worker exited \(code 70\); 2 finished rounds are in /);
+    expect(error?.message).toMatch(
+      /^side B failed during round: its worker exited \(code 70\); 4 finished rounds are in /,
+    );
     const saved = AbFileSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     expect(saved.status).toBe('failed');
     expect(saved.failure).toMatchObject({ side: 'b', phase: 'round' });
-    expect(saved.rounds).toHaveLength(2);
-    expect(file.paired?.rounds).toBe(2);
+    expect(saved.rounds).toHaveLength(4);
+    expect(file.paired?.rounds).toBe(4);
   });
 
   it('a model that cannot load fails side B during load', async () => {
@@ -98,12 +101,16 @@ describe('runAb', () => {
   it('--b-dir without h100e, or without an installed engine, is refused before anything runs', async () => {
     const empty = join(dir, 'empty');
     mkdirSync(join(empty, 'dist', 'src', 'ab'), { recursive: true });
-    await expect(runAb(options({ b: { ...side, dir: join(dir, 'nowhere') } }))).rejects.toThrow(/no such folder/);
+    await expect(runAb(options({ b: { ...side, dir: join(dir, 'nowhere') } }))).rejects.toThrow(
+      /no such folder/,
+    );
     await expect(runAb(options({ b: { ...side, dir } }))).rejects.toThrow(/no h100e with bench ab there/);
     writeFileSync(join(empty, 'dist', 'src', 'ab', 'worker.js'), '');
     const e = await runAb(options({ b: { ...side, dir: empty } })).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(BenchError);
-    expect((e as BenchError).message).toMatch(/no installed engine \(onnxruntime-node is not in its node_modules\)/);
+    expect((e as BenchError).message).toMatch(
+      /no installed engine \(onnxruntime-node is not in its node_modules\)/,
+    );
     expect((e as BenchError).exitCode).toBe(2);
   });
 });
@@ -111,8 +118,20 @@ describe('runAb', () => {
 describe('bench ab (CLI)', () => {
   it('--fail-on-regression trips when B (squeezenet1_1) is far slower than A (tiny_cnn)', async () => {
     const r = await runInProcess(buildProgram(), [
-      'ab', '--a', 'tiny_cnn', '--b', 'squeezenet1_1', '--round-s', '0.1', '--warmup-s', '0.1',
-      '--max-rounds', '6', '--fail-on-regression', '5', '--quiet',
+      'ab',
+      '--a',
+      'tiny_cnn',
+      '--b',
+      'squeezenet1_1',
+      '--round-s',
+      '0.1',
+      '--warmup-s',
+      '0.1',
+      '--max-rounds',
+      '6',
+      '--fail-on-regression',
+      '5',
+      '--quiet',
     ]);
     expect(r.error).toBeInstanceOf(BenchError);
     expect((r.error as BenchError).code).toBe('E_REGRESSION');
@@ -122,7 +141,15 @@ describe('bench ab (CLI)', () => {
     expect(r.stdout).toMatch(/^differs in: model$/m);
   });
   it('two differences are a usage error', async () => {
-    const r = await runInProcess(buildProgram(), ['ab', '--a', 'tiny_cnn', '--b', 'squeezenet1_1', '--b-threads', '2']);
+    const r = await runInProcess(buildProgram(), [
+      'ab',
+      '--a',
+      'tiny_cnn',
+      '--b',
+      'squeezenet1_1',
+      '--b-threads',
+      '2',
+    ]);
     expect((r.error as BenchError).code).toBe('E_BAD_INPUT');
     expect((r.error as BenchError).hint).toMatch(/--allow-diff threads/);
   });

@@ -12,7 +12,8 @@
  * Trials alternate A/B and A/A, and ab and old, so the noise hits all four alike.
  *
  *   npm run build && node dist/bench/perf/ab-sensitivity.js [--model squeezenet1_1] [--trials 10]
- *     [--trial-s 15] [--slowdown 5] [--round-s 0.25] [--rel-ci 1] [--noise on|off] [--json OUT]
+ *     [--trial-s 15] [--slowdown 5] [--round-s 0.25] [--rel-ci 1] [--noise on|off] [--methods ab,old]
+ *     [--json OUT]
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ const { values } = parseScriptArgsOrExit(
       'round-s': { type: 'string', default: '0.25' },
       'rel-ci': { type: 'string', default: '1' },
       noise: { type: 'string', default: 'on' },
+      methods: { type: 'string', default: 'ab,old' },
       json: { type: 'string' },
     },
   },
@@ -44,6 +46,7 @@ const roundS = Number(values['round-s']);
 const relCiPct = Number(values['rel-ci']);
 const spec: AbSideSpec = { model: values.model, engine: 'ort', threads: 1, epOptions: [] };
 const WARMUP_S = 0.5;
+const methods = values.methods.split(',').filter((m): m is 'ab' | 'old' => m === 'ab' || m === 'old');
 
 /** A's median latency in ms over a 3 s slice, after a warm-up. */
 async function calibrate(): Promise<number> {
@@ -143,12 +146,14 @@ async function main(): Promise<number> {
     `model ${spec.model}, 1 thread, batch 1: A's median latency ${medMs.toFixed(3)} ms (before the noise); B spins ${busyUs} µs more per run (${slowdownPct} %, so B/A ≈ ${(1 / (1 + slowdownPct / 100)).toFixed(4)})`,
   );
   const stopNoise = values.noise === 'on' ? startNoise() : () => undefined;
-  console.log(`noise: ${values.noise === 'on' ? 'one core burnt in random bursts, on and off 0.2-2 s each' : 'none'}; trials of ${trialS} s`);
+  console.log(
+    `noise: ${values.noise === 'on' ? 'one core burnt in random bursts, on and off 0.2-2 s each' : 'none'}; trials of ${trialS} s`,
+  );
   const results: Trial[] = [];
   try {
     for (let t = 0; t < trials; t++) {
       for (const pair of ['A/B', 'A/A'] as const) {
-        for (const method of ['ab', 'old'] as const) {
+        for (const method of methods) {
           const us = pair === 'A/B' ? busyUs : 0;
           const r = method === 'ab' ? await abTrial(us, t + 1) : await oldTrial(us, t + 1);
           results.push({ method, pair, ...r });
@@ -161,9 +166,11 @@ async function main(): Promise<number> {
   } finally {
     stopNoise();
   }
-  console.log('\n| method | detected 5 % slowdown (A/B says slower) | false alarms (A/A not "no change") | median CI width A/B | median CI width A/A | median B/A ratio (A/B) |');
+  console.log(
+    '\n| method | detected 5 % slowdown (A/B says slower) | false alarms (A/A not "no change") | median CI width A/B | median CI width A/A | median B/A ratio (A/B) |',
+  );
   console.log('|---|---|---|---|---|---|');
-  for (const method of ['ab', 'old'] as const) {
+  for (const method of methods) {
     const ab = results.filter((r) => r.method === method && r.pair === 'A/B');
     const aa = results.filter((r) => r.method === method && r.pair === 'A/A');
     const width = (rs: Trial[]) => {

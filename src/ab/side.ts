@@ -36,9 +36,13 @@ export function workerScript(spec: AbSideSpec, flag: string): string {
   const engine = ENGINE_PACKAGE[spec.engine];
   const installed = [root, dir].some((r) => existsSync(join(r, 'node_modules', engine, 'package.json')));
   if (!installed)
-    throw new BenchError('E_BAD_INPUT', `${flag} ${spec.dir}: no installed engine (${engine} is not in its node_modules)`, {
-      hint: `run npm ci (or npm install ${engine}) in ${spec.dir}`,
-    });
+    throw new BenchError(
+      'E_BAD_INPUT',
+      `${flag} ${spec.dir}: no installed engine (${engine} is not in its node_modules)`,
+      {
+        hint: `run npm ci (or npm install ${engine}) in ${spec.dir}`,
+      },
+    );
   return join(root, WORKER);
 }
 

@@ -29,7 +29,11 @@ async function handle(m: ToWorker): Promise<void> {
   if (m.kind === 'load') {
     const { spec } = m;
     batch = m.batch;
-    const resolved = resolveModel(spec.model, { engine: spec.engine, precision: spec.precision, seed: m.seed });
+    const resolved = resolveModel(spec.model, {
+      engine: spec.engine,
+      precision: spec.precision,
+      seed: m.seed,
+    });
     const engine = await loadEngine(spec.engine);
     const ort = parseOrtOptions(spec.epOptions, spec.engine, 'cpu');
     loaded = await engine.load({
@@ -77,7 +81,12 @@ async function handle(m: ToWorker): Promise<void> {
     concurrency: 1,
     seed: 0,
   });
-  send({ kind: 'slice', iterations: r.iterations, wallS: r.wallTimeS, samplesMs: m.warmup ? [] : r.samplesMs });
+  send({
+    kind: 'slice',
+    iterations: r.iterations,
+    wallS: r.wallTimeS,
+    samplesMs: m.warmup ? [] : r.samplesMs,
+  });
 }
 
 // A test hook: H100E_AB_CRASH_AFTER=N makes the worker exit abruptly on its Nth slice (a crash mid-run).
@@ -85,6 +94,8 @@ const crashAfter = Number(process.env['H100E_AB_CRASH_AFTER'] ?? 0);
 let slices = 0;
 process.on('message', (m: ToWorker) => {
   if (m.kind === 'slice' && crashAfter > 0 && ++slices >= crashAfter) process.exit(70);
-  handle(m).catch((e: unknown) => send({ kind: 'error', message: errorMessage(e).split('\n')[0] ?? 'error' }));
+  handle(m).catch((e: unknown) =>
+    send({ kind: 'error', message: errorMessage(e).split('\n')[0] ?? 'error' }),
+  );
 });
 process.on('disconnect', () => process.exit(0));

@@ -78,18 +78,35 @@ export function register(program: Command): void {
     .option('--model <model>', 'zoo name or .onnx file both sides run (unless --a/--b)')
     .option('--a <model>', "side A's model (zoo name or .onnx file)")
     .option('--b <model>', "side B's model")
-    .option('--engine <name>', `engine of both sides (${engines.join(', ')})`, choice('--engine', engines), 'ort')
+    .option(
+      '--engine <name>',
+      `engine of both sides (${engines.join(', ')})`,
+      choice('--engine', engines),
+      'ort',
+    )
     .option('--a-engine <name>', "side A's engine", choice('--a-engine', engines))
     .option('--b-engine <name>', "side B's engine", choice('--b-engine', engines))
-    .option('--precision <p>', `zoo model precision of both sides (${precisions.join(', ')})`, choice('--precision', precisions))
+    .option(
+      '--precision <p>',
+      `zoo model precision of both sides (${precisions.join(', ')})`,
+      choice('--precision', precisions),
+    )
     .option('--a-precision <p>', "side A's precision", choice('--a-precision', precisions))
     .option('--b-precision <p>', "side B's precision", choice('--b-precision', precisions))
     .option('--threads <n>', 'intra-op threads of both sides (0: engine default)', threadsOf('--threads'), 1)
     .option('--a-threads <n>', "side A's threads", threadsOf('--a-threads'))
     .option('--b-threads <n>', "side B's threads", threadsOf('--b-threads'))
     .option('--ep-option <name=value>', 'onnxruntime setting of both sides, repeatable', collect)
-    .option('--a-ep-option <name=value>', "side A's onnxruntime settings (replace --ep-option), repeatable", collect)
-    .option('--b-ep-option <name=value>', "side B's onnxruntime settings (replace --ep-option), repeatable", collect)
+    .option(
+      '--a-ep-option <name=value>',
+      "side A's onnxruntime settings (replace --ep-option), repeatable",
+      collect,
+    )
+    .option(
+      '--b-ep-option <name=value>',
+      "side B's onnxruntime settings (replace --ep-option), repeatable",
+      collect,
+    )
     .option('--a-dir <folder>', "run side A's worker from this h100e installation (its own node_modules)")
     .option('--b-dir <folder>', "run side B's worker from this h100e installation")
     .option(
@@ -99,12 +116,42 @@ export function register(program: Command): void {
     )
     .option('--batch <n>', 'batch size of both sides', boundedNumber('--batch', { integer: true, min: 1 }), 1)
     .option('--round-s <s>', 'seconds per side per round', positive('--round-s'), 0.5)
-    .option('--warmup-s <s>', 'seconds each side runs before the first round, not recorded', boundedNumber('--warmup-s', { min: 0 }), 1)
-    .option('--order <order>', 'abba (AB BA AB ...) or random (seeded)', choice('--order', ['abba', 'random'] as const), 'abba')
-    .option('--seed <n>', 'seed of the inputs and of --order random', boundedNumber('--seed', { integer: true, min: 0 }), 1)
-    .option('--rel-ci <pct>', "stop once the ratio's CI half-width is at most PCT % of it", positive('--rel-ci'), 1)
-    .option('--max-duration <s>', 'stop after this many seconds in all (loading included)', positive('--max-duration'), 60)
-    .option('--min-rounds <n>', 'fewest rounds before --rel-ci may stop the run', boundedNumber('--min-rounds', { integer: true, min: 1 }), 6)
+    .option(
+      '--warmup-s <s>',
+      'seconds each side runs before the first round, not recorded',
+      boundedNumber('--warmup-s', { min: 0 }),
+      1,
+    )
+    .option(
+      '--order <order>',
+      'abba (AB BA AB ...) or random (seeded)',
+      choice('--order', ['abba', 'random'] as const),
+      'abba',
+    )
+    .option(
+      '--seed <n>',
+      'seed of the inputs and of --order random',
+      boundedNumber('--seed', { integer: true, min: 0 }),
+      1,
+    )
+    .option(
+      '--rel-ci <pct>',
+      "stop once the ratio's CI half-width is at most PCT % of it",
+      positive('--rel-ci'),
+      1,
+    )
+    .option(
+      '--max-duration <s>',
+      'stop after this many seconds in all (loading included)',
+      positive('--max-duration'),
+      60,
+    )
+    .option(
+      '--min-rounds <n>',
+      'fewest rounds before --rel-ci may stop the run',
+      boundedNumber('--min-rounds', { integer: true, min: 1 }),
+      6,
+    )
     .option('--max-rounds <n>', 'most rounds', boundedNumber('--max-rounds', { integer: true, min: 1 }), 1000)
     .option(
       '--fail-on-regression <pct>',

@@ -47,14 +47,16 @@ export function abText(file: AbFile): string {
     `${file.rounds.length} rounds of ${st.roundS} s per side (${st.order === 'abba' ? 'ABBA' : `random order, seed ${st.seed}`}), batch ${st.batch}, ${file.elapsedS.toFixed(1)} s in all; stopped: ${file.stopReason}`,
   );
   if (file.failure)
-    lines.push(`side ${file.failure.side.toUpperCase()} failed during ${file.failure.phase}: ${file.failure.message}`);
+    lines.push(
+      `side ${file.failure.side.toUpperCase()} failed during ${file.failure.phase}: ${file.failure.message}`,
+    );
   const p = file.paired;
   if (p) {
     const medA = median(file.rounds.map((r) => r.a.perS));
     const medB = median(file.rounds.map((r) => r.b.perS));
     lines.push(`A ${medA.toFixed(1)} img/s, B ${medB.toFixed(1)} img/s (medians of the rounds)`);
     const ci = p.ci
-      ? `CI${Math.round((st.confidence) * 100)} [${p.ci[0].toFixed(4)}, ${p.ci[1].toFixed(4)}] (±${(p.relCiPct ?? 0).toFixed(2)} %, sign test, coverage ${((p.coverage ?? 0) * 100).toFixed(1)} %)`
+      ? `CI${Math.round(st.confidence * 100)} [${p.ci[0].toFixed(4)}, ${p.ci[1].toFixed(4)}] (±${(p.relCiPct ?? 0).toFixed(2)} %, sign test, coverage ${((p.coverage ?? 0) * 100).toFixed(1)} %)`
       : 'no CI (fewer than 6 rounds)';
     lines.push(
       `paired:  B/A ${p.medianRatio.toFixed(4)} (${pct(p.medianRatio)}), ${ci}, p ${p.pValue.toPrecision(3)} (${p.below} rounds B slower, ${p.above} faster): ${VERDICT[p.verdict]}`,
