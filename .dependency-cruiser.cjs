@@ -18,6 +18,7 @@ const LAYERS = [
   'src/doctor', // what can run here
   'src/run', // sweeps, plans, resume, --gpus workers, signals
   'src/compare', // comparison and the CI gate (data)
+  'src/ab', // bench ab: paired, interleaved A/B runs in side workers
   'src/estimate', // H100e methods and their references (data)
   'src/cluster', // Slurm and the census (data)
   'src/fleet', // fleet scenarios (data), whose measured lines read a census

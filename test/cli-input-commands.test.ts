@@ -140,7 +140,7 @@ describe('commands and subcommands', () => {
     const e = await usageError('help', 'bogus');
     expect(e.message).toBe("unknown command 'bogus'");
     expect(e.hint).toBe(
-      'bench --help lists them: run, doctor, setup, compare, merge, report, estimate, fleet, models, cluster',
+      'bench --help lists them: run, doctor, setup, compare, ab, merge, report, estimate, fleet, models, cluster',
     );
     const ok = await bench('help', 'models', 'export');
     expect((ok.error as CommanderError).exitCode).toBe(0);
@@ -237,7 +237,7 @@ describe('the built CLI', () => {
     expect(help.code).toBe(2);
     expect(help.stdout).toBe('');
     expect(help.stderr).toBe(
-      "error: unknown command 'bogus'\n  hint: bench --help lists them: run, doctor, setup, compare, merge, report, estimate, fleet, models, cluster\n",
+      "error: unknown command 'bogus'\n  hint: bench --help lists them: run, doctor, setup, compare, ab, merge, report, estimate, fleet, models, cluster\n",
     );
     expect(gpus.code).toBe(2);
     expect(gpus.stderr).toBe("error: --gpus 'abc': expected 'all' or GPU indices like 0,1\n");

@@ -8,6 +8,7 @@ import { register as registerRun } from './run.js';
 import { register as registerDoctor } from './doctor.js';
 import { register as registerSetup } from './setup.js';
 import { register as registerCompare } from './compare.js';
+import { register as registerAb } from './ab.js';
 import { register as registerMerge } from './merge.js';
 import { register as registerReport } from './report.js';
 import { register as registerEstimate } from './estimate.js';
@@ -25,6 +26,7 @@ const registrars: Registrar[] = [
   registerDoctor,
   registerSetup,
   registerCompare,
+  registerAb,
   registerMerge,
   registerReport,
   registerEstimate,

@@ -36,6 +36,7 @@ export type BenchErrorCode =
   | 'E_UNSUPPORTED'
   | 'E_NETWORK'
   | 'E_REGRESSION'
+  | 'E_SIDE_FAILED'
   | 'E_INTERRUPTED';
 
 const exitCodeOf: Record<BenchErrorCode, ExitCodeValue> = {
@@ -52,6 +53,8 @@ const exitCodeOf: Record<BenchErrorCode, ExitCodeValue> = {
   E_UNSUPPORTED: ExitCode.usage,
   E_NETWORK: ExitCode.failed,
   E_REGRESSION: ExitCode.failed,
+  /** `bench ab`: a side's worker failed or crashed; the finished rounds are saved. */
+  E_SIDE_FAILED: ExitCode.usage,
   E_INTERRUPTED: ExitCode.interrupted,
 };
 
