@@ -11,7 +11,7 @@ import { samplesPerJoule, startPowerSampler } from '../env/power-sampler.js';
 import { BenchError, errorMessage, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { buildGraph } from '../../models/index.js';
 import { measure } from '../measure/measure.js';
-import { writeResultFile } from '../results/io.js';
+import { ioFaultCode, writeResultFile } from '../results/io.js';
 import type {
   DeviceInfo,
   Environment,
@@ -412,6 +412,23 @@ async function measureOne(
 }
 
 /**
+ * A failed rewrite of the result file: an I/O fault (disk full, EIO, permission lost) stops the sweep
+ * with E_IO (exit 74), saying what the file still holds (the atomic write left the last complete
+ * version); anything else is rethrown as it is. `savedRuns` -1: nothing saved yet.
+ */
+function saveFailure(e: unknown, out: string, savedRuns: number): unknown {
+  const code = ioFaultCode(e);
+  if (!code) return e;
+  const kept =
+    savedRuns < 0 ? 'nothing was saved' : `${out} keeps its last complete version (${savedRuns} configuration(s))`;
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+  return new BenchError('E_IO', `cannot save ${out} (${code}): the sweep stopped; ${kept}`, {
+    hint: `${full ? 'free some space' : 'check the disk and the permissions of the file and its folder'}, then run the same command with --resume to measure the rest`,
+    cause: e,
+  });
+}
+
+/**
  * Runs every configuration (models x batches) and returns the result file. The file is rewritten after
  * each configuration. Throws E_INTERRUPTED after saving when `hooks.signal` aborts before every
  * configuration finished (exit 130, or 143/129 when the abort's reason is 'SIGTERM'/'SIGHUP'); the file
@@ -419,11 +436,12 @@ async function measureOne(
  */
 export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunOutcome> {
   const notice = hooks.onNotice ?? (() => undefined);
-  const { o, models, engine, choice, out, env, ortOptions, previous, plan, kept } = await prepareSweep(
+  const command = hooks.command ?? 'bench (API)';
+  const { o, models, engine, choice, out, env, ortOptions, previous, plan, kept, unlock } = await prepareSweep(
     input,
     notice,
+    { command },
   );
-  const command = hooks.command ?? 'bench (API)';
   const planKeys = plan.flat().map((p) => p.key);
   const file: ResultFile = previous
     ? continuedFile(previous, command)
@@ -437,12 +455,19 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   const total = plannedConfigurations(o);
   const measured: RunResult[] = [];
   const device = deviceInfo(choice, env, o.gpuIndex);
+  /** Runs in the file as last saved (what a failed save leaves on disk). */
+  let savedRuns = previous ? previous.runs.length : -1;
   /** Writes the file, its interruption mark brought up to date (`signal`: what stopped the sweep). */
   const save = (signalName?: string): void => {
     const mark = interruptionMark(file, planKeys, previous?.interrupted, signalName);
     if (mark) file.interrupted = mark;
     else delete file.interrupted;
-    writeResultFile(out, file);
+    try {
+      writeResultFile(out, file);
+      savedRuns = file.runs.length;
+    } catch (e) {
+      throw saveFailure(e, out, savedRuns);
+    }
   };
   const markInterrupted = (): void => save(abortSignalName(hooks.signal));
   /** Planned configurations the file holds an outcome of: kept, or measured by this call. */
@@ -596,5 +621,6 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
     return { file, path: out, measured, kept: kept.size };
   } finally {
     process.off('exit', onExit);
+    unlock();
   }
 }
