@@ -152,6 +152,8 @@ const RunOptionsSchema = z
     /** `--ep-option NAME=VALUE` entries: onnxruntime session and provider settings (engines/ort-options.ts). */
     epOptions: z.array(z.string()).default([]),
     fallback: z.boolean().default(true),
+    /** Run configurations whose estimated working set exceeds the free memory (run/memory.ts) instead of skipping them. */
+    forceOversize: z.boolean().default(false),
     /** GPU index for cuda/tensorrt (multi-GPU workers set it). */
     gpuIndex: z.number().int().nonnegative().default(0),
   })

@@ -12,6 +12,7 @@ import { BenchError, errorMessage, ExitCode, type ExitCodeValue } from '../core/
 import { buildGraph } from '../../models/index.js';
 import { measure } from '../measure/measure.js';
 import { ioFaultCode, writeResultFile } from '../results/io.js';
+import { checkMemory, failureReason, freeMemory, oversizeReason } from './memory.js';
 import type {
   DeviceInfo,
   Environment,
@@ -185,6 +186,18 @@ function fixedFirstAxis(resolved: ResolvedModel, name: string): boolean {
   return typeof resolved.inputs?.find((i) => i.name === name)?.shape[0] === 'number';
 }
 
+/** Peak live activation bytes per image of each described model, for the memory check (not part of the result model). */
+const peakPerImage = new WeakMap<ModelInfo, number>();
+
+/** The memory figures of a described model. */
+function memoryFigures(model: ModelInfo): { weightBytes?: number; peakActivationBytesPerImage?: number } {
+  const peak = peakPerImage.get(model);
+  return {
+    ...(model.weightBytes !== undefined ? { weightBytes: model.weightBytes } : {}),
+    ...(peak !== undefined ? { peakActivationBytesPerImage: peak } : {}),
+  };
+}
+
 /** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
 function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarning[]): ModelInfo {
   const base = {
@@ -231,7 +244,7 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
         advice: 'compare it with quantized models only; its H100e spec figure is the 8-bit rule',
       });
     }
-    return {
+    const info: ModelInfo = {
       ...withPath,
       params: a.params,
       macsPerImage: known ? a.macs / a.batch : null,
@@ -239,6 +252,8 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
       weightBytes: a.weightBytes,
       activationBytesPerImage: a.activationBytes / a.batch,
     };
+    if (a.peakActivationBytes !== undefined) peakPerImage.set(info, a.peakActivationBytes / a.batch);
+    return info;
   } catch (e) {
     warnings.push({
       code: 'W_ANALYSIS_FAILED',
@@ -563,14 +578,26 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
             const others = [...pending.values()].filter((p) => p !== current);
             hooks.onConfigStart?.(index++, total, label, current ? [current, ...others] : others);
             let run: RunResult;
-            if (!loaded) {
+            const memory = checkMemory(memoryFigures(model), planned.batch, await freeMemory(choice.actual, o.gpuIndex));
+            const oversize = memory !== undefined && memory.neededBytes > memory.freeBytes;
+            if (oversize && !o.forceOversize) {
+              const config = { ...planned };
+              run = {
+                ...base,
+                config,
+                key: runKey({ model, engine: base.engine, config }),
+                status: 'skipped',
+                error: oversizeReason(memory),
+                samplesMs: [],
+              };
+            } else if (!loaded) {
               const config = { ...planned };
               run = {
                 ...base,
                 config,
                 key: runKey({ model, engine: base.engine, config }),
                 status: loadStatus,
-                error: loadError,
+                error: loadError === undefined ? undefined : failureReason(loadError, memory),
                 samplesMs: [],
               };
             } else {
@@ -586,6 +613,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
                   sessionCreateMs,
                   hooks,
                 );
+                if (run.status === 'failed' && run.error) run.error = failureReason(run.error, memory);
               } catch (e) {
                 if (e instanceof BenchError && e.code === 'E_INTERRUPTED') break;
                 throw e;
