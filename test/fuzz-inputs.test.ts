@@ -72,7 +72,10 @@ describe('regressions the fuzzing found', () => {
 
   it('a fleet scenario with an unknown YAML tag prints no multi-line YAMLWarning (fleet-yaml, seed 20)', async () => {
     const path = join(root, 'tagged.yaml');
-    const text = readFileSync(join(import.meta.dirname, '..', 'bench', 'scenarios', 'lab-example.yaml'), 'utf8');
+    const text = readFileSync(
+      join(import.meta.dirname, '..', 'bench', 'scenarios', 'lab-example.yaml'),
+      'utf8',
+    );
     writeFileSync(path, text.replace('count: 8', 'count: !tLeast 8'));
     expect(await warningsOf(() => loadScenario(path))).toEqual([]);
     // The tag is ignored and the value kept as a string: the schema refuses it in one line.
@@ -99,14 +102,18 @@ describe('damaged inputs through the built CLI: exit 0, or exit 2 with error and
     ['cut.json', json.slice(0, json.length / 3), (p) => ['compare', base, p]],
     ['nan.json', json.replace(/"samplesPerS": [0-9.e+-]+/, '"samplesPerS": "NaN"'), (p) => ['estimate', p]],
     ['huge.json', json.replace(/"batch": 1\b/, '"batch": 1e300'), (p) => ['report', p, '--markdown', '-']],
-    ['neg.json', json.replace(/"p50Ms": [0-9.e+-]+/, '"p50Ms": -1'), (p) => ['merge', p, '--out', join(root, 'cli-merged.json'), '--force']],
+    [
+      'neg.json',
+      json.replace(/"p50Ms": [0-9.e+-]+/, '"p50Ms": -1'),
+      (p) => ['merge', p, '--out', join(root, 'cli-merged.json'), '--force'],
+    ],
   ];
   it.each(cases)('%s', async (name, data, args) => {
     const path = join(root, name);
     writeFileSync(path, data);
     const r = await runCommand(process.execPath, [CLI, ...args(path)]);
     expect([0, 2], r.stderr).toContain(r.code);
-    if (r.code === 2) expect(r.stderr).toMatch(/^error: [^\n]+\n(  hint: [^\n]+\n)?$/);
+    if (r.code === 2) expect(r.stderr).toMatch(/^error: [^\n]+\n( {2}hint: [^\n]+\n)?$/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
   });
 });

@@ -5,7 +5,18 @@
  * (H100E_INJECT_WRITE_FAULT) for ENOSPC, EIO and EACCES everywhere.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,24 +65,30 @@ function fill(filler: string, leave: number): void {
 }
 
 /** The one-line error with its hint, and nothing else, on stderr. */
-const ONE_ERROR = /^error: cannot save (\S+) \((E[A-Z]+)\): the sweep stopped; \1 keeps its last complete version \(1 configuration\(s\)\)\n  hint: [^\n]+--resume[^\n]+\n$/;
+const ONE_ERROR =
+  /^error: cannot save (\S+) \((E[A-Z]+)\): the sweep stopped; \1 keeps its last complete version \(1 configuration\(s\)\)\n {2}hint: [^\n]+--resume[^\n]+\n$/;
 
 describe('a full disk while the run rewrites its file', () => {
-  it.skipIf(!mounted)('on a 1 MiB tmpfs: exit 74, one error, the previous file intact, no temp file', async () => {
-    const out = join(mnt, 'run.json');
-    const first = await runCommand(process.execPath, sweep(out, '1'));
-    expect(first.code, first.stderr).toBe(0);
-    const before = readFileSync(out);
-    // Leave room for the lock file (one page) but not for a new copy of the result file.
-    fill(join(mnt, 'filler'), 8192);
-    const second = await runCommand(process.execPath, sweep(out, '1,2', '--resume'));
-    console.log(`tmpfs ${execFileSync('df', ['-k', mnt], { encoding: 'utf8' }).split('\n')[1]}\nfirst run: ${before.length} bytes; resume with the disk full: exit ${second.code}\n${second.stderr}file after: ${statSync(out).size} bytes, identical: ${readFileSync(out).equals(before)}, runs: ${readResultFile(out).runs.length}; files: ${readdirSync(mnt).join(', ')}`);
-    expect(second.code).toBe(74);
-    expect(second.stderr).toMatch(ONE_ERROR);
-    expect(second.stderr).toContain('(ENOSPC)');
-    expect(readFileSync(out).equals(before)).toBe(true);
-    expect(readdirSync(mnt).sort()).toEqual(['filler', 'run.json']); // no temp file, lock released
-  });
+  it.skipIf(!mounted)(
+    'on a 1 MiB tmpfs: exit 74, one error, the previous file intact, no temp file',
+    async () => {
+      const out = join(mnt, 'run.json');
+      const first = await runCommand(process.execPath, sweep(out, '1'));
+      expect(first.code, first.stderr).toBe(0);
+      const before = readFileSync(out);
+      // Leave room for the lock file (one page) but not for a new copy of the result file.
+      fill(join(mnt, 'filler'), 8192);
+      const second = await runCommand(process.execPath, sweep(out, '1,2', '--resume'));
+      console.log(
+        `tmpfs ${execFileSync('df', ['-k', mnt], { encoding: 'utf8' }).split('\n')[1]}\nfirst run: ${before.length} bytes; resume with the disk full: exit ${second.code}\n${second.stderr}file after: ${statSync(out).size} bytes, identical: ${readFileSync(out).equals(before)}, runs: ${readResultFile(out).runs.length}; files: ${readdirSync(mnt).join(', ')}`,
+      );
+      expect(second.code).toBe(74);
+      expect(second.stderr).toMatch(ONE_ERROR);
+      expect(second.stderr).toContain('(ENOSPC)');
+      expect(readFileSync(out).equals(before)).toBe(true);
+      expect(readdirSync(mnt).sort()).toEqual(['filler', 'run.json']); // no temp file, lock released
+    },
+  );
 });
 
 describe('an injected fault in the write path (H100E_INJECT_WRITE_FAULT)', () => {

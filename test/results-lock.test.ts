@@ -50,11 +50,15 @@ describe('two processes writing one result file', () => {
     ]);
     const a = await firstDone;
     // What a user sees (printed for the closing note).
-    console.log(`first run: exit ${a.code}\nsecond run: exit ${second.code}\n${second.stderr}merge: exit ${merge.code}\n${merge.stderr}`);
+    console.log(
+      `first run: exit ${a.code}\nsecond run: exit ${second.code}\n${second.stderr}merge: exit ${merge.code}\n${merge.stderr}`,
+    );
     for (const r of [second, merge]) {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(
-        new RegExp(`^error: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is being written by another bench \\(pid ${first.pid}, "[^"\\n]*run[^"\\n]*", since [^)\\n]+\\)\\n  hint: [^\\n]+\\n$`),
+        new RegExp(
+          `^error: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is being written by another bench \\(pid ${first.pid}, "[^"\\n]*run[^"\\n]*", since [^)\\n]+\\)\\n  hint: [^\\n]+\\n$`,
+        ),
       );
     }
     expect(a.code).toBe(0);
@@ -93,12 +97,18 @@ describe('lockResultFile', () => {
     const old = new Date(Date.now() - 60_000);
     utimesSync(lock, old, old);
     const release = lockResultFile(path, 'test');
-    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname(), command: 'test' });
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      host: hostname(),
+      command: 'test',
+    });
     release();
     expect(existsSync(lock)).toBe(false);
     // A live holder (pid 1, init, always runs) on this host is respected.
     writeFileSync(lock, JSON.stringify({ pid: 1, host: hostname(), command: 'bench run x', since: 'now' }));
-    expect(() => lockResultFile(path, 'test')).toThrow(/is being written by another bench \(pid 1, "bench run x", since now\)/);
+    expect(() => lockResultFile(path, 'test')).toThrow(
+      /is being written by another bench \(pid 1, "bench run x", since now\)/,
+    );
     rmSync(lock);
   });
 

@@ -19,7 +19,14 @@ afterEach(() => {
   delete process.env['H100E_FREE_MEMORY_BYTES'];
 });
 
-const quick = { device: 'cpu' as const, models: ['tiny_cnn'], durationS: 0.2, maxDurationS: 0.5, warmup: 1, minIterations: 5 };
+const quick = {
+  device: 'cpu' as const,
+  models: ['tiny_cnn'],
+  durationS: 0.2,
+  maxDurationS: 0.5,
+  warmup: 1,
+  minIterations: 5,
+};
 
 describe('the analyzer: peak live activations', () => {
   it('tiny_cnn: the peak is above the largest single output and below the sum of all outputs', () => {
@@ -59,24 +66,44 @@ describe('a configuration that cannot fit', () => {
 
   it('--force-oversize runs it anyway', async () => {
     process.env['H100E_FREE_MEMORY_BYTES'] = '1';
-    const { file } = await runBenchmarks({ ...quick, batches: [2], forceOversize: true, out: join(dir, 'forced.json') });
+    const { file } = await runBenchmarks({
+      ...quick,
+      batches: [2],
+      forceOversize: true,
+      out: join(dir, 'forced.json'),
+    });
     expect(file.runs.map((r) => r.status)).toEqual(['ok']);
   });
 });
 
 describe('figures and reasons', () => {
   it('estimate = (weights + peak x batch) x the safety factor; unknown figures check nothing', () => {
-    const c = checkMemory({ weightBytes: 1000, peakActivationBytesPerImage: 10 }, 8, { bytes: 5, source: 'x' });
+    const c = checkMemory({ weightBytes: 1000, peakActivationBytesPerImage: 10 }, 8, {
+      bytes: 5,
+      source: 'x',
+    });
     expect(c?.neededBytes).toBe((1000 + 80) * SAFETY_FACTOR);
-    expect(oversizeReason(c!)).toBe('needs about 2.1 KiB (weights 1000 B + peak activations 10 B x batch 8, x2 safety) but 5 B is free (x); --force-oversize runs it anyway');
+    expect(oversizeReason(c!)).toBe(
+      'needs about 2.1 KiB (weights 1000 B + peak activations 10 B x batch 8, x2 safety) but 5 B is free (x); --force-oversize runs it anyway',
+    );
     expect(checkMemory({ weightBytes: 1000 }, 8, { bytes: 5, source: 'x' })).toBeUndefined();
     expect(checkMemory({ weightBytes: 1, peakActivationBytesPerImage: 1 }, 8, undefined)).toBeUndefined();
   });
 
   it('an engine out-of-memory message becomes "out of memory" with the figures; others stay as they are', () => {
-    const c = checkMemory({ weightBytes: 2 ** 30, peakActivationBytesPerImage: 2 ** 20 }, 1, { bytes: 2 ** 31, source: 'x' });
-    expect(failureReason('std::bad_alloc', c)).toBe('out of memory (estimated 2.0 GiB, 2.0 GiB free): std::bad_alloc');
-    expect(failureReason('[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Failed to allocate memory for requested buffer of size 123', undefined)).toMatch(/^out of memory: \[ONNX/);
+    const c = checkMemory({ weightBytes: 2 ** 30, peakActivationBytesPerImage: 2 ** 20 }, 1, {
+      bytes: 2 ** 31,
+      source: 'x',
+    });
+    expect(failureReason('std::bad_alloc', c)).toBe(
+      'out of memory (estimated 2.0 GiB, 2.0 GiB free): std::bad_alloc',
+    );
+    expect(
+      failureReason(
+        '[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Failed to allocate memory for requested buffer of size 123',
+        undefined,
+      ),
+    ).toMatch(/^out of memory: \[ONNX/);
     expect(failureReason('CUDA failure 2: out of memory', undefined)).toMatch(/^out of memory: CUDA/);
     expect(failureReason('shape mismatch', c)).toBe('shape mismatch');
   });

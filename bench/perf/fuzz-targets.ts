@@ -39,9 +39,12 @@ export function checkOutcome(e: unknown, what: string): void {
   if (e === undefined) return;
   if (e instanceof CommanderError) return; // commander printed its usage line; the CLI exits 2 (0 for --help)
   if (isBenchError(e)) {
-    if (e.exitCode !== 2) throw new FuzzFailure(`${what}: BenchError ${e.code} exits ${e.exitCode}, not 2: ${e.message}`);
-    if (e.message.includes('\n')) throw new FuzzFailure(`${what}: BenchError message is not one line: ${JSON.stringify(e.message)}`);
-    if (e.hint?.includes('\n')) throw new FuzzFailure(`${what}: BenchError hint is not one line: ${JSON.stringify(e.hint)}`);
+    if (e.exitCode !== 2)
+      throw new FuzzFailure(`${what}: BenchError ${e.code} exits ${e.exitCode}, not 2: ${e.message}`);
+    if (e.message.includes('\n'))
+      throw new FuzzFailure(`${what}: BenchError message is not one line: ${JSON.stringify(e.message)}`);
+    if (e.hint?.includes('\n'))
+      throw new FuzzFailure(`${what}: BenchError hint is not one line: ${JSON.stringify(e.hint)}`);
     return;
   }
   const err = e instanceof Error ? e : new Error(String(e));
@@ -119,7 +122,10 @@ const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({
     kind: fc.constant('flip' as const),
-    flips: fc.array(fc.record({ at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }), { minLength: 1, maxLength: 8 }),
+    flips: fc.array(fc.record({ at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }), {
+      minLength: 1,
+      maxLength: 8,
+    }),
   }),
   fc.record({
     kind: fc.constant('splice' as const),
@@ -160,7 +166,16 @@ const textMutation = fc.oneof(
       line: fc.nat(),
       text: fc.oneof(
         fc.string({ maxLength: 40 }),
-        fc.constantFrom('  count: -1', '  count: 1e309', 'items: []', '- !!binary AAAA', 'x: &a [*a]', '{', 'null', "  device: ''"),
+        fc.constantFrom(
+          '  count: -1',
+          '  count: 1e309',
+          'items: []',
+          '- !!binary AAAA',
+          'x: &a [*a]',
+          '{',
+          'null',
+          "  device: ''",
+        ),
       ),
     }),
   },
@@ -180,7 +195,11 @@ function applyText(src: string, m: TextMutation): string {
 // ---------------------------------------------------------------------------------------------
 
 /** A change to one decoded field of an ONNX model (re-encoded after). */
-type FieldMutation = { field: 'opType' | 'dims' | 'dataType' | 'inputDim' | 'attrInt' | 'nodeInput' | 'opset'; at: number; value: number };
+type FieldMutation = {
+  field: 'opType' | 'dims' | 'dataType' | 'inputDim' | 'attrInt' | 'nodeInput' | 'opset';
+  at: number;
+  value: number;
+};
 
 const fieldMutation: fc.Arbitrary<FieldMutation> = fc.record({
   field: fc.constantFrom('opType', 'dims', 'dataType', 'inputDim', 'attrInt', 'nodeInput', 'opset'),
@@ -188,16 +207,29 @@ const fieldMutation: fc.Arbitrary<FieldMutation> = fc.record({
   value: fc.oneof(fc.integer({ min: -3, max: 70000 }), fc.constantFrom(0, -1, 2 ** 31 - 1, 2 ** 40)),
 });
 
-const OP_TYPES = ['Conv', 'Relu', 'Gemm', 'MatMul', 'Add', 'Reshape', 'Flatten', 'MaxPool', 'Concat', 'Loop', 'NoSuchOp'];
+const OP_TYPES = [
+  'Conv',
+  'Relu',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Reshape',
+  'Flatten',
+  'MaxPool',
+  'Concat',
+  'Loop',
+  'NoSuchOp',
+];
 
 function applyField(bytes: Uint8Array, m: FieldMutation): Uint8Array {
   const model = onnx.ModelProto.decode(bytes);
   const g = model.graph!;
-  const pick = <T>(xs: T[] | null | undefined): T | undefined => (xs && xs.length > 0 ? xs[m.at % xs.length] : undefined);
+  const pick = <T>(xs: T[] | null | undefined): T | undefined =>
+    xs && xs.length > 0 ? xs[m.at % xs.length] : undefined;
   switch (m.field) {
     case 'opType': {
       const n = pick(g.node);
-      if (n) n.opType = OP_TYPES[m.value % OP_TYPES.length >>> 0] ?? 'NoSuchOp';
+      if (n) n.opType = OP_TYPES[(m.value % OP_TYPES.length) >>> 0] ?? 'NoSuchOp';
       break;
     }
     case 'dims': {
@@ -229,7 +261,8 @@ function applyField(bytes: Uint8Array, m: FieldMutation): Uint8Array {
     }
     case 'nodeInput': {
       const n = pick(g.node);
-      if (n?.input && n.input.length > 0) n.input[m.at % n.input.length] = m.value % 2 === 0 ? '' : `missing_${m.value}`;
+      if (n?.input && n.input.length > 0)
+        n.input[m.at % n.input.length] = m.value % 2 === 0 ? '' : `missing_${m.value}`;
       break;
     }
     case 'opset': {
@@ -259,12 +292,18 @@ function tinyCnnBytes(): Uint8Array {
  * resolveModel decodes the file as `bench run --model FILE` does, and whatever it accepts is handed to
  * onnxruntime as the run would (`withOrt`).
  */
-export function onnxTarget(ctx: FuzzContext, options: { withOrt: boolean }): FuzzTarget<typeof onnxMutation extends fc.Arbitrary<infer T> ? T : never> {
+export function onnxTarget(
+  ctx: FuzzContext,
+  options: { withOrt: boolean },
+): FuzzTarget<typeof onnxMutation extends fc.Arbitrary<infer T> ? T : never> {
   return {
     name: options.withOrt ? 'onnx-run-load' : 'onnx-analyze',
     arbitrary: onnxMutation,
     async check(mutation) {
-      const bytes = mutation.kind === 'bytes' ? applyBytes(tinyCnnBytes(), mutation.m) : applyField(tinyCnnBytes(), mutation.m);
+      const bytes =
+        mutation.kind === 'bytes'
+          ? applyBytes(tinyCnnBytes(), mutation.m)
+          : applyField(tinyCnnBytes(), mutation.m);
       const what = `${JSON.stringify(mutation).slice(0, 200)}`;
       checkOutcome(await attempt(`analyze ${what}`, () => analyzeModel(bytes)), `analyze ${what}`);
       if (!options.withOrt) return;
@@ -282,7 +321,13 @@ export function onnxTarget(ctx: FuzzContext, options: { withOrt: boolean }): Fuz
       const r = resolved;
       checkOutcome(
         await attempt(`ort load ${what}`, async () => {
-          const loaded = await engine.load({ modelPath: path, device: 'cpu', precision: r.precision, threads: 1, transfer: 'include' });
+          const loaded = await engine.load({
+            modelPath: path,
+            device: 'cpu',
+            precision: r.precision,
+            threads: 1,
+            transfer: 'include',
+          });
           await loaded.dispose();
         }),
         `ort load ${what}`,
@@ -303,14 +348,38 @@ function fixturesDir(): string {
 }
 
 /** Values that a schema may accept but no measurement would give. */
-const absurdNumber = fc.constantFrom(0, -0, 1e-300, Number.MIN_VALUE, 1e300, Number.MAX_VALUE, 2 ** 53 + 1, -1, 0.5, 1e15);
+const absurdNumber = fc.constantFrom(
+  0,
+  -0,
+  1e-300,
+  Number.MIN_VALUE,
+  1e300,
+  Number.MAX_VALUE,
+  2 ** 53 + 1,
+  -1,
+  0.5,
+  1e15,
+);
 
 /** A JSON value to put somewhere in a result file. */
 const jsonReplacement = fc.oneof(
   { weight: 3, arbitrary: absurdNumber },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.constantFrom('', 'cpu', 'cuda', 'ort', 'tfjs', 'fp16', 'int8', 'server', '1970-01-01T00:00:00Z') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      'cpu',
+      'cuda',
+      'ort',
+      'tfjs',
+      'fp16',
+      'int8',
+      'server',
+      '1970-01-01T00:00:00Z',
+    ),
+  },
 );
 
 /** A change to a result file: text damage, or a value set or removed at some path of its JSON. */
@@ -321,7 +390,11 @@ const resultMutation = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('json' as const),
       edits: fc.array(
-        fc.record({ at: fc.nat(), op: fc.constantFrom('set', 'set', 'set', 'delete', 'empty-array'), value: jsonReplacement }),
+        fc.record({
+          at: fc.nat(),
+          op: fc.constantFrom('set', 'set', 'set', 'delete', 'empty-array'),
+          value: jsonReplacement,
+        }),
         { minLength: 1, maxLength: 4 },
       ),
     }),
@@ -331,7 +404,11 @@ const resultMutation = fc.oneof(
 type ResultMutation = typeof resultMutation extends fc.Arbitrary<infer T> ? T : never;
 
 /** Every path in a JSON value (objects' keys and arrays' indices), depth first. */
-function jsonPaths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+function jsonPaths(
+  v: unknown,
+  prefix: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
   if (v !== null && typeof v === 'object') {
     for (const [k, child] of Object.entries(v)) {
       const path = [...prefix, Array.isArray(v) ? Number(k) : k];
@@ -349,7 +426,12 @@ function applyResult(text: string, m: ResultMutation): string {
     const paths = jsonPaths(doc);
     const path = paths[e.at % paths.length];
     if (!path) continue;
-    const parent = path.slice(0, -1).reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], doc) as Record<string | number, unknown>;
+    const parent = path
+      .slice(0, -1)
+      .reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], doc) as Record<
+      string | number,
+      unknown
+    >;
     const key = path[path.length - 1]!;
     if (e.op === 'delete') {
       if (Array.isArray(parent)) parent.splice(Number(key), 1);
@@ -375,16 +457,29 @@ export function resultFileTarget(ctx: FuzzContext): FuzzTarget<{ base: string; m
       writeFileSync(path, applyResult(readFileSync(base, 'utf8'), m));
       const what = JSON.stringify(m).slice(0, 300);
       checkOutcome(
-        await attempt(`compare ${what}`, () => compareCommand([join(fixtures, 'base.json'), path], { format: 'table', bootstrapIterations: 200, seed: 1 })),
+        await attempt(`compare ${what}`, () =>
+          compareCommand([join(fixtures, 'base.json'), path], {
+            format: 'table',
+            bootstrapIterations: 200,
+            seed: 1,
+          }),
+        ),
         `compare ${what}`,
       );
       checkOutcome(
-        await attempt(`compare --json ${what}`, () => compareCommand([path, path], { format: 'json', bootstrapIterations: 200, seed: 1 })),
+        await attempt(`compare --json ${what}`, () =>
+          compareCommand([path, path], { format: 'json', bootstrapIterations: 200, seed: 1 }),
+        ),
         `compare --json ${what}`,
       );
       const merged = join(ctx.dir, 'merged.json');
       rmSync(merged, { force: true });
-      checkOutcome(await attempt(`merge ${what}`, () => mergeCommand([path, join(fixtures, 'base.json')], merged, 'bench merge (fuzz)')), `merge ${what}`);
+      checkOutcome(
+        await attempt(`merge ${what}`, () =>
+          mergeCommand([path, join(fixtures, 'base.json')], merged, 'bench merge (fuzz)'),
+        ),
+        `merge ${what}`,
+      );
       if (existsSync(merged)) {
         try {
           readResultFile(merged);
@@ -394,7 +489,12 @@ export function resultFileTarget(ctx: FuzzContext): FuzzTarget<{ base: string; m
       }
       checkOutcome(
         await attempt(`report ${what}`, () =>
-          reportCommand([path], { markdown: join(ctx.dir, 'r.md'), csv: join(ctx.dir, 'r.csv'), force: true, seed: 1 }),
+          reportCommand([path], {
+            markdown: join(ctx.dir, 'r.md'),
+            csv: join(ctx.dir, 'r.csv'),
+            force: true,
+            seed: 1,
+          }),
         ),
         `report ${what}`,
       );
@@ -462,19 +562,86 @@ export function cliTarget(ctx: FuzzContext): FuzzTarget<string[]> {
   const fixtures = fixturesDir();
   const file = (n: string): string => join(fixtures, n);
   const values = [
-    file('base.json'), file('new.json'), file('empty.json'), file('future.json'), file('not-json.json'), file('old-tool.json'),
-    packageFile('bench', 'scenarios', 'lab-example.yaml'), join(ctx.dir, 'out.json'), join(ctx.dir, 'out.md'), ctx.dir,
-    '-', '', ' ', '0', '-1', '1.5', 'abc', '1e309', 'NaN', '100', '2000', 'tiny_cnn', 'fp16', 'int8', 'all', 'model,batch',
-    'input:1x3x32x32', 'input:0x3', '--', '\u0000', 'é', 'x'.repeat(300),
+    file('base.json'),
+    file('new.json'),
+    file('empty.json'),
+    file('future.json'),
+    file('not-json.json'),
+    file('old-tool.json'),
+    packageFile('bench', 'scenarios', 'lab-example.yaml'),
+    join(ctx.dir, 'out.json'),
+    join(ctx.dir, 'out.md'),
+    ctx.dir,
+    '-',
+    '',
+    ' ',
+    '0',
+    '-1',
+    '1.5',
+    'abc',
+    '1e309',
+    'NaN',
+    '100',
+    '2000',
+    'tiny_cnn',
+    'fp16',
+    'int8',
+    'all',
+    'model,batch',
+    'input:1x3x32x32',
+    'input:0x3',
+    '--',
+    '\u0000',
+    'é',
+    'x'.repeat(300),
   ];
   const flags = [
-    '--json', '--markdown', '--csv', '--html', '--out', '--force', '--ignore-key', '--alpha', '--bootstrap', '--seed',
-    '--fail-on-regression', '--allow-missing', '--title', '--reference', '--as', '--method', '--cpu-bandwidth', '--explain',
-    '--shape', '--precision', '--external-data', '--verbose', '--help', '--no-such-flag', '--batch', '--threads', '--model',
+    '--json',
+    '--markdown',
+    '--csv',
+    '--html',
+    '--out',
+    '--force',
+    '--ignore-key',
+    '--alpha',
+    '--bootstrap',
+    '--seed',
+    '--fail-on-regression',
+    '--allow-missing',
+    '--title',
+    '--reference',
+    '--as',
+    '--method',
+    '--cpu-bandwidth',
+    '--explain',
+    '--shape',
+    '--precision',
+    '--external-data',
+    '--verbose',
+    '--help',
+    '--no-such-flag',
+    '--batch',
+    '--threads',
+    '--model',
   ];
-  const commands: string[][] = [['compare'], ['merge'], ['report'], ['estimate'], ['fleet'], ['models'], ['models', 'inspect'], ['models', 'export'], ['run', '--dry-run', '--device', 'cpu']];
+  const commands: string[][] = [
+    ['compare'],
+    ['merge'],
+    ['report'],
+    ['estimate'],
+    ['fleet'],
+    ['models'],
+    ['models', 'inspect'],
+    ['models', 'export'],
+    ['run', '--dry-run', '--device', 'cpu'],
+  ];
   const arb = fc
-    .tuple(fc.constantFrom(...commands), fc.array(fc.oneof(fc.constantFrom(...values), fc.constantFrom(...flags), fc.string({ maxLength: 8 })), { maxLength: 7 }))
+    .tuple(
+      fc.constantFrom(...commands),
+      fc.array(fc.oneof(fc.constantFrom(...values), fc.constantFrom(...flags), fc.string({ maxLength: 8 })), {
+        maxLength: 7,
+      }),
+    )
     .map(([cmd, rest]) => [...cmd, ...rest]);
   return {
     name: 'cli-args',
@@ -485,7 +652,10 @@ export function cliTarget(ctx: FuzzContext): FuzzTarget<string[]> {
       const what = `bench ${JSON.stringify(args)}`;
       const program = buildProgram(); // exitOverride: usage errors and --help throw a CommanderError
       const saved = process.exitCode;
-      checkOutcome(await attempt(what, () => quietly(() => program.parseAsync([...args], { from: 'user' }))), what);
+      checkOutcome(
+        await attempt(what, () => quietly(() => program.parseAsync([...args], { from: 'user' }))),
+        what,
+      );
       process.exitCode = saved;
       checkNoTempFiles(ctx.dir, what);
       const out = join(ctx.dir, 'out.json');

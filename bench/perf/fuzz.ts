@@ -32,15 +32,23 @@ const BATCH = 50;
 runScript(async () => {
   const minutes = Number(values.minutes);
   const seed0 = Number(values.seed);
-  if (!(minutes > 0)) throw new BenchError('E_USAGE', `--minutes '${values.minutes}': expected a positive number`, { hint: USAGE });
-  if (!Number.isInteger(seed0) || seed0 < 0) throw new BenchError('E_USAGE', `--seed '${values.seed}': expected a non-negative integer`, { hint: USAGE });
+  if (!(minutes > 0))
+    throw new BenchError('E_USAGE', `--minutes '${values.minutes}': expected a positive number`, {
+      hint: USAGE,
+    });
+  if (!Number.isInteger(seed0) || seed0 < 0)
+    throw new BenchError('E_USAGE', `--seed '${values.seed}': expected a non-negative integer`, {
+      hint: USAGE,
+    });
   const root = mkdtempSync(join(tmpdir(), 'h100e-fuzz-long-'));
   let targets = allTargets(root, { withOrt: !values['no-ort'] });
   if (values.targets) {
     const wanted = values.targets.split(',');
     const unknown = wanted.filter((w) => !targets.some((t) => t.name === w));
     if (unknown.length > 0)
-      throw new BenchError('E_USAGE', `--targets: unknown ${unknown.join(', ')}`, { hint: `targets: ${targets.map((t) => t.name).join(', ')}` });
+      throw new BenchError('E_USAGE', `--targets: unknown ${unknown.join(', ')}`, {
+        hint: `targets: ${targets.map((t) => t.name).join(', ')}`,
+      });
     targets = targets.filter((t) => wanted.includes(t.name));
   }
   const counts = new Map(targets.map((t) => [t.name, { cases: 0, failures: 0, ms: 0 }]));
@@ -65,8 +73,13 @@ runScript(async () => {
         c.ms += Date.now() - t0;
         if (details.failed) {
           c.failures++;
-          const msg = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-          failures.push(`${target.name} seed ${seed} path ${details.counterexamplePath ?? '?'}: ${msg.split('\n')[0]}\n  counterexample: ${JSON.stringify(details.counterexample).slice(0, 400)}`);
+          const msg =
+            details.errorInstance instanceof Error
+              ? details.errorInstance.message
+              : String(details.errorInstance);
+          failures.push(
+            `${target.name} seed ${seed} path ${details.counterexamplePath ?? '?'}: ${msg.split('\n')[0]}\n  counterexample: ${JSON.stringify(details.counterexample).slice(0, 400)}`,
+          );
           process.stderr.write(`FAIL ${failures[failures.length - 1]}\n`);
         }
         seed++;
@@ -77,10 +90,16 @@ runScript(async () => {
   }
   const total = [...counts.values()].reduce((s, c) => s + c.cases, 0);
   process.stdout.write(`fuzz: ${minutes} min, seeds ${seed0}..${seed - 1}, ${total} cases\n`);
-  process.stdout.write(`${'target'.padEnd(16)}${'cases'.padStart(8)}${'failed'.padStart(8)}${'cases/s'.padStart(9)}\n`);
+  process.stdout.write(
+    `${'target'.padEnd(16)}${'cases'.padStart(8)}${'failed'.padStart(8)}${'cases/s'.padStart(9)}\n`,
+  );
   for (const [name, c] of counts) {
-    process.stdout.write(`${name.padEnd(16)}${String(c.cases).padStart(8)}${String(c.failures).padStart(8)}${(c.ms > 0 ? (c.cases / (c.ms / 1000)).toFixed(1) : '-').padStart(9)}\n`);
+    process.stdout.write(
+      `${name.padEnd(16)}${String(c.cases).padStart(8)}${String(c.failures).padStart(8)}${(c.ms > 0 ? (c.cases / (c.ms / 1000)).toFixed(1) : '-').padStart(9)}\n`,
+    );
   }
-  process.stdout.write(failures.length === 0 ? 'no failures\n' : `${failures.length} failure(s):\n${failures.join('\n')}\n`);
+  process.stdout.write(
+    failures.length === 0 ? 'no failures\n' : `${failures.length} failure(s):\n${failures.join('\n')}\n`,
+  );
   return failures.length === 0 ? 0 : 1;
 });

@@ -18,7 +18,8 @@ import { createOrtEngine } from '../../src/engines/ort.js';
 import { generateInputs } from '../../src/run/inputs.js';
 import { parseScriptArgsOrExit, runScript } from './script.js';
 
-const USAGE = 'node dist/bench/perf/soak.js --engine ort|tfjs [--model tiny_cnn] [--batch 1] [--minutes 10] [--every 2] [--threads 1] [--json]';
+const USAGE =
+  'node dist/bench/perf/soak.js --engine ort|tfjs [--model tiny_cnn] [--batch 1] [--minutes 10] [--every 2] [--threads 1] [--json]';
 const { values } = parseScriptArgsOrExit(
   {
     options: {
@@ -62,7 +63,8 @@ function fit(xs: number[], ys: number[]): { slope: number; noise: number } {
 
 const positive = (flag: string, v: string | undefined): number => {
   const x = Number(v);
-  if (!(x > 0)) throw new BenchError('E_USAGE', `--${flag} '${v}': expected a positive number`, { hint: USAGE });
+  if (!(x > 0))
+    throw new BenchError('E_USAGE', `--${flag} '${v}': expected a positive number`, { hint: USAGE });
   return x;
 };
 
@@ -77,17 +79,34 @@ runScript(async () => {
   let loaded: LoadedModel;
   if (values.engine === 'ort') {
     engine = createOrtEngine();
-    loaded = await engine.load({ modelPath: zooModelPath(model, { precision: 'fp32' }), device: 'cpu', precision: 'fp32', threads, transfer: 'include' });
+    loaded = await engine.load({
+      modelPath: zooModelPath(model, { precision: 'fp32' }),
+      device: 'cpu',
+      precision: 'fp32',
+      threads,
+      transfer: 'include',
+    });
   } else if (values.engine === 'tfjs') {
     const tfjs = await import('../../src/engines/tfjs.js');
     const tf = await import('@tensorflow/tfjs');
     engine = await tfjs.createTfjsEngine({ backend: 'wasm' });
-    loaded = await engine.load({ modelPath: model, device: 'cpu', precision: 'fp32', threads, transfer: 'include', graph: buildGraph(model, { seed: 0 }) });
+    loaded = await engine.load({
+      modelPath: model,
+      device: 'cpu',
+      precision: 'fp32',
+      threads,
+      transfer: 'include',
+      graph: buildGraph(model, { seed: 0 }),
+    });
     tensors = () => tf.memory().numTensors;
   } else {
     throw new BenchError('E_USAGE', `--engine '${values.engine}': expected ort or tfjs`, { hint: USAGE });
   }
-  const shapes = loaded.inputs.map((s) => ({ name: s.name, dtype: s.dtype, shape: s.shape.map((d, k) => (typeof d === 'number' ? d : k === 0 ? batch : 1)) }));
+  const shapes = loaded.inputs.map((s) => ({
+    name: s.name,
+    dtype: s.dtype,
+    shape: s.shape.map((d, k) => (typeof d === 'number' ? d : k === 0 ? batch : 1)),
+  }));
   await loaded.bind(generateInputs(shapes, 0));
   const samples: Sample[] = [];
   const start = performance.now();
@@ -118,8 +137,15 @@ runScript(async () => {
   await loaded.dispose();
   const steady = samples.filter((s) => s.t >= minutes * 6); // the first 10 % is warm-up
   const x = steady.map((s) => s.iterations);
-  const per1k = (key: keyof Sample): number => fit(x, steady.map((s) => s[key])).slope * 1000;
-  const rssFit = fit(x, steady.map((s) => s.rss));
+  const per1k = (key: keyof Sample): number =>
+    fit(
+      x,
+      steady.map((s) => s[key]),
+    ).slope * 1000;
+  const rssFit = fit(
+    x,
+    steady.map((s) => s.rss),
+  );
   const first = steady[0]!;
   const last = steady[steady.length - 1]!;
   const report = {

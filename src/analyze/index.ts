@@ -11,8 +11,8 @@ import type { ModelAnalysis, OpCost } from './types.js';
 import { fusedAway, qdqIntegerNodes } from './qdq.js';
 import { countWeights } from './weights.js';
 
-export type { ModelAnalysis,  } from './types.js';
-export { loadOnnx,  } from './load.js';
+export type { ModelAnalysis } from './types.js';
+export { loadOnnx } from './load.js';
 export { parseShapeFlags } from './shape-flag.js';
 
 /** Options of {@link analyzeModel}. */

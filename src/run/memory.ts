@@ -35,7 +35,10 @@ export interface MemoryCheck {
 }
 
 /** The free memory of `device` (GPU `gpuIndex`), or undefined when it is not known. */
-export async function freeMemory(device: DeviceKind, gpuIndex: number): Promise<{ bytes: number; source: string } | undefined> {
+export async function freeMemory(
+  device: DeviceKind,
+  gpuIndex: number,
+): Promise<{ bytes: number; source: string } | undefined> {
   const injected = process.env['H100E_FREE_MEMORY_BYTES'];
   if (injected !== undefined && injected.trim() !== '' && Number.isFinite(Number(injected))) {
     return { bytes: Number(injected), source: 'H100E_FREE_MEMORY_BYTES' };
@@ -43,7 +46,9 @@ export async function freeMemory(device: DeviceKind, gpuIndex: number): Promise<
   if (device === 'cpu') return { bytes: freemem(), source: 'free host RAM' };
   if (device === 'cuda' || device === 'tensorrt') {
     const mib = await gpuFreeMemoryMiB(gpuIndex);
-    return mib === undefined ? undefined : { bytes: mib * 2 ** 20, source: `free memory of GPU ${gpuIndex} (nvidia-smi)` };
+    return mib === undefined
+      ? undefined
+      : { bytes: mib * 2 ** 20, source: `free memory of GPU ${gpuIndex} (nvidia-smi)` };
   }
   return undefined;
 }
@@ -54,7 +59,8 @@ export function checkMemory(
   batch: number,
   free: { bytes: number; source: string } | undefined,
 ): MemoryCheck | undefined {
-  if (!free || model.weightBytes === undefined || model.peakActivationBytesPerImage === undefined) return undefined;
+  if (!free || model.weightBytes === undefined || model.peakActivationBytesPerImage === undefined)
+    return undefined;
   const neededBytes = (model.weightBytes + model.peakActivationBytesPerImage * batch) * SAFETY_FACTOR;
   return {
     neededBytes,
@@ -67,7 +73,7 @@ export function checkMemory(
 }
 
 /** Bytes in the largest binary unit that keeps them at or above 1, one decimal. */
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;
   let u = 0;
@@ -84,11 +90,14 @@ export function oversizeReason(c: MemoryCheck): string {
 }
 
 /** Engine messages that mean memory ran out (onnxruntime, CUDA, TensorFlow.js, V8 allocations). */
-const OOM = /out of memory|bad_alloc|failed to allocate|allocation failed|cannot allocate memory|CUDA_ERROR_OUT_OF_MEMORY|OOM|Array buffer allocation failed|Invalid typed array length/i;
+const OOM =
+  /out of memory|bad_alloc|failed to allocate|allocation failed|cannot allocate memory|CUDA_ERROR_OUT_OF_MEMORY|OOM|Array buffer allocation failed|Invalid typed array length/i;
 
 /** A failed configuration's error, with "out of memory" spelled out when the engine's message means it. */
 export function failureReason(message: string, check: MemoryCheck | undefined): string {
   if (!OOM.test(message)) return message;
-  const figures = check ? ` (estimated ${formatBytes(check.neededBytes)}, ${formatBytes(check.freeBytes)} free)` : '';
+  const figures = check
+    ? ` (estimated ${formatBytes(check.neededBytes)}, ${formatBytes(check.freeBytes)} free)`
+    : '';
   return `out of memory${figures}: ${message}`;
 }

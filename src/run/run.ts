@@ -435,7 +435,9 @@ function saveFailure(e: unknown, out: string, savedRuns: number): unknown {
   const code = ioFaultCode(e);
   if (!code) return e;
   const kept =
-    savedRuns < 0 ? 'nothing was saved' : `${out} keeps its last complete version (${savedRuns} configuration(s))`;
+    savedRuns < 0
+      ? 'nothing was saved'
+      : `${out} keeps its last complete version (${savedRuns} configuration(s))`;
   const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
   return new BenchError('E_IO', `cannot save ${out} (${code}): the sweep stopped; ${kept}`, {
     hint: `${full ? 'free some space' : 'check the disk and the permissions of the file and its folder'}, then run the same command with --resume to measure the rest`,
@@ -452,11 +454,8 @@ function saveFailure(e: unknown, out: string, savedRuns: number): unknown {
 export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunOutcome> {
   const notice = hooks.onNotice ?? (() => undefined);
   const command = hooks.command ?? 'bench (API)';
-  const { o, models, engine, choice, out, env, ortOptions, previous, plan, kept, unlock } = await prepareSweep(
-    input,
-    notice,
-    { command },
-  );
+  const { o, models, engine, choice, out, env, ortOptions, previous, plan, kept, unlock } =
+    await prepareSweep(input, notice, { command });
   const planKeys = plan.flat().map((p) => p.key);
   const file: ResultFile = previous
     ? continuedFile(previous, command)
@@ -578,7 +577,11 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
             const others = [...pending.values()].filter((p) => p !== current);
             hooks.onConfigStart?.(index++, total, label, current ? [current, ...others] : others);
             let run: RunResult;
-            const memory = checkMemory(memoryFigures(model), planned.batch, await freeMemory(choice.actual, o.gpuIndex));
+            const memory = checkMemory(
+              memoryFigures(model),
+              planned.batch,
+              await freeMemory(choice.actual, o.gpuIndex),
+            );
             const oversize = memory !== undefined && memory.neededBytes > memory.freeBytes;
             if (oversize && !o.forceOversize) {
               const config = { ...planned };

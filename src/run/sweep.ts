@@ -128,7 +128,11 @@ export async function prepareSweep(
   if (o.out) checkOutFile(o.out, { force: o.force || o.resume });
   // One writer per result file (results/lock.ts), held until the sweep ends: taken at once for a named
   // --out (a second writer is refused before any probing), after the device choice for the default one.
-  let unlock: (() => void) | undefined = dryRun ? () => undefined : o.out ? lockResultFile(o.out, command) : undefined;
+  let unlock: (() => void) | undefined = dryRun
+    ? () => undefined
+    : o.out
+      ? lockResultFile(o.out, command)
+      : undefined;
   try {
     // int8 zoo builds calibrate through onnxruntime (asynchronous), so they are made before resolving.
     if (o.precision?.includes('int8')) await buildInt8ZooModels(o);
