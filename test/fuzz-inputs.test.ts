@@ -23,12 +23,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Cases per target in `npm test`, and the fixed seed (a failure prints its own seed and path to replay). */
 const CI_RUNS: Record<string, number> = {
-  'onnx-analyze': 1000,
-  'onnx-run-load': 300,
-  'result-files': 200,
-  'fleet-yaml': 500,
-  'suite-yaml': 1000,
-  'cli-args': 500,
+  'onnx-analyze': 600,
+  'onnx-run-load': 200,
+  'result-files': 120,
+  'fleet-yaml': 250,
+  'suite-yaml': 600,
+  'cli-args': 200,
 };
 const SEED = 20;
 
@@ -98,10 +98,8 @@ describe('damaged inputs through the built CLI: exit 0, or exit 2 with error and
   const json = readFileSync(base, 'utf8');
   const cases: [string, string | Uint8Array, (p: string) => string[]][] = [
     ['cut.onnx', model.subarray(0, 100), (p) => ['models', 'inspect', p]],
-    ['cut2.onnx', model.subarray(0, Math.floor(model.length / 2)), (p) => ['models', 'inspect', p, '--json']],
     ['cut.json', json.slice(0, json.length / 3), (p) => ['compare', base, p]],
     ['nan.json', json.replace(/"samplesPerS": [0-9.e+-]+/, '"samplesPerS": "NaN"'), (p) => ['estimate', p]],
-    ['huge.json', json.replace(/"batch": 1\b/, '"batch": 1e300'), (p) => ['report', p, '--markdown', '-']],
     [
       'neg.json',
       json.replace(/"p50Ms": [0-9.e+-]+/, '"p50Ms": -1'),

@@ -35,19 +35,22 @@ export function fsyncFile(path: string): void {
   }
 }
 
-/** Atomic writes so far in this process, counted for {@link injectedFault}. */
-let writeCount = 0;
+/** Atomic writes so far in this process by path, counted for {@link injectedFault}. */
+const writeCounts = new Map<string, number>();
 
 /**
  * The fault injection of the write path, for tests of what a failing disk does (docs/reliability.md):
- * `H100E_INJECT_WRITE_FAULT=CODE@N` (e.g. `ENOSPC@2`) makes the Nth atomic write of this process, and
- * every one after it, fail with that errno code after writing half of the temp file. Unset: nothing.
+ * `H100E_INJECT_WRITE_FAULT=CODE@N` (e.g. `ENOSPC@2`) makes the Nth atomic write of any one file in
+ * this process, and every later one of that file, fail with that errno code after writing half of the
+ * temp file (per file, so a cache written once on the way does not shift the count). Unset: nothing.
  */
-function injectedFault(): NodeJS.ErrnoException | undefined {
-  writeCount++;
+function injectedFault(path: string): NodeJS.ErrnoException | undefined {
   const spec = process.env['H100E_INJECT_WRITE_FAULT'];
-  const m = spec ? /^([A-Z]+)@(\d+)$/.exec(spec) : null;
-  if (!m || writeCount < Number(m[2])) return undefined;
+  if (!spec) return undefined;
+  const count = (writeCounts.get(path) ?? 0) + 1;
+  writeCounts.set(path, count);
+  const m = /^([A-Z]+)@(\d+)$/.exec(spec);
+  if (!m || count < Number(m[2])) return undefined;
   const e: NodeJS.ErrnoException = new Error(`${m[1]}: injected fault, write`);
   e.code = m[1];
   return e;
@@ -77,7 +80,7 @@ export function writeFileAtomicRaw(path: string, data: string | Uint8Array): voi
     try {
       // writeSync may write less than asked for a large buffer; loop until all of it is down.
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      const fault = injectedFault(); // tests only: H100E_INJECT_WRITE_FAULT
+      const fault = injectedFault(resolve(path)); // tests only: H100E_INJECT_WRITE_FAULT
       if (fault) {
         writeSync(fd, bytes, 0, Math.floor(bytes.length / 2)); // half the file, then the error
         throw fault;
