@@ -44,10 +44,14 @@ describe('two processes writing one result file', () => {
     const first = spawn(process.execPath, [CLI, ...sweep(out)], { stdio: ['ignore', 'ignore', 'pipe'] });
     const firstDone = exitOf(first);
     await waitForFile(lockPathFor(out));
+    // Paused while it holds the lock, so that on a loaded machine it cannot finish before the others
+    // start; it goes on once they have been refused.
+    first.kill('SIGSTOP');
     const [second, merge] = await Promise.all([
       runCommand(process.execPath, [CLI, ...sweep(out), '--force']),
       runCommand(process.execPath, [CLI, 'merge', BASE, '--out', out, '--force']),
     ]);
+    first.kill('SIGCONT');
     const a = await firstDone;
     // What a user sees (printed for the closing note).
     console.log(
