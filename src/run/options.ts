@@ -382,7 +382,10 @@ export function loadSuite(nameOrPath: string): Suite {
   let raw: unknown;
   try {
     const text = readFileSync(path, 'utf8');
-    raw = extname(path) === '.json' && text.trim() !== '' ? JSON.parse(text) : YAML.parse(text, { logLevel: 'error' }); // no YAMLWarning on stderr: the schema judges the values
+    raw =
+      extname(path) === '.json' && text.trim() !== ''
+        ? JSON.parse(text)
+        : YAML.parse(text, { logLevel: 'error' }); // no YAMLWarning on stderr: the schema judges the values
   } catch (e) {
     throw new BenchError(
       'E_FILE_CORRUPT',
