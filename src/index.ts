@@ -31,6 +31,7 @@ export {
   type Power,
 } from './results/schema.js';
 export { readResultFile, writeResultFile } from './results/io.js';
+export { lockResultFile, withResultFileLock } from './results/lock.js';
 export { loadResultFiles, type LoadedFile } from './results/load.js';
 export { mergeFiles, type MergeResult } from './results/merge.js';
 export { runKey, matchKey, workloadKey, KEY_FIELDS, type KeyField } from './results/key.js';

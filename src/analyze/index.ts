@@ -64,6 +64,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
     entry.flops += cost.flops;
     if (cost.intMacs) entry.intMacs = (entry.intMacs ?? 0) + cost.intMacs;
   }
+  const peakActivationBytes = peakLiveBytes(model, graph, inputs, fused);
   const byOp = [...byType.values()].sort(
     (a, b) => b.flops - a.flops || b.macs - a.macs || a.opType.localeCompare(b.opType),
   );
@@ -89,6 +90,7 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
     weightBytes: weights.weightBytes,
     weightsRule: weights.weightsRule,
     activationBytes,
+    peakActivationBytes,
     batch: batch.batch,
     batchRule: batch.rule,
     inputs: inputs.map((i) => ({ name: i.name, dtype: toTensorDType(i.elemType), shape: i.shape })),
@@ -99,4 +101,52 @@ export function analyzeModel(source: Uint8Array | string, options: AnalyzeOption
     ...(model.externalFiles && model.externalFiles.length > 0 ? { externalFiles: model.externalFiles } : {}),
     opset: model.opset,
   };
+}
+
+/**
+ * The most activation bytes alive at once when the nodes run in file order (ONNX files list them in a
+ * topological order): the graph inputs, then each node output from its node until its last reader
+ * (graph outputs until the end). Subgraphs (Loop bodies) and an engine's scratch buffers are not
+ * counted; the run's memory check adds a safety factor for those (run/memory.ts).
+ */
+function peakLiveBytes(
+  model: ReturnType<typeof loadOnnx>,
+  graph: ReturnType<typeof inferShapes>,
+  inputs: ReturnType<typeof resolveInputs>,
+  fused: ReadonlySet<string>,
+): number {
+  const lastUse = new Map<string, number>();
+  graph.nodes.forEach((n, i) => {
+    for (const name of n.node.input ?? []) lastUse.set(name, i);
+  });
+  for (const o of model.graph.output ?? []) lastUse.set(o.name ?? '', Infinity);
+  const sizes = new Map<string, number>();
+  let live = 0;
+  for (const i of inputs) {
+    const bytes = product(i.shape) * elemBytes(i.elemType);
+    sizes.set(i.name, bytes);
+    live += bytes;
+  }
+  let peak = live;
+  graph.nodes.forEach((n, i) => {
+    if (n.opKey !== 'Constant') {
+      n.outputs.forEach((out, k) => {
+        const name = n.node.output?.[k] ?? '';
+        if (!out?.shape || fused.has(name) || name === '') return;
+        const bytes = product(out.shape) * elemBytes(out.elemType);
+        sizes.set(name, bytes);
+        live += bytes;
+      });
+    }
+    peak = Math.max(peak, live);
+    // Free what this node read for the last time, and outputs nobody reads.
+    for (const name of [...(n.node.input ?? []), ...(n.node.output ?? [])]) {
+      const size = sizes.get(name);
+      if (size !== undefined && (lastUse.get(name) ?? -1) <= i) {
+        live -= size;
+        sizes.delete(name);
+      }
+    }
+  });
+  return peak;
 }

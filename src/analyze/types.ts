@@ -39,6 +39,11 @@ export interface ModelAnalysis {
    * read back is not added. In QDQ models, tensors that fusion removes are left out (see qdq.ts).
    */
   activationBytes: number;
+  /**
+   * The most of those bytes alive at once, nodes run in file order, graph inputs included (see
+   * analyze/index.ts peakLiveBytes); what the run's memory check uses. Optional for older producers.
+   */
+  peakActivationBytes?: number;
   /** Batch the figures are for (see batchRule: axis 0 of the first input with a symbolic batch). */
   batch: number;
   /** Where `batch` was read, in words (optional for older producers). */

@@ -13,7 +13,7 @@ import { analyzeModel } from './index.js';
 import type { ModelAnalysis } from './types.js';
 
 /** Bump when the analyzer's numbers for the same file change, so cached analyses are redone. */
-const ANALYZER_VERSION = 3;
+const ANALYZER_VERSION = 4; // 4: peakActivationBytes
 
 /** One row of the listing. */
 export interface ZooRow {

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { BenchError, ExitCode } from '../core/errors.js';
 import { checkOutFile, writeFileAtomic } from '../results/io.js';
+import { lockResultFile } from '../results/lock.js';
 import { buildCensus, DEFAULT_OUTLIER_PCT, type Census } from '../cluster/census.js';
 import { formatCensusMarkdown, formatCensusText, formatStatus, stateSummary } from '../report/census-text.js';
 import { censusHtml } from '../report/census-html.js';
@@ -270,8 +271,15 @@ function registerCollect(cluster: Command): void {
         // Check the outputs before reading 1,000 files.
         if (flags.out) checkOutFile(flags.out, { flag: '--out', force: flags.force ?? false });
         if (flags.html) checkOutFile(flags.html, { flag: '--html', force: flags.force ?? false });
-        const census: Census = buildCensus(gatherCensus(dir), { outlierPct: flags.outlierPct });
-        if (flags.out) writeFileAtomic(flags.out, JSON.stringify(census, null, 2) + '\n');
+        // One writer per census file, as for result files: a second collect to the same --out is refused.
+        const release = flags.out ? lockResultFile(flags.out) : () => undefined;
+        let census: Census;
+        try {
+          census = buildCensus(gatherCensus(dir), { outlierPct: flags.outlierPct });
+          if (flags.out) writeFileAtomic(flags.out, JSON.stringify(census, null, 2) + '\n');
+        } finally {
+          release();
+        }
         if (flags.html) {
           mkdirSync(dirname(resolve(flags.html)), { recursive: true });
           writeFileAtomic(flags.html, await censusHtml(census));

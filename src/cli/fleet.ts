@@ -25,7 +25,7 @@ function rejectEmptyFile(path: string): void {
   let empty = text.trim() === '';
   if (!empty) {
     try {
-      empty = parseYaml(text) == null; // YAML parses JSON too; comments-only YAML is null
+      empty = parseYaml(text, { logLevel: 'silent' }) == null; // YAML parses JSON too; comments-only YAML is null
     } catch {
       return;
     }

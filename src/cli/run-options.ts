@@ -112,6 +112,7 @@ export interface RunFlags {
   quiet?: boolean;
   dryRun?: boolean;
   fallback: boolean;
+  forceOversize?: boolean;
   gpus?: string;
 }
 
@@ -145,6 +146,7 @@ export function optionsFrom(flags: RunFlags, cmd: Command): RunOptionsInput {
     resume: flags.resume ?? false,
     epOptions: flags.epOption,
     fallback: flags.fallback,
+    forceOversize: flags.forceOversize ?? false,
   };
   if (suite) {
     for (const [key, flag] of Object.entries(SUITE_KEYS) as [keyof typeof SUITE_KEYS, string][]) {
@@ -294,6 +296,10 @@ export function addRunOptions(cmd: Command): Command {
         'print what the run would do (device, file, configurations, what --resume keeps, time bounds) and measure nothing; zoo models are built as a run builds them',
       )
       .option('--no-fallback', 'exit with code 3 instead of falling back to CPU')
+      .option(
+        '--force-oversize',
+        'run configurations whose estimated memory (weights + peak activations x batch, x2) exceeds the free memory, instead of recording them skipped',
+      )
       .option(
         '--gpus <list>',
         "run on several GPUs at once, one worker process each: 'all' or indices like 0,1",

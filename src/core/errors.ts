@@ -10,6 +10,11 @@ export const ExitCode = {
   usage: 2,
   /** The requested device is unavailable and fallback was refused. */
   deviceUnavailable: 3,
+  /**
+   * An I/O error (disk full, EIO, permission lost) while a run rewrote its result file: the sweep
+   * stopped and the file keeps its last complete version. 74 is sysexits' EX_IOERR.
+   */
+  ioError: 74,
   /** Interrupted by SIGINT (Ctrl-C). */
   interrupted: 130,
   /** Interrupted by SIGHUP (the terminal closed): the shell's 128 + 1. */
@@ -33,6 +38,8 @@ export type BenchErrorCode =
   | 'E_SCHEMA'
   | 'E_UNWRITABLE'
   | 'E_EXISTS'
+  | 'E_LOCKED'
+  | 'E_IO'
   | 'E_UNSUPPORTED'
   | 'E_NETWORK'
   | 'E_REGRESSION'
@@ -50,6 +57,9 @@ const exitCodeOf: Record<BenchErrorCode, ExitCodeValue> = {
   E_SCHEMA: ExitCode.usage,
   E_UNWRITABLE: ExitCode.usage,
   E_EXISTS: ExitCode.usage,
+  /** Another process is writing the same result file (results/lock.ts). */
+  E_LOCKED: ExitCode.usage,
+  E_IO: ExitCode.ioError,
   E_UNSUPPORTED: ExitCode.usage,
   E_NETWORK: ExitCode.failed,
   E_REGRESSION: ExitCode.failed,

@@ -169,7 +169,9 @@ export class OrtEngine implements Engine {
       // 0 lets ORT pick (one thread per physical core); recorded as the effective count below.
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
-      logSeverityLevel: 3,
+      // Fatal only: at 3 (error) onnxruntime printed its own multi-line, coloured log of a model it
+      // refuses (found by fuzzing, issue 20) beside our one-line reason, which quotes its message.
+      logSeverityLevel: 4,
     };
     let transfer: Transfer | undefined;
     const warnings: string[] = [];

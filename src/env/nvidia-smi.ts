@@ -171,3 +171,20 @@ export async function probeNvidiaSmi(options: NvidiaSmiOptions = {}): Promise<Nv
 export async function queryGpus(options: NvidiaSmiOptions = {}): Promise<GpuInfo[]> {
   return (await probeNvidiaSmi(options)).gpus;
 }
+
+/** Free memory of GPU `index` in MiB as nvidia-smi reports it now; undefined when it cannot tell. */
+export async function gpuFreeMemoryMiB(
+  index: number,
+  options: NvidiaSmiOptions = {},
+): Promise<number | undefined> {
+  const bin = nvidiaSmiBinary(options);
+  if (!bin) return undefined;
+  const r = await run(
+    bin,
+    ['--query-gpu=memory.free', '--format=csv,noheader,nounits', '-i', String(index)],
+    options,
+  );
+  if (!r.ok) return undefined;
+  const value = Number(r.stdout.trim().split('\n')[0]);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}

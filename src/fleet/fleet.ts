@@ -120,7 +120,7 @@ export function loadScenario(path: string): Scenario {
   const text = readTextFile(path);
   let raw: unknown;
   try {
-    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text, { logLevel: 'error' }); // no YAMLWarning on stderr (an odd tag, an ambiguous anchor): the schema judges the values
   } catch (e) {
     throw new BenchError(
       'E_FILE_CORRUPT',

@@ -9,6 +9,7 @@ import { h100eCells } from '../estimate/estimate.js';
 import type { RunWarning } from '../results/schema.js';
 import { exporterFor, type ExportFormat, type ReportDocument } from './index.js';
 import { checkOutFile, writeFileAtomic, writeResultFile } from '../results/io.js';
+import { lockResultFile } from '../results/lock.js';
 import { compareFiles, type CompareOptions, type Comparison } from '../compare/compare.js';
 import { findRegressions, regressionError } from '../compare/gate.js';
 import type { KeyField } from '../results/key.js';
@@ -121,9 +122,18 @@ export function mergeCommand(
     });
   refuseInputAsOutput(out, '--out', paths);
   checkOutFile(out, { force: options.force ?? false });
-  const { files, warnings } = loadResultFiles(paths, { emptyIs: 'warning' });
-  const merged = mergeFiles(files, command);
-  writeResultFile(out, merged.file);
+  // One writer per result file (results/lock.ts): a run or another merge into --out is refused.
+  const unlock = lockResultFile(out, command);
+  let merged: ReturnType<typeof mergeFiles>;
+  let warnings: RunWarning[];
+  try {
+    const loaded = loadResultFiles(paths, { emptyIs: 'warning' });
+    warnings = loaded.warnings;
+    merged = mergeFiles(loaded.files, command);
+    writeResultFile(out, merged.file);
+  } finally {
+    unlock();
+  }
   return {
     runs: merged.file.runs.length,
     sources: merged.file.sources?.length ?? 0,
@@ -222,7 +232,12 @@ export async function reportCommand(
       stdout += text;
       continue;
     }
-    writeFileAtomic(path, text);
+    const unlock = lockResultFile(path, `bench report --${format} ${path}`);
+    try {
+      writeFileAtomic(path, text);
+    } finally {
+      unlock();
+    }
     written.push(path);
   }
   return { written, warnings, stdout };

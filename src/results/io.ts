@@ -35,6 +35,39 @@ export function fsyncFile(path: string): void {
   }
 }
 
+/** Atomic writes so far in this process by path, counted for {@link injectedFault}. */
+const writeCounts = new Map<string, number>();
+
+/**
+ * The fault injection of the write path, for tests of what a failing disk does (docs/reliability.md):
+ * `H100E_INJECT_WRITE_FAULT=CODE@N` (e.g. `ENOSPC@2`) makes the Nth atomic write of any one file in
+ * this process, and every later one of that file, fail with that errno code after writing half of the
+ * temp file (per file, so a cache written once on the way does not shift the count). Unset: nothing.
+ */
+function injectedFault(path: string): NodeJS.ErrnoException | undefined {
+  const spec = process.env['H100E_INJECT_WRITE_FAULT'];
+  if (!spec) return undefined;
+  const count = (writeCounts.get(path) ?? 0) + 1;
+  writeCounts.set(path, count);
+  const m = /^([A-Z]+)@(\d+)$/.exec(spec);
+  if (!m || count < Number(m[2])) return undefined;
+  const e: NodeJS.ErrnoException = new Error(`${m[1]}: injected fault, write`);
+  e.code = m[1];
+  return e;
+}
+
+/** errno codes of a disk that cannot take the write: full, failing, or no longer ours. */
+const IO_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EFBIG']);
+
+/** The errno code of an I/O fault behind `e` (a raw fs error or a BenchError caused by one), if it is one. */
+export function ioFaultCode(e: unknown): string | undefined {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && IO_FAULTS.has(code)) return code;
+  }
+  return undefined;
+}
+
 /**
  * Writes `data` to `path` atomically: a temp file in the same folder, fsync, rename. A crash or
  * Ctrl-C mid-write leaves the previous complete file, never a torn one; without the fsync a power
@@ -47,6 +80,11 @@ export function writeFileAtomicRaw(path: string, data: string | Uint8Array): voi
     try {
       // writeSync may write less than asked for a large buffer; loop until all of it is down.
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      const fault = injectedFault(resolve(path)); // tests only: H100E_INJECT_WRITE_FAULT
+      if (fault) {
+        writeSync(fd, bytes, 0, Math.floor(bytes.length / 2)); // half the file, then the error
+        throw fault;
+      }
       for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
       fsyncSync(fd);
     } finally {

@@ -11,6 +11,7 @@ import { captureEnvironment } from '../env/environment.js';
 import { queryGpus } from '../env/nvidia-smi.js';
 import { BenchError, errorMessage } from '../core/errors.js';
 import { checkOutFile, readResultFile, writeResultFile } from '../results/io.js';
+import { lockResultFile } from '../results/lock.js';
 import { SCHEMA_VERSION, type ResultFile, type RunResult } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../core/version.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from './options.js';
@@ -158,17 +159,23 @@ export async function runOnGpus(
   checkOutFile(out, { force: o.force || !o.out });
   const planned = plannedConfigurations(o) * gpus.length;
   const command = hooks.command ?? 'bench run --gpus';
+  // One writer per result file (results/lock.ts): the parent holds --out; each worker its own file.
+  const unlock = lockResultFile(out, command);
   if (hooks.signal?.aborted) {
     // Stopped before any worker started: start none. As with one device, the file still says so.
     const signalName = abortSignalName(hooks.signal);
-    writeResultFile(out, {
-      schemaVersion: SCHEMA_VERSION,
-      createdAt: new Date().toISOString(),
-      command,
-      environment: await captureEnvironment(),
-      runs: [],
-      interrupted: { signal: signalName, finishedConfigurations: 0, plannedConfigurations: planned },
-    });
+    try {
+      writeResultFile(out, {
+        schemaVersion: SCHEMA_VERSION,
+        createdAt: new Date().toISOString(),
+        command,
+        environment: await captureEnvironment(),
+        runs: [],
+        interrupted: { signal: signalName, finishedConfigurations: 0, plannedConfigurations: planned },
+      });
+    } finally {
+      unlock();
+    }
     throw interruptedError(out, 0, signalName);
   }
   const dir = mkdtempSync(join(tmpdir(), 'h100e-gpus-'));
@@ -282,5 +289,6 @@ export async function runOnGpus(
     hooks.signal?.removeEventListener('abort', forward);
     process.off('exit', onExit);
     cleanUp();
+    unlock();
   }
 }

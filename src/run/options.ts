@@ -152,6 +152,8 @@ const RunOptionsSchema = z
     /** `--ep-option NAME=VALUE` entries: onnxruntime session and provider settings (engines/ort-options.ts). */
     epOptions: z.array(z.string()).default([]),
     fallback: z.boolean().default(true),
+    /** Run configurations whose estimated working set exceeds the free memory (run/memory.ts) instead of skipping them. */
+    forceOversize: z.boolean().default(false),
     /** GPU index for cuda/tensorrt (multi-GPU workers set it). */
     gpuIndex: z.number().int().nonnegative().default(0),
   })
@@ -380,7 +382,10 @@ export function loadSuite(nameOrPath: string): Suite {
   let raw: unknown;
   try {
     const text = readFileSync(path, 'utf8');
-    raw = extname(path) === '.json' && text.trim() !== '' ? JSON.parse(text) : YAML.parse(text);
+    raw =
+      extname(path) === '.json' && text.trim() !== ''
+        ? JSON.parse(text)
+        : YAML.parse(text, { logLevel: 'error' }); // no YAMLWarning on stderr: the schema judges the values
   } catch (e) {
     throw new BenchError(
       'E_FILE_CORRUPT',

@@ -11,7 +11,8 @@ import { samplesPerJoule, startPowerSampler } from '../env/power-sampler.js';
 import { BenchError, errorMessage, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import { buildGraph } from '../../models/index.js';
 import { measure } from '../measure/measure.js';
-import { writeResultFile } from '../results/io.js';
+import { ioFaultCode, writeResultFile } from '../results/io.js';
+import { checkMemory, failureReason, freeMemory, oversizeReason } from './memory.js';
 import type {
   DeviceInfo,
   Environment,
@@ -185,6 +186,18 @@ function fixedFirstAxis(resolved: ResolvedModel, name: string): boolean {
   return typeof resolved.inputs?.find((i) => i.name === name)?.shape[0] === 'number';
 }
 
+/** Peak live activation bytes per image of each described model, for the memory check (not part of the result model). */
+const peakPerImage = new WeakMap<ModelInfo, number>();
+
+/** The memory figures of a described model. */
+function memoryFigures(model: ModelInfo): { weightBytes?: number; peakActivationBytesPerImage?: number } {
+  const peak = peakPerImage.get(model);
+  return {
+    ...(model.weightBytes !== undefined ? { weightBytes: model.weightBytes } : {}),
+    ...(peak !== undefined ? { peakActivationBytesPerImage: peak } : {}),
+  };
+}
+
 /** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
 function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarning[]): ModelInfo {
   const base = {
@@ -231,7 +244,7 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
         advice: 'compare it with quantized models only; its H100e spec figure is the 8-bit rule',
       });
     }
-    return {
+    const info: ModelInfo = {
       ...withPath,
       params: a.params,
       macsPerImage: known ? a.macs / a.batch : null,
@@ -239,6 +252,8 @@ function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarn
       weightBytes: a.weightBytes,
       activationBytesPerImage: a.activationBytes / a.batch,
     };
+    if (a.peakActivationBytes !== undefined) peakPerImage.set(info, a.peakActivationBytes / a.batch);
+    return info;
   } catch (e) {
     warnings.push({
       code: 'W_ANALYSIS_FAILED',
@@ -412,6 +427,25 @@ async function measureOne(
 }
 
 /**
+ * A failed rewrite of the result file: an I/O fault (disk full, EIO, permission lost) stops the sweep
+ * with E_IO (exit 74), saying what the file still holds (the atomic write left the last complete
+ * version); anything else is rethrown as it is. `savedRuns` -1: nothing saved yet.
+ */
+function saveFailure(e: unknown, out: string, savedRuns: number): unknown {
+  const code = ioFaultCode(e);
+  if (!code) return e;
+  const kept =
+    savedRuns < 0
+      ? 'nothing was saved'
+      : `${out} keeps its last complete version (${savedRuns} configuration(s))`;
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+  return new BenchError('E_IO', `cannot save ${out} (${code}): the sweep stopped; ${kept}`, {
+    hint: `${full ? 'free some space' : 'check the disk and the permissions of the file and its folder'}, then run the same command with --resume to measure the rest`,
+    cause: e,
+  });
+}
+
+/**
  * Runs every configuration (models x batches) and returns the result file. The file is rewritten after
  * each configuration. Throws E_INTERRUPTED after saving when `hooks.signal` aborts before every
  * configuration finished (exit 130, or 143/129 when the abort's reason is 'SIGTERM'/'SIGHUP'); the file
@@ -419,11 +453,9 @@ async function measureOne(
  */
 export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunOutcome> {
   const notice = hooks.onNotice ?? (() => undefined);
-  const { o, models, engine, choice, out, env, ortOptions, previous, plan, kept } = await prepareSweep(
-    input,
-    notice,
-  );
   const command = hooks.command ?? 'bench (API)';
+  const { o, models, engine, choice, out, env, ortOptions, previous, plan, kept, unlock } =
+    await prepareSweep(input, notice, { command });
   const planKeys = plan.flat().map((p) => p.key);
   const file: ResultFile = previous
     ? continuedFile(previous, command)
@@ -437,12 +469,19 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
   const total = plannedConfigurations(o);
   const measured: RunResult[] = [];
   const device = deviceInfo(choice, env, o.gpuIndex);
+  /** Runs in the file as last saved (what a failed save leaves on disk). */
+  let savedRuns = previous ? previous.runs.length : -1;
   /** Writes the file, its interruption mark brought up to date (`signal`: what stopped the sweep). */
   const save = (signalName?: string): void => {
     const mark = interruptionMark(file, planKeys, previous?.interrupted, signalName);
     if (mark) file.interrupted = mark;
     else delete file.interrupted;
-    writeResultFile(out, file);
+    try {
+      writeResultFile(out, file);
+      savedRuns = file.runs.length;
+    } catch (e) {
+      throw saveFailure(e, out, savedRuns);
+    }
   };
   const markInterrupted = (): void => save(abortSignalName(hooks.signal));
   /** Planned configurations the file holds an outcome of: kept, or measured by this call. */
@@ -538,14 +577,30 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
             const others = [...pending.values()].filter((p) => p !== current);
             hooks.onConfigStart?.(index++, total, label, current ? [current, ...others] : others);
             let run: RunResult;
-            if (!loaded) {
+            const memory = checkMemory(
+              memoryFigures(model),
+              planned.batch,
+              await freeMemory(choice.actual, o.gpuIndex),
+            );
+            const oversize = memory !== undefined && memory.neededBytes > memory.freeBytes;
+            if (oversize && !o.forceOversize) {
+              const config = { ...planned };
+              run = {
+                ...base,
+                config,
+                key: runKey({ model, engine: base.engine, config }),
+                status: 'skipped',
+                error: oversizeReason(memory),
+                samplesMs: [],
+              };
+            } else if (!loaded) {
               const config = { ...planned };
               run = {
                 ...base,
                 config,
                 key: runKey({ model, engine: base.engine, config }),
                 status: loadStatus,
-                error: loadError,
+                error: loadError === undefined ? undefined : failureReason(loadError, memory),
                 samplesMs: [],
               };
             } else {
@@ -561,6 +616,7 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
                   sessionCreateMs,
                   hooks,
                 );
+                if (run.status === 'failed' && run.error) run.error = failureReason(run.error, memory);
               } catch (e) {
                 if (e instanceof BenchError && e.code === 'E_INTERRUPTED') break;
                 throw e;
@@ -596,5 +652,6 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
     return { file, path: out, measured, kept: kept.size };
   } finally {
     process.off('exit', onExit);
+    unlock();
   }
 }

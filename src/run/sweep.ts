@@ -10,6 +10,7 @@ import { appliedSettings, parseOrtOptions, type OrtOptions } from '../engines/or
 import { captureEnvironment } from '../env/environment.js';
 import { BenchError } from '../core/errors.js';
 import { checkOutFile } from '../results/io.js';
+import { lockResultFile } from '../results/lock.js';
 import type { Environment, Precision, ResultFile, RunConfig } from '../results/schema.js';
 import { chooseDevice, type DeviceChoice } from './device.js';
 import { planKey } from '../results/key.js';
@@ -107,6 +108,8 @@ export interface Sweep {
   plan: PlannedConfig[][];
   /** The {@link planKey}s of `previous` this sweep keeps instead of measuring. */
   kept: Set<string>;
+  /** Releases the lock on `out` (results/lock.ts) the sweep holds from before --resume reads it; a no-op for a dry run. */
+  unlock: () => void;
 }
 
 /**
@@ -117,29 +120,50 @@ export interface Sweep {
 export async function prepareSweep(
   input: RunOptionsInput,
   notice: (line: string) => void,
-  { dryRun = false }: { dryRun?: boolean } = {},
+  { dryRun = false, command = 'bench run' }: { dryRun?: boolean; command?: string } = {},
 ): Promise<Sweep> {
   const o = parseRunOptions(input);
   parseShapeFlags(o.shapes); // a malformed --shape fails now, not after the first configuration
   // --resume writes over the file it continues, as --force would.
   if (o.out) checkOutFile(o.out, { force: o.force || o.resume });
-
-  // int8 zoo builds calibrate through onnxruntime (asynchronous), so they are made before resolving.
-  if (o.precision?.includes('int8')) await buildInt8ZooModels(o);
-  // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
-  const models = o.models.flatMap((spec) => resolveAtPrecisions(spec, o));
-  checkShapes(models, o);
-  const engine = await loadEngine(o.engine);
-  const choice = await chooseDevice(engine, o.device, o.fallback);
-  if (choice.notice) notice(choice.notice);
-  const out = o.out ?? defaultOutPath(outNameDevice(choice), { create: !dryRun });
-  if (!o.out) checkOutFile(out, { force: true });
-  const env = await captureEnvironment();
-  const ortOptions = parseOrtOptions(o.epOptions, o.engine, o.device);
-  if (choice.actual !== 'webgpu' && Object.keys(ortOptions.webgpu).length > 0) {
-    notice(`warning: the webgpu.* --ep-option settings are not applied: the run uses ${choice.actual}`);
+  // One writer per result file (results/lock.ts), held until the sweep ends: taken at once for a named
+  // --out (a second writer is refused before any probing), after the device choice for the default one.
+  let unlock: (() => void) | undefined = dryRun
+    ? () => undefined
+    : o.out
+      ? lockResultFile(o.out, command)
+      : undefined;
+  try {
+    // int8 zoo builds calibrate through onnxruntime (asynchronous), so they are made before resolving.
+    if (o.precision?.includes('int8')) await buildInt8ZooModels(o);
+    // Resolve every model first: a typo in the third --model must fail before minutes of measuring.
+    const models = o.models.flatMap((spec) => resolveAtPrecisions(spec, o));
+    checkShapes(models, o);
+    const engine = await loadEngine(o.engine);
+    const choice = await chooseDevice(engine, o.device, o.fallback);
+    if (choice.notice) notice(choice.notice);
+    const out = o.out ?? defaultOutPath(outNameDevice(choice), { create: !dryRun });
+    if (!o.out) checkOutFile(out, { force: true });
+    const env = await captureEnvironment();
+    const ortOptions = parseOrtOptions(o.epOptions, o.engine, o.device);
+    if (choice.actual !== 'webgpu' && Object.keys(ortOptions.webgpu).length > 0) {
+      notice(`warning: the webgpu.* --ep-option settings are not applied: the run uses ${choice.actual}`);
+    }
+    const settings = o.engine === 'ort' ? appliedSettings(ortOptions, choice.actual) : undefined;
+    unlock ??= lockResultFile(out, command);
+    return planSweep({ o, models, engine, choice, out, env, ortOptions, settings, unlock }, notice);
+  } catch (e) {
+    unlock?.();
+    throw e;
   }
-  const settings = o.engine === 'ort' ? appliedSettings(ortOptions, choice.actual) : undefined;
+}
+
+/** The rest of {@link prepareSweep}, under the lock: --resume's file read and the plan. */
+function planSweep(
+  s: Omit<Sweep, 'previous' | 'plan' | 'kept'> & { settings: ReturnType<typeof appliedSettings> | undefined },
+  notice: (line: string) => void,
+): Sweep {
+  const { o, models, engine, choice, out, env, ortOptions, settings, unlock } = s;
   const previous = o.resume ? openForResume(out, env, engine) : undefined;
   // Every configuration of the sweep, identified before any engine loads (see results/key.ts planKey).
   const shapes = parseShapeFlags(o.shapes);
@@ -167,5 +191,5 @@ export async function prepareSweep(
     for (const line of otherVersionNotes(previous, models, out)) notice(line);
     for (const line of timingNotes(previous, plan.flat(), out)) notice(line);
   }
-  return { o, models, engine, choice, out, env, ortOptions, previous, plan, kept };
+  return { o, models, engine, choice, out, env, ortOptions, previous, plan, kept, unlock };
 }
