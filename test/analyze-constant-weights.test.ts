@@ -53,7 +53,7 @@ function roofline(r: ModelAnalysis): number {
 }
 
 describe('weights stored in Constant nodes', () => {
-  // The zoo files come from the model cache (models/.cache), so only a first run pays for building.
+  // The zoo files come from the model cache (the user cache folder, or H100E_CACHE_DIR), so only a first run pays for building.
   for (const entry of listZoo()) {
     it(`${entry.name}: params, weight bytes, MACs and roofline equal the initializer form`, () => {
       const path = zooModelPath(entry.name, { precision: 'fp32', seed: 0 });

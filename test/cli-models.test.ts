@@ -50,7 +50,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('bench models', () => {
   it('--json: analyzer params equal torchvision exactly and GMACs are within 1 % for every zoo model', async () => {
-    // Uses the real model cache (H100E_CACHE_DIR or models/.cache): the first run builds every model.
+    // Uses the real model cache (H100E_CACHE_DIR or the user cache folder): the first run builds every model.
     const rows = JSON.parse((await bench(['models', '--json'])).stdout) as ZooRow[];
     expect(rows.map((r) => r.name)).toEqual(listZoo().map((e) => e.name));
     const withExpected = rows.filter((r) => r.expected);

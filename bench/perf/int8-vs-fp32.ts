@@ -59,7 +59,7 @@ if (
   process.exit();
 }
 
-/** Seed of the agreement images: not the calibration seed (see src/zoo/int8-cache.ts). */
+/** Seed of the agreement images: not the calibration seed (see src/run/int8-cache.ts). */
 const SEED = 11;
 
 function argmaxRows(logits: Float32Array, rows: number): number[] {

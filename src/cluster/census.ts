@@ -1,7 +1,7 @@
 /**
  * The census: per configuration, every node's and GPU's throughput, groups by device model with their
  * median and spread, outliers, and the fleet's H100e by the capacity and measured methods of
- * src/h100e beside the spec rule for the same inventory. Pure computation over {@link CensusInputs};
+ * src/estimate beside the spec rule for the same inventory. Pure computation over {@link CensusInputs};
  * the formatters in census-format.ts write the sentences.
  */
 import { estimateRun, type Derivation, type MethodFigure, type RunEstimate } from '../estimate/estimate.js';
@@ -145,7 +145,7 @@ export interface Census {
 export interface CensusOptions {
   outlierPct?: number;
   now?: Date;
-  /** Estimates one run (tests inject one; default: src/h100e's estimateRun with the reference folder). */
+  /** Estimates one run (tests inject one; default: src/estimate's estimateRun with the reference folder). */
   estimate?: (run: RunResult, env: Environment) => RunEstimate;
 }
 

@@ -2,7 +2,7 @@
  * The census as a self-contained HTML page: the report's sections (census-format.ts) as tables, and
  * per configuration a strip chart of every device's throughput by device model, the group median
  * marked and the outliers drawn apart. Static inline SVG rendered in Node, no scripts, no network,
- * like the `bench report` page (src/export/html.ts).
+ * like the `bench report` page (src/report/html.ts).
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_WIDTH, FONT, type ChartSpec } from './charts.js';
