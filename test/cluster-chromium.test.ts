@@ -3,7 +3,6 @@
  * configuration in the rendered DOM with the outlier drawn, a silent console (the page has no
  * scripts), and a screenshot for a person to look at. Skipped without Chromium, failed under CI.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +15,9 @@ import { gatherCensus } from '../src/cluster/state.js';
 import { writeResultFile } from '../src/results/io.js';
 import { TOOL_VERSION } from '../src/core/version.js';
 import { divided, env, file, run, unitSpec } from './estimate-fixtures.js';
-import { runCommand } from './run-command.js';
+import { browse, CHROMIUM } from './chromium.js';
 
-const chromium = ['chromium', 'chromium-browser', 'google-chrome']
-  .map((c) => spawnSync('sh', ['-c', `command -v "${c}"`], { encoding: 'utf8' }).stdout.trim())
-  .find((p) => p !== '');
+const chromium = CHROMIUM;
 const work = mkdtempSync(join(tmpdir(), 'h100e-census-chromium-'));
 const shotDir = process.env['H100E_SCREENSHOT_DIR'] ?? work;
 const H100 = 'NVIDIA H100 80GB HBM3';
@@ -76,28 +73,6 @@ async function censusPage(): Promise<string> {
   return html;
 }
 
-async function browse(url: string, flags: string[]) {
-  const r = await runCommand(
-    chromium!,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${mkdtempSync(join(work, 'profile-'))}`,
-      '--enable-logging=stderr',
-      '--v=0',
-      ...flags,
-      url,
-    ],
-    { timeoutMs: 60_000 },
-  );
-  return { ...r, consoleLines: r.stderr.split('\n').filter((l) => /:CONSOLE[:(]/.test(l)) };
-}
-
 describe('census HTML report in headless Chromium', () => {
   it('draws a strip chart per configuration with the outlier marked, and saves a screenshot', async (ctx) => {
     if (!chromium) {
@@ -107,7 +82,7 @@ describe('census HTML report in headless Chromium', () => {
       return;
     }
     const url = pathToFileURL(await censusPage()).href;
-    const dom = await browse(url, ['--dump-dom']);
+    const dom = await browse(url, ['--dump-dom'], work);
     expect(dom.code).toBe(0);
     expect(dom.stdout.match(/<svg /g)).toHaveLength(2);
     expect(dom.stdout).toContain('id="chart-census-0"');
@@ -122,7 +97,11 @@ describe('census HTML report in headless Chromium', () => {
     expect(dom.consoleLines).toEqual([]);
     mkdirSync(shotDir, { recursive: true });
     const shot = join(shotDir, 'census-screenshot.png');
-    const snap = await browse(url, [`--screenshot=${shot}`, '--window-size=1280,1800', '--hide-scrollbars']);
+    const snap = await browse(
+      url,
+      [`--screenshot=${shot}`, '--window-size=1280,1800', '--hide-scrollbars'],
+      work,
+    );
     expect(snap.code).toBe(0);
     const png = readFileSync(shot);
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');

@@ -4,63 +4,20 @@
  * a blocked or executed script), and a screenshot is saved for a person to look at.
  * Without Chromium this test fails under CI=true and is skipped, with a message, elsewhere.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { reportCommand } from '../src/report/commands.js';
-import { runCommand } from './run-command.js';
+import { browse, CHROMIUM } from './chromium.js';
 
 const fx = (name: string): string => join(import.meta.dirname, 'fixtures', 'results', name);
 
-function findChromium(): string | null {
-  const candidates = [process.env['CHROMIUM_PATH'], 'chromium', 'chromium-browser', 'google-chrome'].filter(
-    (c): c is string => !!c,
-  );
-  for (const c of candidates) {
-    const found = spawnSync('sh', ['-c', `command -v "${c}"`], { encoding: 'utf8' });
-    if (found.status === 0 && found.stdout.trim()) return found.stdout.trim();
-  }
-  return null;
-}
-
-const chromium = findChromium();
+const chromium = CHROMIUM;
 const work = mkdtempSync(join(tmpdir(), 'h100e-chromium-'));
 /** Where the screenshot goes; override to keep it (e.g. as a CI artifact). */
 const shotDir = process.env['H100E_SCREENSHOT_DIR'] ?? work;
-
-/**
- * Runs headless Chromium on `url` with extra flags; returns stdout and the console lines it logged.
- * Async: a browser run of seconds must not stall the test worker's RPC (runCommand buffers 64 MiB).
- */
-async function browse(
-  url: string,
-  flags: string[],
-): Promise<{ stdout: string; consoleLines: string[]; status: number | null }> {
-  const result = await runCommand(
-    chromium as string,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${mkdtempSync(join(work, 'profile-'))}`,
-      '--enable-logging=stderr',
-      '--v=0',
-      ...flags,
-      url,
-    ],
-    { timeoutMs: 60_000 },
-  );
-  const consoleLines = result.stderr.split('\n').filter((l) => /:CONSOLE[:(]/.test(l));
-  return { stdout: result.stdout, consoleLines, status: result.code };
-}
 
 describe('HTML report in headless Chromium', () => {
   it('renders every chart with a silent console and saves a screenshot', async (ctx) => {
@@ -75,8 +32,8 @@ describe('HTML report in headless Chromium', () => {
     await reportCommand([fx('base.json'), fx('new.json'), fx('multi-batch.json')], { html });
     const url = pathToFileURL(html).href;
 
-    const dom = await browse(url, ['--dump-dom']);
-    expect(dom.status).toBe(0);
+    const dom = await browse(url, ['--dump-dom'], work);
+    expect(dom.code).toBe(0);
     expect(dom.stdout.match(/<svg /g)).toHaveLength(3);
     for (const id of ['chart-comparison', 'chart-throughput', 'chart-latency'])
       expect(dom.stdout).toContain(`id="${id}"`);
@@ -89,8 +46,12 @@ describe('HTML report in headless Chromium', () => {
 
     mkdirSync(shotDir, { recursive: true });
     const shot = join(shotDir, 'report-screenshot.png');
-    const snap = await browse(url, [`--screenshot=${shot}`, '--window-size=1280,2000', '--hide-scrollbars']);
-    expect(snap.status).toBe(0);
+    const snap = await browse(
+      url,
+      [`--screenshot=${shot}`, '--window-size=1280,2000', '--hide-scrollbars'],
+      work,
+    );
+    expect(snap.code).toBe(0);
     expect(snap.consoleLines).toEqual([]);
     const png = readFileSync(shot);
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
@@ -107,7 +68,7 @@ describe('HTML report in headless Chromium', () => {
     const page = join(work, 'logs.html');
     writeFileSync(page, '<!doctype html><body><script>console.error("boom")</script></body>');
     expect(existsSync(page)).toBe(true);
-    const r = await browse(pathToFileURL(page).href, ['--dump-dom']);
+    const r = await browse(pathToFileURL(page).href, ['--dump-dom'], work);
     expect(r.consoleLines.join('\n')).toContain('"boom"');
   });
 });

@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { CHART_WIDTH, FONT, type ChartSpec } from './charts.js';
 import { escapeHtml } from './escape.js';
+import { htmlPage } from './html-page.js';
 import type { TextTable } from './rows.js';
 import { renderSvg } from './svg.js';
 import { configurationLabel, type Census, type ConfigurationCensus } from '../cluster/census.js';
@@ -121,20 +122,9 @@ export async function censusHtml(census: Census): Promise<string> {
     }
   }
   const title = `Cluster census ${census.censusId}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p>Generated ${escapeHtml(census.createdAt)} by bench cluster collect from ${escapeHtml(census.dir)}.</p>
-${sections.join('\n')}
-</body>
-</html>
-`;
+  return htmlPage(
+    title,
+    CSS,
+    `<p>Generated ${escapeHtml(census.createdAt)} by bench cluster collect from ${escapeHtml(census.dir)}.</p>\n${sections.join('\n')}`,
+  );
 }

@@ -6,6 +6,7 @@ import { warningText } from './warning-text.js';
 import { comparisonChart, CONTENT_WIDTH, latencyChart, throughputChart, type ChartSpec } from './charts.js';
 import { captions } from './captions.js';
 import { escapeHtml } from './escape.js';
+import { htmlPage } from './html-page.js';
 import type { Exporter, ReportDocument } from './exporter.js';
 import { comparisonTables, environmentTable, runsTables, type TableNotes, type TextTable } from './rows.js';
 import { renderSvg } from './svg.js';
@@ -112,21 +113,10 @@ export const htmlExporter: Exporter = {
           `<code>${escapeHtml(f.path)}</code> (${escapeHtml(f.data.command)}, ${escapeHtml(f.data.createdAt)})`,
       )
       .join('; ');
-    return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(doc.title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<h1>${escapeHtml(doc.title)}</h1>
-<p class="meta">Generated ${escapeHtml(doc.generatedAt)} from measured result files: ${sources}.</p>
-${sections.join('\n')}
-</body>
-</html>
-`;
+    return htmlPage(
+      doc.title,
+      CSS,
+      `<p class="meta">Generated ${escapeHtml(doc.generatedAt)} from measured result files: ${sources}.</p>\n${sections.join('\n')}`,
+    );
   },
 };
