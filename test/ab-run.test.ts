@@ -2,13 +2,14 @@
  * bench ab end to end on real onnxruntime with tiny zoo models (the workers run from dist/, which
  * `npm test` builds first). Rounds are a tenth of a second, so each test takes a few seconds.
  */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { abDifferences, runAb, type AbOptions } from '../src/ab/ab.js';
 import { BenchError } from '../src/core/errors.js';
-import { AbFileSchema } from '../src/results/ab-schema.js';
+import { allowedCpus, pairCpuSets, planPinning } from '../src/ab/affinity.js';
+import { readResultFile } from '../src/results/io.js';
 import { buildProgram } from '../src/cli/program.js';
 import { runInProcess } from './cli-in-process.js';
 
@@ -54,20 +55,52 @@ describe('runAb', () => {
     const out = join(dir, 'aa.json');
     const { file, error } = await runAb(options({ out }));
     expect(error).toBeNull();
-    const saved = AbFileSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    const whole = readResultFile(out); // validated against the result-file schema
+    const saved = whole.ab;
+    if (!saved) throw new Error('no ab section');
     expect(saved.rounds).toHaveLength(6);
     expect(saved.rounds.map((r) => r.first)).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
     for (const r of saved.rounds) {
       expect(r.a.iterations).toBeGreaterThan(0);
       expect(r.ratio).toBeCloseTo(r.b.perS / r.a.perS, 12);
     }
-    expect(saved.samplesMs.a.length).toBe(saved.rounds.reduce((s, r) => s + r.a.iterations, 0));
+    // Each side is a normal run holding its samples pooled over the rounds.
+    expect(whole.runs.map((r) => [r.abSide, r.status, r.model.name, r.config.threads])).toEqual([
+      ['a', 'ok', 'tiny_cnn', 1],
+      ['b', 'ok', 'tiny_cnn', 1],
+    ]);
+    const [runA] = whole.runs;
+    expect(runA?.samplesMs.length).toBe(saved.rounds.reduce((s, r) => s + r.a.iterations, 0));
+    expect(runA?.iterations).toBe(runA?.samplesMs.length);
+    expect(runA?.latency?.count).toBe(runA?.samplesMs.length);
+    expect(runA?.model.macsPerImage).toBeGreaterThan(0);
     expect(saved.paired?.rounds).toBe(6);
     expect(saved.paired?.ciRanks).toEqual([1, 6]);
     expect(saved.plain?.verdict).toMatch(/faster|slower|no-change/);
     expect(saved.stopReason).toBe('max-rounds');
-    expect(file.loaded.a?.modelName).toBe('tiny_cnn');
+    expect(file.ab.loaded.a?.modelName).toBe('tiny_cnn');
     expect(saved.differences).toEqual([]);
+    expect(saved.pinning).toEqual(planPinning(1, 1));
+  });
+
+  it('writes a result file that compare, report and estimate read: one run per side', async () => {
+    const out = join(dir, 'threads.json');
+    const { error } = await runAb(options({ out, b: { ...side, threads: 2 }, roundS: 0.05 }));
+    expect(error).toBeNull();
+    const cmp = await runInProcess(buildProgram(), ['compare', out, out, '--json']);
+    expect(cmp.error).toBeNull();
+    const rows = (JSON.parse(cmp.stdout) as { comparison: { rows: { key: string }[] } }).comparison.rows;
+    expect(rows.map((r) => r.key.replace(/@\w+/, '@sha'))).toEqual([
+      'tiny_cnn@sha|ort|cpu|fp32|b1|offline|c1|t1',
+      'tiny_cnn@sha|ort|cpu|fp32|b1|offline|c1|t2',
+    ]);
+    const md = await runInProcess(buildProgram(), ['report', out, '--markdown', '-']);
+    expect(md.error).toBeNull();
+    // The runs table: one row per side (Markdown escapes the underscore).
+    expect(md.stdout.match(/^\| \S*threads\.json \| tiny\\_cnn@/gm)).toHaveLength(2);
+    const est = await runInProcess(buildProgram(), ['estimate', out, '--json']);
+    expect(est.error).toBeNull();
+    expect(JSON.stringify(JSON.parse(est.stdout))).toMatch(/tiny_cnn/);
   });
 
   it('a side that crashes mid-run keeps the finished rounds and names the side (E_SIDE_FAILED, exit 2)', async () => {
@@ -82,11 +115,18 @@ describe('runAb', () => {
     expect(error?.message).toMatch(
       /^side B failed during round: its worker exited \(code 70\); 4 finished rounds are in /,
     );
-    const saved = AbFileSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
-    expect(saved.status).toBe('failed');
-    expect(saved.failure).toMatchObject({ side: 'b', phase: 'round' });
-    expect(saved.rounds).toHaveLength(4);
-    expect(file.paired?.rounds).toBe(4);
+    const whole = readResultFile(out);
+    const saved = whole.ab;
+    expect(saved?.status).toBe('failed');
+    expect(saved?.failure).toMatchObject({ side: 'b', phase: 'round' });
+    expect(saved?.rounds).toHaveLength(4);
+    expect(file.ab.paired?.rounds).toBe(4);
+    // A keeps its measured run; B's run says it failed, with the samples of its finished rounds.
+    expect(whole.runs.map((r) => [r.abSide, r.status])).toEqual([
+      ['a', 'ok'],
+      ['b', 'failed'],
+    ]);
+    expect(whole.runs[1]?.error).toMatch(/its worker exited \(code 70\)/);
   });
 
   it('a model that cannot load fails side B during load', async () => {
@@ -94,8 +134,9 @@ describe('runAb', () => {
     writeFileSync(bad, 'not a model');
     const { file, error } = await runAb(options({ b: { ...side, model: bad } }));
     expect(error?.code).toBe('E_SIDE_FAILED');
-    expect(file.failure).toMatchObject({ side: 'b', phase: 'load' });
-    expect(file.rounds).toHaveLength(0);
+    expect(file.ab.failure).toMatchObject({ side: 'b', phase: 'load' });
+    expect(file.ab.rounds).toHaveLength(0);
+    expect(file.runs.map((r) => [r.abSide, r.status])).toEqual([['a', 'failed']]);
   });
 
   it('--b-dir without h100e, or without an installed engine, is refused before anything runs', async () => {
@@ -112,6 +153,40 @@ describe('runAb', () => {
       /no installed engine \(onnxruntime-node is not in its node_modules\)/,
     );
     expect((e as BenchError).exitCode).toBe(2);
+  });
+});
+
+describe('CPU pinning', () => {
+  it('reads the allowed CPUs from /proc/self/status', () => {
+    expect(allowedCpus('Name:\tnode\nCpus_allowed_list:\t0-3,8,10-11\n')).toEqual([0, 1, 2, 3, 8, 10, 11]);
+    expect(allowedCpus('Cpus_allowed_list:\t5\n')).toEqual([5]);
+    expect(allowedCpus('Name:\tnode\n')).toBeNull();
+    expect(allowedCpus('Cpus_allowed_list:\t3-1\n')).toBeNull();
+    expect(allowedCpus()).not.toEqual([]);
+  });
+  it('gives pair 0 the first CPUs and pair 1 the last, and pins nothing when a side may use them all', () => {
+    expect(pairCpuSets([0, 1], 1)).toEqual([[0], [1]]);
+    expect(pairCpuSets([0, 1, 2, 3, 4, 5], 2)).toEqual([
+      [0, 1],
+      [4, 5],
+    ]);
+    expect(pairCpuSets([0, 1, 2], 2)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+    expect(pairCpuSets([0, 1], 2)).toBeNull();
+    expect(pairCpuSets([0, 1, 2, 3], 0)).toBeNull();
+    expect(planPinning(1, 0, [0, 1, 2, 3])).toEqual({
+      pairs: null,
+      reason: expect.stringMatching(/all \d+ CPUs/),
+    });
+    expect(planPinning(1, 2, [0, 1, 2, 3])).toEqual({
+      pairs: [
+        [0, 1],
+        [2, 3],
+      ],
+    });
+    expect(planPinning(1, 1, null).reason).toMatch(/not known/);
   });
 });
 

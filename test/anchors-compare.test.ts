@@ -37,7 +37,7 @@ function gpuRun(
 
 function file(runs: RunResult[], gpus: string[] = ['SYNTHETIC H100']): ResultFile {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     createdAt: '2026-01-01T00:00:00.000Z',
     command: 'synthetic',
     environment: env('cpu', gpus),

@@ -83,7 +83,7 @@ function run(spec: ServerSpec): RunResult {
 
 function data(runs: RunResult[]): ResultFile {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     createdAt: '2026-01-01T00:00:00.000Z',
     command: 'bench',
     environment: ENV,

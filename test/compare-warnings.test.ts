@@ -57,7 +57,7 @@ const ramp = (n: number, start: number): number[] =>
 function write(name: string, runs: RunResult[]): string {
   const path = join(dir, name);
   writeResultFile(path, {
-    schemaVersion: 1,
+    schemaVersion: 2,
     createdAt: '2026-01-01T00:00:00.000Z',
     command: `bench --synthetic --out ${name}`,
     environment: syntheticEnv('host-a'),

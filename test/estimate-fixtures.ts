@@ -81,7 +81,7 @@ export function run(o: {
 
 /** A result file around runs. */
 export function file(environment: Environment, runs: RunResult[], command = 'bench run --test'): ResultFile {
-  return { schemaVersion: 1, createdAt: '2026-01-01T00:00:00.000Z', command, environment, runs };
+  return { schemaVersion: 2, createdAt: '2026-01-01T00:00:00.000Z', command, environment, runs };
 }
 
 /** A figure divided by a test divisor on an H100 SXM, shaped as src/estimate returns it. */

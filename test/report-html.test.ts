@@ -73,7 +73,7 @@ describe('bench report', () => {
     };
     const path = join(dir, 'a100.json');
     writeResultFile(path, {
-      schemaVersion: 1,
+      schemaVersion: 2,
       createdAt: '2026-01-01T00:00:00.000Z',
       command: 'bench',
       environment: env,
@@ -244,7 +244,7 @@ function writeWide(name: string, scale: number): string {
   );
   const path = join(dir, name);
   writeResultFile(path, {
-    schemaVersion: 1,
+    schemaVersion: 2,
     createdAt: '2026-01-01T00:00:00.000Z',
     command: `bench --synthetic --out ${name}`,
     environment: ENV,
@@ -390,7 +390,7 @@ describe('bench report: many configurations and server runs', () => {
   it('a file of server runs only: no throughput chart and no empty runs table', async () => {
     const path = join(dir, 'server-only.json');
     writeResultFile(path, {
-      schemaVersion: 1,
+      schemaVersion: 2,
       createdAt: '2026-01-01T00:00:00.000Z',
       command: 'bench --synthetic',
       environment: ENV,

@@ -17,7 +17,7 @@ describe('existing outputs', () => {
     );
     expect(readFileSync(out, 'utf8')).toBe('keep me');
     expect(mergeCommand([fixture('base.json')], out, 'bench merge', { force: true }).runs).toBeGreaterThan(0);
-    expect(JSON.parse(readFileSync(out, 'utf8')).schemaVersion).toBe(1);
+    expect(JSON.parse(readFileSync(out, 'utf8')).schemaVersion).toBe(2);
   });
 
   it('report refuses existing --html / --markdown files without force, naming the flag', async () => {

@@ -8,7 +8,7 @@ import { expectBenchError } from './bench-error.js';
 
 function minimalFile(): ResultFile {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     createdAt: '2026-11-22T00:00:00.000Z',
     command: 'bench --model tiny_cnn',
     environment: {
@@ -52,6 +52,14 @@ describe('result file io', () => {
     expectBenchError(() => readResultFile(join(dir, 'arr.json')), 'E_SCHEMA', /expected a JSON object/);
     writeFileSync(join(dir, 'nover.json'), '{}');
     expectBenchError(() => readResultFile(join(dir, 'nover.json')), 'E_SCHEMA', /no "schemaVersion" field/);
+  });
+
+  it('reads a version 1 file as version 2 (version 2 only added optional fields)', () => {
+    writeFileSync(join(dir, 'v1.json'), JSON.stringify({ ...minimalFile(), schemaVersion: 1 }));
+    const read = readResultFile(join(dir, 'v1.json'));
+    expect(read).toEqual(minimalFile());
+    expect(read.schemaVersion).toBe(2);
+    expect(read.ab).toBeUndefined();
   });
 
   it('refuses a future schema version and names the invalid field of a current one', () => {

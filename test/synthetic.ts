@@ -121,7 +121,7 @@ export function syntheticFile(label: string, runs: RunResult[], host = 'syntheti
     path: label,
     label,
     data: {
-      schemaVersion: 1,
+      schemaVersion: 2,
       createdAt: '2026-01-01T00:00:00.000Z',
       command: 'bench',
       environment: syntheticEnv(host),

@@ -17,7 +17,7 @@ import { BenchError } from '../../src/core/errors.js';
 import { packageVersions } from '../../src/env/environment.js';
 import { writeManifest, type Manifest } from '../../src/cluster/manifest.js';
 import { mulberry32 } from '../../src/core/random.js';
-import type { ResultFile, RunResult } from '../../src/results/schema.js';
+import { SCHEMA_VERSION, type ResultFile, type RunResult } from '../../src/results/schema.js';
 import { PACKAGE_ROOT, TOOL_VERSION } from '../../src/core/version.js';
 import { parseScriptArgsOrExit, runScript } from '../perf/script.js';
 
@@ -165,7 +165,7 @@ runScript(() => {
       }
     }
     const file: ResultFile = {
-      schemaVersion: 1,
+      schemaVersion: SCHEMA_VERSION,
       createdAt: new Date().toISOString(),
       command: `bench run ${RUN_ARGS.join(' ')} --gpus all --out ${dir}/nodes/${node}.json`,
       environment: {

@@ -3,16 +3,19 @@
  * worker processes, so both see the same load; the verdict rests on the per-round ratios
  * (src/stats/paired.ts). See docs/ab.md.
  */
-import { hostname } from 'node:os';
 import { BenchError } from '../core/errors.js';
 import { mulberry32 } from '../core/random.js';
-import { TOOL_VERSION } from '../core/version.js';
-import { AB_FORMAT, AB_VERSION, type AbFile, type AbRound, type AbSideSpec } from '../results/ab-schema.js';
-import { checkOutFile, writeFileAtomic } from '../results/io.js';
+import { captureEnvironment } from '../env/environment.js';
+import type { AbRound, AbSection, AbSideSpec } from '../results/ab-schema.js';
+import { checkOutFile, writeResultFile } from '../results/io.js';
+import { lockResultFile } from '../results/lock.js';
+import { SCHEMA_VERSION, type ResultFile } from '../results/schema.js';
 import { pairedRatioSummary, pairedRegressionPct, type PairedSummary } from '../stats/paired.js';
 import { bootstrapMedianRatio, mannWhitneyU } from '../stats/significance.js';
 import { median } from '../stats/statistics.js';
+import { pinProcess, planPinning, type Pinning } from './affinity.js';
 import type { FromWorker, SliceResult } from './protocol.js';
+import { sideRun } from './side-run.js';
 import { SideFailure, SideWorker, workerScript } from './side.js';
 
 /** The spec fields A and B may differ in; `--allow-diff` names extra ones. */
@@ -52,6 +55,8 @@ export interface AbOptions {
   out?: string;
   force?: boolean;
   failOnRegressionPct?: number;
+  /** Pin each worker pair to its own CPUs (default true; see affinity.ts). */
+  pin?: boolean;
   command: string;
 }
 
@@ -65,8 +70,11 @@ export interface AbHooks {
   env?: { a?: NodeJS.ProcessEnv; b?: NodeJS.ProcessEnv };
 }
 
+/** A result file `bench ab` wrote: its `ab` section is always there. */
+type AbResultFile = ResultFile & { ab: AbSection };
+
 export interface AbOutcome {
-  file: AbFile;
+  file: AbResultFile;
   /** E_SIDE_FAILED, E_REGRESSION or E_INTERRUPTED; the file is written first. */
   error: BenchError | null;
 }
@@ -92,6 +100,20 @@ export function abDifferences(a: AbSideSpec, b: AbSideSpec, allowDiff: readonly 
   return diff;
 }
 
+/** Pins worker pair k (A_k and B_k) to the same CPUs; see affinity.ts for why. */
+function pinWorkers(workers: Record<'a' | 'b', SideWorker[]>, o: AbOptions): Pinning {
+  if (o.pin === false) return { pairs: null, reason: '--no-pin' };
+  const plan = planPinning(o.a.threads, o.b.threads);
+  if (!plan.pairs) return plan;
+  for (const k of [0, 1] as const)
+    for (const side of ['a', 'b'] as const) {
+      const pid = workers[side][k]?.pid;
+      const error = pid === undefined ? 'a worker did not start' : pinProcess(pid, plan.pairs[k]);
+      if (error) return { pairs: null, reason: error };
+    }
+  return plan;
+}
+
 /** Which side goes first in round i. */
 function firstSide(order: AbOptions['order'], i: number, random: () => number): 'a' | 'b' {
   if (order === 'random') return random() < 0.5 ? 'a' : 'b';
@@ -99,11 +121,11 @@ function firstSide(order: AbOptions['order'], i: number, random: () => number): 
 }
 
 /** What `bench compare` of two files with these pooled samples would have said (its offline rule). */
-export function plainComparison(
+function plainComparison(
   aMs: readonly number[],
   bMs: readonly number[],
   o: { batch: number; alpha: number; confidence: number; seed: number; bootstrapIterations?: number },
-): NonNullable<AbFile['plain']> {
+): NonNullable<AbSection['plain']> {
   const MIN = 5;
   if (aMs.length < MIN || bMs.length < MIN)
     return { verdict: 'not-comparable', ratio: null, ci: null, pValue: null, reason: 'fewer than 5 samples' };
@@ -140,15 +162,24 @@ export async function runAb(o: AbOptions, hooks: AbHooks = {}): Promise<AbOutcom
   const differences = abDifferences(o.a, o.b, o.allowDiff);
   const scripts = { a: workerScript(o.a, '--a-dir'), b: workerScript(o.b, '--b-dir') };
   if (o.out) checkOutFile(o.out, { force: o.force ?? false });
+  const unlock = o.out ? lockResultFile(o.out, o.command) : () => undefined;
+  try {
+    return await runLocked(o, hooks, differences, scripts);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLocked(
+  o: AbOptions,
+  hooks: AbHooks,
+  differences: AbSection['differences'],
+  scripts: Record<'a' | 'b', string>,
+): Promise<AbOutcome> {
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
-  const file: AbFile = {
-    format: AB_FORMAT,
-    version: AB_VERSION,
-    toolVersion: TOOL_VERSION,
-    createdAt: new Date().toISOString(),
-    command: o.command,
-    host: hostname(),
+  const environment = await captureEnvironment();
+  const ab: AbSection = {
     settings: {
       batch: o.batch,
       roundS: o.roundS,
@@ -167,16 +198,19 @@ export async function runAb(o: AbOptions, hooks: AbHooks = {}): Promise<AbOutcom
     differences,
     status: 'ok',
     stopReason: 'max-rounds',
+    pinning: { pairs: null },
     rounds: [],
-    samplesMs: { a: [], b: [] },
     paired: null,
     plain: null,
     elapsedS: 0,
   };
-  // Two workers per side, started and loaded in the order A0 B0 B1 A1. The worker started first ran
-  // about 1.5 % faster than the second in A/A runs on the 2-core development VM (which side was
-  // loaded first decided the sign), so rounds use the pair (A0, B0) and the pair (A1, B1) in turn:
-  // each side has one early and one late worker, and an effect of the start order cancels.
+  const samplesMs: Record<'a' | 'b', number[]> = { a: [], b: [] };
+  const startedAt = new Date().toISOString();
+  // Two workers per side, started and loaded in the order A0 B0 B1 A1; rounds use the pair (A0, B0)
+  // and the pair (A1, B1) in turn, each pair pinned to its own CPUs (affinity.ts). In A/A runs on the
+  // 2-core development VM before pinning, the worker started first ran about 1.5 % faster than the
+  // second (which side loaded first decided the sign); with one early and one late worker per side,
+  // an effect of the start order cancels too.
   const START: readonly (readonly ['a' | 'b', 0 | 1])[] = [
     ['a', 0],
     ['b', 0],
@@ -185,6 +219,7 @@ export async function runAb(o: AbOptions, hooks: AbHooks = {}): Promise<AbOutcom
   ];
   const workers: Record<'a' | 'b', SideWorker[]> = { a: [], b: [] };
   for (const [side] of START) workers[side].push(new SideWorker(scripts[side], hooks.env?.[side]));
+  ab.pinning = pinWorkers(workers, o);
   let phase: 'load' | 'warmup' | 'round' = 'load';
   let current: 'a' | 'b' = 'a';
   const ask = async (
@@ -200,7 +235,7 @@ export async function runAb(o: AbOptions, hooks: AbHooks = {}): Promise<AbOutcom
       const m = await ask(side, k, { kind: 'load', spec: o[side], batch: o.batch, seed: o.seed });
       if (m.kind !== 'loaded') throw new SideFailure(`unexpected reply ${m.kind}`);
       const { kind: _kind, ...info } = m;
-      file.loaded[side] = info;
+      ab.loaded[side] = info;
     }
     phase = 'warmup';
     for (const [side, k] of START) await ask(side, k, { kind: 'slice', seconds: o.warmupS, warmup: true });
@@ -210,16 +245,16 @@ export async function runAb(o: AbOptions, hooks: AbHooks = {}): Promise<AbOutcom
     let lastRoundS = 0;
     for (let i = 0; ; i++) {
       if (hooks.signal?.aborted) {
-        file.stopReason = 'interrupted';
-        file.status = 'interrupted';
+        ab.stopReason = 'interrupted';
+        ab.status = 'interrupted';
         break;
       }
       if (i >= o.maxRounds) {
-        file.stopReason = 'max-rounds';
+        ab.stopReason = 'max-rounds';
         break;
       }
       if (i > 0 && elapsed() + lastRoundS > o.maxDurationS) {
-        file.stopReason = 'max-duration';
+        ab.stopReason = 'max-duration';
         break;
       }
       const roundStart = performance.now();
@@ -235,47 +270,72 @@ export async function runAb(o: AbOptions, hooks: AbHooks = {}): Promise<AbOutcom
       }
       const a = got.a as SliceResult;
       const b = got.b as SliceResult;
-      file.samplesMs.a.push(...a.samplesMs);
-      file.samplesMs.b.push(...b.samplesMs);
+      samplesMs.a.push(...a.samplesMs);
+      samplesMs.b.push(...b.samplesMs);
       const sa = slice(a, o.batch);
       const sb = slice(b, o.batch);
       const round: AbRound = { index: i, first, a: sa, b: sb, ratio: sb.perS / sa.perS };
-      file.rounds.push(round);
+      ab.rounds.push(round);
       lastRoundS = (performance.now() - roundStart) / 1000;
       const summary = pairedRatioSummary(
-        file.rounds.map((r) => r.ratio),
+        ab.rounds.map((r) => r.ratio),
         o.confidence,
       );
       hooks.onRound?.(round, summary);
-      if (file.rounds.length >= o.minRounds && summary.relCiPct !== null && summary.relCiPct <= o.relCiPct) {
-        file.stopReason = 'rel-ci';
+      if (ab.rounds.length >= o.minRounds && summary.relCiPct !== null && summary.relCiPct <= o.relCiPct) {
+        ab.stopReason = 'rel-ci';
         break;
       }
     }
   } catch (e) {
     if (!(e instanceof SideFailure)) throw e;
-    file.status = 'failed';
-    file.stopReason = 'failed';
-    file.failure = { side: current, phase, message: e.message };
+    ab.status = 'failed';
+    ab.stopReason = 'failed';
+    ab.failure = { side: current, phase, message: e.message };
   } finally {
     for (const w of [...workers.a, ...workers.b]) w.close();
   }
-  file.elapsedS = elapsed();
-  if (file.rounds.length > 0)
-    file.paired = pairedRatioSummary(
-      file.rounds.map((r) => r.ratio),
+  ab.elapsedS = elapsed();
+  if (ab.rounds.length > 0)
+    ab.paired = pairedRatioSummary(
+      ab.rounds.map((r) => r.ratio),
       o.confidence,
     );
-  file.plain = plainComparison(file.samplesMs.a, file.samplesMs.b, o);
-  if (o.out) writeFileAtomic(o.out, `${JSON.stringify(file)}\n`);
+  ab.plain = plainComparison(samplesMs.a, samplesMs.b, o);
+  const file: AbResultFile = {
+    schemaVersion: SCHEMA_VERSION,
+    createdAt: startedAt,
+    command: o.command,
+    environment,
+    runs: (['a', 'b'] as const).flatMap((side) => {
+      const loaded = ab.loaded[side];
+      if (!loaded) return [];
+      const failed = ab.failure?.side === side ? ab.failure.message : undefined;
+      return [
+        sideRun({
+          side,
+          spec: o[side],
+          loaded,
+          o,
+          environment,
+          startedAt,
+          rounds: ab.rounds,
+          samplesMs: samplesMs[side],
+          failed,
+        }),
+      ];
+    }),
+    ab,
+  };
+  if (o.out) writeResultFile(o.out, file);
   return { file, error: outcomeError(file, o) };
 }
 
 /** The error the command ends with, if any. */
-function outcomeError(file: AbFile, o: AbOptions): BenchError | null {
-  const saved = o.out ? `; ${file.rounds.length} finished rounds are in ${o.out}` : '';
-  if (file.failure) {
-    const { side, phase, message } = file.failure;
+function outcomeError({ ab }: AbResultFile, o: AbOptions): BenchError | null {
+  const saved = o.out ? `; ${ab.rounds.length} finished rounds are in ${o.out}` : '';
+  if (ab.failure) {
+    const { side, phase, message } = ab.failure;
     return new BenchError(
       'E_SIDE_FAILED',
       `side ${side.toUpperCase()} failed during ${phase}: ${message}${saved}`,
@@ -284,14 +344,14 @@ function outcomeError(file: AbFile, o: AbOptions): BenchError | null {
       },
     );
   }
-  if (file.status === 'interrupted')
-    return new BenchError('E_INTERRUPTED', `interrupted after ${file.rounds.length} rounds${saved}`);
-  if (o.failOnRegressionPct !== undefined && file.paired) {
-    const pct = pairedRegressionPct(file.paired, o.failOnRegressionPct);
+  if (ab.status === 'interrupted')
+    return new BenchError('E_INTERRUPTED', `interrupted after ${ab.rounds.length} rounds${saved}`);
+  if (o.failOnRegressionPct !== undefined && ab.paired) {
+    const pct = pairedRegressionPct(ab.paired, o.failOnRegressionPct);
     if (pct !== null)
       return new BenchError(
         'E_REGRESSION',
-        `B is ${pct.toFixed(1)} % slower than A (median round ratio ${file.paired.medianRatio.toFixed(4)}, significant), beyond --fail-on-regression ${o.failOnRegressionPct}`,
+        `B is ${pct.toFixed(1)} % slower than A (median round ratio ${ab.paired.medianRatio.toFixed(4)}, significant), beyond --fail-on-regression ${o.failOnRegressionPct}`,
       );
   }
   return null;

@@ -79,6 +79,11 @@ export class SideWorker {
     });
   }
 
+  /** The worker's process id (undefined only if it could not be started). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   request(m: ToWorker): Promise<FromWorker> {
     if (this.exited) return Promise.reject(new SideFailure(this.exited));
     return new Promise((resolve, reject) => {

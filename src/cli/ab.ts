@@ -41,6 +41,7 @@ const OptionsSchema = z.object({
   force: z.boolean().optional(),
   json: z.boolean().optional(),
   quiet: z.boolean().optional(),
+  pin: z.boolean().default(true),
 });
 type Options = z.infer<typeof OptionsSchema>;
 
@@ -158,10 +159,14 @@ export function register(program: Command): void {
       'exit 1 when B is significantly slower (paired verdict) by more than PCT percent',
       boundedNumber('--fail-on-regression', { min: 0, max: 100 }),
     )
-    .option('--out <file>', 'write the result file (format h100e-ab) here')
+    .option('--out <file>', 'write the result file here (both sides as runs, the rounds in its ab section)')
     .option('--force', 'overwrite --out')
     .option('--json', 'print the result file as JSON instead of text')
     .option('--quiet', 'no per-round progress on stderr')
+    .option(
+      '--no-pin',
+      'leave the workers to the scheduler (default: pin each A/B worker pair to the same CPUs)',
+    )
     .action(async (raw: unknown) => {
       const o = parseOptions(OptionsSchema, raw, () => 'see bench ab --help');
       const controller = new AbortController();
@@ -186,6 +191,7 @@ export function register(program: Command): void {
             alpha: 0.05,
             ...(o.out === undefined ? {} : { out: o.out }),
             force: o.force ?? false,
+            pin: o.pin,
             ...(o.failOnRegression === undefined ? {} : { failOnRegressionPct: o.failOnRegression }),
             command: ['bench', ...process.argv.slice(2)].join(' '),
           },
@@ -194,7 +200,7 @@ export function register(program: Command): void {
             ...(o.quiet ? {} : { onRound: (r, s) => process.stderr.write(`${abRoundLine(r, s)}\n`) }),
           },
         );
-        process.stdout.write(o.json ? `${JSON.stringify(file, null, 2)}\n` : abText(file));
+        process.stdout.write(o.json ? `${JSON.stringify(file, null, 2)}\n` : abText(file.ab));
         if (o.out) process.stderr.write(`result written to ${o.out}\n`);
         if (error) throw error;
       } finally {

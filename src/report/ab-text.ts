@@ -1,5 +1,5 @@
 /** Terminal text of a `bench ab` result: the sides, the paired verdict, and what a plain comparison said. */
-import type { AbFile, AbRound } from '../results/ab-schema.js';
+import type { AbRound, AbSection } from '../results/ab-schema.js';
 import type { PairedSummary } from '../stats/paired.js';
 import { median } from '../stats/statistics.js';
 
@@ -15,7 +15,7 @@ function pct(ratio: number): string {
   return `${d >= 0 ? '+' : ''}${d.toFixed(2)} %`;
 }
 
-function sideLine(file: AbFile, side: 'a' | 'b'): string {
+function sideLine(file: AbSection, side: 'a' | 'b'): string {
   const s = file.sides[side];
   const l = file.loaded[side];
   const parts = [
@@ -34,8 +34,8 @@ export function abRoundLine(round: AbRound, summary: PairedSummary): string {
   return `round ${round.index + 1} (${round.first === 'a' ? 'AB' : 'BA'}): A ${round.a.perS.toFixed(1)} img/s, B ${round.b.perS.toFixed(1)} img/s, ratio ${round.ratio.toFixed(4)}; median ${summary.medianRatio.toFixed(4)}, ${ci}`;
 }
 
-/** The report printed at the end. */
-export function abText(file: AbFile): string {
+/** The report printed at the end, from the result file's `ab` section. */
+export function abText(file: AbSection): string {
   const lines = [sideLine(file, 'a'), sideLine(file, 'b')];
   lines.push(
     file.differences.length === 0

@@ -1,13 +1,11 @@
 /**
- * The result file of `bench ab` (format 'h100e-ab', version 1): both sides' specs, every finished
- * round with each side's figures and the round's ratio, each side's latency samples pooled over the
- * rounds, and the paired and plain verdicts. A file of its own kind, beside the run result files.
+ * The `ab` section of a result file `bench ab` writes (schema version 2): both sides' specs, what each
+ * worker loaded, every finished round with each side's figures and the round's ratio, and the paired
+ * and plain verdicts. Each side's latency samples, pooled over the rounds, are a normal run of the
+ * file's `runs` (marked `abSide`), so compare, report and estimate read the file as any other.
  */
 import { z } from 'zod';
-import { EngineNameSchema, PrecisionSchema } from './schema.js';
-
-export const AB_FORMAT = 'h100e-ab';
-export const AB_VERSION = 1;
+import { EngineNameSchema, PrecisionSchema } from './enums.js';
 
 /** What one side runs; the fields `bench ab` checks for differences. */
 const AbSideSpecSchema = z.object({
@@ -74,13 +72,8 @@ const PlainSchema = z.object({
   reason: z.string().optional(),
 });
 
-export const AbFileSchema = z.object({
-  format: z.literal(AB_FORMAT),
-  version: z.literal(AB_VERSION),
-  toolVersion: z.string(),
-  createdAt: z.string(),
-  command: z.string(),
-  host: z.string(),
+/** The `ab` section (see the file comment). */
+export const AbSectionSchema = z.object({
   settings: z.object({
     batch: z.number().int().min(1),
     roundS: z.number(),
@@ -104,10 +97,14 @@ export const AbFileSchema = z.object({
   failure: z
     .object({ side: z.enum(['a', 'b']), phase: z.enum(['load', 'warmup', 'round']), message: z.string() })
     .optional(),
+  /** The CPUs each worker pair (A0 with B0, A1 with B1) was pinned to, or why there was no pinning. */
+  pinning: z.object({
+    pairs: z.tuple([z.array(z.number().int()), z.array(z.number().int())]).nullable(),
+    reason: z.string().optional(),
+  }),
   rounds: z.array(AbRoundSchema),
-  samplesMs: z.object({ a: z.array(z.number()), b: z.array(z.number()) }),
   paired: SummarySchema.nullable(),
   plain: PlainSchema.nullable(),
   elapsedS: z.number(),
 });
-export type AbFile = z.infer<typeof AbFileSchema>;
+export type AbSection = z.infer<typeof AbSectionSchema>;

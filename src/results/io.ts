@@ -193,8 +193,8 @@ export function writeResultFile(path: string, file: ResultFile): void {
 }
 
 /**
- * Upgrades older schema versions to the current one. Version 1 is the first; the hook is here so a
- * reader of a future version 2 keeps reading version 1 files.
+ * Upgrades older schema versions to the current one. Version 2 only added optional fields (`ab` and
+ * a run's `abSide`), so a version 1 file is a version 2 file once its number says so.
  */
 function migrate(raw: Record<string, unknown>, path: string): Record<string, unknown> {
   const version = raw['schemaVersion'];
@@ -216,7 +216,7 @@ function migrate(raw: Record<string, unknown>, path: string): Record<string, unk
   if (version < 1) {
     throw new BenchError('E_SCHEMA', `${path}: unknown schema version ${version}`);
   }
-  return raw;
+  return version === 1 ? { ...raw, schemaVersion: 2 } : raw;
 }
 
 /** What to pass instead, for errors about a result file the user named. */
@@ -325,7 +325,9 @@ export function readResultFile(path: string): ResultFile {
   const migrated = migrate(raw as Record<string, unknown>, path);
   const parsed = ResultFileSchema.safeParse(migrated);
   if (!parsed.success) {
-    throw new BenchError('E_SCHEMA', `${path}: schema version ${String(migrated['schemaVersion'])}, ${fieldIssue(parsed.error)}`);
+    // The version the file says, not the one it was migrated to.
+    const version = String((raw as Record<string, unknown>)['schemaVersion']);
+    throw new BenchError('E_SCHEMA', `${path}: schema version ${version}, ${fieldIssue(parsed.error)}`);
   }
   return parsed.data;
 }

@@ -1,15 +1,17 @@
 /**
- * Result file, schema version 1. One zod definition gives both the runtime validator (on write and on
+ * Result file, schema version 2 (version 2 added `bench ab`'s section and each run's `abSide`;
+ * readers migrate version 1 files, which lack both). One zod definition gives both the runtime validator (on write and on
  * read) and the TypeScript types; `results/README.md` documents every field. Units are in the names:
  * `Ms` milliseconds, `S` seconds, `W` watts, `Bytes`, `MiB`, `PerS` per second.
  */
 import { z } from 'zod';
+import { AbSectionSchema } from './ab-schema.js';
+import { EngineNameSchema, PrecisionSchema } from './enums.js';
 
 /** The schema version this tool writes. Readers accept this and migrate older ones. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-/** Engines the harness drives. */
-export const EngineNameSchema = z.enum(['ort', 'tfjs']);
+export { EngineNameSchema, PrecisionSchema } from './enums.js';
 /** Concrete devices a configuration can run on. */
 const DeviceKindSchema = z.enum(['cpu', 'cuda', 'tensorrt', 'webgpu']);
 /**
@@ -23,8 +25,6 @@ const count = (): z.ZodNumber => z.number().int().nonnegative();
 
 /** What the user may ask for: a concrete device or `auto`. */
 export const DeviceRequestSchema = z.enum(['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu']);
-/** Numeric precision of a model's weights and activations. */
-export const PrecisionSchema = z.enum(['fp32', 'fp16', 'int8']);
 /** MLPerf LoadGen scenarios: throughput, batch-1 latency, Poisson arrivals against a p99 bound. */
 export const ScenarioSchema = z.enum(['offline', 'single-stream', 'server']);
 /** Whether host-device copies are inside (include) or outside (exclude) the timed region. */
@@ -250,6 +250,8 @@ const RunResultSchema = z.object({
   warnings: z.array(WarningSchema),
   /** Index into the file's `sources` when the run came from `bench merge`. */
   sourceIndex: count().optional(),
+  /** Which side of `bench ab` this run is (its samples pooled over the rounds); absent for bench run's runs. */
+  abSide: z.enum(['a', 'b']).optional(),
 });
 
 /**
@@ -318,6 +320,8 @@ export const ResultFileSchema = z.object({
   resumed: z.array(ResumeRecordSchema).optional(),
   /** Present only when a signal stopped the sweep early (see {@link InterruptedSchema}). */
   interrupted: InterruptedSchema.optional(),
+  /** `bench ab`'s rounds and verdicts; the two sides' runs are in `runs`, marked by `abSide`. */
+  ab: AbSectionSchema.optional(),
 });
 
 /* The TypeScript type of each schema above (z.infer), under the schema's name without "Schema". */

@@ -199,7 +199,11 @@ function memoryFigures(model: ModelInfo): { weightBytes?: number; peakActivation
 }
 
 /** Static facts about the model from the analyzer; cost stays null (with a warning) when unknown. */
-function describeModel(resolved: ResolvedModel, o: RunOptions, warnings: RunWarning[]): ModelInfo {
+export function describeModel(
+  resolved: ResolvedModel,
+  o: Pick<RunOptions, 'seed' | 'shapes'>,
+  warnings: RunWarning[],
+): ModelInfo {
   const base = {
     name: resolved.name,
     source: resolved.source,
