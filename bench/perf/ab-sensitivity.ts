@@ -1,65 +1,64 @@
 /**
- * Sensitivity of `bench ab` against the old way (a performance study, not a test). Side B is side A
- * plus a known extra cost: the worker spins H100E_AB_BUSY_US microseconds before each run, sized to
- * --slowdown percent of A's median latency measured first (before the noise starts). A background
- * process burns one core in random bursts (on and off for 0.2-2 s each, seeded) throughout the trials.
+ * Sensitivity of `bench ab` against the old way (a performance study, not a test).
  *
- * Each trial of either method gets about --trial-s seconds:
- * - ab: `runAb` (what `bench ab` runs) with --round-s rounds, adaptive stop at --rel-ci or the budget;
- * - old: the same side workers, one after the other: A loads, warms up and runs for half the budget,
- *   then B does; the two sample sets are judged by compare's rule (Mann-Whitney p < 0.05 and the
- *   bootstrap CI of the median ratio), which is what `bench run` A, `bench run` B, `bench compare` does.
- * Trials alternate A/B and A/A, and ab and old, so the noise hits all four alike.
+ * - The pair: A is a plain CNN of 20 identical conv blocks, B the same with a 21st (ab-model-pair.ts);
+ *   the analyzer's MACs give the known extra work, and a quiet A/B run before the noise starts
+ *   confirms the time ratio (`--confirm-s`).
+ * - The noise: a process burning one core in seeded random bursts, on and off for 0.2-2 s each,
+ *   throughout the trials.
+ * - The trials, each given --trial-s seconds in all, A/B and A/A in turn:
+ *   - ab: `bench ab --a A --b B --threads 1 --max-duration T --json` (its defaults otherwise);
+ *   - old: `bench run` of A for half the time, `bench run` of B for the other half (both 1 thread),
+ *     then `bench compare a.json b.json --json`.
+ *   Each runs the real CLI in child processes, as a user would.
+ * - Counted: a detection is verdict "slower" on A/B; a false alarm any verdict but "no change" on A/A;
+ *   and the same with the 2 % gate (`--fail-on-regression 2`: slower and the ratio below 0.98).
  *
- *   npm run build && node dist/bench/perf/ab-sensitivity.js [--model squeezenet1_1] [--trials 10]
- *     [--trial-s 15] [--slowdown 5] [--round-s 0.25] [--rel-ci 1] [--noise on|off] [--methods ab,old]
- *     [--json OUT]
+ *   npm run build && node dist/bench/perf/ab-sensitivity.js [--trials 20] [--trial-s 30]
+ *     [--confirm-s 60] [--noise on|off] [--methods ab,old] [--dir DIR] [--json OUT]
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { runAb, plainComparison } from '../../src/ab/ab.js';
-import { SideWorker, workerScript } from '../../src/ab/side.js';
-import type { AbSideSpec } from '../../src/results/ab-schema.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../src/core/version.js';
 import { median } from '../../src/stats/statistics.js';
+import { writeModelPair } from './ab-model-pair.js';
 import { parseScriptArgsOrExit, runScript } from './script.js';
 
 const { values } = parseScriptArgsOrExit(
   {
     options: {
-      model: { type: 'string', default: 'squeezenet1_1' },
-      trials: { type: 'string', default: '10' },
-      'trial-s': { type: 'string', default: '15' },
-      slowdown: { type: 'string', default: '5' },
-      'round-s': { type: 'string', default: '0.25' },
-      'rel-ci': { type: 'string', default: '1' },
+      trials: { type: 'string', default: '20' },
+      'trial-s': { type: 'string', default: '30' },
+      'confirm-s': { type: 'string', default: '60' },
       noise: { type: 'string', default: 'on' },
       methods: { type: 'string', default: 'ab,old' },
+      gate: { type: 'string', default: '2' },
+      dir: { type: 'string' },
       json: { type: 'string' },
     },
   },
-  'node dist/bench/perf/ab-sensitivity.js [--model M] [--trials N] [--trial-s S] [--slowdown PCT] [--round-s S] [--rel-ci PCT] [--noise on|off] [--json OUT]',
+  'node dist/bench/perf/ab-sensitivity.js [--trials N] [--trial-s S] [--confirm-s S] [--noise on|off] [--methods ab,old] [--gate PCT] [--dir DIR] [--json OUT]',
 );
 const trials = Number(values.trials);
 const trialS = Number(values['trial-s']);
-const slowdownPct = Number(values.slowdown);
-const roundS = Number(values['round-s']);
-const relCiPct = Number(values['rel-ci']);
-const spec: AbSideSpec = { model: values.model, engine: 'ort', threads: 1, epOptions: [] };
-const WARMUP_S = 0.5;
+const confirmS = Number(values['confirm-s']);
+const gate = 1 - Number(values.gate) / 100;
 const methods = values.methods.split(',').filter((m): m is 'ab' | 'old' => m === 'ab' || m === 'old');
+const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'h100e-ab-sens-'));
+const CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
 
-/** A's median latency in ms over a 3 s slice, after a warm-up. */
-async function calibrate(): Promise<number> {
-  const w = new SideWorker(workerScript(spec, '--a-dir'));
-  await w.request({ kind: 'load', spec, batch: 1, seed: 1 });
-  await w.request({ kind: 'slice', seconds: 1, warmup: true });
-  const m = await w.request({ kind: 'slice', seconds: 3, warmup: false });
-  w.close();
-  if (m.kind !== 'slice') throw new Error('calibration failed');
-  return median(m.samplesMs);
+/** Runs the CLI; its stdout, or an error with its stderr's last line. */
+function cli(args: string[]): string {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  // bench ab exits 0, or 1 with --fail-on-regression; anything else is a failed trial.
+  if (r.status !== 0)
+    throw new Error(`bench ${args[0]} exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
+  return r.stdout;
 }
 
-/** One core burnt in seeded random bursts until killed. */
+/** One core burnt in seeded random bursts until stopped. */
 function startNoise(): () => void {
   const code = `let s=7;const r=()=>(s=(s*1103515245+12345)%2147483648)/2147483648;
   const loop=()=>{const on=200+r()*1800,off=200+r()*1800,end=Date.now()+on;while(Date.now()<end);setTimeout(loop,off)};loop();`;
@@ -67,84 +66,75 @@ function startNoise(): () => void {
   return () => child.kill('SIGKILL');
 }
 
-interface Trial {
-  method: 'ab' | 'old';
-  pair: 'A/B' | 'A/A';
+interface Verdict {
   verdict: string;
   ratio: number | null;
-  /** Full CI width in percent of the ratio. */
-  ciWidthPct: number | null;
+  ci: [number, number] | null;
   rounds?: number;
+}
+
+interface Trial extends Verdict {
+  method: 'ab' | 'old';
+  pair: 'A/B' | 'A/A';
   seconds: number;
 }
 
-async function abTrial(busyUs: number, seed: number): Promise<Omit<Trial, 'method' | 'pair'>> {
-  const t0 = performance.now();
-  const { file } = await runAb(
-    {
-      a: spec,
-      b: spec,
-      allowDiff: [],
-      batch: 1,
-      roundS,
-      warmupS: WARMUP_S,
-      order: 'abba',
-      seed,
-      relCiPct,
-      maxDurationS: trialS,
-      minRounds: 6,
-      maxRounds: 1000,
-      confidence: 0.95,
-      alpha: 0.05,
-      command: 'ab-sensitivity',
-    },
-    { env: { b: { H100E_AB_BUSY_US: String(busyUs) } } },
-  );
-  const p = file.paired;
-  return {
-    verdict: p?.verdict ?? 'none',
-    ratio: p?.medianRatio ?? null,
-    ciWidthPct: p?.ci ? ((p.ci[1] - p.ci[0]) / p.medianRatio) * 100 : null,
-    rounds: file.rounds.length,
-    seconds: (performance.now() - t0) / 1000,
+/** `bench ab` of two models for `seconds` in all. */
+function abTrial(a: string, b: string, seconds: number, seed: number): Verdict {
+  const args = ['ab', '--a', a, '--b', b, '--threads', '1', '--max-duration', String(seconds)];
+  const out = JSON.parse(cli([...args, '--seed', String(seed), '--quiet', '--json'])) as {
+    ab?: { paired: Paired | null; rounds: unknown[] };
+    paired?: Paired | null;
+    rounds?: unknown[];
   };
+  const paired = out.ab?.paired ?? out.paired ?? null;
+  return {
+    verdict: paired?.verdict ?? 'none',
+    ratio: paired?.medianRatio ?? null,
+    ci: paired?.ci ?? null,
+    rounds: (out.ab?.rounds ?? out.rounds ?? []).length,
+  };
+}
+interface Paired {
+  verdict: string;
+  medianRatio: number;
+  ci: [number, number] | null;
 }
 
-async function oldTrial(busyUs: number, seed: number): Promise<Omit<Trial, 'method' | 'pair'>> {
-  const t0 = performance.now();
-  const samples: number[][] = [];
-  // Each side: load, warm up, then measure for what is left of its half of the budget.
-  for (const env of [{}, { H100E_AB_BUSY_US: String(busyUs) }]) {
-    const start = performance.now();
-    const w = new SideWorker(workerScript(spec, '--a-dir'), env);
-    await w.request({ kind: 'load', spec, batch: 1, seed: 1 });
-    await w.request({ kind: 'slice', seconds: WARMUP_S, warmup: true });
-    const left = trialS / 2 - (performance.now() - start) / 1000;
-    const m = await w.request({ kind: 'slice', seconds: Math.max(1, left), warmup: false });
-    w.close();
-    if (m.kind !== 'slice') throw new Error('old-way side failed');
-    samples.push(m.samplesMs);
-  }
-  const plain = plainComparison(samples[0] ?? [], samples[1] ?? [], {
-    batch: 1,
-    alpha: 0.05,
-    confidence: 0.95,
-    seed,
+/** `bench run` A, `bench run` B, each for half of `seconds`, then `bench compare`. */
+function oldTrial(a: string, b: string, seconds: number, seed: number): Verdict {
+  const files = [a, b].map((model, i) => {
+    const out = join(dir, `old-${i}.json`);
+    // About 1.5 s of each half goes to starting node, loading and warming up.
+    const d = String(Math.max(1, seconds / 2 - 1.5));
+    const run = ['run', '--model', model, '--device', 'cpu', '--threads', '1', '--batch', '1'];
+    const timing = ['--warmup', '50', '--duration', d, '--max-duration', d, '--rel-ci', '0.1'];
+    cli([...run, ...timing, '--seed', String(seed), '--out', out, '--force', '--json']);
+    return out;
   });
-  return {
-    verdict: plain.verdict,
-    ratio: plain.ratio,
-    ciWidthPct: plain.ci && plain.ratio ? ((plain.ci[1] - plain.ci[0]) / plain.ratio) * 100 : null,
-    seconds: (performance.now() - t0) / 1000,
+  const cmp = JSON.parse(cli(['compare', ...files, '--ignore-key', 'model,sha256', '--json'])) as {
+    comparison: {
+      rows: { cells: { verdict: string; ratio: number | null; ci: [number, number] | null }[] }[];
+    };
   };
+  const cell = cmp.comparison.rows[0]?.cells[0];
+  return { verdict: cell?.verdict ?? 'none', ratio: cell?.ratio ?? null, ci: cell?.ci ?? null };
 }
+
+const widthPct = (v: Verdict) => (v.ci && v.ratio ? ((v.ci[1] - v.ci[0]) / v.ratio) * 100 : null);
 
 async function main(): Promise<number> {
-  const medMs = await calibrate();
-  const busyUs = Math.round(medMs * 1000 * (slowdownPct / 100));
+  const pair = writeModelPair(dir);
+  const macRatio = pair.macsA / pair.macsB;
   console.log(
-    `model ${spec.model}, 1 thread, batch 1: A's median latency ${medMs.toFixed(3)} ms (before the noise); B spins ${busyUs} µs more per run (${slowdownPct} %, so B/A ≈ ${(1 / (1 + slowdownPct / 100)).toFixed(4)})`,
+    `models in ${dir}: A ${(pair.macsA / 1e6).toFixed(1)} M MACs, B ${(pair.macsB / 1e6).toFixed(1)} M MACs (analyzer): B/A speed ratio by MACs ${macRatio.toFixed(4)}`,
   );
+  if (confirmS > 0) {
+    const q = abTrial(pair.a, pair.b, confirmS, 1);
+    console.log(
+      `quiet machine, bench ab for ${confirmS} s: B/A ${q.ratio?.toFixed(4)} [${q.ci?.map((x) => x.toFixed(4)).join(', ')}], ${q.verdict}, ${q.rounds} rounds`,
+    );
+  }
   const stopNoise = values.noise === 'on' ? startNoise() : () => undefined;
   console.log(
     `noise: ${values.noise === 'on' ? 'one core burnt in random bursts, on and off 0.2-2 s each' : 'none'}; trials of ${trialS} s`,
@@ -152,13 +142,15 @@ async function main(): Promise<number> {
   const results: Trial[] = [];
   try {
     for (let t = 0; t < trials; t++) {
-      for (const pair of ['A/B', 'A/A'] as const) {
+      for (const kind of ['A/B', 'A/A'] as const) {
         for (const method of methods) {
-          const us = pair === 'A/B' ? busyUs : 0;
-          const r = method === 'ab' ? await abTrial(us, t + 1) : await oldTrial(us, t + 1);
-          results.push({ method, pair, ...r });
+          const t0 = performance.now();
+          const b = kind === 'A/B' ? pair.b : pair.a;
+          const r = method === 'ab' ? abTrial(pair.a, b, trialS, t + 1) : oldTrial(pair.a, b, trialS, t + 1);
+          const seconds = (performance.now() - t0) / 1000;
+          results.push({ method, pair: kind, seconds, ...r });
           console.log(
-            `trial ${t + 1} ${pair} ${method}: ${r.verdict}, ratio ${r.ratio?.toFixed(4) ?? '-'}, CI width ${r.ciWidthPct?.toFixed(2) ?? '-'} %${r.rounds === undefined ? '' : `, ${r.rounds} rounds`}, ${r.seconds.toFixed(1)} s`,
+            `trial ${t + 1} ${kind} ${method}: ${r.verdict}, ratio ${r.ratio?.toFixed(4) ?? '-'}, CI width ${widthPct(r)?.toFixed(2) ?? '-'} %${r.rounds === undefined ? '' : `, ${r.rounds} rounds`}, ${seconds.toFixed(1)} s`,
           );
         }
       }
@@ -166,23 +158,30 @@ async function main(): Promise<number> {
   } finally {
     stopNoise();
   }
+  const slowerPastGate = (r: Trial) => r.verdict === 'slower' && r.ratio !== null && r.ratio < gate;
   console.log(
-    '\n| method | detected 5 % slowdown (A/B says slower) | false alarms (A/A not "no change") | median CI width A/B | median CI width A/A | median B/A ratio (A/B) |',
+    `\n| method | detected (verdict slower) | false alarms (A/A verdict not no-change) | detected with the ${values.gate} % gate | false alarms with the gate | median CI width A/B | median CI width A/A | median B/A ratio, A/B |`,
   );
-  console.log('|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const method of methods) {
     const ab = results.filter((r) => r.method === method && r.pair === 'A/B');
     const aa = results.filter((r) => r.method === method && r.pair === 'A/A');
     const width = (rs: Trial[]) => {
-      const w = rs.map((r) => r.ciWidthPct).filter((x): x is number => x !== null);
+      const w = rs.map(widthPct).filter((x): x is number => x !== null);
       return w.length ? `${median(w).toFixed(2)} %` : '-';
     };
     const ratios = ab.map((r) => r.ratio).filter((x): x is number => x !== null);
+    const name = method === 'ab' ? '`bench ab` (paired rounds)' : 'old way (run A, run B, compare)';
     console.log(
-      `| ${method === 'ab' ? 'bench ab (paired rounds)' : 'old way (run A, run B, compare)'} | ${ab.filter((r) => r.verdict === 'slower').length}/${ab.length} | ${aa.filter((r) => r.verdict !== 'no-change').length}/${aa.length} | ${width(ab)} | ${width(aa)} | ${ratios.length ? median(ratios).toFixed(4) : '-'} |`,
+      `| ${name} | ${ab.filter((r) => r.verdict === 'slower').length}/${ab.length} | ${aa.filter((r) => r.verdict !== 'no-change').length}/${aa.length} | ${ab.filter(slowerPastGate).length}/${ab.length} | ${aa.filter(slowerPastGate).length}/${aa.length} | ${width(ab)} | ${width(aa)} | ${ratios.length ? median(ratios).toFixed(4) : '-'} |`,
     );
   }
-  if (values.json) writeFileSync(values.json, JSON.stringify({ busyUs, medMs, results }, null, 2));
+  if (values.json) {
+    writeFileSync(
+      values.json,
+      `${JSON.stringify({ macsA: pair.macsA, macsB: pair.macsB, trialS, results }, null, 2)}\n`,
+    );
+  }
   return 0;
 }
 

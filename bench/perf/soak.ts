@@ -8,7 +8,9 @@
  *   npm run build && node dist/bench/perf/soak.js --engine ort|tfjs [--model tiny_cnn] [--batch 1]
  *     [--minutes 10] [--every 2] [--threads 1] [--json]
  *
- * --engine tfjs runs the wasm backend.
+ * --engine tfjs runs the wasm backend, and also samples the size of its WebAssembly memory (which
+ * grows and never shrinks). --gc (run node with --expose-gc) collects garbage fully before each
+ * sample, so the heap figures are what stays alive rather than a heap between collections.
  */
 import { buildGraph } from '../../models/index.js';
 import { zooModelPath } from '../../models/cache.js';
@@ -19,7 +21,7 @@ import { generateInputs } from '../../src/run/inputs.js';
 import { parseScriptArgsOrExit, runScript } from './script.js';
 
 const USAGE =
-  'node dist/bench/perf/soak.js --engine ort|tfjs [--model tiny_cnn] [--batch 1] [--minutes 10] [--every 2] [--threads 1] [--json]';
+  'node [--expose-gc] dist/bench/perf/soak.js --engine ort|tfjs [--model tiny_cnn] [--batch 1] [--minutes 10] [--every 2] [--threads 1] [--gc] [--json]';
 const { values } = parseScriptArgsOrExit(
   {
     options: {
@@ -29,6 +31,7 @@ const { values } = parseScriptArgsOrExit(
       minutes: { type: 'string', default: '10' },
       every: { type: 'string', default: '2' },
       threads: { type: 'string', default: '1' },
+      gc: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   },
@@ -42,6 +45,8 @@ interface Sample {
   heapUsed: number;
   external: number;
   tensors: number;
+  /** Bytes of the tfjs wasm backend's WebAssembly memory (0 for ORT). */
+  wasmBytes: number;
   handles: number;
 }
 
@@ -76,6 +81,9 @@ runScript(async () => {
   const model = values.model ?? 'tiny_cnn';
   let engine: Engine;
   let tensors: () => number = () => 0;
+  let wasmBytes: () => number = () => 0;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (values.gc && !gc) throw new BenchError('E_USAGE', '--gc needs node --expose-gc', { hint: USAGE });
   let loaded: LoadedModel;
   if (values.engine === 'ort') {
     engine = createOrtEngine();
@@ -99,6 +107,8 @@ runScript(async () => {
       graph: buildGraph(model, { seed: 0 }),
     });
     tensors = () => tf.memory().numTensors;
+    wasmBytes = () =>
+      (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.length ?? 0;
   } else {
     throw new BenchError('E_USAGE', `--engine '${values.engine}': expected ort or tfjs`, { hint: USAGE });
   }
@@ -114,6 +124,7 @@ runScript(async () => {
   let iterations = 0;
   let next = start;
   const sample = (): void => {
+    if (values.gc) gc?.();
     const m = process.memoryUsage();
     samples.push({
       t: (performance.now() - start) / 1000,
@@ -122,6 +133,7 @@ runScript(async () => {
       heapUsed: m.heapUsed,
       external: m.external,
       tensors: tensors(),
+      wasmBytes: wasmBytes(),
       handles: process.getActiveResourcesInfo().length,
     });
   };
@@ -155,6 +167,7 @@ runScript(async () => {
     batch,
     threads,
     minutes,
+    gc: values.gc,
     iterations,
     samples: steady.length,
     rssMiB: { first: first.rss / 2 ** 20, last: last.rss / 2 ** 20, noiseMiB: rssFit.noise / 2 ** 20 },
@@ -166,6 +179,7 @@ runScript(async () => {
       handles: per1k('handles'),
     },
     tensors: { first: first.tensors, last: last.tensors },
+    wasmMiB: { first: first.wasmBytes / 2 ** 20, last: last.wasmBytes / 2 ** 20 },
     handles: { first: first.handles, last: last.handles },
   };
   if (values.json) {
@@ -175,10 +189,10 @@ runScript(async () => {
   const f = (v: number, d = 2): string => v.toFixed(d);
   process.stdout.write(
     [
-      `soak: ${report.engine} (${report.provider}), ${model} batch ${batch}, threads ${threads}, ${minutes} min, ${iterations} iterations, ${steady.length} samples after warm-up`,
+      `soak: ${report.engine} (${report.provider}), ${model} batch ${batch}, threads ${threads}, ${minutes} min${values.gc ? ', full GC before each sample' : ''}, ${iterations} iterations, ${steady.length} samples after warm-up`,
       `RSS ${f(report.rssMiB.first, 1)} -> ${f(report.rssMiB.last, 1)} MiB (noise ±${f(report.rssMiB.noiseMiB)} MiB)`,
       `per 1000 iterations: RSS ${f(report.per1000Iterations.rssKiB)} KiB, heap ${f(report.per1000Iterations.heapKiB)} KiB, external ${f(report.per1000Iterations.externalKiB)} KiB, tensors ${f(report.per1000Iterations.tensors, 4)}, handles ${f(report.per1000Iterations.handles, 4)}`,
-      `tensors ${report.tensors.first} -> ${report.tensors.last}; active handles ${report.handles.first} -> ${report.handles.last}`,
+      `tensors ${report.tensors.first} -> ${report.tensors.last}; active handles ${report.handles.first} -> ${report.handles.last}${values.engine === 'tfjs' ? `; wasm memory ${f(report.wasmMiB.first, 1)} -> ${f(report.wasmMiB.last, 1)} MiB` : ''}`,
     ].join('\n') + '\n',
   );
 });
