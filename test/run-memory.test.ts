@@ -3,15 +3,33 @@
  * working set exceeds the free memory is recorded skipped with the figures and the sweep goes on;
  * --force-oversize runs it; an engine's out-of-memory message is recorded as failed, saying so.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { freemem, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { delimiter, join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { analyzeModel } from '../src/analyze/index.js';
 import { formatRunTable } from '../src/report/run-table.js';
-import { checkMemory, failureReason, oversizeReason, SAFETY_FACTOR } from '../src/run/memory.js';
+import { checkMemory, failureReason, freeMemory, oversizeReason, SAFETY_FACTOR } from '../src/run/memory.js';
 import { runBenchmarks } from '../src/run/run.js';
 import { zooModelPath } from '../models/cache.js';
+
+// The real onnxruntime engine, its load() counted (a spy, not a fake: every call goes through).
+const loads = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../src/engines/ort.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/engines/ort.js')>();
+  return {
+    ...real,
+    createOrtEngine: () => {
+      const engine = real.createOrtEngine();
+      const load = engine.load.bind(engine);
+      engine.load = (o) => {
+        loads.count++;
+        return load(o);
+      };
+      return engine;
+    },
+  };
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-memory-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,6 +82,17 @@ describe('a configuration that cannot fit', () => {
     expect(table).toContain('4.0 MiB is free (H100E_FREE_MEMORY_BYTES)');
   });
 
+  it('a session all of whose configurations are too large is not even loaded', async () => {
+    process.env['H100E_FREE_MEMORY_BYTES'] = '1';
+    const before = loads.count;
+    const { file } = await runBenchmarks({ ...quick, batches: [1, 2], out: join(dir, 'none.json') });
+    expect(file.runs.map((r) => r.status)).toEqual(['skipped', 'skipped']);
+    expect(loads.count).toBe(before);
+    delete process.env['H100E_FREE_MEMORY_BYTES'];
+    await runBenchmarks({ ...quick, batches: [1], out: join(dir, 'one.json') });
+    expect(loads.count).toBe(before + 1);
+  });
+
   it('--force-oversize runs it anyway', async () => {
     process.env['H100E_FREE_MEMORY_BYTES'] = '1';
     const { file } = await runBenchmarks({
@@ -73,6 +102,41 @@ describe('a configuration that cannot fit', () => {
       out: join(dir, 'forced.json'),
     });
     expect(file.runs.map((r) => r.status)).toEqual(['ok']);
+  });
+});
+
+describe('free memory', () => {
+  const path = process.env['PATH'];
+  afterEach(() => {
+    process.env['PATH'] = path;
+  });
+  /** A fake nvidia-smi first on PATH. */
+  function fakeSmi(body: string): void {
+    const bin = mkdtempSync(join(dir, 'smi-'));
+    writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, 'nvidia-smi'), 0o755);
+    process.env['PATH'] = `${bin}${delimiter}${path ?? ''}`;
+  }
+
+  it('CUDA and TensorRT: nvidia-smi memory.free of the GPU asked for, in MiB', async () => {
+    fakeSmi('[ "$4" = "1" ] && echo 81000 || echo 5');
+    expect(await freeMemory('cuda', 1)).toEqual({
+      bytes: 81000 * 2 ** 20,
+      source: 'free memory of GPU 1 (nvidia-smi)',
+    });
+    expect(await freeMemory('tensorrt', 0)).toEqual({
+      bytes: 5 * 2 ** 20,
+      source: 'free memory of GPU 0 (nvidia-smi)',
+    });
+  });
+
+  it('no figure (no check) when nvidia-smi fails or prints no number; none for WebGPU; host RAM for the CPU', async () => {
+    fakeSmi('exit 9');
+    expect(await freeMemory('cuda', 0)).toBeUndefined();
+    fakeSmi('echo "[N/A]"');
+    expect(await freeMemory('cuda', 0)).toBeUndefined();
+    expect(await freeMemory('webgpu', 0)).toBeUndefined();
+    expect((await freeMemory('cpu', 0))?.source).toBe('free host RAM');
   });
 });
 

@@ -15,6 +15,7 @@ import { signalOnceSaved, waitForRuns } from './wait-for-runs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-gpus-test-'));
 const savedPath = process.env.PATH;
+const savedTmp = process.env['TMPDIR'];
 
 beforeAll(() => {
   // Answers the inventory query only (sample text in nvidia-smi's documented CSV format, not a measurement).
@@ -122,6 +123,29 @@ describe('--gpus', () => {
     const perGpu = saved.runs.map((r) => r.throughput?.samplesPerS ?? 0);
     expect(agg?.perGpuSamplesPerS).toEqual(perGpu);
     expect(agg?.totalSamplesPerS).toBeCloseTo(perGpu[0]! + perGpu[1]!, 9);
+  });
+
+  it('a disk that refuses --out stops the sweep with E_IO (exit 74), keeping the last merge and no worker', async () => {
+    const out = join(dir, 'enospc.json');
+    const tmp = privateTmp('enospc-tmp');
+    // The second write of any one file fails (the workers inherit it): whichever comes first, --out's
+    // second merge or a worker's second save, ends the sweep as a full disk ends one device's.
+    process.env['H100E_INJECT_WRITE_FAULT'] = 'ENOSPC@2';
+    process.env['TMPDIR'] = tmp;
+    try {
+      const e = await runOnGpus({ ...SWEEP, batches: [1, 2, 3], out }, [0, 1]).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'E_IO', exitCode: 74 });
+      expect((e as Error).message).toMatch(/ENOSPC|exit 74/);
+    } finally {
+      delete process.env['H100E_INJECT_WRITE_FAULT'];
+      if (savedTmp === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = savedTmp;
+    }
+    const file = readResultFile(out); // the last complete merge, valid
+    expect(file.runs.length).toBeGreaterThan(0);
+    expect(file.runs.length).toBeLessThan(6);
+    expect(processesUsing(tmp)).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.lock') || f.startsWith('.enospc'))).toEqual([]);
   });
 
   it('sums only configurations that ran', () => {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureEnvironment } from '../env/environment.js';
 import { queryGpus } from '../env/nvidia-smi.js';
-import { BenchError, errorMessage } from '../core/errors.js';
-import { checkOutFile, readResultFile, writeResultFile } from '../results/io.js';
+import { BenchError, errorMessage, ExitCode } from '../core/errors.js';
+import { checkOutFile, ioFaultCode, readResultFile, writeResultFile } from '../results/io.js';
 import { lockResultFile } from '../results/lock.js';
 import { SCHEMA_VERSION, type ResultFile, type RunResult } from '../results/schema.js';
 import { PACKAGE_ROOT } from '../core/version.js';
@@ -21,6 +21,7 @@ import {
   interruptedError,
   interruptedRecord,
   plannedConfigurations,
+  saveFailure,
   signalExitCode,
   type RunOutcome,
 } from './run.js';
@@ -237,6 +238,9 @@ export async function runOnGpus(
       for (const child of live) child.kill('SIGKILL');
     }, WORKER_GRACE_MS);
   };
+  /** The I/O fault that stopped the sweep while merging into --out, and the runs its last merge held. */
+  let ioFault: unknown;
+  let savedRuns = -1;
   process.on('exit', onExit);
   hooks.signal?.addEventListener('abort', forward, { once: true });
   try {
@@ -248,11 +252,18 @@ export async function runOnGpus(
         JSON.stringify({ ...input, gpuIndex: gpu, out: join(dir, `gpu-${gpu}.json`), force: true }),
       );
       const worker = startWorker(optionsPath, command, () => {
+        if (ioFault) return;
         try {
           refresh(gpu);
-          merge();
+          savedRuns = merge()?.runs.length ?? savedRuns;
         } catch (e) {
-          hooks.onNotice?.(`warning: could not merge the workers' results into ${out}: ${errorMessage(e)}`);
+          if (!ioFaultCode(e)) {
+            hooks.onNotice?.(`warning: could not merge the workers' results into ${out}: ${errorMessage(e)}`);
+            return;
+          }
+          // The disk refuses --out: stop the sweep as one device does (E_IO), keeping the last merge.
+          ioFault = e;
+          for (const child of live) child.kill('SIGTERM');
         }
       });
       live.add(worker.child);
@@ -262,13 +273,27 @@ export async function runOnGpus(
     // No signal can land between the check above and here (nothing awaits), so every abort from now
     // on reaches the workers through `forward`.
     const codes = await Promise.all(workers.map((w) => w.exited));
+    if (ioFault) throw saveFailure(ioFault, out, savedRuns, false);
+    // A worker that could not save its own file stopped with E_IO; the sweep did too.
+    const ioWorker = codes.findIndex((c) => c === ExitCode.ioError);
+    if (ioWorker >= 0)
+      throw new BenchError(
+        'E_IO',
+        `the worker for GPU ${gpus[ioWorker]} could not save its results (exit ${ExitCode.ioError}): the sweep stopped; ${out} keeps what was merged before`,
+        { hint: 'free some space or check the temporary folder (TMPDIR), then run the command again' },
+      );
     // One last read each: a save made just before a worker ended may not have been announced.
     for (const gpu of gpus) refresh(gpu);
     gpus.forEach((gpu, i) => {
       if (!latest.has(gpu))
         hooks.onNotice?.(`warning: the worker for GPU ${gpu} wrote no result (exit code ${codes[i]})`);
     });
-    const merged = merge();
+    let merged: ResultFile | undefined;
+    try {
+      merged = merge();
+    } catch (e) {
+      throw saveFailure(e, out, savedRuns, false);
+    }
     if (!merged)
       throw new BenchError(
         'E_DEVICE_UNAVAILABLE',

@@ -433,9 +433,10 @@ async function measureOne(
 /**
  * A failed rewrite of the result file: an I/O fault (disk full, EIO, permission lost) stops the sweep
  * with E_IO (exit 74), saying what the file still holds (the atomic write left the last complete
- * version); anything else is rethrown as it is. `savedRuns` -1: nothing saved yet.
+ * version); anything else is rethrown as it is. `savedRuns` -1: nothing saved yet. `resumable`
+ * false (--gpus, which cannot resume) makes the hint say to run the command again.
  */
-function saveFailure(e: unknown, out: string, savedRuns: number): unknown {
+export function saveFailure(e: unknown, out: string, savedRuns: number, resumable = true): unknown {
   const code = ioFaultCode(e);
   if (!code) return e;
   const kept =
@@ -443,8 +444,11 @@ function saveFailure(e: unknown, out: string, savedRuns: number): unknown {
       ? 'nothing was saved'
       : `${out} keeps its last complete version (${savedRuns} configuration(s))`;
   const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+  const again = resumable
+    ? 'run the same command with --resume to measure the rest'
+    : 'run the command again';
   return new BenchError('E_IO', `cannot save ${out} (${code}): the sweep stopped; ${kept}`, {
-    hint: `${full ? 'free some space' : 'check the disk and the permissions of the file and its folder'}, then run the same command with --resume to measure the rest`,
+    hint: `${full ? 'free some space' : 'check the disk and the permissions of the file and its folder'}, then ${again}`,
     cause: e,
   });
 }
@@ -537,39 +541,49 @@ export async function runBenchmarks(input: RunOptionsInput, hooks: RunHooks = {}
         let sessionCreateMs = 0;
         let loadError: string | undefined;
         let loadStatus: 'failed' | 'skipped' = 'failed';
-        try {
-          const t0 = performance.now();
-          loaded = await engine.load({
-            modelPath: resolved.path,
-            device: choice.actual,
-            precision: resolved.precision,
-            threads,
-            transfer: o.transfer,
-            providerOptions: {
-              cuda: { deviceId: o.gpuIndex },
-              tensorrt: { deviceId: o.gpuIndex },
-              webgpu: ortOptions.webgpu,
-            },
-            session: ortOptions.session,
-            sessionConfig: ortOptions.config,
-            // tfjs runs graphs, not ONNX files: zoo models reach it built in memory, same seed as the .onnx.
-            ...(o.engine === 'tfjs' && resolved.source === 'zoo'
-              ? { graph: buildGraph(resolved.name, { seed: o.seed }) }
-              : {}),
+        // Every configuration of this session too large for the free memory: they are all skipped
+        // below, and the session is not even created (its weights alone may not fit).
+        const free = await freeMemory(choice.actual, o.gpuIndex);
+        const allOversize =
+          !o.forceOversize &&
+          configs.every((p) => {
+            const m = checkMemory(memoryFigures(model), p.config.batch, free);
+            return m !== undefined && m.neededBytes > m.freeBytes;
           });
-          sessionCreateMs = performance.now() - t0;
-          for (const line of loaded.warnings ?? [])
-            warnings.push({
-              code: 'W_ENGINE',
-              message: line,
-              advice: 'see README, GPUs, for what each provider supports',
+        if (!allOversize)
+          try {
+            const t0 = performance.now();
+            loaded = await engine.load({
+              modelPath: resolved.path,
+              device: choice.actual,
+              precision: resolved.precision,
+              threads,
+              transfer: o.transfer,
+              providerOptions: {
+                cuda: { deviceId: o.gpuIndex },
+                tensorrt: { deviceId: o.gpuIndex },
+                webgpu: ortOptions.webgpu,
+              },
+              session: ortOptions.session,
+              sessionConfig: ortOptions.config,
+              // tfjs runs graphs, not ONNX files: zoo models reach it built in memory, same seed as the .onnx.
+              ...(o.engine === 'tfjs' && resolved.source === 'zoo'
+                ? { graph: buildGraph(resolved.name, { seed: o.seed }) }
+                : {}),
             });
-        } catch (e) {
-          if (e instanceof BenchError && e.code === 'E_USAGE') throw e;
-          // An engine that cannot do what was asked at all (e.g. tfjs and fp16) skips; anything else failed.
-          loadStatus = e instanceof BenchError && e.code === 'E_UNSUPPORTED' ? 'skipped' : 'failed';
-          loadError = errorMessage(e).split('\n')[0];
-        }
+            sessionCreateMs = performance.now() - t0;
+            for (const line of loaded.warnings ?? [])
+              warnings.push({
+                code: 'W_ENGINE',
+                message: line,
+                advice: 'see README, GPUs, for what each provider supports',
+              });
+          } catch (e) {
+            if (e instanceof BenchError && e.code === 'E_USAGE') throw e;
+            // An engine that cannot do what was asked at all (e.g. tfjs and fp16) skips; anything else failed.
+            loadStatus = e instanceof BenchError && e.code === 'E_UNSUPPORTED' ? 'skipped' : 'failed';
+            loadError = errorMessage(e).split('\n')[0];
+          }
         try {
           for (const { key, label, config: planned } of configs) {
             if (hooks.signal?.aborted) break;
