@@ -10,6 +10,8 @@ import { abDifferences, runAb, type AbOptions } from '../src/ab/ab.js';
 import { BenchError } from '../src/core/errors.js';
 import { allowedCpus, pairCpuSets, planPinning } from '../src/ab/affinity.js';
 import { readResultFile } from '../src/results/io.js';
+import { abText } from '../src/report/ab-text.js';
+import { zooModelPath } from '../models/cache.js';
 import { buildProgram } from '../src/cli/program.js';
 import { runInProcess } from './cli-in-process.js';
 
@@ -101,6 +103,16 @@ describe('runAb', () => {
     const est = await runInProcess(buildProgram(), ['estimate', out, '--json']);
     expect(est.error).toBeNull();
     expect(JSON.stringify(JSON.parse(est.stdout))).toMatch(/tiny_cnn/);
+  });
+
+  it('two paths to the same model bytes are an A/A run, and the text says so', async () => {
+    const path = zooModelPath('tiny_cnn', { precision: 'fp32', seed: 1 }); // the seed options() gives both sides
+    const { file } = await runAb(options({ b: { ...side, model: path }, roundS: 0.05 }));
+    expect(file.ab.differences).toEqual(['model']);
+    expect(file.ab.loaded.a?.sha256).toBe(file.ab.loaded.b?.sha256);
+    expect(abText(file.ab)).toMatch(
+      /^differs in: model \(two paths to the same model bytes: an A\/A run\)$/m,
+    );
   });
 
   it('a side that crashes mid-run keeps the finished rounds and names the side (E_SIDE_FAILED, exit 2)', async () => {

@@ -37,10 +37,13 @@ export function abRoundLine(round: AbRound, summary: PairedSummary): string {
 /** The report printed at the end, from the result file's `ab` section. */
 export function abText(file: AbSection): string {
   const lines = [sideLine(file, 'a'), sideLine(file, 'b')];
+  const { a, b } = file.loaded;
+  // Two paths to one file's bytes (a CI job's base and change, when the change left the model alone).
+  const sameBytes = file.differences.join() === 'model' && a !== null && b !== null && a.sha256 === b.sha256;
   lines.push(
     file.differences.length === 0
       ? 'differs in: nothing (an A/A run)'
-      : `differs in: ${file.differences.join(', ')}`,
+      : `differs in: ${file.differences.join(', ')}${sameBytes ? ' (two paths to the same model bytes: an A/A run)' : ''}`,
   );
   const st = file.settings;
   lines.push(
