@@ -207,10 +207,8 @@ async function runLocked(
   const samplesMs: Record<'a' | 'b', number[]> = { a: [], b: [] };
   const startedAt = new Date().toISOString();
   // Two workers per side, started and loaded in the order A0 B0 B1 A1; rounds use the pair (A0, B0)
-  // and the pair (A1, B1) in turn, each pair pinned to its own CPUs (affinity.ts). In A/A runs on the
-  // 2-core development VM before pinning, the worker started first ran about 1.5 % faster than the
-  // second (which side loaded first decided the sign); with one early and one late worker per side,
-  // an effect of the start order cancels too.
+  // and the pair (A1, B1) in turn, each pair pinned to its own CPUs (affinity.ts). With one early and
+  // one late worker per side, an effect of the start order cancels too (docs/ab.md, How it runs).
   const START: readonly (readonly ['a' | 'b', 0 | 1])[] = [
     ['a', 0],
     ['b', 0],

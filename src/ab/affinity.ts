@@ -1,9 +1,9 @@
 /**
- * CPU pinning of `bench ab`'s workers. On shared VMs the virtual CPUs do not run at one speed: on the
- * 2-core development VM one ran the same model about 10 % slower than the other, and which was slower
- * changed over seconds (docs/ab.md has the measurement). A worker the scheduler moves between them
- * carries that difference into whichever side it serves. Pinning each A/B worker pair to the same
- * CPUs makes the two halves of a round meet the same CPU, so its speed cancels in the round's ratio.
+ * CPU pinning of `bench ab`'s workers. On shared VMs the virtual CPUs need not run at one speed, and
+ * which is slower can change over seconds (docs/ab.md, How it runs, has a measurement). A worker the
+ * scheduler leaves on a slower CPU carries that difference into whichever side it serves. Pinning each
+ * A/B worker pair to the same CPUs makes the two halves of a round meet the same CPU, so its speed
+ * cancels in the round's ratio.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
