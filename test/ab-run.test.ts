@@ -141,6 +141,20 @@ describe('runAb', () => {
     expect(whole.runs[1]?.error).toMatch(/its worker exited \(code 70\)/);
   });
 
+  it('a disk that refuses --out ends with E_IO (exit 74), naming the errno', async () => {
+    process.env['H100E_INJECT_WRITE_FAULT'] = 'ENOSPC@1';
+    try {
+      const out = join(dir, 'full.json');
+      const e = await runAb(options({ out, roundS: 0.05 })).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'E_IO', exitCode: 74 });
+      expect((e as Error).message).toMatch(
+        /^cannot save .*full\.json \(ENOSPC\): the sweep stopped; nothing was saved$/,
+      );
+    } finally {
+      delete process.env['H100E_INJECT_WRITE_FAULT'];
+    }
+  });
+
   it('a model that cannot load fails side B during load', async () => {
     const bad = join(dir, 'bad.onnx');
     writeFileSync(bad, 'not a model');

@@ -15,6 +15,7 @@ import { bootstrapMedianRatio, mannWhitneyU } from '../stats/significance.js';
 import { median } from '../stats/statistics.js';
 import { pinProcess, planPinning, type Pinning } from './affinity.js';
 import type { FromWorker, SliceResult } from './protocol.js';
+import { saveFailure } from '../run/run.js';
 import { sideRun } from './side-run.js';
 import { SideFailure, SideWorker, workerScript } from './side.js';
 
@@ -325,7 +326,13 @@ async function runLocked(
     }),
     ab,
   };
-  if (o.out) writeResultFile(o.out, file);
+  if (o.out) {
+    try {
+      writeResultFile(o.out, file);
+    } catch (e) {
+      throw saveFailure(e, o.out, -1, false); // a full or failing disk: E_IO, exit 74
+    }
+  }
   return { file, error: outcomeError(file, o) };
 }
 
