@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { allTargets } from '../bench/perf/fuzz-targets.js';
+import { BenchError } from '../src/core/errors.js';
 import { loadScenario } from '../src/fleet/fleet.js';
 import { loadSuite } from '../src/run/options.js';
 import { thrownBenchError } from './bench-error.js';
@@ -82,6 +83,27 @@ describe('regressions the fuzzing found', () => {
     const e = thrownBenchError(() => loadScenario(path));
     expect(e.message).not.toContain('\n');
     expect(e.exitCode).toBe(2);
+  });
+
+  it('an ONNX input name holding a newline stays one line in the error (onnx-run-load, 10-minute run, seed 4029)', async () => {
+    const target = allTargets(root, { withOrt: true }).find((t) => t.name === 'onnx-run-load');
+    // The counterexample as the long run printed it: two bit flips turn a node's bytes into an input name.
+    const input = {
+      kind: 'bytes',
+      m: {
+        kind: 'flip',
+        flips: [
+          { at: 591047232, bit: 4 },
+          { at: 687906315, bit: 4 },
+        ],
+      },
+    } as never;
+    await expect(target?.check(input)).resolves.toBeUndefined();
+    const e = new BenchError('E_BAD_INPUT', "input 'a\nb\u0004\u009b' declares no shape", {
+      hint: 'give it with --shape a\nb:1x3',
+    });
+    expect(e.message).toBe("input 'a\\nb\\u0004\\u009b' declares no shape");
+    expect(e.hint).toBe('give it with --shape a\\nb:1x3');
   });
 
   it('a suite with an unknown YAML tag prints no YAMLWarning (suite-yaml, seed 20)', async () => {

@@ -69,6 +69,18 @@ const exitCodeOf: Record<BenchErrorCode, ExitCodeValue> = {
 };
 
 /**
+ * `text` with control characters written as escapes (\n, \t, \u0004, ...). Messages quote names
+ * read from user files (an ONNX input name, a YAML key), and a name holding a newline or a terminal
+ * escape would break the one-line error or act on the terminal (a fuzzed ONNX file did exactly that).
+ */
+function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+/**
  * An expected failure with a one-line message for the user. The top-level handler prints
  * `error: <message>` (plus the hint) and exits with `exitCode`; stack traces only with --verbose.
  */
@@ -85,12 +97,12 @@ export class BenchError extends Error {
     message: string,
     options: { hint?: string; cause?: unknown; exitCode?: ExitCodeValue } = {},
   ) {
-    super(message, { cause: options.cause });
+    super(escapeControl(message), { cause: options.cause });
     this.name = 'BenchError';
     this.code = code;
     // Only E_INTERRUPTED varies: which signal stopped the run decides 130, 143 or 129.
     this.exitCode = options.exitCode ?? exitCodeOf[code];
-    this.hint = options.hint;
+    this.hint = options.hint === undefined ? undefined : escapeControl(options.hint);
   }
 }
 
