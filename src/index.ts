@@ -39,6 +39,7 @@ export { runKey, matchKey, workloadKey, KEY_FIELDS, type KeyField } from './resu
 // Judging, estimating, counting.
 export { compareFiles, type Comparison, type CompareOptions } from './compare/compare.js';
 export { findRegressions } from './compare/gate.js';
+export { runAb, abDifferences, type AbOptions, type AbOutcome } from './ab/ab.js';
 export {
   estimateFile,
   h100eCells,
