@@ -1,5 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { escapeControls } from './escape.js';
 
 /** Process exit codes, part of the CLI contract (documented in the README). */
 export const ExitCode = {
@@ -69,20 +70,11 @@ const exitCodeOf: Record<BenchErrorCode, ExitCodeValue> = {
 };
 
 /**
- * `text` with control characters written as escapes (\n, \t, \u0004, ...). Messages quote names
- * read from user files (an ONNX input name, a YAML key), and a name holding a newline or a terminal
- * escape would break the one-line error or act on the terminal (a fuzzed ONNX file did exactly that).
- */
-function escapeControl(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => {
-    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-    return named[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
-
-/**
  * An expected failure with a one-line message for the user. The top-level handler prints
  * `error: <message>` (plus the hint) and exits with `exitCode`; stack traces only with --verbose.
+ * Control characters in the message and hint are escaped (core/escape.ts): messages quote names read
+ * from user files, and a name holding a newline or a terminal escape would break the one line (a
+ * fuzzed ONNX input name did).
  */
 export class BenchError extends Error {
   /** Machine-readable code. */
@@ -97,12 +89,12 @@ export class BenchError extends Error {
     message: string,
     options: { hint?: string; cause?: unknown; exitCode?: ExitCodeValue } = {},
   ) {
-    super(escapeControl(message), { cause: options.cause });
+    super(escapeControls(message), { cause: options.cause });
     this.name = 'BenchError';
     this.code = code;
     // Only E_INTERRUPTED varies: which signal stopped the run decides 130, 143 or 129.
     this.exitCode = options.exitCode ?? exitCodeOf[code];
-    this.hint = options.hint === undefined ? undefined : escapeControl(options.hint);
+    this.hint = options.hint === undefined ? undefined : escapeControls(options.hint);
   }
 }
 

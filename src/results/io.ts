@@ -12,6 +12,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { BenchError, errorMessage } from '../core/errors.js';
+import { escapeChar } from '../core/escape.js';
 import { ResultFileSchema, SCHEMA_VERSION, type ResultFile } from './schema.js';
 
 /** Calls of {@link tempPathFor} so far: two in the same millisecond still get different names. */
@@ -222,13 +223,6 @@ function migrate(raw: Record<string, unknown>, path: string): Record<string, unk
 /** What to pass instead, for errors about a result file the user named. */
 const RESULT_FILE_HINT = 'pass a result file written by `bench run --out`';
 
-/** One escape for characters a terminal would act on or that are invisible (JSON.stringify's, plus DEL, C1 and U+FFFD). */
-function escapeChar(ch: string): string {
-  const escaped = JSON.stringify(ch).slice(1, -1);
-  if (escaped !== ch) return escaped;
-  return /[\u007f-\u009f\ufffd]/.test(ch) ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch;
-}
-
 /**
  * `text` quoted for a one-line error message: JSON-escaped (newlines, NUL and other control
  * characters become \n, \u0000...), cut with `...` so the result is at most `max` characters. Binary
@@ -244,11 +238,6 @@ export function excerpt(text: string, max = 60): string {
     body += e;
   }
   return `"${body}"...`;
-}
-
-/** `text` with control characters escaped (quotes kept), for messages of libraries that quote input. */
-function escapeControls(text: string): string {
-  return Array.from(text, (ch) => (ch === '"' || ch === '\\' ? ch : escapeChar(ch))).join('');
 }
 
 /**
@@ -300,8 +289,8 @@ export function parseJsonText(text: string, label: string, options: { hint?: str
     return JSON.parse(text);
   } catch (e) {
     // V8 quotes up to ~30 raw characters of input ("line1\nline2" with a real newline); drop that
-    // and quote the file's start ourselves, escaped.
-    const reason = escapeControls(errorMessage(e).replace(/, ".*"(\.\.\.)? is not valid JSON$/s, ''));
+    // and quote the file's start ourselves, escaped (BenchError escapes what is left of its message).
+    const reason = errorMessage(e).replace(/, ".*"(\.\.\.)? is not valid JSON$/s, '');
     throw new BenchError('E_FILE_CORRUPT', `${label}: not valid JSON (${reason}); it starts with ${excerpt(text)}`, {
       hint: options.hint ?? 'pass a JSON file',
     });
