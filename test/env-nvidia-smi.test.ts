@@ -1,8 +1,9 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GpuInfoSchema } from '../src/results/schema.js';
+import { fakeNvidiaSmi } from './fake-nvidia-smi.js';
 import {
   findOnPath,
   GPU_QUERY_ARGS,
@@ -30,14 +31,7 @@ const SAMPLE_HEADER = `+--------------------------------------------------------
 
 const tmp = mkdtempSync(join(tmpdir(), 'h100e-smi-'));
 
-/** Writes an executable fake nvidia-smi into a fresh dir and returns the dir (to put first on PATH). */
-function fakeSmi(body: string): string {
-  const dir = mkdtempSync(join(tmp, 'bin-'));
-  const file = join(dir, 'nvidia-smi');
-  writeFileSync(file, `#!/bin/sh\n${body}\n`);
-  chmodSync(file, 0o755);
-  return dir;
-}
+const fakeSmi = (body: string): string => fakeNvidiaSmi(tmp, body);
 
 describe('parseGpuCsv', () => {
   it('reads every field and drops [N/A] / [Not Supported] cells', () => {

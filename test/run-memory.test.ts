@@ -3,7 +3,7 @@
  * working set exceeds the free memory is recorded skipped with the figures and the sweep goes on;
  * --force-oversize runs it; an engine's out-of-memory message is recorded as failed, saying so.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { freemem, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -12,6 +12,7 @@ import { formatRunTable } from '../src/report/run-table.js';
 import { checkMemory, failureReason, freeMemory, oversizeReason, SAFETY_FACTOR } from '../src/run/memory.js';
 import { runBenchmarks } from '../src/run/run.js';
 import { zooModelPath } from '../models/cache.js';
+import { fakeNvidiaSmi } from './fake-nvidia-smi.js';
 
 // The real onnxruntime engine, its load() counted (a spy, not a fake: every call goes through).
 const loads = vi.hoisted(() => ({ count: 0 }));
@@ -112,10 +113,7 @@ describe('free memory', () => {
   });
   /** A fake nvidia-smi first on PATH. */
   function fakeSmi(body: string): void {
-    const bin = mkdtempSync(join(dir, 'smi-'));
-    writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/sh\n${body}\n`);
-    chmodSync(join(bin, 'nvidia-smi'), 0o755);
-    process.env['PATH'] = `${bin}${delimiter}${path ?? ''}`;
+    process.env['PATH'] = `${fakeNvidiaSmi(dir, body)}${delimiter}${path ?? ''}`;
   }
 
   it('CUDA and TensorRT: nvidia-smi memory.free of the GPU asked for, in MiB', async () => {
