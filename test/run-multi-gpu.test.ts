@@ -4,13 +4,14 @@
  * parent keeps what the workers finished and leaves no worker and no temporary folder behind.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResultFile } from '../src/results/io.js';
 import { aggregateByConfig, resolveGpuList, runOnGpus } from '../src/run/multi-gpu.js';
 import type { RunOptionsInput } from '../src/run/options.js';
+import { fakeNvidiaSmi } from './fake-nvidia-smi.js';
 import { signalOnceSaved, waitForRuns } from './wait-for-runs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'h100e-gpus-test-'));
@@ -19,18 +20,14 @@ const savedTmp = process.env['TMPDIR'];
 
 beforeAll(() => {
   // Answers the inventory query only (sample text in nvidia-smi's documented CSV format, not a measurement).
-  const fake = join(dir, 'nvidia-smi');
-  writeFileSync(
-    fake,
-    `#!/bin/sh
-case "$*" in
+  const bin = fakeNvidiaSmi(
+    dir,
+    `case "$*" in
   *--query-gpu=index*) printf '0, NVIDIA H100 80GB HBM3, GPU-aaaa, 550.54, 81559, 1980, 2619, 700.00\\n1, NVIDIA H100 80GB HBM3, GPU-bbbb, 550.54, 81559, 1980, 2619, 700.00\\n' ;;
   *) echo "fake nvidia-smi: unsupported $*" >&2; exit 9 ;;
-esac
-`,
+esac`,
   );
-  chmodSync(fake, 0o755);
-  process.env.PATH = `${dir}:${savedPath}`;
+  process.env.PATH = `${bin}:${savedPath}`;
 });
 afterAll(() => {
   process.env.PATH = savedPath;
