@@ -7,7 +7,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 
 /** The CPUs this process may run on (Linux `Cpus_allowed_list`), or null where that is not known. */
 export function allowedCpus(statusText?: string): number[] | null {
@@ -58,7 +57,7 @@ export function planPinning(threadsA: number, threadsB: number, allowed = allowe
   if (!pairs)
     return {
       pairs: null,
-      reason: `a side may use all ${Math.min(allowed.length, availableParallelism())} CPUs`,
+      reason: `a side may use all ${allowed.length} CPUs`,
     };
   return { pairs };
 }
